@@ -1,0 +1,2 @@
+/* STUB: app/fovea-decode-jpeg.c, to be implemented. */
+

@@ -1,0 +1,2 @@
+/* STUB: app/fovea-decode-pixbuf.c, to be implemented. */
+

@@ -1,0 +1,2 @@
+/* STUB: app/fovea-decode-png.c, to be implemented. */
+

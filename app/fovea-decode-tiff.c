@@ -1,0 +1,2 @@
+/* STUB: app/fovea-decode-tiff.c, to be implemented. */
+

@@ -1,0 +1,20 @@
+/* fovea-inspect.h: what `fovea-cli inspect` reports about one image file:
+ * its geometry, modality, field of view and quality verdict. */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "fovea-decode.h"
+#include "fovea-modality.h"
+#include "fovea-quality.h"
+
+G_BEGIN_DECLS
+
+/* Decodes path and assesses it. modality FOVEA_MODALITY_UNKNOWN means guess.
+ * Never fails: a file that cannot be read gives an object with "path" and
+ * "error". Sets *out_ok to FALSE in that case. */
+JsonNode *fovea_inspect_file (const char   *path,
+                              FoveaModality modality,
+                              gboolean     *out_ok);
+
+G_END_DECLS

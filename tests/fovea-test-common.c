@@ -1,0 +1,101 @@
+/* fovea-test-common.c: helpers shared by the test suites. */
+#include "fovea-test-common.h"
+
+#include <glib/gstdio.h>
+#include <math.h>
+
+char *
+fovea_test_data_path (const char *relative)
+{
+  const char *root = g_getenv ("FOVEA_DATA_DIR");
+  if (root == NULL)
+    root = g_getenv ("FOVEA_TEST_DATA_DEFAULT");
+  if (root == NULL)
+    root = "../shared/data";
+  char *path = g_build_filename (root, relative, NULL);
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      char *msg = g_strdup_printf ("real data not available: %s does not exist "
+                                   "(set FOVEA_DATA_DIR to the shared data folder)", path);
+      g_test_skip (msg);
+      g_free (msg);
+      g_free (path);
+      return NULL;
+    }
+  return path;
+}
+
+char *
+fovea_test_fixture_path (const char *relative)
+{
+  const char *root = g_getenv ("FOVEA_FIXTURES_DIR");
+  char *path = root ? g_build_filename (root, relative, NULL)
+                    : g_test_build_filename (G_TEST_DIST, "fixtures", relative, NULL);
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    g_error ("fixture %s is missing", path);
+  return path;
+}
+
+char *
+fovea_test_sample_path (const char *name)
+{
+  const char *root = g_getenv ("FOVEA_SAMPLES_DIR");
+  g_assert_nonnull (root);
+  char *path = g_build_filename (root, name, NULL);
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    g_error ("sample image %s is missing", path);
+  return path;
+}
+
+char *
+fovea_test_mkdtemp (void)
+{
+  GError *error = NULL;
+  char *dir = g_dir_make_tmp ("fovea-test-XXXXXX", &error);
+  g_assert_no_error (error);
+  return dir;
+}
+
+void
+fovea_test_rmdir (const char *path)
+{
+  GDir *dir = g_dir_open (path, 0, NULL);
+  if (dir == NULL)
+    return;
+  const char *name;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      char *child = g_build_filename (path, name, NULL);
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        fovea_test_rmdir (child);
+      else
+        g_unlink (child);
+      g_free (child);
+    }
+  g_dir_close (dir);
+  g_rmdir (path);
+}
+
+FoveaImage *
+fovea_test_synthetic_fundus (int width, int height, double cx, double cy, double r)
+{
+  FoveaImage *image = fovea_image_new (width, height, 3, 8, NULL);
+  g_assert_nonnull (image);
+  for (int y = 0; y < height; y++)
+    {
+      guint8 *row = fovea_image_row (image, y);
+      for (int x = 0; x < width; x++)
+        {
+          double d = hypot (x - cx, y - cy);
+          if (d > r)
+            continue;
+          /* Vignetting plus a fine ripple, like choroidal texture. */
+          double shade = 1.0 - 0.35 * (d / r) * (d / r);
+          double ripple = 12.0 * sin (x * 0.21) * cos (y * 0.17);
+          row[3 * x + 0] = (guint8) CLAMP (200 * shade + ripple, 0, 255);
+          row[3 * x + 1] = (guint8) CLAMP (100 * shade + ripple, 0, 255);
+          row[3 * x + 2] = (guint8) CLAMP (45 * shade + ripple / 2, 0, 255);
+        }
+    }
+  return image;
+}
