@@ -1,3 +1,195 @@
-/* PLACEHOLDER: replaced by the real suite. */
-#include <glib.h>
-int main (int argc, char **argv) { g_test_init (&argc, &argv, NULL); return g_test_run (); }
+/* test-cli.c: fovea-cli as a user runs it, in a separate process: exit
+ * statuses, JSON Lines output, table output, and that inputs stay intact. */
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#include "fovea-encode.h"
+#include "fovea-test-common.h"
+
+typedef struct {
+  char *out;
+  char *err;
+  int   status;
+} CliResult;
+
+static void
+cli_result_clear (CliResult *result)
+{
+  g_free (result->out);
+  g_free (result->err);
+}
+
+/* Runs fovea-cli with the given NULL-terminated arguments. */
+static CliResult
+run_cli (const char *first, ...)
+{
+  const char *cli = g_getenv ("FOVEA_CLI");
+  g_assert_nonnull (cli);
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_ptr_array_add (argv, (gpointer) cli);
+  va_list ap;
+  va_start (ap, first);
+  for (const char *arg = first; arg != NULL; arg = va_arg (ap, const char *))
+    g_ptr_array_add (argv, (gpointer) arg);
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+
+  CliResult result = { 0 };
+  int wait_status;
+  GError *error = NULL;
+  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                &result.out, &result.err, &wait_status, &error);
+  g_assert_no_error (error);
+  g_assert_true (WIFEXITED (wait_status));
+  result.status = WEXITSTATUS (wait_status);
+  return result;
+}
+
+/* A folder with two readable fundus images, one corrupt file and one file
+ * that is not an image at all (which a folder scan must ignore). */
+static char *
+make_folder (void)
+{
+  char *dir = fovea_test_mkdtemp ();
+  g_autoptr (FoveaImage) a = fovea_test_synthetic_fundus (300, 280, 150, 140, 120);
+  g_autoptr (FoveaImage) b = fovea_test_synthetic_fundus (320, 320, 160, 160, 150);
+  g_autofree char *pa = g_build_filename (dir, "a.png", NULL);
+  g_autofree char *pb = g_build_filename (dir, "b.jpg", NULL);
+  g_autofree char *pc = g_build_filename (dir, "c.png", NULL);
+  g_autofree char *notes = g_build_filename (dir, "notes.txt", NULL);
+  g_assert_true (fovea_encode_png_file (a, pa, NULL));
+  g_assert_true (fovea_encode_jpeg_file (b, pb, 90, NULL));
+  g_assert_true (g_file_set_contents (pc, "\x89PNG\r\n\x1a\n truncated", -1, NULL));
+  g_assert_true (g_file_set_contents (notes, "not an image", -1, NULL));
+  return dir;
+}
+
+static char *
+checksum_folder (const char *dir)
+{
+  g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  const char *names[] = { "a.png", "b.jpg", "c.png" };
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *path = g_build_filename (dir, names[i], NULL);
+      g_autofree char *contents = NULL;
+      gsize length;
+      g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+      g_checksum_update (sum, (const guchar *) contents, length);
+    }
+  return g_strdup (g_checksum_get_string (sum));
+}
+
+static void
+test_inspect_json_lines (void)
+{
+  g_autofree char *dir = make_folder ();
+  g_autofree char *before = checksum_folder (dir);
+
+  CliResult r = run_cli ("inspect", "--json", dir, NULL);
+  /* One file failed, the others were still processed: status 3. */
+  g_assert_cmpint (r.status, ==, 3);
+  g_auto (GStrv) lines = g_strsplit (g_strstrip (r.out), "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 3);
+
+  const char *expected_names[] = { "a.png", "b.jpg", "c.png" };
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr (JsonParser) parser = json_parser_new ();
+      g_autoptr (GError) error = NULL;
+      g_assert_true (json_parser_load_from_data (parser, lines[i], -1, &error));
+      JsonObject *object = json_node_get_object (json_parser_get_root (parser));
+      g_autofree char *base = g_path_get_basename (json_object_get_string_member (object, "path"));
+      g_assert_cmpstr (base, ==, expected_names[i]);
+      if (i < 2)
+        {
+          g_assert_false (json_object_has_member (object, "error"));
+          g_assert_cmpstr (json_object_get_string_member (object, "modality"), ==, "fundus");
+          g_assert_true (json_object_has_member (object, "quality"));
+          g_assert_true (json_object_has_member (object, "fov"));
+        }
+      else
+        g_assert_nonnull (strstr (json_object_get_string_member (object, "error"), "c.png"));
+    }
+  g_assert_nonnull (strstr (r.err, "1 of 3"));
+  cli_result_clear (&r);
+
+  /* Inspecting never modifies a source image. */
+  g_autofree char *after = checksum_folder (dir);
+  g_assert_cmpstr (before, ==, after);
+  fovea_test_rmdir (dir);
+}
+
+static void
+test_inspect_table (void)
+{
+  g_autofree char *dir = make_folder ();
+  g_autofree char *good = g_build_filename (dir, "a.png", NULL);
+
+  CliResult r = run_cli ("inspect", "--modality", "fundus", good, NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_true (g_str_has_prefix (r.out, "FILE"));
+  g_assert_nonnull (strstr (r.out, "a.png"));
+  g_assert_nonnull (strstr (r.out, "300×280"));
+  g_assert_nonnull (strstr (r.out, "fundus"));
+  cli_result_clear (&r);
+  fovea_test_rmdir (dir);
+}
+
+static void
+test_usage_errors (void)
+{
+  CliResult r = run_cli ("inspect", "--modality", "xray", "x.png", NULL);
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_nonnull (strstr (r.err, "xray"));
+  cli_result_clear (&r);
+
+  r = run_cli ("frobnicate", NULL);
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_nonnull (strstr (r.err, "unknown command"));
+  cli_result_clear (&r);
+
+  r = run_cli ("inspect", NULL);
+  g_assert_cmpint (r.status, ==, 1);
+  cli_result_clear (&r);
+
+  r = run_cli ("--help", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, "inspect"));
+  cli_result_clear (&r);
+}
+
+static void
+test_missing_file_is_reported (void)
+{
+  CliResult r = run_cli ("inspect", "--json", "/nonexistent/eye.png", NULL);
+  g_assert_cmpint (r.status, ==, 3);
+  g_assert_nonnull (strstr (r.out, "\"error\""));
+  g_assert_nonnull (strstr (r.out, "/nonexistent/eye.png"));
+  cli_result_clear (&r);
+}
+
+static void
+test_inspect_samples (void)
+{
+  /* The bundled samples: the headless form of the README's run command. */
+  CliResult r = run_cli ("inspect", "--json", g_getenv ("FOVEA_SAMPLES_DIR"), NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, "fundus-healthy.png"));
+  g_assert_nonnull (strstr (r.out, "\"modality\":\"octa\""));
+  g_assert_nonnull (strstr (r.out, "\"modality\":\"skin\""));
+  cli_result_clear (&r);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/cli/inspect/json-lines", test_inspect_json_lines);
+  g_test_add_func ("/cli/inspect/table", test_inspect_table);
+  g_test_add_func ("/cli/inspect/missing-file", test_missing_file_is_reported);
+  g_test_add_func ("/cli/inspect/samples", test_inspect_samples);
+  g_test_add_func ("/cli/usage-errors", test_usage_errors);
+  return g_test_run ();
+}

@@ -1,0 +1,19 @@
+/* fovea-cli-commands.h: the sub-commands of fovea-cli. Each takes the
+ * arguments after its own name (argv[0] is the command name) and returns
+ * the process exit status. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Exit statuses shared by every command. */
+enum {
+  FOVEA_CLI_EXIT_OK = 0,
+  FOVEA_CLI_EXIT_FATAL = 1,         /* bad usage, nothing done */
+  FOVEA_CLI_EXIT_SOME_FAILED = 3,   /* finished, but some files failed */
+};
+
+int fovea_cli_inspect (int argc, char **argv);
+
+G_END_DECLS

@@ -1,0 +1,64 @@
+/* fovea-cli.c: the headless entry point. Dispatches to one sub-command. */
+#include "config.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fovea-cli-commands.h"
+
+typedef struct {
+  const char *name;
+  int (*run) (int argc, char **argv);
+  const char *summary;
+} FoveaCliCommand;
+
+static const FoveaCliCommand commands[] = {
+  { "inspect", fovea_cli_inspect,
+    "Decode images; report size, modality, field of view and quality" },
+};
+
+static void
+print_usage (FILE *stream)
+{
+  fprintf (stream,
+           "Usage: fovea-cli COMMAND [OPTION…] [ARGUMENT…]\n\n"
+           "Fovea %s: review of fundus, skin and OCTA images (research use).\n\n"
+           "Commands:\n", FOVEA_VERSION);
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (stream, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  fprintf (stream, "\nRun 'fovea-cli COMMAND --help' for a command's options.\n");
+}
+
+int
+main (int argc, char **argv)
+{
+  setlocale (LC_ALL, "");
+
+  if (argc < 2)
+    {
+      print_usage (stderr);
+      return FOVEA_CLI_EXIT_FATAL;
+    }
+  if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0 ||
+      strcmp (argv[1], "help") == 0)
+    {
+      print_usage (stdout);
+      return FOVEA_CLI_EXIT_OK;
+    }
+  if (strcmp (argv[1], "--version") == 0)
+    {
+      printf ("fovea-cli %s\n", FOVEA_VERSION);
+      return FOVEA_CLI_EXIT_OK;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      if (strcmp (argv[1], commands[i].name) == 0)
+        return commands[i].run (argc - 1, argv + 1);
+    }
+
+  fprintf (stderr, "fovea-cli: unknown command “%s”\n\n", argv[1]);
+  print_usage (stderr);
+  return FOVEA_CLI_EXIT_FATAL;
+}

@@ -1,4 +1,0 @@
-/* STUB */
-#include "config.h"
-#include <glib.h>
-int main (int argc, char **argv) { return 0; }
