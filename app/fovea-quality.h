@@ -19,9 +19,43 @@ typedef enum {
 
 #define FOVEA_QUALITY_N_REASONS 5
 
-/* Defaults are documented in the README; every one can be configured. */
+/* Scores are measured inside the FOV (fovea_fov_detect(); for OCTA the
+ * whole image), trimmed by 4 % of its radius, after area-averaging so that
+ * the FOV diameter (or the short side, without a disc) is at most 512 px:
+ * thresholds then hold whatever the camera's resolution.
+ *
+ * Defaults (fovea_quality_thresholds_init()), every one configurable:
+ *
+ *   threshold              fundus / unknown   skin    OCTA
+ *   min_sharpness          2.0                same    same
+ *   dark_level             25                 same    same
+ *   max_dark_fraction      0.5                same    same
+ *   bright_level           240                same    same
+ *   max_bright_fraction    0.1                same    same
+ *   min_mean_luminance     30                 same    same
+ *   max_mean_luminance     190                same    same
+ *   min_fov_coverage       0.75               0 (off) 0 (off)
+ *   max_fov_cutoff         0.25               1 (off) 1 (off)
+ *   min_fov_area_fraction  0.2                0 (off) 0 (off)
+ *   min_resolution         256                224     200
+ *
+ * They were set between the scores of the 20 DRIVE training images (all
+ * gradable) and of degraded copies (tests/app/test-quality.c):
+ *   sharpness       DRIVE 9.4 .. 62.2;  Gaussian blur σ = 7: 0.13 .. 0.40
+ *   mean luminance  DRIVE 77 .. 152;    ×0.08: 6.2 .. 12.1;  ×4: 223 .. 255
+ *   bright fraction DRIVE ≤ 0.0025;     ×4: 0.20 .. 1.0
+ *   dark fraction   DRIVE 0;            ×0.08: 1.0
+ *   coverage        DRIVE ≥ 0.990;      left half black: 0.49 .. 0.52
+ *   resolution      DRIVE 535 px;       150 px wide copy: ~143 px
+ * OCTA-500 projections score sharpness 4400 .. 9700, mean 112 .. 126.
+ * max_fov_cutoff and min_fov_area_fraction are judgement, not measured:
+ * cameras crop the top and bottom of the disc a little (a frame 0.7 of
+ * the diameter high cuts off 19 % of it), and a disc under a fifth of the
+ * frame is a mis-framed shot. */
 typedef struct {
-  double min_sharpness;        /* variance of the Laplacian inside the FOV, at the normalised scale */
+  double min_sharpness;        /* variance of the 4-neighbour Laplacian of luminance inside the
+                                * FOV, at the normalised scale, times (128 / mean luminance)²
+                                * (mean floored at 8) so that exposure does not read as blur */
   double max_dark_fraction;    /* share of FOV pixels with luminance below dark_level */
   double max_bright_fraction;  /* share of FOV pixels with luminance above bright_level */
   double dark_level;           /* 0..255 */
