@@ -104,8 +104,10 @@ fovea_inspect_file (const char *path, FoveaModality modality, gboolean *out_ok)
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "path");
   json_builder_add_string_value (builder, path);
+  /* Lower case, like the modality: these are identifiers, not prose. */
+  g_autofree char *format = g_ascii_strdown (fovea_file_format_to_string (info.format), -1);
   json_builder_set_member_name (builder, "format");
-  json_builder_add_string_value (builder, fovea_file_format_to_string (info.format));
+  json_builder_add_string_value (builder, format);
   json_builder_set_member_name (builder, "width");
   json_builder_add_int_value (builder, image->width);
   json_builder_set_member_name (builder, "height");

@@ -71,7 +71,7 @@ fovea_cli_inspect (int argc, char **argv)
     { "recursive", 'r', 0, G_OPTION_ARG_NONE, &recursive,
       "Descend into sub-folders of folder arguments", NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args, NULL, "IMAGE|FOLDER…" },
-    { NULL },
+    G_OPTION_ENTRY_NULL
   };
 
   g_autoptr (GOptionContext) context = g_option_context_new ("IMAGE|FOLDER… — inspect images");

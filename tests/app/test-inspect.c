@@ -29,6 +29,61 @@ make_skin_like (int width, int height)
   return image;
 }
 
+/* Dermoscopy photos often show the dermatoscope's dark circular vignette:
+ * a bright disc on black, like a fundus, but skin-coloured. */
+static FoveaImage *
+make_vignetted_skin (int width, int height)
+{
+  FoveaImage *image = make_skin_like (width, height);
+  double r = 0.48 * width;
+  for (int y = 0; y < height; y++)
+    {
+      guint8 *row = fovea_image_row (image, y);
+      for (int x = 0; x < width; x++)
+        {
+          if (hypot (x - width / 2.0, y - height / 2.0) > r)
+            row[3 * x] = row[3 * x + 1] = row[3 * x + 2] = 4;
+        }
+    }
+  return image;
+}
+
+static void
+test_guess_real_images (void)
+{
+  g_autofree char *drive = fovea_test_data_path ("drive/training/images");
+  if (drive == NULL)
+    return;
+  g_autofree char *octa = fovea_test_data_path ("octa500/3M/ProjectionMaps/OCTA(FULL)");
+  if (octa == NULL)
+    return;
+
+  const struct { const char *dir; FoveaModality expected; } sets[] = {
+    { drive, FOVEA_MODALITY_FUNDUS },
+    { octa, FOVEA_MODALITY_OCTA },
+  };
+  for (guint s = 0; s < G_N_ELEMENTS (sets); s++)
+    {
+      GDir *dir = g_dir_open (sets[s].dir, 0, NULL);
+      g_assert_nonnull (dir);
+      guint n = 0;
+      const char *name;
+      while ((name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *path = g_build_filename (sets[s].dir, name, NULL);
+          g_autoptr (GError) error = NULL;
+          g_autoptr (FoveaImage) image = fovea_decode_file (path, NULL, NULL, &error);
+          g_assert_no_error (error);
+          if (fovea_modality_guess (image) != sets[s].expected)
+            g_error ("%s guessed as %s", path,
+                     fovea_modality_to_string (fovea_modality_guess (image)));
+          n++;
+        }
+      g_dir_close (dir);
+      g_assert_cmpuint (n, >, 0);
+    }
+}
+
 static void
 test_guess_modality (void)
 {
@@ -37,6 +92,8 @@ test_guess_modality (void)
 
   g_autoptr (FoveaImage) skin = make_skin_like (320, 240);
   g_assert_cmpint (fovea_modality_guess (skin), ==, FOVEA_MODALITY_SKIN);
+  g_autoptr (FoveaImage) vignetted = make_vignetted_skin (320, 240);
+  g_assert_cmpint (fovea_modality_guess (vignetted), ==, FOVEA_MODALITY_SKIN);
 
   /* OCTA projections are grey, whether stored with one channel or three. */
   g_autoptr (FoveaImage) grey = fovea_image_to_grey8 (skin);
@@ -122,6 +179,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/inspect/guess-modality", test_guess_modality);
+  g_test_add_func ("/inspect/guess-modality-real", test_guess_real_images);
   g_test_add_func ("/inspect/synthetic-fundus", test_inspect_synthetic_fundus);
   g_test_add_func ("/inspect/unreadable", test_inspect_unreadable_file);
   return g_test_run ();
