@@ -83,7 +83,10 @@ add_quality (JsonBuilder *builder, const FoveaQualityReport *report)
 }
 
 JsonNode *
-fovea_inspect_file (const char *path, FoveaModality modality, gboolean *out_ok)
+fovea_inspect_file (const char        *path,
+                    FoveaModality      modality,
+                    const char *const *threshold_overrides,
+                    gboolean          *out_ok)
 {
   g_autoptr (GError) error = NULL;
   FoveaDecodeInfo info;
@@ -97,8 +100,15 @@ fovea_inspect_file (const char *path, FoveaModality modality, gboolean *out_ok)
   if (modality == FOVEA_MODALITY_UNKNOWN)
     modality = fovea_modality_guess (image);
 
+  FoveaQualityThresholds thresholds;
+  fovea_quality_thresholds_init (&thresholds, modality);
+  if (!fovea_quality_thresholds_apply (&thresholds, threshold_overrides, &error))
+    {
+      *out_ok = FALSE;
+      return build_error_node (path, error);
+    }
   FoveaQualityReport report;
-  fovea_quality_assess (image, modality, NULL, &report);
+  fovea_quality_assess (image, modality, &thresholds, &report);
 
   g_autoptr (JsonBuilder) builder = json_builder_new ();
   json_builder_begin_object (builder);

@@ -11,10 +11,13 @@
 G_BEGIN_DECLS
 
 /* Decodes path and assesses it. modality FOVEA_MODALITY_UNKNOWN means guess.
+ * threshold_overrides ("NAME=NUMBER", NULL-terminated, may be NULL) are
+ * applied over the modality's default quality thresholds.
  * Never fails: a file that cannot be read gives an object with "path" and
  * "error". Sets *out_ok to FALSE in that case. */
-JsonNode *fovea_inspect_file (const char   *path,
-                              FoveaModality modality,
-                              gboolean     *out_ok);
+JsonNode *fovea_inspect_file (const char        *path,
+                              FoveaModality      modality,
+                              const char *const *threshold_overrides,
+                              gboolean          *out_ok);
 
 G_END_DECLS

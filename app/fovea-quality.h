@@ -80,8 +80,26 @@ typedef struct {
   double   effective_resolution;
 } FoveaQualityReport;
 
+#define FOVEA_QUALITY_ERROR (fovea_quality_error_quark ())
+
+typedef enum {
+  FOVEA_QUALITY_ERROR_INVALID,  /* an unknown threshold or a value out of range */
+} FoveaQualityError;
+
+GQuark      fovea_quality_error_quark     (void);
+
 void        fovea_quality_thresholds_init (FoveaQualityThresholds *thresholds,
                                            FoveaModality           modality);
+/* Sets one threshold by its field name above (e.g. "min_sharpness"). */
+gboolean    fovea_quality_thresholds_set  (FoveaQualityThresholds *thresholds,
+                                           const char             *name,
+                                           double                  value,
+                                           GError                **error);
+/* Applies "NAME=NUMBER" overrides in order; NULL-terminated, may be NULL.
+ * Stops at the first bad one, which the error names. */
+gboolean    fovea_quality_thresholds_apply (FoveaQualityThresholds *thresholds,
+                                            const char *const      *overrides,
+                                            GError                **error);
 /* thresholds may be NULL for the modality's defaults. */
 void        fovea_quality_assess          (const FoveaImage             *image,
                                            FoveaModality                 modality,

@@ -63,6 +63,7 @@ fovea_cli_inspect (int argc, char **argv)
   gboolean recursive = FALSE;
   g_autofree char *modality_name = NULL;
   g_auto (GStrv) args = NULL;
+  g_auto (GStrv) thresholds = NULL;
   const GOptionEntry entries[] = {
     { "modality", 'm', 0, G_OPTION_ARG_STRING, &modality_name,
       "Treat images as fundus, skin or octa (default: guess per image)", "M" },
@@ -70,6 +71,9 @@ fovea_cli_inspect (int argc, char **argv)
       "Print one JSON object per image per line", NULL },
     { "recursive", 'r', 0, G_OPTION_ARG_NONE, &recursive,
       "Descend into sub-folders of folder arguments", NULL },
+    { "threshold", 't', 0, G_OPTION_ARG_STRING_ARRAY, &thresholds,
+      "Override a quality threshold, e.g. min_sharpness=3 (repeatable; see README)",
+      "NAME=VALUE" },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args, NULL, "IMAGE|FOLDER…" },
     G_OPTION_ENTRY_NULL
   };
@@ -95,6 +99,14 @@ fovea_cli_inspect (int argc, char **argv)
                        "(expected fundus, skin or octa)\n", modality_name);
       return FOVEA_CLI_EXIT_FATAL;
     }
+  /* Check the overrides once, up front, rather than failing every file. */
+  FoveaQualityThresholds scratch;
+  fovea_quality_thresholds_init (&scratch, FOVEA_MODALITY_FUNDUS);
+  if (!fovea_quality_thresholds_apply (&scratch, (const char *const *) thresholds, &error))
+    {
+      fprintf (stderr, "fovea-cli inspect: %s\n", error->message);
+      return FOVEA_CLI_EXIT_FATAL;
+    }
   if (args == NULL)
     {
       fprintf (stderr, "fovea-cli inspect: no image given\n");
@@ -114,7 +126,8 @@ fovea_cli_inspect (int argc, char **argv)
   for (guint i = 0; i < paths->len; i++)
     {
       gboolean ok;
-      g_autoptr (JsonNode) node = fovea_inspect_file (paths->pdata[i], modality, &ok);
+      g_autoptr (JsonNode) node = fovea_inspect_file (paths->pdata[i], modality,
+                                                    (const char *const *) thresholds, &ok);
       if (!ok)
         n_failed++;
       if (json)

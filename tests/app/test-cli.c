@@ -124,17 +124,23 @@ test_inspect_json_lines (void)
 static void
 test_inspect_table (void)
 {
-  g_autofree char *dir = make_folder ();
-  g_autofree char *good = g_build_filename (dir, "a.png", NULL);
+  g_autofree char *good = fovea_test_sample_path ("fundus-healthy.png");
 
   CliResult r = run_cli ("inspect", "--modality", "fundus", good, NULL);
   g_assert_cmpint (r.status, ==, 0);
   g_assert_true (g_str_has_prefix (r.out, "FILE"));
-  g_assert_nonnull (strstr (r.out, "a.png"));
-  g_assert_nonnull (strstr (r.out, "300×280"));
+  g_assert_nonnull (strstr (r.out, "fundus-healthy.png"));
+  g_assert_nonnull (strstr (r.out, "1600×1200"));
   g_assert_nonnull (strstr (r.out, "fundus"));
+  g_assert_nonnull (strstr (r.out, " gradable"));
   cli_result_clear (&r);
-  fovea_test_rmdir (dir);
+
+  /* A threshold override reaches the verdict. */
+  r = run_cli ("inspect", "--threshold", "min_resolution=5000", good, NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, "UNGRADABLE"));
+  g_assert_nonnull (strstr (r.out, "resolution"));
+  cli_result_clear (&r);
 }
 
 static void
@@ -143,6 +149,11 @@ test_usage_errors (void)
   CliResult r = run_cli ("inspect", "--modality", "xray", "x.png", NULL);
   g_assert_cmpint (r.status, ==, 1);
   g_assert_nonnull (strstr (r.err, "xray"));
+  cli_result_clear (&r);
+
+  r = run_cli ("inspect", "--threshold", "min_sharpnes=3", "x.png", NULL);
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_nonnull (strstr (r.err, "min_sharpnes"));
   cli_result_clear (&r);
 
   r = run_cli ("frobnicate", NULL);

@@ -106,7 +106,7 @@ static JsonObject *
 inspect_ok (const char *path, FoveaModality modality, JsonNode **out_node)
 {
   gboolean ok = FALSE;
-  *out_node = fovea_inspect_file (path, modality, &ok);
+  *out_node = fovea_inspect_file (path, modality, NULL, &ok);
   g_assert_true (ok);
   g_assert_true (JSON_NODE_HOLDS_OBJECT (*out_node));
   return json_node_get_object (*out_node);
@@ -161,7 +161,7 @@ test_inspect_unreadable_file (void)
   g_assert_true (g_file_set_contents (path, "\xff\xd8\xff\xe0 not really a jpeg", -1, NULL));
 
   gboolean ok = TRUE;
-  g_autoptr (JsonNode) node = fovea_inspect_file (path, FOVEA_MODALITY_UNKNOWN, &ok);
+  g_autoptr (JsonNode) node = fovea_inspect_file (path, FOVEA_MODALITY_UNKNOWN, NULL, &ok);
   g_assert_false (ok);
   JsonObject *object = json_node_get_object (node);
   g_assert_cmpstr (json_object_get_string_member (object, "path"), ==, path);

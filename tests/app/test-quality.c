@@ -325,6 +325,48 @@ test_octa_projections_gradable (void)
   g_assert_cmpuint (n, ==, 10);
 }
 
+static void
+test_thresholds_set_by_name (void)
+{
+  FoveaQualityThresholds t;
+  fovea_quality_thresholds_init (&t, FOVEA_MODALITY_FUNDUS);
+  FoveaQualityThresholds before = t;
+  g_autoptr (GError) error = NULL;
+
+  const char *const overrides[] = { "min_sharpness=7.5", "max_fov_cutoff=0.4", NULL };
+  g_assert_true (fovea_quality_thresholds_apply (&t, overrides, &error));
+  g_assert_no_error (error);
+  g_assert_cmpfloat (t.min_sharpness, ==, 7.5);
+  g_assert_cmpfloat (t.max_fov_cutoff, ==, 0.4);
+  g_assert_cmpfloat (t.min_resolution, ==, before.min_resolution);
+
+  /* Unknown names, malformed pairs and out-of-range values are refused,
+   * with the offending text in the message. */
+  const char *const bad[] = { "sharpness=3", "min_sharpness", "min_sharpness=", "min_sharpness=x",
+                              "max_fov_cutoff=1.5", "dark_level=-1", "min_sharpness=nan" };
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      FoveaQualityThresholds scratch = t;
+      const char *const one[] = { bad[i], NULL };
+      g_assert_false (fovea_quality_thresholds_apply (&scratch, one, &error));
+      g_assert_error (error, FOVEA_QUALITY_ERROR, FOVEA_QUALITY_ERROR_INVALID);
+      g_clear_error (&error);
+    }
+
+  /* An override changes the verdict: the sharp healthy sample fails an
+   * absurd sharpness bar, and only for blur. */
+  g_autofree char *path = fovea_test_sample_path ("fundus-healthy.png");
+  g_autoptr (FoveaImage) fundus = fovea_decode_file (path, NULL, NULL, &error);
+  g_assert_no_error (error);
+  FoveaQualityReport report;
+  fovea_quality_assess (fundus, FOVEA_MODALITY_FUNDUS, &t, &report);
+  g_assert_true (report.gradable);
+  g_assert_true (fovea_quality_thresholds_set (&t, "min_sharpness", 1e8, &error));
+  fovea_quality_assess (fundus, FOVEA_MODALITY_FUNDUS, &t, &report);
+  g_assert_false (report.gradable);
+  g_assert_cmpuint (report.reasons, ==, FOVEA_QUALITY_BLUR);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -332,6 +374,7 @@ main (int argc, char **argv)
   g_test_add_func ("/quality/reason-strings", test_reason_strings);
   g_test_add_func ("/quality/thresholds-consistent", test_thresholds_are_consistent);
   g_test_add_func ("/quality/thresholds-configurable", test_thresholds_are_configurable);
+  g_test_add_func ("/quality/thresholds-by-name", test_thresholds_set_by_name);
   for (guint i = 0; i < G_N_ELEMENTS (drive_cases); i++)
     {
       g_autofree char *path = g_strdup_printf ("/quality/drive/%s", drive_cases[i].name);
