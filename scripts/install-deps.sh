@@ -9,6 +9,7 @@ set -eu
 build_packages="
   meson ninja-build pkg-config gcc gettext
   libglib2.0-dev libglib2.0-bin libjson-glib-dev
+  libopenblas-dev
   libgtk-4-dev libadwaita-1-dev libcairo2-dev libpango1.0-dev
   libpng-dev libjpeg62-turbo-dev libtiff-dev libgdk-pixbuf-2.0-dev libexif-dev
   desktop-file-utils appstream

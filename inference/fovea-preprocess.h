@@ -1,0 +1,34 @@
+/* fovea-preprocess.h: from decoded pixels to a model's input tensor.
+ *
+ * Fundus pipeline (card's fundus_crop): crop the square around the field
+ * of view (fovea_fov_crop_square), resize to the input size with the
+ * model's filter (PIL-exact), normalise. Otherwise timm's evaluation
+ * transform: resize the short side to size / crop_pct, centre-crop, then
+ * normalise. Output is 3 × height × width F32, channel-planar. */
+#pragma once
+
+#include "fovea-image.h"
+#include "fovea-task-card.h"
+#include "fovea-vit-config.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  gboolean          fundus_crop;
+  int               height, width;
+  FoveaResizeFilter interpolation;
+  double            crop_pct;
+  float             mean[3], std[3];
+} FoveaPreprocess;
+
+/* From the model's pretrained_cfg, then the card's overrides (card may be NULL). */
+void     fovea_preprocess_init  (FoveaPreprocess      *pre,
+                                 const FoveaVitConfig *config,
+                                 const FoveaTaskCard  *card);
+/* out must hold 3 × pre->height × pre->width floats. */
+gboolean fovea_preprocess_image (const FoveaPreprocess *pre,
+                                 const FoveaImage      *image,
+                                 float                 *out,
+                                 GError               **error);
+
+G_END_DECLS

@@ -1,0 +1,94 @@
+/* fovea-task-card.h: what a model's or adapter's outputs mean clinically.
+ *
+ * A task card is a JSON file next to a model or adapter (schema in the
+ * README): the task kind, label names in output order, the referral rule,
+ * the modality, the preprocessing, provenance (training data, metrics with
+ * their split, file hash), the intended use and a research-use flag.
+ * Without a card, outputs are shown as uncalibrated raw numbers only. */
+#pragma once
+
+#include <glib.h>
+
+#include "fovea-modality.h"
+#include "fovea-resize.h"
+
+G_BEGIN_DECLS
+
+#define FOVEA_TASK_CARD_ERROR (fovea_task_card_error_quark ())
+
+typedef enum {
+  FOVEA_TASK_CARD_ERROR_INVALID,   /* malformed JSON or a field of the wrong type or value */
+  FOVEA_TASK_CARD_ERROR_MISMATCH,  /* the card does not fit the model's outputs */
+} FoveaTaskCardError;
+
+typedef enum {
+  FOVEA_TASK_CLASSIFICATION,       /* softmax over labels */
+  FOVEA_TASK_GRADING_REGRESSION,   /* one output; grade = number of thresholds it exceeds */
+} FoveaTaskKind;
+
+typedef struct {
+  char  *name;    /* e.g. "qwk", "acc", "auc" */
+  double value;
+  char  *split;   /* the data it was measured on, e.g. "retinamnist val" */
+} FoveaTaskMetric;
+
+typedef struct {
+  char           *name;             /* short id, e.g. "dr-grading" */
+  char           *title;            /* human title */
+  FoveaTaskKind   kind;
+  FoveaModality   modality;
+  GStrv           labels;           /* in output order (grades for grading) */
+  GArray         *thresholds;       /* double; grading only: ascending */
+  /* Referral: a grade ≥ referral_min_grade (grading), or a predicted label
+   * in referral_labels (classification). referral_rule is the wording. */
+  int             referral_min_grade;   /* -1: no rule */
+  GStrv           referral_labels;      /* may be NULL */
+  char           *referral_rule;
+  /* Preprocessing. */
+  gboolean        fundus_crop;
+  int             input_height, input_width;  /* 0: the model config's */
+  FoveaResizeFilter interpolation;
+  gboolean        has_normalisation;
+  float           mean[3], std[3];
+  /* Provenance and honesty. */
+  char           *training_data;
+  GPtrArray      *metrics;          /* FoveaTaskMetric* */
+  char           *sha256;           /* of the weights file the card describes; may be NULL */
+  char           *intended_use;
+  gboolean        research_use_only;
+} FoveaTaskCard;
+
+/* The clinical reading of one image's outputs. */
+typedef struct {
+  gboolean    calibrated;   /* FALSE without a card: only logits are meaningful */
+  int         n_outputs;
+  float      *probs;        /* classification: softmax, n_outputs; else NULL */
+  int         label_index;  /* classification: argmax; grading: grade */
+  const char *label;        /* owned by the card; NULL when uncalibrated */
+  double      score;        /* grading: the regression output */
+  gboolean    has_referable;
+  gboolean    referable;
+} FoveaTaskResult;
+
+GQuark         fovea_task_card_error_quark (void);
+FoveaTaskCard *fovea_task_card_load_file   (const char  *path,
+                                            GError     **error);
+FoveaTaskCard *fovea_task_card_load_data   (const char  *json,
+                                            gssize       length,
+                                            GError     **error);
+void           fovea_task_card_free        (FoveaTaskCard *card);
+/* Checks the card against a model's number of outputs. */
+gboolean       fovea_task_card_check_outputs (const FoveaTaskCard *card,
+                                              int                  n_outputs,
+                                              GError             **error);
+/* card may be NULL (uncalibrated). Fills result; free with
+ * fovea_task_result_clear. */
+void           fovea_task_card_interpret   (const FoveaTaskCard *card,
+                                            const float         *logits,
+                                            int                  n_outputs,
+                                            FoveaTaskResult     *result);
+void           fovea_task_result_clear     (FoveaTaskResult     *result);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FoveaTaskCard, fovea_task_card_free)
+
+G_END_DECLS

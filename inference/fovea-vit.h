@@ -1,0 +1,76 @@
+/* fovea-vit.h: a timm Vision Transformer, in the style of llm.c.
+ *
+ * FoveaVit is the frozen backbone: a struct of weight views pointing into
+ * the memory-mapped model.safetensors, loaded from a hub-layout folder
+ * (config.json + model.safetensors, timm's tensor names). FoveaVitRun is
+ * one activation arena for a (model, batch, image size, outputs) tuple,
+ * allocated once and reused by every forward pass: no allocation happens
+ * on the hot path. */
+#pragma once
+
+#include "fovea-lora.h"
+#include "fovea-vit-config.h"
+
+G_BEGIN_DECLS
+
+typedef struct _FoveaVit FoveaVit;
+typedef struct _FoveaVitRun FoveaVitRun;
+
+/* Optional outputs: each costs nothing unless asked for. */
+typedef enum {
+  FOVEA_VIT_OUTPUT_LOGITS       = 0,       /* always produced */
+  FOVEA_VIT_OUTPUT_ATTENTION    = 1 << 0,  /* softmax attention of every block */
+  FOVEA_VIT_OUTPUT_PATCH_TOKENS = 1 << 1,  /* final-norm patch tokens */
+} FoveaVitOutputs;
+
+/* Loads dir/config.json and maps dir/model.safetensors, checking every
+ * weight's presence and shape. */
+FoveaVit             *fovea_vit_load        (const char *dir,
+                                             GError    **error);
+void                  fovea_vit_free        (FoveaVit   *vit);
+const FoveaVitConfig *fovea_vit_get_config  (const FoveaVit *vit);
+/* SHA-256 of model.safetensors, hex; computed on first call. */
+const char           *fovea_vit_get_sha256  (FoveaVit   *vit);
+/* Checks that an adapter fits this backbone: depth, every update's
+ * shapes and the head's width. The error names the offending tensor. */
+gboolean              fovea_vit_check_lora  (const FoveaVit  *vit,
+                                             const FoveaLora *lora,
+                                             GError         **error);
+
+/* An arena for up to max_batch images of height × width pixels (multiples
+ * of the patch size; other sizes than the config's resample the position
+ * embedding bicubically, as timm's resample_abs_pos_embed). n_threads ≤ 0
+ * means one per core. */
+FoveaVitRun          *fovea_vit_run_new     (FoveaVit        *vit,
+                                             int              max_batch,
+                                             int              height,
+                                             int              width,
+                                             FoveaVitOutputs  outputs,
+                                             int              n_threads,
+                                             GError         **error);
+void                  fovea_vit_run_free    (FoveaVitRun     *run);
+
+/* Runs batch ≤ max_batch images. pixels is batch × 3 × height × width F32,
+ * already normalised. lora may be NULL for the bare backbone; it must have
+ * passed fovea_vit_check_lora. */
+gboolean              fovea_vit_forward     (FoveaVitRun     *run,
+                                             const float     *pixels,
+                                             int              batch,
+                                             const FoveaLora *lora,
+                                             GError         **error);
+
+/* Results of the last forward pass, owned by the run. */
+int                   fovea_vit_run_get_n_outputs    (const FoveaVitRun *run); /* logits per image */
+const float          *fovea_vit_run_get_logits       (const FoveaVitRun *run); /* batch × n_outputs */
+int                   fovea_vit_run_get_n_tokens     (const FoveaVitRun *run); /* prefix + patches */
+int                   fovea_vit_run_get_n_prefix     (const FoveaVitRun *run); /* class + register tokens */
+int                   fovea_vit_run_get_grid         (const FoveaVitRun *run, int *grid_h, int *grid_w);
+/* batch × heads × tokens × tokens for that block; NULL unless requested. */
+const float          *fovea_vit_run_get_attention    (const FoveaVitRun *run, int block);
+/* batch × patches × embed_dim; NULL unless requested. */
+const float          *fovea_vit_run_get_patch_tokens (const FoveaVitRun *run);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FoveaVit, fovea_vit_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FoveaVitRun, fovea_vit_run_free)
+
+G_END_DECLS

@@ -1,0 +1,3 @@
+/* PLACEHOLDER */
+#include "fuzz-target.h"
+int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size) { return 0; }
