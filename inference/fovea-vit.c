@@ -4,7 +4,6 @@ FoveaVit *fovea_vit_load (const char *dir, GError **error) { g_set_error (error,
 void fovea_vit_free (FoveaVit *vit) { }
 const FoveaVitConfig *fovea_vit_get_config (const FoveaVit *vit) { return NULL; }
 const char *fovea_vit_get_sha256 (FoveaVit *vit) { return NULL; }
-gboolean fovea_vit_check_lora (const FoveaVit *vit, const FoveaLora *l, GError **error) { g_set_error (error, FOVEA_MODEL_ERROR, FOVEA_MODEL_ERROR_ADAPTER, "not implemented"); return FALSE; }
 FoveaVitRun *fovea_vit_run_new (FoveaVit *vit, int b, int h, int w, FoveaVitOutputs o, int t, GError **error) { g_set_error (error, FOVEA_MODEL_ERROR, FOVEA_MODEL_ERROR_CONFIG, "not implemented"); return NULL; }
 void fovea_vit_run_free (FoveaVitRun *run) { }
 gboolean fovea_vit_forward (FoveaVitRun *run, const float *p, int b, const FoveaLora *l, GError **error) { return FALSE; }
