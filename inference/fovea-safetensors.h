@@ -5,7 +5,18 @@
  * of the header) plus an optional "__metadata__" map of strings, then the
  * tensor bytes. Files are memory-mapped and validated in full before any
  * tensor is handed out; tensor data is never copied unless it has to be
- * converted (F16/BF16 to F32) or realigned. */
+ * converted (F16/BF16 to F32) or realigned.
+ *
+ * Validation follows the reference implementation (huggingface/
+ * safetensors): N ≤ 100 MB and inside the file; the header is UTF-8,
+ * strict JSON (no comments, trailing text or integers beyond 18 digits)
+ * and an object with no repeated keys; each entry has exactly dtype,
+ * shape (≤ 8 non-negative integers whose product does not overflow) and
+ * data_offsets [begin, end] whose span is the shape's byte size; sorted by
+ * offset the tensors tile the data area exactly: no overlaps, no gaps and
+ * no bytes after the last one (the reference refuses gaps and trailing
+ * bytes too, so every file read here loads in PyTorch). Valid dtypes other
+ * than F32, F16 and BF16 give a DTYPE error naming the tensor. */
 #pragma once
 
 #include <glib.h>
@@ -52,8 +63,8 @@ GQuark            fovea_safetensors_error_quark (void);
 /* Maps and validates a file. The mapping lives as long as the object. */
 FoveaSafetensors *fovea_safetensors_open        (const char  *path,
                                                  GError     **error);
-/* The same over bytes already in memory (kept referenced); name is used
- * in error messages. This is the fuzzing entry point. */
+/* The same over bytes already in memory (kept referenced); name (may be
+ * NULL) is used in error messages. This is the fuzzing entry point. */
 FoveaSafetensors *fovea_safetensors_new_from_bytes (GBytes   *bytes,
                                                     const char *name,
                                                     GError  **error);
@@ -73,10 +84,12 @@ const char       *fovea_safetensors_get_metadata (const FoveaSafetensors *st,
                                                   const char             *key);
 
 /* The tensor's elements as F32, checking its shape: n_dims and shape must
- * match exactly (a -1 in shape accepts any size on that axis). F32 data
- * that is 4-byte aligned is returned in place; F16/BF16 (or misaligned
- * F32) is converted once into a buffer owned by st. NULL with
- * MISSING/MISMATCH errors naming the tensor otherwise. */
+ * match exactly (a -1 in shape accepts any size on that axis; shape may be
+ * NULL when n_dims is 0). F32 data that is 4-byte aligned is returned in
+ * place; F16/BF16 (or misaligned F32) is converted once, under a lock, into
+ * a buffer owned by st, so any thread may call this. An empty tensor gives
+ * a non-NULL pointer. NULL with MISSING/MISMATCH errors naming the tensor
+ * otherwise. */
 const float      *fovea_safetensors_get_f32     (FoveaSafetensors *st,
                                                  const char       *name,
                                                  int               n_dims,
@@ -85,15 +98,23 @@ const float      *fovea_safetensors_get_f32     (FoveaSafetensors *st,
 
 /* Writes tensors (F32, F16 or BF16 views; data need not be in a mapping)
  * with optional string metadata (may be NULL) atomically: a temporary file
- * in the same folder renamed into place. The JSON header is padded with
- * spaces to a multiple of 8 bytes, so tensor data stays aligned. */
+ * in the same folder, synced, then renamed into place; on failure nothing
+ * is left behind. Tensors are laid out contiguously in the order given.
+ * The JSON header is padded with spaces to a multiple of 8 bytes, so data
+ * that starts aligned stays aligned. Each view's n_elements and n_bytes
+ * must match its shape and dtype, and names must be unique. */
 gboolean          fovea_safetensors_write       (const char            *path,
                                                  const FoveaTensorView *tensors,
                                                  guint                  n_tensors,
                                                  GHashTable            *metadata,
                                                  GError               **error);
 
-/* Conversions used by the reader and by tests. */
+/* "F32", "F16" or "BF16", and the size of one element in bytes. */
+const char       *fovea_dtype_to_string         (FoveaDType dtype);
+gsize             fovea_dtype_get_size          (FoveaDType dtype);
+
+/* Conversions used by the reader and by tests: round to nearest even,
+ * NaN stays NaN, exact for subnormals and infinities. */
 float             fovea_f16_to_f32              (guint16 h);
 float             fovea_bf16_to_f32             (guint16 b);
 guint16           fovea_f32_to_f16              (float f);
