@@ -5,7 +5,12 @@
  * (config.json + model.safetensors, timm's tensor names). FoveaVitRun is
  * one activation arena for a (model, batch, image size, outputs) tuple,
  * allocated once and reused by every forward pass: no allocation happens
- * on the hot path. */
+ * on the hot path.
+ *
+ * Threads: each run has its own pool (fovea-pool.h) that runs every
+ * kernel, GEMMs included, and each forward sets OpenBLAS to one thread
+ * (a process-wide setting). A run is used by one thread at a time; runs
+ * on one FoveaVit may be used from different threads at once. */
 #pragma once
 
 #include "fovea-lora.h"
@@ -29,7 +34,8 @@ FoveaVit             *fovea_vit_load        (const char *dir,
                                              GError    **error);
 void                  fovea_vit_free        (FoveaVit   *vit);
 const FoveaVitConfig *fovea_vit_get_config  (const FoveaVit *vit);
-/* SHA-256 of model.safetensors, hex; computed on first call. */
+/* SHA-256 of model.safetensors, hex; computed on first call. NULL if the
+ * file can no longer be read. */
 const char           *fovea_vit_get_sha256  (FoveaVit   *vit);
 /* Checks that an adapter fits this backbone: depth, every update's
  * shapes and the head's width. The error names the offending tensor. */
@@ -40,7 +46,7 @@ gboolean              fovea_vit_check_lora  (const FoveaVit  *vit,
 /* An arena for up to max_batch images of height × width pixels (multiples
  * of the patch size; other sizes than the config's resample the position
  * embedding bicubically, as timm's resample_abs_pos_embed). n_threads ≤ 0
- * means one per core. */
+ * means one per core. The run refers to vit, which must outlive it. */
 FoveaVitRun          *fovea_vit_run_new     (FoveaVit        *vit,
                                              int              max_batch,
                                              int              height,
@@ -52,18 +58,25 @@ void                  fovea_vit_run_free    (FoveaVitRun     *run);
 
 /* Runs batch ≤ max_batch images. pixels is batch × 3 × height × width F32,
  * already normalised. lora may be NULL for the bare backbone; it must have
- * passed fovea_vit_check_lora. */
+ * passed fovea_vit_check_lora (it is checked again, cheaply, and refused
+ * with FOVEA_MODEL_ERROR_ADAPTER rather than read out of bounds). The run
+ * keeps room for the backbone's logits (or embed_dim pooled features when
+ * it has no head); an adapter with a wider head grows that buffer on its
+ * first forward, the one allocation a forward can make. */
 gboolean              fovea_vit_forward     (FoveaVitRun     *run,
                                              const float     *pixels,
                                              int              batch,
                                              const FoveaLora *lora,
                                              GError         **error);
 
-/* Results of the last forward pass, owned by the run. */
-int                   fovea_vit_run_get_n_outputs    (const FoveaVitRun *run); /* logits per image */
+/* Results of the last forward pass, owned by the run. n_outputs is the
+ * adapter's head_classes, the backbone's num_classes, or embed_dim pooled
+ * features when neither has a head. */
+int                   fovea_vit_run_get_n_outputs    (const FoveaVitRun *run);
 const float          *fovea_vit_run_get_logits       (const FoveaVitRun *run); /* batch × n_outputs */
 int                   fovea_vit_run_get_n_tokens     (const FoveaVitRun *run); /* prefix + patches */
 int                   fovea_vit_run_get_n_prefix     (const FoveaVitRun *run); /* class + register tokens */
+/* The patch grid; returns the number of patches. */
 int                   fovea_vit_run_get_grid         (const FoveaVitRun *run, int *grid_h, int *grid_w);
 /* batch × heads × tokens × tokens for that block; NULL unless requested. */
 const float          *fovea_vit_run_get_attention    (const FoveaVitRun *run, int block);
