@@ -20,13 +20,31 @@
 G_BEGIN_DECLS
 
 typedef struct {
-  int melo_scale;  /* 0: from the file name's tag, else 1 */
+  int melo_scale;  /* 0: from the file name's tag, else 1; a tag that
+                    * gives another scale is an error */
 } FoveaAdapterOptions;
 
-/* path is a PEFT folder or a MeLo .safetensors file. options may be NULL. */
-FoveaLora *fovea_adapter_load (const char                *path,
-                               const FoveaVit            *vit,
-                               const FoveaAdapterOptions *options,
-                               GError                   **error);
+/* path is a PEFT folder or a MeLo .safetensors file. options may be NULL.
+ * The adapter is checked with fovea_vit_check_lora before it is returned.
+ * It keeps its own files mapped and points into nothing of vit's. */
+FoveaLora *fovea_adapter_load           (const char                *path,
+                                         const FoveaVit            *vit,
+                                         const FoveaAdapterOptions *options,
+                                         GError                   **error);
+
+/* The same from data already in memory (the fuzzing entry points). name
+ * stands for the folder's or file's name: messages use it, and a MeLo
+ * scale tag is read from it. The adapter keeps a reference to weights. */
+FoveaLora *fovea_adapter_load_peft_data (const char                *config_json,
+                                         gssize                     length,
+                                         FoveaSafetensors          *weights,
+                                         const char                *name,
+                                         const FoveaVit            *vit,
+                                         GError                   **error);
+FoveaLora *fovea_adapter_load_melo_data (FoveaSafetensors          *weights,
+                                         const char                *name,
+                                         const FoveaVit            *vit,
+                                         const FoveaAdapterOptions *options,
+                                         GError                   **error);
 
 G_END_DECLS

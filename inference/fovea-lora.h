@@ -8,6 +8,7 @@
 #include <glib.h>
 
 #include "fovea-safetensors.h"
+#include "fovea-vit-config.h"
 
 G_BEGIN_DECLS
 
@@ -42,18 +43,23 @@ typedef struct {
   FoveaLoraUpdate updates[FOVEA_LORA_MAX_UPDATES];
 } FoveaLoraSlot;
 
-/* A loaded adapter. Weights point into files it keeps mapped. */
+/* A loaded adapter. Weights point into files it keeps mapped, or into
+ * buffers it owns (F16/BF16 converted by the safetensors object, a head
+ * with its LoRA update merged in). */
 typedef struct {
   char             *name;         /* for messages and results */
-  char             *path;
+  char             *path;         /* NULL when loaded from memory */
   int               depth;        /* the backbone's block count it was checked against */
   FoveaLoraSlot    *slots;        /* depth × FOVEA_LORA_N_TARGETS, row-major by block */
-  /* A replacement head (PEFT modules_to_save, MeLo fc_*): NULL to keep the
-   * backbone's. head_bias may be NULL (MeLo heads have none). */
+  /* A replacement head (PEFT modules_to_save or a LoRA on the head, MeLo
+   * fc_*): NULL to keep the backbone's. head_bias may be NULL (MeLo heads
+   * have none): a zero bias. */
   int               head_classes;
-  const float      *head_weight;  /* head_classes × embed_dim */
+  int               head_width;   /* its input width: the backbone's embed_dim */
+  const float      *head_weight;  /* head_classes × head_width */
   const float      *head_bias;
   GPtrArray        *files;        /* FoveaSafetensors* kept mapped */
+  GPtrArray        *buffers;      /* arrays it owns (g_free) */
 } FoveaLora;
 
 static inline const FoveaLoraSlot *
@@ -62,7 +68,26 @@ fovea_lora_slot (const FoveaLora *lora, int block, FoveaLoraTarget target)
   return &lora->slots[block * FOVEA_LORA_N_TARGETS + target];
 }
 
-void fovea_lora_free (FoveaLora *lora);
+/* An empty adapter (no updates, the backbone's head) for depth blocks. */
+FoveaLora  *fovea_lora_new            (const char      *name,
+                                       int              depth);
+void        fovea_lora_free           (FoveaLora       *lora);
+/* Appends an update to a slot; FALSE when the slot is full. */
+gboolean    fovea_lora_add_update     (FoveaLora       *lora,
+                                       int              block,
+                                       FoveaLoraTarget  target,
+                                       const FoveaLoraUpdate *update);
+/* Bytes of parameters the adapter applies (A, B and head, as F32) plus its
+ * slot table: what it adds to memory beside the backbone. */
+gsize       fovea_lora_get_n_bytes    (const FoveaLora *lora);
+
+/* The target's module name inside a block, as timm names it ("attn.qkv"). */
+const char *fovea_lora_target_module  (FoveaLoraTarget  target);
+/* The target layer's input and output widths in this backbone. */
+void        fovea_lora_target_shape   (const FoveaVitConfig *config,
+                                       FoveaLoraTarget  target,
+                                       int             *in_features,
+                                       int             *out_features);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FoveaLora, fovea_lora_free)
 
