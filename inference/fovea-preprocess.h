@@ -1,10 +1,14 @@
 /* fovea-preprocess.h: from decoded pixels to a model's input tensor.
  *
- * Fundus pipeline (card's fundus_crop): crop the square around the field
- * of view (fovea_fov_crop_square), resize to the input size with the
- * model's filter (PIL-exact), normalise. Otherwise timm's evaluation
- * transform: resize the short side to size / crop_pct, centre-crop, then
- * normalise. Output is 3 × height × width F32, channel-planar. */
+ * Any image is first made 8-bit RGB (grey replicated, alpha dropped,
+ * 16-bit scaled), as PIL's convert("RGB") in timm's loader. Fundus
+ * pipeline (card's fundus_crop): crop the square around the field of view
+ * (fovea_fov_crop_square), resize to the input size with the model's
+ * filter (PIL-exact), normalise. Otherwise timm's evaluation transform:
+ * resize the short side to floor(size / crop_pct), centre-crop with
+ * torchvision's rounding, then normalise. The bytes before normalisation
+ * are exactly torchvision's. Output is 3 × height × width F32,
+ * channel-planar. */
 #pragma once
 
 #include "fovea-image.h"
@@ -21,7 +25,8 @@ typedef struct {
   float             mean[3], std[3];
 } FoveaPreprocess;
 
-/* From the model's pretrained_cfg, then the card's overrides (card may be NULL). */
+/* From the model's pretrained_cfg, then the card's overrides (card may be
+ * NULL). A crop_pct outside (0, 1] becomes timm's default, 0.875. */
 void     fovea_preprocess_init  (FoveaPreprocess      *pre,
                                  const FoveaVitConfig *config,
                                  const FoveaTaskCard  *card);

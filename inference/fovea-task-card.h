@@ -1,10 +1,13 @@
 /* fovea-task-card.h: what a model's or adapter's outputs mean clinically.
  *
  * A task card is a JSON file next to a model or adapter (schema in the
- * README): the task kind, label names in output order, the referral rule,
- * the modality, the preprocessing, provenance (training data, metrics with
- * their split, file hash), the intended use and a research-use flag.
- * Without a card, outputs are shown as uncalibrated raw numbers only. */
+ * README, "Task cards"): the task kind, label names in output order, the
+ * referral rule, the modality, the preprocessing, provenance (training
+ * data, metrics with their split, file hash), the intended use and a
+ * research-use flag. Parsing is strict: a wrong type, an unknown member,
+ * labels that do not fit the kind or unsorted thresholds are errors naming
+ * the field, because a mislabelled output is worse than none. Without a
+ * card, outputs are shown as uncalibrated raw numbers only. */
 #pragma once
 
 #include <glib.h>
@@ -15,6 +18,7 @@
 G_BEGIN_DECLS
 
 #define FOVEA_TASK_CARD_ERROR (fovea_task_card_error_quark ())
+#define FOVEA_TASK_CARD_SCHEMA_VERSION 1
 
 typedef enum {
   FOVEA_TASK_CARD_ERROR_INVALID,   /* malformed JSON or a field of the wrong type or value */
@@ -44,10 +48,12 @@ typedef struct {
   int             referral_min_grade;   /* -1: no rule */
   GStrv           referral_labels;      /* may be NULL */
   char           *referral_rule;
-  /* Preprocessing. */
+  /* Preprocessing; unset fields fall back to the model's pretrained_cfg. */
   gboolean        fundus_crop;
   int             input_height, input_width;  /* 0: the model config's */
+  gboolean        has_interpolation;
   FoveaResizeFilter interpolation;
+  double          crop_pct;                   /* 0: the model config's */
   gboolean        has_normalisation;
   float           mean[3], std[3];
   /* Provenance and honesty. */
@@ -63,26 +69,30 @@ typedef struct {
   gboolean    calibrated;   /* FALSE without a card: only logits are meaningful */
   int         n_outputs;
   float      *probs;        /* classification: softmax, n_outputs; else NULL */
-  int         label_index;  /* classification: argmax; grading: grade */
+  int         label_index;  /* classification: argmax; grading: grade; -1 uncalibrated */
   const char *label;        /* owned by the card; NULL when uncalibrated */
-  double      score;        /* grading: the regression output */
+  double      score;        /* grading: the regression output; classification: probs[label_index] */
   gboolean    has_referable;
   gboolean    referable;
 } FoveaTaskResult;
 
 GQuark         fovea_task_card_error_quark (void);
+/* Errors from a file name it; errors in a field name the field. */
 FoveaTaskCard *fovea_task_card_load_file   (const char  *path,
                                             GError     **error);
 FoveaTaskCard *fovea_task_card_load_data   (const char  *json,
                                             gssize       length,
                                             GError     **error);
 void           fovea_task_card_free        (FoveaTaskCard *card);
-/* Checks the card against a model's number of outputs. */
+/* Checks the card against a model's number of outputs: one per label for
+ * classification, a single one for grading. */
 gboolean       fovea_task_card_check_outputs (const FoveaTaskCard *card,
                                               int                  n_outputs,
                                               GError             **error);
-/* card may be NULL (uncalibrated). Fills result; free with
- * fovea_task_result_clear. */
+/* card may be NULL, or not fit n_outputs: the result is then uncalibrated
+ * (label NULL, label_index -1). Fills result; free with
+ * fovea_task_result_clear. Grading counts the thresholds the output
+ * strictly exceeds. */
 void           fovea_task_card_interpret   (const FoveaTaskCard *card,
                                             const float         *logits,
                                             int                  n_outputs,

@@ -15,5 +15,7 @@ enum {
 };
 
 int fovea_cli_inspect (int argc, char **argv);
+int fovea_cli_infer   (int argc, char **argv);
+int fovea_cli_bench   (int argc, char **argv);
 
 G_END_DECLS

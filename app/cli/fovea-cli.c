@@ -16,6 +16,10 @@ typedef struct {
 static const FoveaCliCommand commands[] = {
   { "inspect", fovea_cli_inspect,
     "Decode images; report size, modality, field of view and quality" },
+  { "infer", fovea_cli_infer,
+    "Run a model and its task adapters on images or an input tensor" },
+  { "bench", fovea_cli_bench,
+    "Time a model's forward pass" },
 };
 
 static void

@@ -1,0 +1,23 @@
+/* fovea-engine-private.h: the engine's state, shared by its source files. */
+#pragma once
+
+#include "fovea-engine.h"
+
+G_BEGIN_DECLS
+
+/* An activation arena for one input size, for batches up to max_batch. */
+typedef struct {
+  int          height, width, max_batch;
+  FoveaVitRun *run;
+} FoveaEngineRun;
+
+struct _FoveaEngine {
+  FoveaVit  *vit;
+  int        n_threads;
+  GPtrArray *tasks;  /* FoveaEngineTask*; task 0 is the backbone */
+  GArray    *runs;   /* FoveaEngineRun */
+};
+
+void fovea_engine_runs_clear (GArray *runs);
+
+G_END_DECLS
