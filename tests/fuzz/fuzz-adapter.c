@@ -5,11 +5,10 @@
  * A PEFT input is then a little-endian u32 length n, n bytes of
  * adapter_config.json and the adapter_model.safetensors bytes; a MeLo
  * input is the safetensors bytes, named "fuzz_lora_4_8" (scale 2). An
- * adapter that loads (with weights of a plausible size) is run once, so a
+ * adapter that loads is run once, so a
  * check that let a misfit through shows up as an out-of-bounds access in
  * the forward pass. Seeds:
  * tests/scripts/make-adapter-corpus.py. */
-#include <math.h>
 #include <string.h>
 
 #include "fovea-adapter.h"
@@ -74,34 +73,6 @@ load_melo (const guint8 *data, gsize size, const FoveaVit *vit)
   return fovea_adapter_load_melo_data (weights, "fuzz_lora_4_8", vit, NULL, NULL);
 }
 
-static gboolean
-all_within (const float *values, gsize n, float bound)
-{
-  for (gsize i = 0; i < n; i++)
-    if (fabsf (values[i]) > bound)
-      return FALSE;
-  return TRUE;
-}
-
-/* Whether every weight is of a size real adapters have: the forward pass
- * is run here to catch out-of-bounds reads, and weights of 1e38 would
- * only overflow the activations into infinities and NaN instead. */
-static gboolean
-weights_are_plausible (const FoveaLora *lora)
-{
-  const float bound = 100.0f;
-  gboolean plausible = lora->head_weight == NULL ||
-                       all_within (lora->head_weight, (gsize) lora->head_classes * lora->head_width, bound);
-  for (int i = 0; plausible && i < lora->depth * FOVEA_LORA_N_TARGETS; i++)
-    for (int u = 0; plausible && u < lora->slots[i].n_updates; u++)
-      {
-        const FoveaLoraUpdate *update = &lora->slots[i].updates[u];
-        plausible = all_within (update->a, (gsize) update->rank * update->in_features, bound) &&
-                    all_within (update->b, (gsize) update->rank * update->out_features, bound);
-      }
-  return plausible;
-}
-
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
@@ -110,7 +81,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   Backbone *backbone = backbone_get ((data[0] >> 1) & 1);
   g_autoptr (FoveaLora) lora = data[0] & 1 ? load_melo (data + 1, size - 1, backbone->vit)
                                            : load_peft (data + 1, size - 1, backbone->vit);
-  if (lora != NULL && weights_are_plausible (lora) &&
+  /* Any adapter that loads must run: extreme weights may give infinities
+   * or NaN in the logits, but never a crash or undefined behaviour. */
+  if (lora != NULL &&
       !fovea_vit_forward (backbone->run, backbone->pixels, 1, lora, NULL))
     g_error ("adapter “%s” loaded but did not run", lora->name);
   return 0;
