@@ -3,6 +3,7 @@
 
 #include <glib/gstdio.h>
 #include <math.h>
+#include <sys/wait.h>
 
 char *
 fovea_test_data_path (const char *relative)
@@ -98,4 +99,46 @@ fovea_test_synthetic_fundus (int width, int height, double cx, double cy, double
         }
     }
   return image;
+}
+
+FoveaCliResult
+fovea_test_run_cli_argv (const char *const *args)
+{
+  const char *cli = g_getenv ("FOVEA_CLI");
+  g_assert_nonnull (cli);
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_ptr_array_add (argv, (gpointer) cli);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  FoveaCliResult result = { 0 };
+  int wait_status;
+  GError *error = NULL;
+  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                &result.out, &result.err, &wait_status, &error);
+  g_assert_no_error (error);
+  g_assert_true (WIFEXITED (wait_status));
+  result.status = WEXITSTATUS (wait_status);
+  return result;
+}
+
+FoveaCliResult
+fovea_test_run_cli (const char *first, ...)
+{
+  g_autoptr (GPtrArray) args = g_ptr_array_new ();
+  va_list ap;
+  va_start (ap, first);
+  for (const char *arg = first; arg != NULL; arg = va_arg (ap, const char *))
+    g_ptr_array_add (args, (gpointer) arg);
+  va_end (ap);
+  g_ptr_array_add (args, NULL);
+  return fovea_test_run_cli_argv ((const char *const *) args->pdata);
+}
+
+void
+fovea_test_cli_result_clear (FoveaCliResult *result)
+{
+  g_free (result->out);
+  g_free (result->err);
 }

@@ -24,4 +24,16 @@ void        fovea_test_rmdir         (const char *path);
 FoveaImage *fovea_test_synthetic_fundus (int width, int height,
                                          double cx, double cy, double r);
 
+/* fovea-cli run as a separate process ($FOVEA_CLI), as a user runs it. */
+typedef struct {
+  char *out;     /* stdout */
+  char *err;     /* stderr */
+  int   status;  /* exit status */
+} FoveaCliResult;
+
+/* Arguments after the program name, NULL-terminated. */
+FoveaCliResult fovea_test_run_cli_argv (const char *const *args);
+FoveaCliResult fovea_test_run_cli      (const char *first, ...) G_GNUC_NULL_TERMINATED;
+void           fovea_test_cli_result_clear (FoveaCliResult *result);
+
 G_END_DECLS

@@ -13,55 +13,6 @@
 #include "fovea-safetensors.h"
 #include "fovea-test-common.h"
 
-typedef struct {
-  char *out;
-  char *err;
-  int   status;
-} CliResult;
-
-static void
-cli_result_clear (CliResult *result)
-{
-  g_free (result->out);
-  g_free (result->err);
-}
-
-/* Runs fovea-cli with a NULL-terminated argument vector. */
-static CliResult
-run_cli_argv (const char *const *args)
-{
-  const char *cli = g_getenv ("FOVEA_CLI");
-  g_assert_nonnull (cli);
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_ptr_array_add (argv, (gpointer) cli);
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer) args[i]);
-  g_ptr_array_add (argv, NULL);
-
-  CliResult result = { 0 };
-  int wait_status;
-  GError *error = NULL;
-  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                &result.out, &result.err, &wait_status, &error);
-  g_assert_no_error (error);
-  g_assert_true (WIFEXITED (wait_status));
-  result.status = WEXITSTATUS (wait_status);
-  return result;
-}
-
-static CliResult
-run_cli (const char *first, ...)
-{
-  g_autoptr (GPtrArray) args = g_ptr_array_new ();
-  va_list ap;
-  va_start (ap, first);
-  for (const char *arg = first; arg != NULL; arg = va_arg (ap, const char *))
-    g_ptr_array_add (args, (gpointer) arg);
-  va_end (ap);
-  g_ptr_array_add (args, NULL);
-  return run_cli_argv ((const char *const *) args->pdata);
-}
-
 /* The JSON Lines of stdout, parsed: JsonObject* (the nodes stay alive). */
 static GPtrArray *
 parse_lines (const char *out)
@@ -203,7 +154,7 @@ test_infer_matches_pytorch (void)
                                                 json_object_get_int_member (c, "melo_scale")));
       g_ptr_array_add (args, NULL);
 
-      CliResult r = run_cli_argv ((const char *const *) args->pdata);
+      FoveaCliResult r = fovea_test_run_cli_argv ((const char *const *) args->pdata);
       if (r.status != 0)
         g_test_message ("%s: %s", name, r.err);
       g_assert_cmpint (r.status, ==, 0);
@@ -216,7 +167,7 @@ test_infer_matches_pytorch (void)
       g_assert_false (json_object_has_member (first, "label"));
       g_assert_false (json_object_has_member (first, "probs"));
       g_assert_false (json_object_has_member (first, "referable"));
-      cli_result_clear (&r);
+      fovea_test_cli_result_clear (&r);
     }
 }
 
@@ -295,7 +246,7 @@ test_infer_classification_card (void)
 {
   g_autofree char *dir = model_with_card ("tiny-token", "tiny-five-class.json");
   g_autofree char *input = case_path ("tiny-token");
-  CliResult r = run_cli ("infer", "--json", "--model", dir, "--input-tensor", input, NULL);
+  FoveaCliResult r = fovea_test_run_cli ("infer", "--json", "--model", dir, "--input-tensor", input, NULL);
   g_assert_cmpint (r.status, ==, 0);
   g_autoptr (GPtrArray) lines = parse_lines (r.out);
   assert_logits_match (lines, "tiny-token", "tiny-five-class");
@@ -306,15 +257,15 @@ test_infer_classification_card (void)
   const char *referred[] = { "class-1", "class-3", NULL };
   for (int i = 0; i < n; i++)
     assert_classified (lines->pdata[i], logits + (gsize) i * c, c, labels, referred);
-  cli_result_clear (&r);
+  fovea_test_cli_result_clear (&r);
 
   /* The readable table carries the same reading. */
-  r = run_cli ("infer", "--model", dir, "--input-tensor", input, NULL);
+  r = fovea_test_run_cli ("infer", "--model", dir, "--input-tensor", input, NULL);
   g_assert_cmpint (r.status, ==, 0);
   g_assert_true (g_str_has_prefix (r.out, "INPUT"));
   g_assert_nonnull (strstr (r.out, "tiny-five-class"));
   g_assert_nonnull (strstr (r.out, "(p = "));
-  cli_result_clear (&r);
+  fovea_test_cli_result_clear (&r);
   fovea_test_rmdir (dir);
 }
 
@@ -333,7 +284,7 @@ test_infer_melo_card (void)
   g_autofree char *model = model_path ("tiny-token");
   g_autofree char *input = case_path ("tiny-token-melo");
 
-  CliResult r = run_cli ("infer", "--json", "--model", model, "--adapter", adapter,
+  FoveaCliResult r = fovea_test_run_cli ("infer", "--json", "--model", model, "--adapter", adapter,
                          "--input-tensor", input, NULL);
   g_assert_cmpint (r.status, ==, 0);
   g_autoptr (GPtrArray) lines = parse_lines (r.out);
@@ -344,7 +295,7 @@ test_infer_melo_card (void)
   const char *referred[] = { "MEL", "BCC", NULL };
   for (int i = 0; i < n; i++)
     assert_classified (lines->pdata[i], logits + (gsize) i * c, c, labels, referred);
-  cli_result_clear (&r);
+  fovea_test_cli_result_clear (&r);
   fovea_test_rmdir (dir);
 }
 
@@ -394,7 +345,7 @@ test_infer_grading_card (void)
   g_autoptr (FoveaTaskCard) card = fovea_task_card_load_file (card_path, NULL);
   g_assert_nonnull (card);
 
-  CliResult r = run_cli ("infer", "--json", "--model", dir, "--input-tensor", input, NULL);
+  FoveaCliResult r = fovea_test_run_cli ("infer", "--json", "--model", dir, "--input-tensor", input, NULL);
   g_assert_cmpint (r.status, ==, 0);
   g_autoptr (GPtrArray) lines = parse_lines (r.out);
   int n, c;
@@ -424,7 +375,7 @@ test_infer_grading_card (void)
     }
   /* The thresholds were chosen so the two inputs fall on either side. */
   g_assert_true (seen_referable[0] && seen_referable[1]);
-  cli_result_clear (&r);
+  fovea_test_cli_result_clear (&r);
   fovea_test_rmdir (dir);
 }
 
@@ -457,20 +408,20 @@ test_infer_card_hash (void)
                                                          (const guchar *) contents, length);
 
   write_card_with_hash ("tiny-five-class.json", card, sha256);
-  CliResult r = run_cli ("infer", "--json", "--model", dir, "--input-tensor", input, NULL);
+  FoveaCliResult r = fovea_test_run_cli ("infer", "--json", "--model", dir, "--input-tensor", input, NULL);
   g_assert_cmpint (r.status, ==, 0);
   g_assert_nonnull (strstr (r.out, "\"calibrated\":true"));
-  cli_result_clear (&r);
+  fovea_test_cli_result_clear (&r);
 
   /* A card describing other weights is refused, not trusted. */
   sha256[0] = sha256[0] == '0' ? '1' : '0';
   write_card_with_hash ("tiny-five-class.json", card, sha256);
-  r = run_cli ("infer", "--json", "--model", dir, "--input-tensor", input, NULL);
+  r = fovea_test_run_cli ("infer", "--json", "--model", dir, "--input-tensor", input, NULL);
   g_assert_cmpint (r.status, ==, 1);
   g_assert_cmpstr (r.out, ==, "");
   g_assert_nonnull (strstr (r.err, "sha256"));
   g_assert_nonnull (strstr (r.err, "task_card.json"));
-  cli_result_clear (&r);
+  fovea_test_cli_result_clear (&r);
   fovea_test_rmdir (dir);
 }
 
@@ -483,7 +434,7 @@ test_infer_several_adapters (void)
   g_autofree char *input = case_path ("tiny-token-melo");
 
   /* Without --task: every adapter's task, grouped by input. */
-  CliResult r = run_cli ("infer", "--json", "--model", model, "--adapter", peft,
+  FoveaCliResult r = fovea_test_run_cli ("infer", "--json", "--model", model, "--adapter", peft,
                          "--adapter", melo, "--input-tensor", input, NULL);
   g_assert_cmpint (r.status, ==, 0);
   g_autoptr (GPtrArray) lines = parse_lines (r.out);
@@ -500,30 +451,30 @@ test_infer_several_adapters (void)
       g_assert_cmpfloat (relative_error (json_object_get_array_member (b, "logits"),
                                          logits + (gsize) i * c, c), <=, tolerance_rel ());
     }
-  cli_result_clear (&r);
+  fovea_test_cli_result_clear (&r);
 
   /* --task picks one, the backbone included. */
-  r = run_cli ("infer", "--json", "--model", model, "--adapter", peft, "--adapter", melo,
+  r = fovea_test_run_cli ("infer", "--json", "--model", model, "--adapter", peft, "--adapter", melo,
                "--task", "melo-tiny_lora_4_8", "--input-tensor", input, NULL);
   g_assert_cmpint (r.status, ==, 0);
   g_autoptr (GPtrArray) picked = parse_lines (r.out);
   assert_logits_match (picked, "tiny-token-melo", "melo-tiny_lora_4_8");
-  cli_result_clear (&r);
+  fovea_test_cli_result_clear (&r);
 
-  r = run_cli ("infer", "--json", "--model", model, "--adapter", melo, "--task", "backbone",
+  r = fovea_test_run_cli ("infer", "--json", "--model", model, "--adapter", melo, "--task", "backbone",
                "--input-tensor", input, NULL);
   g_assert_cmpint (r.status, ==, 0);
   g_autoptr (GPtrArray) backbone = parse_lines (r.out);
   g_assert_cmpuint (backbone->len, ==, n);
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (backbone->pdata[0],
                                                                           "logits")), ==, 5);
-  cli_result_clear (&r);
+  fovea_test_cli_result_clear (&r);
 
-  r = run_cli ("infer", "--model", model, "--adapter", melo, "--task", "dr",
+  r = fovea_test_run_cli ("infer", "--model", model, "--adapter", melo, "--task", "dr",
                "--input-tensor", input, NULL);
   g_assert_cmpint (r.status, ==, 1);
   g_assert_nonnull (strstr (r.err, "melo-tiny_lora_4_8"));
-  cli_result_clear (&r);
+  fovea_test_cli_result_clear (&r);
 }
 
 /* The tensor `infer` must build from an image, made here with the same
@@ -571,7 +522,7 @@ test_infer_images (void)
       g_assert_true (g_file_set_contents (bad, "\x89PNG\r\n\x1a\n truncated", -1, NULL));
       write_preprocessed (fundus, dir, tasks[t].card, tensor);
 
-      CliResult r = run_cli ("infer", "--json", "--model", dir, fundus, bad, NULL);
+      FoveaCliResult r = fovea_test_run_cli ("infer", "--json", "--model", dir, fundus, bad, NULL);
       g_assert_cmpint (r.status, ==, 3);
       g_autoptr (GPtrArray) lines = parse_lines (r.out);
       g_assert_cmpuint (lines->len, ==, 2);
@@ -584,7 +535,7 @@ test_infer_images (void)
       g_assert_nonnull (strstr (r.err, "1 of 2"));
 
       /* The image's logits are those of the tensor preprocessed here. */
-      CliResult t_r = run_cli ("infer", "--json", "--model", dir, "--input-tensor", tensor, NULL);
+      FoveaCliResult t_r = fovea_test_run_cli ("infer", "--json", "--model", dir, "--input-tensor", tensor, NULL);
       g_assert_cmpint (t_r.status, ==, 0);
       g_autoptr (GPtrArray) reference = parse_lines (t_r.out);
       JsonArray *want = json_object_get_array_member (reference->pdata[0], "logits");
@@ -593,8 +544,8 @@ test_infer_images (void)
       for (guint k = 0; k < json_array_get_length (got); k++)
         g_assert_cmpfloat (json_array_get_double_element (got, k), ==,
                            json_array_get_double_element (want, k));
-      cli_result_clear (&t_r);
-      cli_result_clear (&r);
+      fovea_test_cli_result_clear (&t_r);
+      fovea_test_cli_result_clear (&r);
       fovea_test_rmdir (dir);
     }
 }
@@ -698,13 +649,13 @@ test_infer_errors (void)
                                ? g_build_filename (dir, cases[i].args[k] + 1, NULL)
                                : g_strdup (cases[i].args[k]));
       g_ptr_array_add (args, NULL);
-      CliResult r = run_cli_argv ((const char *const *) args->pdata);
+      FoveaCliResult r = fovea_test_run_cli_argv ((const char *const *) args->pdata);
       g_test_message ("%s: status %d: %s", cases[i].what, r.status, r.err);
       g_assert_cmpint (r.status, ==, 1);
       g_assert_cmpstr (r.out, ==, "");
       g_assert_nonnull (strstr (r.err, cases[i].message));
       g_assert_true (g_str_has_prefix (r.err, "fovea-cli infer: "));
-      cli_result_clear (&r);
+      fovea_test_cli_result_clear (&r);
     }
 
   /* Cards that are invalid or do not fit the model's five outputs. */
@@ -719,12 +670,12 @@ test_infer_errors (void)
       g_autofree char *relative = g_build_filename ("cards", cards[i].card, NULL);
       g_autofree char *from = fovea_test_fixture_path (relative);
       copy_file (from, card_path);
-      CliResult r = run_cli ("infer", "--model", dir, "--input-tensor", input, NULL);
+      FoveaCliResult r = fovea_test_run_cli ("infer", "--model", dir, "--input-tensor", input, NULL);
       g_test_message ("%s: %s", cards[i].card, r.err);
       g_assert_cmpint (r.status, ==, 1);
       g_assert_nonnull (strstr (r.err, "task_card.json"));
       g_assert_nonnull (strstr (r.err, cards[i].message));
-      cli_result_clear (&r);
+      fovea_test_cli_result_clear (&r);
     }
   fovea_test_rmdir (dir);
 }
@@ -734,7 +685,7 @@ test_bench_json (void)
 {
   g_autofree char *model = model_path ("tiny-token");
   g_autofree char *melo = vit_fixture ("adapters/melo-tiny_lora_4_8.safetensors");
-  CliResult r = run_cli ("bench", "--json", "--model", model, "--adapter", melo,
+  FoveaCliResult r = fovea_test_run_cli ("bench", "--json", "--model", model, "--adapter", melo,
                          "--batch", "2", "--runs", "3", "--threads", "1", "--size", "48x48",
                          NULL);
   g_assert_cmpint (r.status, ==, 0);
@@ -763,18 +714,18 @@ test_bench_json (void)
                                   1 / median, 1e-6 / median);
   g_assert_cmpfloat (json_object_get_double_member (report, "load_s"), >, 0);
   g_assert_cmpfloat (json_object_get_double_member (report, "peak_rss_mb"), >, 1);
-  cli_result_clear (&r);
+  fovea_test_cli_result_clear (&r);
 
   /* Without an adapter, "adapter" is null; the table names every figure. */
-  r = run_cli ("bench", "--json", "--model", model, "--runs", "1", NULL);
+  r = fovea_test_run_cli ("bench", "--json", "--model", model, "--runs", "1", NULL);
   g_assert_cmpint (r.status, ==, 0);
   g_assert_nonnull (strstr (r.out, "\"adapter\":null"));
-  cli_result_clear (&r);
-  r = run_cli ("bench", "--model", model, "--runs", "1", NULL);
+  fovea_test_cli_result_clear (&r);
+  r = fovea_test_run_cli ("bench", "--model", model, "--runs", "1", NULL);
   g_assert_cmpint (r.status, ==, 0);
   g_assert_nonnull (strstr (r.out, "median_s"));
   g_assert_nonnull (strstr (r.out, "images_per_s"));
-  cli_result_clear (&r);
+  fovea_test_cli_result_clear (&r);
 
   const char *const bad[][6] = {
     { "bench", "--model", "/nonexistent/model", NULL },
@@ -784,11 +735,11 @@ test_bench_json (void)
   };
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
-      r = run_cli_argv (bad[i]);
+      r = fovea_test_run_cli_argv (bad[i]);
       g_test_message ("%s", r.err);
       g_assert_cmpint (r.status, ==, 1);
       g_assert_true (g_str_has_prefix (r.err, "fovea-cli bench: "));
-      cli_result_clear (&r);
+      fovea_test_cli_result_clear (&r);
     }
 }
 

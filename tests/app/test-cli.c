@@ -7,45 +7,6 @@
 #include "fovea-encode.h"
 #include "fovea-test-common.h"
 
-typedef struct {
-  char *out;
-  char *err;
-  int   status;
-} CliResult;
-
-static void
-cli_result_clear (CliResult *result)
-{
-  g_free (result->out);
-  g_free (result->err);
-}
-
-/* Runs fovea-cli with the given NULL-terminated arguments. */
-static CliResult
-run_cli (const char *first, ...)
-{
-  const char *cli = g_getenv ("FOVEA_CLI");
-  g_assert_nonnull (cli);
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_ptr_array_add (argv, (gpointer) cli);
-  va_list ap;
-  va_start (ap, first);
-  for (const char *arg = first; arg != NULL; arg = va_arg (ap, const char *))
-    g_ptr_array_add (argv, (gpointer) arg);
-  va_end (ap);
-  g_ptr_array_add (argv, NULL);
-
-  CliResult result = { 0 };
-  int wait_status;
-  GError *error = NULL;
-  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                &result.out, &result.err, &wait_status, &error);
-  g_assert_no_error (error);
-  g_assert_true (WIFEXITED (wait_status));
-  result.status = WEXITSTATUS (wait_status);
-  return result;
-}
-
 /* A folder with two readable fundus images, one corrupt file and one file
  * that is not an image at all (which a folder scan must ignore). */
 static char *
@@ -87,7 +48,7 @@ test_inspect_json_lines (void)
   g_autofree char *dir = make_folder ();
   g_autofree char *before = checksum_folder (dir);
 
-  CliResult r = run_cli ("inspect", "--json", dir, NULL);
+  FoveaCliResult r = fovea_test_run_cli ("inspect", "--json", dir, NULL);
   /* One file failed, the others were still processed: status 3. */
   g_assert_cmpint (r.status, ==, 3);
   g_auto (GStrv) lines = g_strsplit (g_strstrip (r.out), "\n", -1);
@@ -113,7 +74,7 @@ test_inspect_json_lines (void)
         g_assert_nonnull (strstr (json_object_get_string_member (object, "error"), "c.png"));
     }
   g_assert_nonnull (strstr (r.err, "1 of 3"));
-  cli_result_clear (&r);
+  fovea_test_cli_result_clear (&r);
 
   /* Inspecting never modifies a source image. */
   g_autofree char *after = checksum_folder (dir);
@@ -126,71 +87,71 @@ test_inspect_table (void)
 {
   g_autofree char *good = fovea_test_sample_path ("fundus-healthy.png");
 
-  CliResult r = run_cli ("inspect", "--modality", "fundus", good, NULL);
+  FoveaCliResult r = fovea_test_run_cli ("inspect", "--modality", "fundus", good, NULL);
   g_assert_cmpint (r.status, ==, 0);
   g_assert_true (g_str_has_prefix (r.out, "FILE"));
   g_assert_nonnull (strstr (r.out, "fundus-healthy.png"));
   g_assert_nonnull (strstr (r.out, "1600×1200"));
   g_assert_nonnull (strstr (r.out, "fundus"));
   g_assert_nonnull (strstr (r.out, " gradable"));
-  cli_result_clear (&r);
+  fovea_test_cli_result_clear (&r);
 
   /* A threshold override reaches the verdict. */
-  r = run_cli ("inspect", "--threshold", "min_resolution=5000", good, NULL);
+  r = fovea_test_run_cli ("inspect", "--threshold", "min_resolution=5000", good, NULL);
   g_assert_cmpint (r.status, ==, 0);
   g_assert_nonnull (strstr (r.out, "UNGRADABLE"));
   g_assert_nonnull (strstr (r.out, "resolution"));
-  cli_result_clear (&r);
+  fovea_test_cli_result_clear (&r);
 }
 
 static void
 test_usage_errors (void)
 {
-  CliResult r = run_cli ("inspect", "--modality", "xray", "x.png", NULL);
+  FoveaCliResult r = fovea_test_run_cli ("inspect", "--modality", "xray", "x.png", NULL);
   g_assert_cmpint (r.status, ==, 1);
   g_assert_nonnull (strstr (r.err, "xray"));
-  cli_result_clear (&r);
+  fovea_test_cli_result_clear (&r);
 
-  r = run_cli ("inspect", "--threshold", "min_sharpnes=3", "x.png", NULL);
+  r = fovea_test_run_cli ("inspect", "--threshold", "min_sharpnes=3", "x.png", NULL);
   g_assert_cmpint (r.status, ==, 1);
   g_assert_nonnull (strstr (r.err, "min_sharpnes"));
-  cli_result_clear (&r);
+  fovea_test_cli_result_clear (&r);
 
-  r = run_cli ("frobnicate", NULL);
+  r = fovea_test_run_cli ("frobnicate", NULL);
   g_assert_cmpint (r.status, ==, 1);
   g_assert_nonnull (strstr (r.err, "unknown command"));
-  cli_result_clear (&r);
+  fovea_test_cli_result_clear (&r);
 
-  r = run_cli ("inspect", NULL);
+  r = fovea_test_run_cli ("inspect", NULL);
   g_assert_cmpint (r.status, ==, 1);
-  cli_result_clear (&r);
+  fovea_test_cli_result_clear (&r);
 
-  r = run_cli ("--help", NULL);
+  r = fovea_test_run_cli ("--help", NULL);
   g_assert_cmpint (r.status, ==, 0);
   g_assert_nonnull (strstr (r.out, "inspect"));
-  cli_result_clear (&r);
+  fovea_test_cli_result_clear (&r);
 }
 
 static void
 test_missing_file_is_reported (void)
 {
-  CliResult r = run_cli ("inspect", "--json", "/nonexistent/eye.png", NULL);
+  FoveaCliResult r = fovea_test_run_cli ("inspect", "--json", "/nonexistent/eye.png", NULL);
   g_assert_cmpint (r.status, ==, 3);
   g_assert_nonnull (strstr (r.out, "\"error\""));
   g_assert_nonnull (strstr (r.out, "/nonexistent/eye.png"));
-  cli_result_clear (&r);
+  fovea_test_cli_result_clear (&r);
 }
 
 static void
 test_inspect_samples (void)
 {
   /* The bundled samples: the headless form of the README's run command. */
-  CliResult r = run_cli ("inspect", "--json", g_getenv ("FOVEA_SAMPLES_DIR"), NULL);
+  FoveaCliResult r = fovea_test_run_cli ("inspect", "--json", g_getenv ("FOVEA_SAMPLES_DIR"), NULL);
   g_assert_cmpint (r.status, ==, 0);
   g_assert_nonnull (strstr (r.out, "fundus-healthy.png"));
   g_assert_nonnull (strstr (r.out, "\"modality\":\"octa\""));
   g_assert_nonnull (strstr (r.out, "\"modality\":\"skin\""));
-  cli_result_clear (&r);
+  fovea_test_cli_result_clear (&r);
 }
 
 int
