@@ -12,6 +12,8 @@
  * slower than one pool for everything. */
 #include "fovea-kernels.h"
 
+#include "fovea-gemm.h"
+
 #include <cblas.h>
 #include <math.h>
 #include <string.h>
@@ -240,9 +242,13 @@ void
 fovea_matmul_accumulate (FoveaPool *pool, float *out, int out_stride, const float *in,
                          const FoveaLinear *linear, int rows)
 {
-  fovea_gemm_accumulate (pool, rows, linear->out_dim, linear->in_dim, 1.0f,
-                         in, linear->in_dim, linear->weight, linear->in_dim,
-                         out, out_stride);
+  if (linear->packed != NULL)
+    fovea_gemm_packed_accumulate (pool, rows, linear->out_dim, linear->in_dim,
+                                  in, linear->in_dim, linear->packed, out, out_stride);
+  else
+    fovea_gemm_accumulate (pool, rows, linear->out_dim, linear->in_dim, 1.0f,
+                           in, linear->in_dim, linear->weight, linear->in_dim,
+                           out, out_stride);
 }
 
 void

@@ -2,9 +2,9 @@
  * functions over row-major F32 arrays (llm.c style).
  *
  * All of them, GEMMs included (OpenBLAS, single-threaded, on a share of
- * the columns each), are spread over a FoveaPool's threads, and the rest
- * is vectorised for the best instruction set the CPU has. None of them
- * allocates. */
+ * the columns each; or fovea-gemm.h's on a linear layer's packed weight),
+ * are spread over a FoveaPool's threads, and the rest is vectorised for
+ * the best instruction set the CPU has. None of them allocates. */
 #pragma once
 
 #include <glib.h>
@@ -14,12 +14,14 @@
 G_BEGIN_DECLS
 
 /* A linear layer as PyTorch stores it: weight is out_dim × in_dim
- * row-major, bias out_dim or NULL. */
+ * row-major, bias out_dim or NULL; packed, when not NULL, is the same
+ * weight in fovea-gemm.h's layout, and the GEMMs use it instead. */
 typedef struct {
   const float *weight;
   const float *bias;
   int          in_dim;
   int          out_dim;
+  const float *packed;
 } FoveaLinear;
 
 /* LayerNorm parameters; norm layers are given as pointers, where NULL
@@ -46,7 +48,8 @@ void fovea_gemm_accumulate   (FoveaPool         *pool,
 
 /* out (rows × out_stride, first out_dim columns) += in · weightᵀ; in is
  * rows × in_dim. The bias is not added: the caller has put it in out
- * (FoveaBiasFill) or adds it later (a pending bias, below). */
+ * (FoveaBiasFill) or adds it later (a pending bias, below). Uses the
+ * packed weight when the layer has one. */
 void fovea_matmul_accumulate (FoveaPool         *pool,
                               float             *out,
                               int                out_stride,

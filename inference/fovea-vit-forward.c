@@ -161,8 +161,8 @@ head_forward (FoveaVitRun *run, int batch, const FoveaLora *lora,
   const FoveaLinear *head = &vit->head;
   if (lora != NULL && lora->head_weight != NULL)
     {
-      adapter_head = (FoveaLinear) { lora->head_weight, lora->head_bias, dim,
-                                     lora->head_classes };
+      adapter_head = (FoveaLinear) { .weight = lora->head_weight, .bias = lora->head_bias,
+                                     .in_dim = dim, .out_dim = lora->head_classes };
       head = &adapter_head;
     }
 

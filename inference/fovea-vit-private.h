@@ -32,6 +32,7 @@ struct _FoveaVit {
   const float      *reg_token;     /* reg_tokens × embed_dim, or NULL */
   const float      *pos_embed;     /* (prefix unless no_embed_class + grid) × embed_dim */
   FoveaVitBlock    *blocks;        /* depth */
+  gpointer          packed_memory; /* the blocks' packed weights (fovea-vit-pack.c), or NULL */
   FoveaNorm         norm;          /* weight NULL: nn.Identity (with fc_norm) */
   FoveaNorm         fc_norm;       /* weight NULL: nn.Identity (without) */
   FoveaLinear       head;          /* weight NULL when num_classes is 0 */
@@ -76,6 +77,11 @@ gboolean fovea_vit_run_reserve_logits (FoveaVitRun *run,
 
 /* Loads and shape-checks every weight view of vit (config filled in). */
 gboolean fovea_vit_weights_load   (FoveaVit  *vit,
+                                   GError   **error);
+
+/* Packs the blocks' linear weights for the AVX-512 GEMM, when the CPU
+ * has it, and lets go of their pages in the mapping. */
+gboolean fovea_vit_weights_pack   (FoveaVit  *vit,
                                    GError   **error);
 
 /* Writes the position embedding for a grid_h × grid_w patch grid into out

@@ -194,5 +194,5 @@ fovea_vit_weights_load (FoveaVit *vit, GError **error)
       !take_linear (&loader, &vit->head, "head", dim, c->num_classes, TRUE, error))
     return FALSE;
 
-  return check_all_used (&loader, error);
+  return check_all_used (&loader, error) && fovea_vit_weights_pack (vit, error);
 }

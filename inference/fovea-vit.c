@@ -28,6 +28,7 @@ fovea_vit_free (FoveaVit *vit)
   g_free (vit->weights_path);
   g_free (vit->sha256);
   g_free (vit->blocks);
+  g_free (vit->packed_memory);
   g_free (vit);
 }
 

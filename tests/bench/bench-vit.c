@@ -4,8 +4,10 @@
  * and 8 (wall time: the pass is multi-threaded), the same with a rank-4
  * MeLo q/v adapter (the overhead in %), and the peak RSS against the
  * weights' size. The baseline, measured in the same run, is the pass's
- * GEMMs alone with the same shapes and threads: the floor that OpenBLAS
- * sets, so the distance to it is what the rest of the engine costs.
+ * GEMMs alone in OpenBLAS on the unpacked weights, with the same shapes
+ * and threads: on a CPU with AVX-512 the engine's own GEMM on packed
+ * weights (fovea-gemm.h) replaces them, and the whole pass may take less
+ * than this baseline.
  * Targets (issue: inference engine): batch 1 ≤ 0.15 s, batch 8 ≤ 0.13 s
  * per image, load to first result ≤ 0.5 s, peak RSS ≤ weights + 100 MB,
  * adapter ≤ 3 %. */
