@@ -7,8 +7,9 @@ G_BEGIN_DECLS
 
 /* An activation arena for one input size, for batches up to max_batch. */
 typedef struct {
-  int          height, width, max_batch;
-  FoveaVitRun *run;
+  int              height, width, max_batch;
+  FoveaVitOutputs  outputs;
+  FoveaVitRun     *run;
 } FoveaEngineRun;
 
 struct _FoveaEngine {
@@ -16,6 +17,7 @@ struct _FoveaEngine {
   int        n_threads;
   GPtrArray *tasks;  /* FoveaEngineTask*; task 0 is the backbone */
   GArray    *runs;   /* FoveaEngineRun */
+  gboolean   rollout;
 };
 
 void fovea_engine_runs_clear (GArray *runs);

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "fovea-rollout.h"
+
 void
 fovea_engine_runs_clear (GArray *runs)
 {
@@ -11,9 +13,11 @@ fovea_engine_runs_clear (GArray *runs)
   g_array_set_size (runs, 0);
 }
 
-/* The arena for this input size, created or grown to hold batch images. */
+/* The arena for this input size, created or replaced to hold batch images
+ * and give these outputs. */
 static FoveaVitRun *
-get_run (FoveaEngine *engine, int batch, int height, int width, GError **error)
+get_run (FoveaEngine *engine, int batch, int height, int width, FoveaVitOutputs outputs,
+         GError **error)
 {
   FoveaEngineRun *slot = NULL;
   for (guint i = 0; i < engine->runs->len && slot == NULL; i++)
@@ -22,11 +26,11 @@ get_run (FoveaEngine *engine, int batch, int height, int width, GError **error)
       if (r->height == height && r->width == width)
         slot = r;
     }
-  if (slot != NULL && slot->max_batch >= batch)
+  if (slot != NULL && slot->max_batch >= batch && (slot->outputs & outputs) == outputs)
     return slot->run;
 
   FoveaVitRun *run = fovea_vit_run_new (engine->vit, batch, height, width,
-                                        FOVEA_VIT_OUTPUT_LOGITS, engine->n_threads, error);
+                                        outputs, engine->n_threads, error);
   if (run == NULL)
     return NULL;
   if (slot == NULL)
@@ -39,6 +43,7 @@ get_run (FoveaEngine *engine, int batch, int height, int width, GError **error)
   fovea_vit_run_free (slot->run);
   slot->run = run;
   slot->max_batch = batch;
+  slot->outputs = outputs;
   return run;
 }
 
@@ -51,7 +56,23 @@ fovea_engine_output_free (FoveaEngineOutput *output)
     fovea_task_result_clear (&output->results[i]);
   g_free (output->results);
   g_free (output->logits);
+  g_free (output->rollout);
   g_free (output);
+}
+
+/* Each image's rollout of the chunk the run has just computed, the first
+ * being image first of the output. */
+static gboolean
+add_rollouts (FoveaEngineOutput *output, FoveaVitRun *run, int first, int n,
+              GError **error)
+{
+  int cells = fovea_vit_run_get_grid (run, &output->grid_h, &output->grid_w);
+  if (output->rollout == NULL)
+    output->rollout = g_new (float, (gsize) output->batch * cells);
+  for (int i = 0; i < n; i++)
+    if (!fovea_rollout_compute (run, i, output->rollout + (gsize) (first + i) * cells, error))
+      return FALSE;
+  return TRUE;
 }
 
 static FoveaEngineOutput *
@@ -87,7 +108,9 @@ fovea_engine_run_tensor (FoveaEngine *engine, guint task_index, const float *pix
   for (int first = 0; first < batch; first += FOVEA_ENGINE_MAX_BATCH)
     {
       int n = MIN (batch - first, FOVEA_ENGINE_MAX_BATCH);
-      FoveaVitRun *run = get_run (engine, n, height, width, error);
+      FoveaVitOutputs outputs = engine->rollout ? FOVEA_VIT_OUTPUT_ATTENTION
+                                                : FOVEA_VIT_OUTPUT_LOGITS;
+      FoveaVitRun *run = get_run (engine, n, height, width, outputs, error);
       if (run == NULL ||
           !fovea_vit_forward (run, pixels + first * image_floats, n, task->lora, error))
         return NULL;
@@ -100,6 +123,8 @@ fovea_engine_run_tensor (FoveaEngine *engine, guint task_index, const float *pix
         }
       memcpy (output->logits + (gsize) first * task->n_outputs, fovea_vit_run_get_logits (run),
               (gsize) n * task->n_outputs * sizeof (float));
+      if (engine->rollout && !add_rollouts (output, run, first, n, error))
+        return NULL;
     }
   output->forward_s = (g_get_monotonic_time () - start) / 1e6;
 

@@ -7,7 +7,10 @@ tests hold inference/ to these within manifest.json's tolerance_rel.
 Run from anywhere with Debian's python3-torch:
     /usr/bin/python3 tests/scripts/make-vit-fixtures.py
 The output is byte-for-byte reproducible. tests/fixtures/vit/README.md
-describes the layout.
+describes the layout; besides it, cases/NAME.rollout.safetensors holds the
+attention rollout of the cases in ROLLOUT_CASES ("rollout", N x gh x gw,
+torch_vit.attention_rollout of the float64 attention maps), for
+tests/inference/test-rollout.c.
 """
 import copy
 import json
@@ -143,6 +146,10 @@ CASES = [
     ("tiny-token-melo-48", "tiny-token", "adapters/melo-tiny_lora_4_8.safetensors", 48, 48, 2,
      ["logits"]),
 ]
+
+# Cases whose attention rollout is written too: class-token pooling, avg
+# pooling with class and register tokens, no class token, a larger grid.
+ROLLOUT_CASES = ("tiny-token", "h12-avg", "f16-weights", "tiny-token-48")
 
 
 def randn(generator, *shape):
@@ -370,6 +377,20 @@ def write_case(name, model, pixels, outputs):
     return max(errors), logits
 
 
+def write_rollout(name, model, pixels):
+    """The reference rollout, from float64 attention maps. Returns the
+    largest relative error of the rollout of a float32 forward pass."""
+    grid = (pixels.shape[2] // model.patch_embed.proj.kernel_size[0],
+            pixels.shape[3] // model.patch_embed.proj.kernel_size[1])
+    rollouts = [torch_vit.attention_rollout(run(model, pixels, dtype)[1],
+                                            model.num_prefix_tokens,
+                                            model.global_pool, grid)
+                for dtype in (torch.float64, torch.float32)]
+    safetensors_io.write(os.path.join(OUT_DIR, "cases", name + ".rollout.safetensors"),
+                         {"rollout": rollouts[0].float()})
+    return max_rel_error(rollouts[1].double(), rollouts[0])
+
+
 def folder_size(path):
     return sum(os.path.getsize(os.path.join(root, f))
                for root, _, files in os.walk(path) for f in files)
@@ -416,6 +437,8 @@ def main():
             bare = run(bases[model_name], pixels, torch.float64)[0]
             if bare.shape == logits.shape:
                 change = ", adapter changes logits by %.2f" % max_rel_error(bare, logits)
+        if name in ROLLOUT_CASES:
+            change += ", rollout float32 error %.1e" % write_rollout(name, model, pixels)
         print("case %-28s %-10s %dx%dx%d  float32 error %.1e%s"
               % (name, model_name, batch, height, width, error, change))
         manifest["cases"].append({

@@ -157,6 +157,31 @@ class VisionTransformer(nn.Module):
         return self.head(self.fc_norm(pooled)), attentions, patch_tokens
 
 
+def attention_rollout(attentions, num_prefix_tokens, global_pool, grid):
+    """Attention rollout (Abnar & Zuidema 2020) as inference/fovea-rollout.h
+    computes it: per block A' = 0.5 * mean over heads of A + 0.5 * I, the
+    product A'_last ... A'_first, and of it the row the head reads (the class
+    token's for 'token', the mean of the patch tokens' rows for 'avg') over
+    the patch tokens, min-max normalised to 0..1 (zeros when flat). Takes
+    the forward's attention maps [N, heads, T, T]; returns [N, gh, gw]."""
+    batch, _, tokens, _ = attentions[0].shape
+    eye = torch.eye(tokens, dtype=attentions[0].dtype)
+    rollout = eye.expand(batch, tokens, tokens)
+    for attn in attentions:
+        rollout = (0.5 * attn.mean(dim=1) + 0.5 * eye) @ rollout
+    if global_pool == "token":
+        row = rollout[:, 0]
+    else:
+        row = rollout[:, num_prefix_tokens:].mean(dim=1)
+    patches = row[:, num_prefix_tokens:]
+    lo = patches.min(dim=1, keepdim=True).values
+    span = patches.max(dim=1, keepdim=True).values - lo
+    flat = span <= 0
+    normalised = (patches - lo) / torch.where(flat, torch.ones_like(span), span)
+    normalised = torch.where(flat, torch.zeros_like(normalised), normalised)
+    return normalised.reshape(batch, grid[0], grid[1])
+
+
 class PeftLoraLinear(nn.Module):
     """PEFT's lora.Linear (no dropout, fan_in_fan_out false, bias 'none'):
     y = base(x) + scaling · lora_B(lora_A(x)), scaling = lora_alpha / r, or

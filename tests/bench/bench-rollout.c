@@ -1,0 +1,152 @@
+/* bench-rollout.c: what explaining a prediction costs on ViT-B/16 at
+ * 224×224, batch 1.
+ *
+ * The baseline is the plain forward pass (logits only); against it, the
+ * forward pass that keeps every block's attention plus the rollout, run
+ * interleaved so that drift in the machine's load hits both. Target
+ * (issue 4): ≤ 1.1× the plain pass. Also the rollout alone and putting it
+ * back onto a 3000 × 2000 fundus photograph (FOV detection and mask
+ * included), which the analysis does at most 1024 pixels across.
+ * FOVEA_BENCH_MODEL names a model folder to use instead of random
+ * weights. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "fovea-input-map.h"
+#include "fovea-rollout.h"
+#include "fovea-test-common.h"
+#include "tools/fovea-random-vit.h"
+
+#define ARCHITECTURE "vit_base_patch16_224"
+#define RUNS 11
+#define MAP_MAX_SIDE 1024
+
+static double
+now_s (void)
+{
+  return g_get_monotonic_time () / 1e6;
+}
+
+static int
+compare_doubles (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return (x > y) - (x < y);
+}
+
+static double
+median (double *values, int n)
+{
+  qsort (values, n, sizeof (double), compare_doubles);
+  return values[n / 2];
+}
+
+static FoveaVitRun *
+new_run (FoveaVit *vit, FoveaVitOutputs outputs)
+{
+  const FoveaVitConfig *c = fovea_vit_get_config (vit);
+  g_autoptr (GError) error = NULL;
+  FoveaVitRun *run = fovea_vit_run_new (vit, 1, c->img_size[0], c->img_size[1], outputs, 0,
+                                        &error);
+  if (run == NULL)
+    g_error ("%s", error->message);
+  return run;
+}
+
+static void
+forward (FoveaVitRun *run, const float *pixels)
+{
+  g_autoptr (GError) error = NULL;
+  if (!fovea_vit_forward (run, pixels, 1, NULL, &error))
+    g_error ("%s", error->message);
+}
+
+static void
+rollout (FoveaVitRun *run, float *grid)
+{
+  g_autoptr (GError) error = NULL;
+  if (!fovea_rollout_compute (run, 0, grid, &error))
+    g_error ("%s", error->message);
+}
+
+/* Median seconds of putting the grid back onto a large photograph. */
+static double
+time_map_back (const FoveaVit *vit, const float *grid, int rows, int cols)
+{
+  g_autoptr (FoveaImage) photo = fovea_test_synthetic_fundus (3000, 2000, 1550, 1000, 950);
+  FoveaPreprocess pre;
+  fovea_preprocess_init (&pre, fovea_vit_get_config (vit), NULL);
+  pre.fundus_crop = TRUE;
+  double seconds[RUNS];
+  for (int i = 0; i < RUNS; i++)
+    {
+      g_autoptr (GError) error = NULL;
+      int width, height;
+      double start = now_s ();
+      g_autofree float *map = fovea_input_map_to_image (&pre, photo, grid, rows, cols,
+                                                        MAP_MAX_SIDE, &width, &height, &error);
+      seconds[i] = now_s () - start;
+      if (map == NULL)
+        g_error ("%s", error->message);
+    }
+  return median (seconds, RUNS);
+}
+
+int
+main (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *tmp = NULL;
+  const char *dir = g_getenv ("FOVEA_BENCH_MODEL");
+  if (dir == NULL)
+    {
+      dir = tmp = fovea_test_mkdtemp ();
+      if (!fovea_random_vit_write (dir, ARCHITECTURE, 1000, 1, &error))
+        g_error ("%s", error->message);
+    }
+  g_autoptr (FoveaVit) vit = fovea_vit_load (dir, &error);
+  if (vit == NULL)
+    g_error ("%s", error->message);
+  const FoveaVitConfig *c = fovea_vit_get_config (vit);
+  printf ("# %s (%s), %d×%d, batch 1, %u threads; wall-clock medians of %d\n",
+          c->architecture, tmp != NULL ? "random weights" : dir, c->img_size[0], c->img_size[1],
+          g_get_num_processors (), RUNS);
+
+  gsize image = (gsize) 3 * c->img_size[0] * c->img_size[1];
+  g_autofree float *pixels = g_new (float, image);
+  for (gsize i = 0; i < image; i++)
+    pixels[i] = (float) ((i * 2654435761u) % 1000) / 500.0f - 1.0f;
+
+  g_autoptr (FoveaVitRun) plain = new_run (vit, FOVEA_VIT_OUTPUT_LOGITS);
+  g_autoptr (FoveaVitRun) explained = new_run (vit, FOVEA_VIT_OUTPUT_ATTENTION);
+  int rows, cols;
+  g_autofree float *grid = g_new (float, fovea_vit_run_get_grid (explained, &rows, &cols));
+  double plain_s[RUNS], explained_s[RUNS], rollout_s[RUNS];
+
+  forward (plain, pixels);  /* warm-up */
+  forward (explained, pixels);
+  for (int i = 0; i < RUNS; i++)
+    {
+      double start = now_s ();
+      forward (plain, pixels);
+      plain_s[i] = now_s () - start;
+
+      start = now_s ();
+      forward (explained, pixels);
+      double middle = now_s ();
+      rollout (explained, grid);
+      explained_s[i] = now_s () - start;
+      rollout_s[i] = now_s () - middle;
+    }
+  double p = median (plain_s, RUNS), e = median (explained_s, RUNS);
+  printf ("forward, logits only (baseline)   %8.4f s\n", p);
+  printf ("forward + attention + rollout     %8.4f s: %.3f× the baseline (target ≤ 1.1×)\n",
+          e, e / p);
+  printf ("rollout alone                     %8.4f s\n", median (rollout_s, RUNS));
+  printf ("onto a 3000×2000 photo (≤ %d px)%8.4f s\n", MAP_MAX_SIDE,
+          time_map_back (vit, grid, rows, cols));
+
+  if (tmp != NULL)
+    fovea_test_rmdir (tmp);
+  return 0;
+}
