@@ -11,13 +11,18 @@
  * A card that does not parse, does not fit the task's outputs, or whose
  * provenance.sha256 differs from the hash of the weights file it sits next
  * to is refused with the task: it would put clinical words on numbers it
- * does not describe. A task without a card runs uncalibrated (raw logits).
+ * does not describe (the hash comes through fovea-hash-cache.h, so that
+ * only the first load after a change pays for hashing). A task without a card runs uncalibrated (raw logits).
  * A task's name is its card's name, else the adapter's file or folder name
  * (without ".safetensors"), else "backbone".
  *
  * Forward passes reuse one FoveaVitRun per input size, created on first
  * use and grown when a larger batch comes. An engine is not thread-safe:
- * use it from one thread at a time. */
+ * use it from one thread at a time.
+ *
+ * On request an engine also explains: each image's attention rollout
+ * (fovea-rollout.h) on the patch grid, which fovea-input-map.h puts back
+ * onto the image. */
 #pragma once
 
 #include "fovea-adapter.h"
@@ -58,6 +63,10 @@ typedef struct {
   FoveaTaskResult *results;       /* batch; the card's reading of each row */
   double           preprocess_s;  /* wall-clock seconds (0 for tensors) */
   double           forward_s;     /* wall-clock seconds in the forward passes */
+  /* batch × grid_h × grid_w attention rollout, 0..1, over the input the
+   * task's preprocessing made; NULL unless fovea_engine_set_rollout. */
+  float           *rollout;
+  int              grid_h, grid_w;
 } FoveaEngineOutput;
 
 GQuark                 fovea_engine_error_quark (void);
@@ -71,6 +80,13 @@ void                   fovea_engine_free        (FoveaEngine *engine);
 
 /* The thread count forward passes use (n_threads ≤ 0 resolved). */
 int                    fovea_engine_get_n_threads (const FoveaEngine *engine);
+
+/* Whether later runs also compute each image's attention rollout (off by
+ * default). Their forward passes then keep every block's attention maps:
+ * depth × heads × tokens² floats per image of the batch (22 MiB for
+ * ViT-B/16 at 224×224); tests/bench/bench-rollout.c measures the time. */
+void                   fovea_engine_set_rollout (FoveaEngine *engine,
+                                                 gboolean     rollout);
 
 /* Loads an adapter (PEFT folder or MeLo file; options may be NULL) and its
  * card as a new task. Returns its index, or -1 with an error; nothing is
