@@ -1,0 +1,45 @@
+/* fovea-results-panel.h: the right-hand panel where a task is chosen and
+ * run on the shown image, and its result read.
+ *
+ * The task picker offers the catalogued tasks whose card is for the image's
+ * modality, then tasks without a card, labelled as uncalibrated raw output.
+ * Results read top down: the quality verdict and its reasons (an
+ * ungradable image shows no grade), the grade or class with the referral
+ * rule and per-class probabilities, the model card's summary, and the time
+ * taken. The research-use label stays visible at the bottom at all times.
+ *
+ * Actions: panel.run (Ctrl+Enter) and panel.cancel. */
+#pragma once
+
+#include <adwaita.h>
+
+#include "fovea-analysis.h"
+#include "fovea-document.h"
+#include "fovea-model-catalog.h"
+
+G_BEGIN_DECLS
+
+#define FOVEA_TYPE_RESULTS_PANEL (fovea_results_panel_get_type ())
+
+G_DECLARE_FINAL_TYPE (FoveaResultsPanel, fovea_results_panel, FOVEA, RESULTS_PANEL, GtkWidget)
+
+GtkWidget                 *fovea_results_panel_new          (void);
+/* The tasks on offer come from catalog (may be NULL for none). */
+void                       fovea_results_panel_set_catalog  (FoveaResultsPanel *self,
+                                                             FoveaModelCatalog *catalog);
+/* The image to analyse (NULL, or READY) and its modality. Cancels a
+ * running analysis and clears the result. */
+void                       fovea_results_panel_set_document (FoveaResultsPanel *self,
+                                                             FoveaDocument     *document,
+                                                             FoveaModality      modality);
+/* Selects the offered task of that name; FALSE if none is offered. */
+gboolean                   fovea_results_panel_select_task  (FoveaResultsPanel *self,
+                                                             const char        *name);
+/* Whether an analysis is running ("busy" property). */
+gboolean                   fovea_results_panel_get_busy     (FoveaResultsPanel *self);
+/* The result on show, NULL when none is. */
+const FoveaAnalysisResult *fovea_results_panel_get_result   (FoveaResultsPanel *self);
+/* The analysis runner, which keeps the loaded engine. */
+FoveaAnalysis             *fovea_results_panel_get_analysis (FoveaResultsPanel *self);
+
+G_END_DECLS
