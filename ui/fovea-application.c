@@ -1,11 +1,13 @@
 /* fovea-application.c: the application object: actions, accelerators,
- * settings, and opening files given on the command line. */
+ * settings, the colour scheme, and opening files given on the command
+ * line. */
 #include "config.h"
 
 #include "fovea-application.h"
 
 #include <glib/gi18n.h>
 
+#include "fovea-preferences-window.h"
 #include "fovea-window.h"
 
 struct _FoveaApplication
@@ -61,13 +63,113 @@ quit_action_cb (GSimpleAction *action,
     gtk_window_close (GTK_WINDOW (l->data));
 }
 
+/* The color-scheme setting's nicks. Dark is the default, as is usual in
+ * reading rooms; "follow" takes the desktop's choice. */
+static const struct {
+  const char     *nick;
+  AdwColorScheme  scheme;
+} color_schemes[] = {
+  { "dark", ADW_COLOR_SCHEME_FORCE_DARK },
+  { "light", ADW_COLOR_SCHEME_FORCE_LIGHT },
+  { "follow", ADW_COLOR_SCHEME_DEFAULT },
+};
+
+static void
+apply_color_scheme (FoveaApplication *self)
+{
+  g_autofree char *nick = NULL;
+  AdwColorScheme scheme = ADW_COLOR_SCHEME_FORCE_DARK;
+
+  if (self->settings != NULL)
+    nick = g_settings_get_string (self->settings, "color-scheme");
+  for (guint i = 0; nick != NULL && i < G_N_ELEMENTS (color_schemes); i++)
+    if (g_str_equal (nick, color_schemes[i].nick))
+      scheme = color_schemes[i].scheme;
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), scheme);
+}
+
+static void
+color_scheme_changed_cb (FoveaApplication *self)
+{
+  apply_color_scheme (self);
+}
+
+static void
+preferences_action_cb (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       user_data)
+{
+  FoveaApplication *self = FOVEA_APPLICATION (user_data);
+  GtkWidget *preferences = fovea_preferences_window_new (self->settings);
+
+  gtk_window_set_transient_for (GTK_WINDOW (preferences),
+                                gtk_application_get_active_window (GTK_APPLICATION (self)));
+  gtk_window_set_application (GTK_WINDOW (preferences), GTK_APPLICATION (self));
+  gtk_window_present (GTK_WINDOW (preferences));
+}
+
+/* A component Fovea links with and its licence, for the About window. */
+typedef struct {
+  const char *name;
+  GtkLicense  license;
+  /* For GTK_LICENSE_CUSTOM: the licence's name and where to read it. */
+  const char *custom_name;
+  const char *custom_url;
+} Component;
+
+static const Component components[] = {
+  { "GTK", GTK_LICENSE_LGPL_2_1, NULL, NULL },
+  { "libadwaita", GTK_LICENSE_LGPL_2_1, NULL, NULL },
+  { "GLib", GTK_LICENSE_LGPL_2_1, NULL, NULL },
+  { "JSON-GLib", GTK_LICENSE_LGPL_2_1, NULL, NULL },
+  { "Pango", GTK_LICENSE_LGPL_2_1, NULL, NULL },
+  { "gdk-pixbuf", GTK_LICENSE_LGPL_2_1, NULL, NULL },
+  { "libexif", GTK_LICENSE_LGPL_2_1, NULL, NULL },
+  { "OpenBLAS", GTK_LICENSE_BSD_3, NULL, NULL },
+  { "Cairo", GTK_LICENSE_CUSTOM, "LGPL-2.1 / MPL-1.1",
+    "https://www.cairographics.org/COPYING/" },
+  { "libpng", GTK_LICENSE_CUSTOM, "libpng-2.0",
+    "https://spdx.org/licenses/libpng-2.0.html" },
+  { "libjpeg-turbo", GTK_LICENSE_CUSTOM, "IJG / BSD-3-Clause / Zlib",
+    "https://github.com/libjpeg-turbo/libjpeg-turbo/blob/main/LICENSE.md" },
+  { "LibTIFF", GTK_LICENSE_CUSTOM, "libtiff",
+    "https://spdx.org/licenses/libtiff.html" },
+};
+
+static void
+add_component_licenses (AdwAboutWindow *about)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (components); i++)
+    {
+      const Component *component = &components[i];
+      g_autofree char *text = NULL;
+
+      if (component->license == GTK_LICENSE_CUSTOM)
+        /* Translators: a link: the licence's address, then its name. */
+        text = g_strdup_printf (_("Distributed under the <a href=\"%s\">%s</a> licence."),
+                                component->custom_url, component->custom_name);
+      adw_about_window_add_legal_section (about, component->name, NULL,
+                                          component->license, text);
+    }
+}
+
 static void
 about_action_cb (GSimpleAction *action,
                  GVariant      *parameter,
                  gpointer       user_data)
 {
   GtkApplication *application = GTK_APPLICATION (user_data);
-  GtkWidget *about;
+  static const char *data_sets[] = {
+    "DRIVE (Staal et al., IEEE TMI 2004) https://drive.grand-challenge.org/",
+    "OCTA-500 (Li et al.) https://ieee-dataport.org/open-access/octa-500",
+    "MedMNIST v2 (Yang et al., CC BY 4.0) https://medmnist.com/",
+    NULL
+  };
+  static const char *methods[] = {
+    "MeLo (Zhu et al., ISBI 2024) https://absterzhu.github.io/melo.github.io/",
+    NULL
+  };
+  AdwAboutWindow *about;
 
   about = g_object_new (ADW_TYPE_ABOUT_WINDOW,
                         "transient-for", gtk_application_get_active_window (application),
@@ -83,12 +185,16 @@ about_action_cb (GSimpleAction *action,
                         /* Translators: your names, one per line. */
                         "translator-credits", _("translator-credits"),
                         NULL);
+  adw_about_window_add_acknowledgement_section (about, _("Data Sets"), data_sets);
+  adw_about_window_add_acknowledgement_section (about, _("Methods"), methods);
+  add_component_licenses (about);
   gtk_window_present (GTK_WINDOW (about));
 }
 
 static const GActionEntry app_actions[] = {
   { .name = "quit", .activate = quit_action_cb },
   { .name = "about", .activate = about_action_cb },
+  { .name = "preferences", .activate = preferences_action_cb },
 };
 
 static void
@@ -97,15 +203,26 @@ fovea_application_startup (GApplication *application)
   FoveaApplication *self = FOVEA_APPLICATION (application);
   static const char *quit_accels[] = { "<primary>q", NULL };
   static const char *open_accels[] = { "<primary>o", NULL };
+  static const char *preferences_accels[] = { "<primary>comma", NULL };
 
   G_APPLICATION_CLASS (fovea_application_parent_class)->startup (application);
 
   self->settings = load_settings ();
+  if (self->settings != NULL)
+    g_signal_connect_swapped (self->settings, "changed::color-scheme",
+                              G_CALLBACK (color_scheme_changed_cb), self);
+  apply_color_scheme (self);
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions,
                                    G_N_ELEMENTS (app_actions), self);
+  /* Without the schema there is nothing for Preferences to change. */
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self),
+                                                                            "preferences")),
+                               self->settings != NULL);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.open", open_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences",
+                                         preferences_accels);
 }
 
 static void
