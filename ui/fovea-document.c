@@ -1,25 +1,42 @@
-/* fovea-document.c: one opened image file and its loading state.
+/* fovea-document.c: one opened image file, its loading state and what the
+ * clinician knows about it.
  *
- * Only the decoder runs in the worker thread; the object itself is read and
- * changed on the main thread alone, so widgets can bind to it directly. */
+ * The worker thread decodes the file, guesses the modality and makes both
+ * textures, so the main thread never touches pixels. The object itself is
+ * read and changed on the main thread alone, so widgets can bind to it. */
 #include "config.h"
 
 #include "fovea-document.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "fovea-decode.h"
+#include "fovea-modality-guess.h"
+#include "fovea-resize.h"
+#include "fovea-texture.h"
 #include "fovea-ui-enums.h"
+
+#define THUMBNAIL_SIZE 96
 
 struct _FoveaDocument
 {
-  GObject             parent_instance;
+  GObject              parent_instance;
 
-  GFile              *file;
-  char               *display_name;
-  FoveaDocumentState  state;
-  FoveaImage         *image;
-  char               *error_message;
+  GFile               *file;
+  char                *display_name;
+  FoveaDocumentState   state;
+  FoveaImage          *image;
+  char                *error_message;
+
+  char                *patient_id;
+  FoveaEye             eye;
+  FoveaModality        modality;
+  /* Set once the user picked a modality: the load's guess must not undo it. */
+  gboolean             modality_chosen;
+  FoveaDocumentStatus  status;
+  GdkTexture          *thumbnail;
+  GdkTexture          *texture;
 };
 
 G_DEFINE_FINAL_TYPE (FoveaDocument, fovea_document, G_TYPE_OBJECT)
@@ -28,18 +45,142 @@ enum {
   PROP_0,
   PROP_FILE,
   PROP_STATE,
+  PROP_PATIENT_ID,
+  PROP_EYE,
+  PROP_MODALITY,
+  PROP_STATUS,
+  PROP_THUMBNAIL,
+  PROP_TEXTURE,
   N_PROPS
 };
 
 static GParamSpec *properties[N_PROPS];
 
+/* What the worker thread hands back. */
+typedef struct {
+  FoveaImage    *image;
+  FoveaModality  modality;
+  GdkTexture    *texture;
+  GdkTexture    *thumbnail;
+} LoadResult;
+
 static void
-set_state (FoveaDocument      *self,
-           FoveaDocumentState  state)
+load_result_free (LoadResult *result)
 {
-  self->state = state;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+  g_clear_pointer (&result->image, fovea_image_free);
+  g_clear_object (&result->texture);
+  g_clear_object (&result->thumbnail);
+  g_free (result);
 }
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LoadResult, load_result_free)
+
+/* Name guessing */
+
+static const struct {
+  const char *token;
+  FoveaEye    eye;
+} eye_tokens[] = {
+  { "od", FOVEA_EYE_OD },
+  { "right", FOVEA_EYE_OD },
+  { "r", FOVEA_EYE_OD },
+  { "os", FOVEA_EYE_OS },
+  { "left", FOVEA_EYE_OS },
+  { "l", FOVEA_EYE_OS },
+};
+
+static gboolean
+is_separator (const char *p)
+{
+  return !g_unichar_isalnum (g_utf8_get_char (p));
+}
+
+static FoveaEye
+match_eye_token (const char *token,
+                 gsize       length)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (eye_tokens); i++)
+    if (strlen (eye_tokens[i].token) == length &&
+        g_ascii_strncasecmp (token, eye_tokens[i].token, length) == 0)
+      return eye_tokens[i].eye;
+  return FOVEA_EYE_UNKNOWN;
+}
+
+/* The eye named by the stem's tokens; unknown when none does or when they
+ * disagree ("left_OD"), since a wrong eye is worse than none. *out_last_start
+ * is where the last token starts when it names the eye, NULL otherwise. */
+static FoveaEye
+guess_eye (const char  *stem,
+           const char **out_last_start)
+{
+  FoveaEye eye = FOVEA_EYE_UNKNOWN;
+  gboolean conflict = FALSE;
+  const char *p = stem;
+
+  *out_last_start = NULL;
+  while (*p != '\0')
+    {
+      const char *start;
+      FoveaEye token_eye;
+
+      if (is_separator (p))
+        {
+          p = g_utf8_next_char (p);
+          continue;
+        }
+      start = p;
+      while (*p != '\0' && !is_separator (p))
+        p = g_utf8_next_char (p);
+
+      token_eye = match_eye_token (start, (gsize) (p - start));
+      *out_last_start = token_eye != FOVEA_EYE_UNKNOWN ? start : NULL;
+      if (token_eye == FOVEA_EYE_UNKNOWN)
+        continue;
+      if (eye != FOVEA_EYE_UNKNOWN && eye != token_eye)
+        conflict = TRUE;
+      eye = token_eye;
+    }
+  if (conflict)
+    {
+      *out_last_start = NULL;
+      return FOVEA_EYE_UNKNOWN;
+    }
+  return eye;
+}
+
+/* The file stem, less a trailing eye token and the separators before it. */
+static char *
+guess_patient_id (const char *stem,
+                  const char *last_eye_token)
+{
+  const char *end = last_eye_token != NULL ? last_eye_token : stem + strlen (stem);
+
+  while (end > stem)
+    {
+      const char *previous = g_utf8_find_prev_char (stem, end);
+      if (!is_separator (previous))
+        break;
+      end = previous;
+    }
+  return g_strndup (stem, (gsize) (end - stem));
+}
+
+static void
+guess_from_name (FoveaDocument *self)
+{
+  const char *dot = strrchr (self->display_name, '.');
+  /* ".png" alone is a stem, not an extension. */
+  gsize stem_length = dot != NULL && dot != self->display_name
+                      ? (gsize) (dot - self->display_name)
+                      : strlen (self->display_name);
+  g_autofree char *stem = g_strndup (self->display_name, stem_length);
+  const char *last_eye_token;
+
+  self->eye = guess_eye (stem, &last_eye_token);
+  self->patient_id = guess_patient_id (stem, last_eye_token);
+}
+
+/* Loading */
 
 static const char *
 describe_channels (int channels)
@@ -57,51 +198,111 @@ describe_channels (int channels)
     }
 }
 
-static void
-decode_in_thread (GTask        *task,
-                  gpointer      source_object,
-                  gpointer      task_data,
-                  GCancellable *cancellable)
+/* A bilinear copy whose longer side is at most THUMBNAIL_SIZE. */
+static GdkTexture *
+make_thumbnail (const FoveaImage  *image,
+                GError           **error)
 {
-  const char *path = task_data;
+  int longer = MAX (image->width, image->height);
+  double scale = longer > THUMBNAIL_SIZE ? (double) THUMBNAIL_SIZE / longer : 1.0;
+  int width = MAX (1, (int) (image->width * scale + 0.5));
+  int height = MAX (1, (int) (image->height * scale + 0.5));
+  g_autoptr(FoveaImage) small = fovea_resize (image, width, height,
+                                              FOVEA_RESIZE_BILINEAR, error);
+
+  if (small == NULL)
+    return NULL;
+  return fovea_texture_new_from_image (small, error);
+}
+
+static LoadResult *
+load_file (const char    *path,
+           GError       **error)
+{
+  g_autoptr(LoadResult) result = g_new0 (LoadResult, 1);
   FoveaDecodeOptions options;
-  GError *error = NULL;
 
   fovea_decode_options_init (&options);
-  FoveaImage *image = fovea_decode_file (path, &options, NULL, &error);
+  result->image = fovea_decode_file (path, &options, NULL, error);
+  if (result->image == NULL)
+    return NULL;
+
+  result->modality = fovea_modality_guess (result->image);
+  result->texture = fovea_texture_new_from_image (result->image, error);
+  if (result->texture == NULL)
+    return NULL;
+  result->thumbnail = make_thumbnail (result->image, error);
+  if (result->thumbnail == NULL)
+    return NULL;
+
+  return g_steal_pointer (&result);
+}
+
+static void
+load_in_thread (GTask        *task,
+                gpointer      source_object,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  GError *error = NULL;
+  LoadResult *result = load_file (task_data, &error);
 
   /* If the task was cancelled meanwhile it has already returned: drop the
    * result rather than return twice. */
   if (!g_task_set_return_on_cancel (task, FALSE))
     {
-      fovea_image_free (image);
+      g_clear_pointer (&result, load_result_free);
       g_clear_error (&error);
       return;
     }
 
-  if (image == NULL)
+  if (result == NULL)
     g_task_return_error (task, error);
   else
-    g_task_return_pointer (task, image, (GDestroyNotify) fovea_image_free);
+    g_task_return_pointer (task, result, (GDestroyNotify) load_result_free);
 }
 
 static void
-decode_done_cb (GObject      *source_object,
-                GAsyncResult *result,
-                gpointer      user_data)
+notify (FoveaDocument *self,
+        guint          prop_id)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
+}
+
+static void
+load_done_cb (GObject      *source_object,
+              GAsyncResult *async_result,
+              gpointer      user_data)
 {
   FoveaDocument *self = FOVEA_DOCUMENT (source_object);
   g_autoptr(GError) error = NULL;
+  g_autoptr(LoadResult) result = g_task_propagate_pointer (G_TASK (async_result), &error);
 
-  self->image = g_task_propagate_pointer (G_TASK (result), &error);
-  if (self->image == NULL)
+  if (result == NULL)
     {
       self->error_message = g_strdup (error->message);
-      set_state (self, FOVEA_DOCUMENT_FAILED);
+      fovea_document_set_status (self, FOVEA_DOCUMENT_STATUS_FAILED);
+      self->state = FOVEA_DOCUMENT_FAILED;
+      notify (self, PROP_STATE);
       return;
     }
-  set_state (self, FOVEA_DOCUMENT_READY);
+
+  self->image = g_steal_pointer (&result->image);
+  if (!self->modality_chosen && self->modality != result->modality)
+    {
+      self->modality = result->modality;
+      notify (self, PROP_MODALITY);
+    }
+  self->thumbnail = g_steal_pointer (&result->thumbnail);
+  notify (self, PROP_THUMBNAIL);
+  self->texture = g_steal_pointer (&result->texture);
+  notify (self, PROP_TEXTURE);
+  /* Last: listeners of "state" may read everything above. */
+  self->state = FOVEA_DOCUMENT_READY;
+  notify (self, PROP_STATE);
 }
+
+/* GObject */
 
 static void
 fovea_document_constructed (GObject *object)
@@ -112,6 +313,7 @@ fovea_document_constructed (GObject *object)
   G_OBJECT_CLASS (fovea_document_parent_class)->constructed (object);
 
   self->display_name = g_filename_display_name (basename);
+  guess_from_name (self);
 }
 
 static void
@@ -123,6 +325,9 @@ fovea_document_finalize (GObject *object)
   g_clear_pointer (&self->display_name, g_free);
   g_clear_pointer (&self->image, fovea_image_free);
   g_clear_pointer (&self->error_message, g_free);
+  g_clear_pointer (&self->patient_id, g_free);
+  g_clear_object (&self->thumbnail);
+  g_clear_object (&self->texture);
 
   G_OBJECT_CLASS (fovea_document_parent_class)->finalize (object);
 }
@@ -145,6 +350,30 @@ fovea_document_get_property (GObject    *object,
       g_value_set_enum (value, self->state);
       break;
 
+    case PROP_PATIENT_ID:
+      g_value_set_string (value, self->patient_id);
+      break;
+
+    case PROP_EYE:
+      g_value_set_enum (value, self->eye);
+      break;
+
+    case PROP_MODALITY:
+      g_value_set_int (value, self->modality);
+      break;
+
+    case PROP_STATUS:
+      g_value_set_enum (value, self->status);
+      break;
+
+    case PROP_THUMBNAIL:
+      g_value_set_object (value, self->thumbnail);
+      break;
+
+    case PROP_TEXTURE:
+      g_value_set_object (value, self->texture);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -164,6 +393,22 @@ fovea_document_set_property (GObject      *object,
       self->file = g_value_dup_object (value);
       break;
 
+    case PROP_PATIENT_ID:
+      fovea_document_set_patient_id (self, g_value_get_string (value));
+      break;
+
+    case PROP_EYE:
+      fovea_document_set_eye (self, g_value_get_enum (value));
+      break;
+
+    case PROP_MODALITY:
+      fovea_document_set_modality (self, g_value_get_int (value));
+      break;
+
+    case PROP_STATUS:
+      fovea_document_set_status (self, g_value_get_enum (value));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -173,6 +418,8 @@ static void
 fovea_document_class_init (FoveaDocumentClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags editable = G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+  GParamFlags readable = G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
 
   object_class->constructed = fovea_document_constructed;
   object_class->finalize = fovea_document_finalize;
@@ -186,9 +433,31 @@ fovea_document_class_init (FoveaDocumentClass *klass)
 
   properties[PROP_STATE] =
     g_param_spec_enum ("state", NULL, NULL,
-                       FOVEA_TYPE_DOCUMENT_STATE,
-                       FOVEA_DOCUMENT_LOADING,
-                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+                       FOVEA_TYPE_DOCUMENT_STATE, FOVEA_DOCUMENT_LOADING, readable);
+
+  properties[PROP_PATIENT_ID] =
+    g_param_spec_string ("patient-id", NULL, NULL, "", editable);
+
+  properties[PROP_EYE] =
+    g_param_spec_enum ("eye", NULL, NULL,
+                       FOVEA_TYPE_EYE, FOVEA_EYE_UNKNOWN, editable);
+
+  /* A FoveaModality: the inference layer's enums have no GType. */
+  properties[PROP_MODALITY] =
+    g_param_spec_int ("modality", NULL, NULL,
+                      FOVEA_MODALITY_UNKNOWN, FOVEA_MODALITY_OCTA, FOVEA_MODALITY_UNKNOWN,
+                      editable);
+
+  properties[PROP_STATUS] =
+    g_param_spec_enum ("status", NULL, NULL,
+                       FOVEA_TYPE_DOCUMENT_STATUS, FOVEA_DOCUMENT_STATUS_NOT_ANALYSED,
+                       editable);
+
+  properties[PROP_THUMBNAIL] =
+    g_param_spec_object ("thumbnail", NULL, NULL, GDK_TYPE_TEXTURE, readable);
+
+  properties[PROP_TEXTURE] =
+    g_param_spec_object ("texture", NULL, NULL, GDK_TYPE_TEXTURE, readable);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -197,6 +466,23 @@ static void
 fovea_document_init (FoveaDocument *self)
 {
   self->state = FOVEA_DOCUMENT_LOADING;
+}
+
+/* Public API */
+
+const char *
+fovea_eye_to_string (FoveaEye eye)
+{
+  switch (eye)
+    {
+    case FOVEA_EYE_OD:
+      return "OD";
+    case FOVEA_EYE_OS:
+      return "OS";
+    case FOVEA_EYE_UNKNOWN:
+    default:
+      return "";
+    }
 }
 
 FoveaDocument *
@@ -271,6 +557,109 @@ fovea_document_dup_summary (FoveaDocument *self)
     }
 }
 
+const char *
+fovea_document_get_patient_id (FoveaDocument *self)
+{
+  g_return_val_if_fail (FOVEA_IS_DOCUMENT (self), NULL);
+
+  return self->patient_id;
+}
+
+void
+fovea_document_set_patient_id (FoveaDocument *self,
+                               const char    *patient_id)
+{
+  g_return_if_fail (FOVEA_IS_DOCUMENT (self));
+
+  if (patient_id == NULL)
+    patient_id = "";
+  if (g_strcmp0 (self->patient_id, patient_id) == 0)
+    return;
+  g_free (self->patient_id);
+  self->patient_id = g_strdup (patient_id);
+  notify (self, PROP_PATIENT_ID);
+}
+
+FoveaEye
+fovea_document_get_eye (FoveaDocument *self)
+{
+  g_return_val_if_fail (FOVEA_IS_DOCUMENT (self), FOVEA_EYE_UNKNOWN);
+
+  return self->eye;
+}
+
+void
+fovea_document_set_eye (FoveaDocument *self,
+                        FoveaEye       eye)
+{
+  g_return_if_fail (FOVEA_IS_DOCUMENT (self));
+  g_return_if_fail (eye <= FOVEA_EYE_OS);
+
+  if (self->eye == eye)
+    return;
+  self->eye = eye;
+  notify (self, PROP_EYE);
+}
+
+FoveaModality
+fovea_document_get_modality (FoveaDocument *self)
+{
+  g_return_val_if_fail (FOVEA_IS_DOCUMENT (self), FOVEA_MODALITY_UNKNOWN);
+
+  return self->modality;
+}
+
+void
+fovea_document_set_modality (FoveaDocument *self,
+                             FoveaModality  modality)
+{
+  g_return_if_fail (FOVEA_IS_DOCUMENT (self));
+  g_return_if_fail (modality <= FOVEA_MODALITY_OCTA);
+
+  self->modality_chosen = TRUE;
+  if (self->modality == modality)
+    return;
+  self->modality = modality;
+  notify (self, PROP_MODALITY);
+}
+
+FoveaDocumentStatus
+fovea_document_get_status (FoveaDocument *self)
+{
+  g_return_val_if_fail (FOVEA_IS_DOCUMENT (self), FOVEA_DOCUMENT_STATUS_NOT_ANALYSED);
+
+  return self->status;
+}
+
+void
+fovea_document_set_status (FoveaDocument       *self,
+                           FoveaDocumentStatus  status)
+{
+  g_return_if_fail (FOVEA_IS_DOCUMENT (self));
+  g_return_if_fail (status <= FOVEA_DOCUMENT_STATUS_FAILED);
+
+  if (self->status == status)
+    return;
+  self->status = status;
+  notify (self, PROP_STATUS);
+}
+
+GdkTexture *
+fovea_document_get_thumbnail (FoveaDocument *self)
+{
+  g_return_val_if_fail (FOVEA_IS_DOCUMENT (self), NULL);
+
+  return self->thumbnail;
+}
+
+GdkTexture *
+fovea_document_get_texture (FoveaDocument *self)
+{
+  g_return_val_if_fail (FOVEA_IS_DOCUMENT (self), NULL);
+
+  return self->texture;
+}
+
 void
 fovea_document_load (FoveaDocument *self,
                      GCancellable  *cancellable)
@@ -281,7 +670,7 @@ fovea_document_load (FoveaDocument *self,
   g_return_if_fail (FOVEA_IS_DOCUMENT (self));
   g_return_if_fail (self->state == FOVEA_DOCUMENT_LOADING);
 
-  task = g_task_new (self, cancellable, decode_done_cb, NULL);
+  task = g_task_new (self, cancellable, load_done_cb, NULL);
   g_task_set_source_tag (task, fovea_document_load);
 
   path = g_file_get_path (self->file);
@@ -296,5 +685,5 @@ fovea_document_load (FoveaDocument *self,
 
   g_task_set_task_data (task, g_steal_pointer (&path), g_free);
   g_task_set_return_on_cancel (task, TRUE);
-  g_task_run_in_thread (task, decode_in_thread);
+  g_task_run_in_thread (task, load_in_thread);
 }
