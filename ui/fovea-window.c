@@ -1,38 +1,75 @@
-/* fovea-window.c: the main window: opened images on the left, the
- * selected one in the centre.
+/* fovea-window.c: the review window: opened images on the left, the
+ * selected one in the centre, adjustments and analysis on the right.
  *
  * Each opened file is a FoveaDocument in a GListStore that the sidebar
  * list is bound to. Documents decode themselves in worker threads; the
- * window reacts to their "state" changes on the main thread. */
+ * window reacts to their "state" changes on the main thread. The centre
+ * is a stack: the image view with its overlays (heat-map legend, the
+ * "Enhanced" label), or the compare view, which shares the image view's
+ * zoom and pan so that switching keeps the place. */
 #include "config.h"
 
 #include "fovea-window.h"
 
 #include <glib/gi18n.h>
+#include <math.h>
+#include <string.h>
 
+#include "fovea-colormap.h"
+#include "fovea-compare-view.h"
 #include "fovea-document.h"
 #include "fovea-document-row.h"
+#include "fovea-heatmap-legend.h"
+
+/* Open Recent lists at most this many images. */
+#define N_RECENT 10
 
 struct _FoveaWindow
 {
-  AdwApplicationWindow  parent_instance;
+  AdwApplicationWindow   parent_instance;
 
-  GListStore           *documents;
-  FoveaDocument        *shown_document;
+  GListStore            *documents;
+  FoveaDocument         *shown_document;
+  FoveaModality          shown_modality;
   /* Cancelled when the window goes away, so pending decodes are dropped. */
-  GCancellable         *cancellable;
+  GCancellable          *cancellable;
+  /* The saliency texture being made for the shown result, if any. */
+  GCancellable          *saliency_cancellable;
+  guint                  result_idle_id;
+  GSettings             *settings;  /* NULL without the schema */
+  FoveaModelCatalog     *catalog;
+  gboolean               compare;
+  /* The remembered panel width, applied at the first allocation. */
+  int                    pending_panel_width;
 
   /* Template widgets */
-  AdwToastOverlay      *toast_overlay;
-  AdwWindowTitle       *window_title;
-  GtkStack             *main_stack;
-  GtkListBox           *documents_list;
-  GtkStack             *content_stack;
-  FoveaImageView       *image_view;
-  AdwStatusPage        *failed_page;
+  AdwToastOverlay       *toast_overlay;
+  AdwWindowTitle        *window_title;
+  GtkStack              *main_stack;
+  GtkPaned              *outer_paned;
+  GtkPaned              *inner_paned;
+  GtkListBox            *documents_list;
+  GtkStack              *content_stack;
+  FoveaImageView        *image_view;
+  GtkWidget             *enhanced_pill;
+  FoveaHeatmapLegend    *heatmap_legend;
+  FoveaCompareView      *compare_view;
+  AdwStatusPage         *failed_page;
+  GtkWidget             *side_panel;
+  FoveaAdjustmentsPanel *adjustments_panel;
+  FoveaResultsPanel     *results_panel;
+  GMenu                 *recent_section;
 };
 
 G_DEFINE_FINAL_TYPE (FoveaWindow, fovea_window, ADW_TYPE_APPLICATION_WINDOW)
+
+enum {
+  PROP_0,
+  PROP_COMPARE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
 
 static const char * const image_suffixes[] = {
   "png", "jpg", "jpeg", "tif", "tiff", "bmp", "gif",
@@ -44,8 +81,11 @@ show_toast (FoveaWindow *self,
 {
   /* Toast titles are Pango markup; file names may contain '&' or '<'. */
   g_autofree char *escaped = g_markup_escape_text (message, -1);
+  AdwToast *toast = adw_toast_new (escaped);
 
-  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (escaped));
+  /* An error is shown at once rather than queued behind older news. */
+  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
 
 static void
@@ -58,12 +98,69 @@ set_titles (FoveaWindow *self,
   adw_window_title_set_subtitle (self->window_title, subtitle);
 }
 
-static void
-show_failure (FoveaWindow *self,
-              const char  *message)
+/* The view that zoom keys act on: in compare mode both sides share the
+ * image view's viewport, so either side moves both. */
+static FoveaImageView *
+get_active_view (FoveaWindow *self)
 {
-  adw_status_page_set_description (self->failed_page, message);
-  gtk_stack_set_visible_child_name (self->content_stack, "failed");
+  if (g_str_equal (gtk_stack_get_visible_child_name (self->content_stack), "compare"))
+    return fovea_compare_view_get_original_view (self->compare_view);
+  return self->image_view;
+}
+
+static gboolean
+shown_document_is_ready (FoveaWindow *self)
+{
+  return self->shown_document != NULL &&
+         fovea_document_get_state (self->shown_document) == FOVEA_DOCUMENT_READY;
+}
+
+/* The legend shows exactly when a heat-map is drawn. */
+static void
+update_legend (FoveaWindow *self)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->heatmap_legend),
+                          fovea_image_view_get_heatmap (self->image_view) != NULL &&
+                          fovea_image_view_get_heatmap_visible (self->image_view));
+}
+
+static void
+clear_heatmap (FoveaWindow *self)
+{
+  if (self->saliency_cancellable != NULL)
+    g_cancellable_cancel (self->saliency_cancellable);
+  g_clear_object (&self->saliency_cancellable);
+  fovea_image_view_set_heatmap (self->image_view, NULL);
+  update_legend (self);
+}
+
+static void
+update_compare_textures (FoveaWindow *self)
+{
+  fovea_compare_view_set_textures (self->compare_view,
+                                   fovea_image_view_get_texture (self->image_view),
+                                   fovea_image_view_get_enhanced_texture (self->image_view));
+}
+
+/* Which page the centre shows follows from the document's state and the
+ * compare toggle. */
+static void
+update_content_page (FoveaWindow *self)
+{
+  const char *page = "loading";
+
+  if (self->shown_document == NULL)
+    page = "loading";
+  else if (fovea_document_get_state (self->shown_document) == FOVEA_DOCUMENT_FAILED)
+    page = "failed";
+  else if (shown_document_is_ready (self))
+    page = self->compare ? "compare" : "image";
+
+  if (g_str_equal (page, "compare"))
+    update_compare_textures (self);
+  gtk_stack_set_visible_child_name (self->content_stack, page);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.toggle-compare",
+                                 shown_document_is_ready (self));
 }
 
 static void
@@ -71,36 +168,23 @@ show_document (FoveaWindow   *self,
                FoveaDocument *document)
 {
   g_autofree char *summary = fovea_document_dup_summary (document);
-  g_autoptr(GError) error = NULL;
+  gboolean ready = fovea_document_get_state (document) == FOVEA_DOCUMENT_READY;
 
   g_set_object (&self->shown_document, document);
+  self->shown_modality = fovea_document_get_modality (document);
   set_titles (self, fovea_document_get_display_name (document), summary);
 
-  switch (fovea_document_get_state (document))
-    {
-    case FOVEA_DOCUMENT_LOADING:
-      fovea_image_view_set_image (self->image_view, NULL, NULL);
-      gtk_stack_set_visible_child_name (self->content_stack, "loading");
-      break;
+  clear_heatmap (self);
+  fovea_image_view_set_texture (self->image_view,
+                                ready ? fovea_document_get_texture (document) : NULL);
+  if (fovea_document_get_state (document) == FOVEA_DOCUMENT_FAILED)
+    adw_status_page_set_description (self->failed_page,
+                                     fovea_document_get_error_message (document));
 
-    case FOVEA_DOCUMENT_FAILED:
-      fovea_image_view_set_image (self->image_view, NULL, NULL);
-      show_failure (self, fovea_document_get_error_message (document));
-      break;
-
-    case FOVEA_DOCUMENT_READY:
-    default:
-      if (!fovea_image_view_set_image (self->image_view,
-                                       fovea_document_get_image (document),
-                                       &error))
-        {
-          show_failure (self, error->message);
-          show_toast (self, error->message);
-          break;
-        }
-      gtk_stack_set_visible_child_name (self->content_stack, "image");
-      break;
-    }
+  fovea_adjustments_panel_set_document (self->adjustments_panel, document);
+  fovea_results_panel_set_document (self->results_panel, ready ? document : NULL,
+                                    self->shown_modality);
+  update_content_page (self);
 }
 
 static void
@@ -131,43 +215,152 @@ find_document (FoveaWindow *self,
   return NULL;
 }
 
+/* Remembers an image that opened, for Open Recent. */
 static void
-restore_window_size (FoveaWindow *self)
+add_recent (FoveaDocument *document)
 {
-  GtkApplication *application = gtk_window_get_application (GTK_WINDOW (self));
-  GSettings *settings;
+  g_autofree char *uri = g_file_get_uri (fovea_document_get_file (document));
+  g_autofree char *content_type = g_content_type_guess (fovea_document_get_display_name (document),
+                                                        NULL, 0, NULL);
+  g_autofree char *mime_type = g_content_type_get_mime_type (content_type);
+  GtkRecentData data = {
+    .mime_type = mime_type != NULL ? mime_type : (char *) "application/octet-stream",
+    .app_name = (char *) g_get_application_name (),
+    .app_exec = (char *) "fovea %u",
+  };
 
-  if (application == NULL)
-    return;
-  settings = fovea_application_get_settings (FOVEA_APPLICATION (application));
-  if (settings == NULL)
-    return;
+  gtk_recent_manager_add_full (gtk_recent_manager_get_default (), uri, &data);
+}
 
-  gtk_window_set_default_size (GTK_WINDOW (self),
-                               g_settings_get_int (settings, "window-width"),
-                               g_settings_get_int (settings, "window-height"));
-  if (g_settings_get_boolean (settings, "window-maximized"))
-    gtk_window_maximize (GTK_WINDOW (self));
+static int
+compare_recent_by_age (gconstpointer a,
+                       gconstpointer b)
+{
+  GtkRecentInfo *info_a = *(GtkRecentInfo * const *) a;
+  GtkRecentInfo *info_b = *(GtkRecentInfo * const *) b;
+
+  /* Newest first. */
+  return g_date_time_compare (gtk_recent_info_get_modified (info_b),
+                              gtk_recent_info_get_modified (info_a));
+}
+
+/* Open Recent: the newest images this application opened that still exist. */
+static void
+rebuild_recent_menu (FoveaWindow *self)
+{
+  GList *items = gtk_recent_manager_get_items (gtk_recent_manager_get_default ());
+  g_autoptr(GPtrArray) mine = g_ptr_array_new ();
+  const char *app_name = g_get_application_name ();
+
+  for (GList *l = items; l != NULL; l = l->next)
+    {
+      GtkRecentInfo *info = l->data;
+
+      if (gtk_recent_info_has_application (info, app_name) &&
+          g_str_has_prefix (gtk_recent_info_get_mime_type (info), "image/") &&
+          gtk_recent_info_exists (info))
+        g_ptr_array_add (mine, info);
+    }
+  g_ptr_array_sort (mine, compare_recent_by_age);
+
+  g_menu_remove_all (self->recent_section);
+  for (guint i = 0; i < MIN (mine->len, N_RECENT); i++)
+    {
+      GtkRecentInfo *info = mine->pdata[i];
+      g_autoptr(GMenuItem) item = g_menu_item_new (gtk_recent_info_get_display_name (info), NULL);
+
+      g_menu_item_set_action_and_target_value (item, "win.open-recent",
+                                               g_variant_new_string (gtk_recent_info_get_uri (info)));
+      g_menu_append_item (self->recent_section, item);
+    }
+  if (mine->len == 0)
+    /* No action: shown insensitive. */
+    g_menu_append (self->recent_section, _("No Recent Images"), NULL);
+
+  g_list_free_full (items, (GDestroyNotify) gtk_recent_info_unref);
 }
 
 static void
-save_window_size (FoveaWindow *self)
+recent_changed_cb (FoveaWindow *self)
 {
-  GtkApplication *application = gtk_window_get_application (GTK_WINDOW (self));
-  GSettings *settings;
+  rebuild_recent_menu (self);
+}
+
+static void
+load_catalog (FoveaWindow *self)
+{
+  g_autofree char *folder = NULL;
+
+  if (self->settings != NULL)
+    folder = g_settings_get_string (self->settings, "models-folder");
+  g_clear_pointer (&self->catalog, fovea_model_catalog_unref);
+  self->catalog = fovea_model_catalog_scan_default (folder);
+  fovea_results_panel_set_catalog (self->results_panel, self->catalog);
+}
+
+static void
+models_folder_changed_cb (FoveaWindow *self)
+{
+  load_catalog (self);
+}
+
+static void
+overlay_opacity_changed_cb (FoveaWindow *self)
+{
+  fovea_image_view_set_heatmap_opacity (self->image_view,
+                                        g_settings_get_double (self->settings,
+                                                               "default-overlay-opacity"));
+}
+
+static void
+restore_layout (FoveaWindow *self)
+{
+  gtk_window_set_default_size (GTK_WINDOW (self),
+                               g_settings_get_int (self->settings, "window-width"),
+                               g_settings_get_int (self->settings, "window-height"));
+  if (g_settings_get_boolean (self->settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
+  gtk_paned_set_position (self->outer_paned, g_settings_get_int (self->settings, "sidebar-width"));
+  self->pending_panel_width = g_settings_get_int (self->settings, "panel-width");
+}
+
+static void
+save_layout (FoveaWindow *self)
+{
   int width, height;
 
-  if (application == NULL)
-    return;
-  settings = fovea_application_get_settings (FOVEA_APPLICATION (application));
-  if (settings == NULL)
+  if (self->settings == NULL)
     return;
 
   gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
-  g_settings_set_int (settings, "window-width", width);
-  g_settings_set_int (settings, "window-height", height);
-  g_settings_set_boolean (settings, "window-maximized",
+  g_settings_set_int (self->settings, "window-width", width);
+  g_settings_set_int (self->settings, "window-height", height);
+  g_settings_set_boolean (self->settings, "window-maximized",
                           gtk_window_is_maximized (GTK_WINDOW (self)));
+  /* The panes only have sizes once the documents page has been shown. */
+  if (gtk_widget_get_width (self->side_panel) > 0)
+    {
+      g_settings_set_int (self->settings, "sidebar-width", gtk_paned_get_position (self->outer_paned));
+      g_settings_set_int (self->settings, "panel-width", gtk_widget_get_width (self->side_panel));
+    }
+}
+
+/* A GtkPaned position counts from the start, but it is the panel's width
+ * that is remembered: it is turned into a position once the paned knows
+ * its own width, which it announces by changing max-position. */
+static void
+inner_paned_max_position_cb (FoveaWindow *self)
+{
+  int max_position, panel_min;
+
+  if (self->pending_panel_width <= 0 || gtk_widget_get_width (GTK_WIDGET (self->inner_paned)) <= 0)
+    return;
+  g_object_get (self->inner_paned, "max-position", &max_position, NULL);
+  /* Unset, the position leaves the panel its minimum width. */
+  gtk_widget_measure (self->side_panel, GTK_ORIENTATION_HORIZONTAL, -1, &panel_min, NULL, NULL, NULL);
+  gtk_paned_set_position (self->inner_paned,
+                          MAX (0, max_position + panel_min - self->pending_panel_width));
+  self->pending_panel_width = 0;
 }
 
 static GtkWidget *
@@ -192,11 +385,179 @@ document_state_changed_cb (FoveaDocument *document,
                            GParamSpec    *pspec,
                            FoveaWindow   *self)
 {
-  if (fovea_document_get_state (document) == FOVEA_DOCUMENT_FAILED)
-    show_toast (self, fovea_document_get_error_message (document));
+  switch (fovea_document_get_state (document))
+    {
+    case FOVEA_DOCUMENT_FAILED:
+      show_toast (self, fovea_document_get_error_message (document));
+      break;
+    case FOVEA_DOCUMENT_READY:
+      add_recent (document);
+      break;
+    case FOVEA_DOCUMENT_LOADING:
+    default:
+      break;
+    }
 
   if (document == self->shown_document)
     show_document (self, document);
+}
+
+/* The user corrected the modality: other tasks fit now. */
+static void
+document_modality_changed_cb (FoveaDocument *document,
+                              GParamSpec    *pspec,
+                              FoveaWindow   *self)
+{
+  if (document != self->shown_document || !shown_document_is_ready (self) ||
+      fovea_document_get_modality (document) == self->shown_modality)
+    return;
+  self->shown_modality = fovea_document_get_modality (document);
+  clear_heatmap (self);
+  fovea_results_panel_set_document (self->results_panel, document, self->shown_modality);
+}
+
+static void
+heatmap_changed_cb (FoveaWindow *self)
+{
+  update_legend (self);
+}
+
+static void
+enhanced_changed_cb (FoveaWindow *self)
+{
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.reset-adjustments",
+                                 fovea_adjustments_panel_get_enhanced (self->adjustments_panel));
+  if (self->compare)
+    update_compare_textures (self);
+}
+
+static void
+undo_state_changed_cb (FoveaWindow *self)
+{
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.undo",
+                                 fovea_adjustments_panel_get_can_undo (self->adjustments_panel));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.redo",
+                                 fovea_adjustments_panel_get_can_redo (self->adjustments_panel));
+}
+
+/* A saliency map turned into a heat-map texture, off the main thread. */
+typedef struct {
+  float *values;
+  int    width;
+  int    height;
+} SaliencyJob;
+
+static void
+saliency_job_free (SaliencyJob *job)
+{
+  g_free (job->values);
+  g_free (job);
+}
+
+static void
+make_saliency_texture_thread (GTask        *task,
+                              gpointer      source_object,
+                              gpointer      task_data,
+                              GCancellable *cancellable)
+{
+  SaliencyJob *job = task_data;
+  GError *error = NULL;
+  GdkTexture *texture;
+
+  /* The map is exactly zero outside the fundus: leave the image alone
+   * there instead of painting the black surround with the lowest colour. */
+  for (gsize i = 0; i < (gsize) job->width * job->height; i++)
+    if (job->values[i] == 0.0f)
+      job->values[i] = NAN;
+  texture = fovea_colormap_texture_new (job->values, job->width, job->height, 0, 1, &error);
+  if (texture == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, texture, g_object_unref);
+}
+
+static void
+saliency_texture_done_cb (GObject      *source_object,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  FoveaWindow *self = FOVEA_WINDOW (source_object);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkTexture) texture = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (texture == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        show_toast (self, error->message);
+      return;
+    }
+  g_clear_object (&self->saliency_cancellable);
+  fovea_heatmap_legend_set_title (self->heatmap_legend, _("Saliency"));
+  fovea_heatmap_legend_set_range (self->heatmap_legend, 0, 1);
+  fovea_image_view_set_heatmap (self->image_view, texture);
+  fovea_image_view_set_heatmap_visible (self->image_view, TRUE);
+  update_legend (self);
+}
+
+static void
+show_saliency (FoveaWindow               *self,
+               const FoveaAnalysisResult *result)
+{
+  SaliencyJob *job;
+  const float *values;
+  int width, height;
+  g_autoptr(GTask) task = NULL;
+
+  values = fovea_analysis_result_get_saliency (result, &width, &height);
+  if (values == NULL)
+    return;
+
+  job = g_new0 (SaliencyJob, 1);
+  job->values = g_memdup2 (values, sizeof (float) * (gsize) width * height);
+  job->width = width;
+  job->height = height;
+  self->saliency_cancellable = g_cancellable_new ();
+  task = g_task_new (self, self->saliency_cancellable, saliency_texture_done_cb, NULL);
+  g_task_set_source_tag (task, show_saliency);
+  g_task_set_return_on_cancel (task, TRUE);
+  g_task_set_task_data (task, job, (GDestroyNotify) saliency_job_free);
+  g_task_run_in_thread (task, make_saliency_texture_thread);
+}
+
+static FoveaDocumentStatus
+get_result_status (const FoveaAnalysisResult *result)
+{
+  if (!result->quality.gradable)
+    return FOVEA_DOCUMENT_STATUS_UNGRADABLE;
+  if (result->output != NULL && result->output->results[0].has_referable &&
+      result->output->results[0].referable)
+    return FOVEA_DOCUMENT_STATUS_REFERABLE;
+  return FOVEA_DOCUMENT_STATUS_GRADABLE;
+}
+
+/* The results panel reports that it is idle before it keeps its result,
+ * so the result is read once the main loop is idle again. */
+static gboolean
+record_result_cb (gpointer user_data)
+{
+  FoveaWindow *self = user_data;
+  const FoveaAnalysisResult *result = fovea_results_panel_get_result (self->results_panel);
+
+  self->result_idle_id = 0;
+  if (result == NULL || self->shown_document == NULL)
+    return G_SOURCE_REMOVE;
+  fovea_document_set_status (self->shown_document, get_result_status (result));
+  show_saliency (self, result);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+results_busy_changed_cb (FoveaWindow *self)
+{
+  /* A new run replaces the old result, heat-map included. */
+  clear_heatmap (self);
+  if (!fovea_results_panel_get_busy (self->results_panel) && self->result_idle_id == 0)
+    self->result_idle_id = g_idle_add (record_result_cb, self);
 }
 
 static void
@@ -216,6 +577,23 @@ file_chooser_response_cb (GtkNativeDialog *chooser,
     }
 
   g_object_unref (chooser);
+}
+
+static gboolean
+drop_target_drop_cb (GtkDropTarget *target,
+                     const GValue  *value,
+                     double         x,
+                     double         y,
+                     FoveaWindow   *self)
+{
+  GSList *list = gdk_file_list_get_files (g_value_get_boxed (value));
+  g_autoptr(GPtrArray) files = g_ptr_array_new ();
+
+  for (GSList *l = list; l != NULL; l = l->next)
+    g_ptr_array_add (files, l->data);
+  fovea_window_open_files (self, (GFile **) files->pdata, (int) files->len);
+  g_slist_free (list);
+  return files->len > 0;
 }
 
 static void
@@ -241,10 +619,152 @@ open_action_cb (GtkWidget  *widget,
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
+static void
+open_recent_action_cb (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  g_autoptr(GFile) file = g_file_new_for_uri (g_variant_get_string (parameter, NULL));
+
+  fovea_window_open_files (FOVEA_WINDOW (widget), &file, 1);
+}
+
+/* win.zoom-in and friends: the same action of the view on show. */
+static void
+forward_to_view_action_cb (GtkWidget  *widget,
+                           const char *action_name,
+                           GVariant   *parameter)
+{
+  FoveaWindow *self = FOVEA_WINDOW (widget);
+  g_autofree char *view_action = g_strconcat ("view.", action_name + strlen ("win."), NULL);
+
+  gtk_widget_activate_action (GTK_WIDGET (get_active_view (self)), view_action, NULL);
+}
+
+static void
+toggle_heatmap_action_cb (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *parameter)
+{
+  FoveaWindow *self = FOVEA_WINDOW (widget);
+
+  gtk_widget_activate_action (GTK_WIDGET (self->image_view), "view.toggle-heatmap", NULL);
+}
+
+static GtkWidget *
+find_switch (GtkWidget *widget)
+{
+  if (GTK_IS_SWITCH (widget))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_switch (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* R flips the panel's red-free switch (its only switch) rather than the
+ * view, so that the panel shows it and it is one undoable step. */
+static void
+toggle_red_free_action_cb (GtkWidget  *widget,
+                           const char *action_name,
+                           GVariant   *parameter)
+{
+  FoveaWindow *self = FOVEA_WINDOW (widget);
+  GtkWidget *red_free = find_switch (GTK_WIDGET (self->adjustments_panel));
+
+  if (red_free != NULL && gtk_widget_is_sensitive (red_free))
+    gtk_switch_set_active (GTK_SWITCH (red_free), !gtk_switch_get_active (GTK_SWITCH (red_free)));
+}
+
+static void
+undo_action_cb (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  fovea_adjustments_panel_undo (FOVEA_WINDOW (widget)->adjustments_panel);
+}
+
+static void
+redo_action_cb (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  fovea_adjustments_panel_redo (FOVEA_WINDOW (widget)->adjustments_panel);
+}
+
+static void
+reset_adjustments_action_cb (GtkWidget  *widget,
+                             const char *action_name,
+                             GVariant   *parameter)
+{
+  fovea_adjustments_panel_reset (FOVEA_WINDOW (widget)->adjustments_panel);
+}
+
+static void
+analyse_action_cb (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  gtk_widget_activate_action (GTK_WIDGET (FOVEA_WINDOW (widget)->results_panel), "panel.run", NULL);
+}
+
+static void
+set_compare (FoveaWindow *self,
+             gboolean     compare)
+{
+  compare = !!compare;
+  if (self->compare == compare)
+    return;
+  self->compare = compare;
+  update_content_page (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_COMPARE]);
+}
+
+static void
+fovea_window_get_property (GObject    *object,
+                           guint       prop_id,
+                           GValue     *value,
+                           GParamSpec *pspec)
+{
+  FoveaWindow *self = FOVEA_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_COMPARE:
+      g_value_set_boolean (value, self->compare);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+fovea_window_set_property (GObject      *object,
+                           guint         prop_id,
+                           const GValue *value,
+                           GParamSpec   *pspec)
+{
+  FoveaWindow *self = FOVEA_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_COMPARE:
+      set_compare (self, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
 static gboolean
 fovea_window_close_request (GtkWindow *window)
 {
-  save_window_size (FOVEA_WINDOW (window));
+  save_layout (FOVEA_WINDOW (window));
 
   return GTK_WINDOW_CLASS (fovea_window_parent_class)->close_request (window);
 }
@@ -256,13 +776,30 @@ fovea_window_dispose (GObject *object)
 
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
+  if (self->saliency_cancellable != NULL)
+    g_cancellable_cancel (self->saliency_cancellable);
+  g_clear_handle_id (&self->result_idle_id, g_source_remove);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), FOVEA_TYPE_WINDOW);
   g_clear_object (&self->shown_document);
   g_clear_object (&self->documents);
   g_clear_object (&self->cancellable);
+  g_clear_object (&self->saliency_cancellable);
+  g_clear_object (&self->settings);
+  g_clear_pointer (&self->catalog, fovea_model_catalog_unref);
 
   G_OBJECT_CLASS (fovea_window_parent_class)->dispose (object);
+}
+
+static void
+add_bindings (GtkWidgetClass *widget_class,
+              const char     *action_name,
+              GdkModifierType modifiers,
+              const guint    *keyvals,
+              gsize           n_keyvals)
+{
+  for (gsize i = 0; i < n_keyvals; i++)
+    gtk_widget_class_add_binding_action (widget_class, keyvals[i], modifiers, action_name, NULL);
 }
 
 static void
@@ -271,45 +808,143 @@ fovea_window_class_init (FoveaWindowClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
   GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+  static const guint zoom_in_keys[] = { GDK_KEY_plus, GDK_KEY_equal, GDK_KEY_KP_Add };
+  static const guint zoom_out_keys[] = { GDK_KEY_minus, GDK_KEY_KP_Subtract };
+  static const guint zoom_fit_keys[] = { GDK_KEY_0, GDK_KEY_KP_0 };
+  static const guint zoom_1to1_keys[] = { GDK_KEY_1, GDK_KEY_KP_1 };
+  static const guint analyse_keys[] = { GDK_KEY_Return, GDK_KEY_KP_Enter };
 
   object_class->dispose = fovea_window_dispose;
+  object_class->get_property = fovea_window_get_property;
+  object_class->set_property = fovea_window_set_property;
 
   window_class->close_request = fovea_window_close_request;
 
+  /* Whether the centre shows original and enhanced side by side. */
+  properties[PROP_COMPARE] =
+    g_param_spec_boolean ("compare", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
   gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action_cb);
+  gtk_widget_class_install_action (widget_class, "win.open-recent", "s", open_recent_action_cb);
+  gtk_widget_class_install_action (widget_class, "win.zoom-in", NULL, forward_to_view_action_cb);
+  gtk_widget_class_install_action (widget_class, "win.zoom-out", NULL, forward_to_view_action_cb);
+  gtk_widget_class_install_action (widget_class, "win.zoom-fit", NULL, forward_to_view_action_cb);
+  gtk_widget_class_install_action (widget_class, "win.zoom-1to1", NULL, forward_to_view_action_cb);
+  gtk_widget_class_install_action (widget_class, "win.toggle-heatmap", NULL, toggle_heatmap_action_cb);
+  /* Stateful, so that the header bar's toggle button shows it. */
+  gtk_widget_class_install_property_action (widget_class, "win.toggle-compare", "compare");
+  gtk_widget_class_install_action (widget_class, "win.toggle-red-free", NULL, toggle_red_free_action_cb);
+  gtk_widget_class_install_action (widget_class, "win.undo", NULL, undo_action_cb);
+  gtk_widget_class_install_action (widget_class, "win.redo", NULL, redo_action_cb);
+  gtk_widget_class_install_action (widget_class, "win.reset-adjustments", NULL,
+                                   reset_adjustments_action_cb);
+  gtk_widget_class_install_action (widget_class, "win.analyse", NULL, analyse_action_cb);
+
+  /* Window-wide keys are widget bindings rather than application
+   * accelerators: those run before the focused widget, so a letter typed
+   * into an entry (a patient ID) would toggle the heat-map instead. */
+  add_bindings (widget_class, "win.zoom-in", 0, zoom_in_keys, G_N_ELEMENTS (zoom_in_keys));
+  add_bindings (widget_class, "win.zoom-out", 0, zoom_out_keys, G_N_ELEMENTS (zoom_out_keys));
+  add_bindings (widget_class, "win.zoom-fit", GDK_CONTROL_MASK, zoom_fit_keys, G_N_ELEMENTS (zoom_fit_keys));
+  add_bindings (widget_class, "win.zoom-1to1", 0, zoom_1to1_keys, G_N_ELEMENTS (zoom_1to1_keys));
+  add_bindings (widget_class, "win.analyse", GDK_CONTROL_MASK, analyse_keys, G_N_ELEMENTS (analyse_keys));
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_h, 0, "win.toggle-heatmap", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_c, 0, "win.toggle-compare", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, 0, "win.toggle-red-free", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_z, GDK_CONTROL_MASK, "win.undo", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_z, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "win.redo", NULL);
 
   g_type_ensure (FOVEA_TYPE_IMAGE_VIEW);
+  g_type_ensure (FOVEA_TYPE_COMPARE_VIEW);
+  g_type_ensure (FOVEA_TYPE_HEATMAP_LEGEND);
+  g_type_ensure (FOVEA_TYPE_ADJUSTMENTS_PANEL);
+  g_type_ensure (FOVEA_TYPE_RESULTS_PANEL);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/fovea/Fovea/ui/fovea-window.ui");
   gtk_widget_class_bind_template_child (widget_class, FoveaWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, FoveaWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, FoveaWindow, main_stack);
+  gtk_widget_class_bind_template_child (widget_class, FoveaWindow, outer_paned);
+  gtk_widget_class_bind_template_child (widget_class, FoveaWindow, inner_paned);
   gtk_widget_class_bind_template_child (widget_class, FoveaWindow, documents_list);
   gtk_widget_class_bind_template_child (widget_class, FoveaWindow, content_stack);
   gtk_widget_class_bind_template_child (widget_class, FoveaWindow, image_view);
+  gtk_widget_class_bind_template_child (widget_class, FoveaWindow, enhanced_pill);
+  gtk_widget_class_bind_template_child (widget_class, FoveaWindow, heatmap_legend);
+  gtk_widget_class_bind_template_child (widget_class, FoveaWindow, compare_view);
   gtk_widget_class_bind_template_child (widget_class, FoveaWindow, failed_page);
+  gtk_widget_class_bind_template_child (widget_class, FoveaWindow, side_panel);
+  gtk_widget_class_bind_template_child (widget_class, FoveaWindow, adjustments_panel);
+  gtk_widget_class_bind_template_child (widget_class, FoveaWindow, results_panel);
+  gtk_widget_class_bind_template_child (widget_class, FoveaWindow, recent_section);
   gtk_widget_class_bind_template_callback (widget_class, documents_list_row_selected_cb);
+  gtk_widget_class_bind_template_callback (widget_class, inner_paned_max_position_cb);
+  gtk_widget_class_bind_template_callback (widget_class, heatmap_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, enhanced_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, undo_state_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, results_busy_changed_cb);
 }
 
 static void
 fovea_window_init (FoveaWindow *self)
 {
+  GtkDropTarget *drop_target;
+  FoveaImageView *enhanced_side;
+
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->documents = g_list_store_new (FOVEA_TYPE_DOCUMENT);
   self->cancellable = g_cancellable_new ();
   gtk_list_box_bind_model (self->documents_list, G_LIST_MODEL (self->documents),
                            create_document_row_cb, NULL, NULL);
+
+  /* One zoom and pan for the image and both sides of the comparison; the
+   * enhanced side shows the same tone adjustments as the image view. */
+  fovea_image_view_set_viewport (self->image_view,
+                                 fovea_compare_view_get_viewport (self->compare_view));
+  enhanced_side = fovea_compare_view_get_enhanced_view (self->compare_view);
+  g_object_bind_property (self->image_view, "brightness", enhanced_side, "brightness", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self->image_view, "contrast", enhanced_side, "contrast", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self->image_view, "red-free", enhanced_side, "red-free", G_BINDING_SYNC_CREATE);
+
+  fovea_adjustments_panel_set_view (self->adjustments_panel, self->image_view);
+  g_object_bind_property (self->adjustments_panel, "enhanced", self->enhanced_pill, "visible",
+                          G_BINDING_SYNC_CREATE);
+  enhanced_changed_cb (self);
+  undo_state_changed_cb (self);
+  update_content_page (self);
+
+  drop_target = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+  g_signal_connect (drop_target, "drop", G_CALLBACK (drop_target_drop_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop_target));
+
+  g_signal_connect_object (gtk_recent_manager_get_default (), "changed",
+                           G_CALLBACK (recent_changed_cb), self, G_CONNECT_SWAPPED);
+  rebuild_recent_menu (self);
 }
 
 FoveaWindow *
 fovea_window_new (FoveaApplication *application)
 {
   FoveaWindow *self = g_object_new (FOVEA_TYPE_WINDOW, "application", application, NULL);
+  GSettings *settings = fovea_application_get_settings (application);
 
   /* "application" is not a construct property, so the settings are only
    * reachable once g_object_new() has returned. */
-  restore_window_size (self);
+  if (settings != NULL)
+    {
+      self->settings = g_object_ref (settings);
+      restore_layout (self);
+      overlay_opacity_changed_cb (self);
+      g_signal_connect_object (settings, "changed::models-folder",
+                               G_CALLBACK (models_folder_changed_cb), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (settings, "changed::default-overlay-opacity",
+                               G_CALLBACK (overlay_opacity_changed_cb), self, G_CONNECT_SWAPPED);
+    }
+  load_catalog (self);
   return self;
 }
 
@@ -332,6 +967,8 @@ fovea_window_open_files (FoveaWindow  *self,
 
           g_signal_connect_object (added, "notify::state",
                                    G_CALLBACK (document_state_changed_cb), self, 0);
+          g_signal_connect_object (added, "notify::modality",
+                                   G_CALLBACK (document_modality_changed_cb), self, 0);
           g_list_store_append (self->documents, added);
           fovea_document_load (added, self->cancellable);
           document = added;
@@ -360,4 +997,28 @@ fovea_window_get_image_view (FoveaWindow *self)
   g_return_val_if_fail (FOVEA_IS_WINDOW (self), NULL);
 
   return self->image_view;
+}
+
+FoveaResultsPanel *
+fovea_window_get_results_panel (FoveaWindow *self)
+{
+  g_return_val_if_fail (FOVEA_IS_WINDOW (self), NULL);
+
+  return self->results_panel;
+}
+
+FoveaAdjustmentsPanel *
+fovea_window_get_adjustments_panel (FoveaWindow *self)
+{
+  g_return_val_if_fail (FOVEA_IS_WINDOW (self), NULL);
+
+  return self->adjustments_panel;
+}
+
+FoveaCompareView *
+fovea_window_get_compare_view (FoveaWindow *self)
+{
+  g_return_val_if_fail (FOVEA_IS_WINDOW (self), NULL);
+
+  return self->compare_view;
 }
