@@ -26,6 +26,8 @@ struct _FoveaResultsPanel
   FoveaAnalysis       *analysis;
   FoveaModelCatalog   *catalog;
   GArray              *offered;      /* OfferedTask, in task_names order */
+  gboolean             populating;   /* the picker is being refilled, not chosen from */
+  gboolean             user_chose;   /* the user picked the selected task */
   FoveaDocument       *document;
   FoveaModality        modality;
   GCancellable        *cancellable;  /* of the running analysis; NULL when idle */
@@ -486,8 +488,9 @@ update_task_subtitle (FoveaResultsPanel *self)
   adw_action_row_set_subtitle (ADW_ACTION_ROW (self->task_row), subtitle);
 }
 
-/* Fills the picker for the current catalog and modality, keeping the
- * selected task when it is still on offer. */
+/* Fills the picker for the current catalog and modality. A task the user
+ * picked is kept while it is still on offer; otherwise the first task is
+ * selected, and calibrated tasks come first. */
 static void
 populate_tasks (FoveaResultsPanel *self)
 {
@@ -497,12 +500,13 @@ populate_tasks (FoveaResultsPanel *self)
   guint n_names = g_list_model_get_n_items (G_LIST_MODEL (self->task_names));
   guint keep = 0;
 
-  if (selected != NULL)
+  if (selected != NULL && self->user_chose)
     {
       selected_path = g_strdup (selected->model->path);
       selected_name = g_strdup (selected->task->name);
     }
 
+  self->populating = TRUE;
   g_array_set_size (self->offered, 0);
   gtk_string_list_splice (self->task_names, 0, n_names, NULL);
   /* Calibrated tasks first: they are what a clinician is looking for. */
@@ -519,6 +523,8 @@ populate_tasks (FoveaResultsPanel *self)
     }
   if (self->offered->len > 0)
     adw_combo_row_set_selected (self->task_row, keep);
+  self->populating = FALSE;
+  self->user_chose = selected_path != NULL && keep < self->offered->len;
   update_task_subtitle (self);
   update_actions (self);
 }
@@ -528,6 +534,8 @@ task_row_selected_cb (FoveaResultsPanel *self,
                       GParamSpec        *pspec,
                       AdwComboRow       *row)
 {
+  if (!self->populating)
+    self->user_chose = TRUE;
   update_task_subtitle (self);
   if (self->cancellable == NULL)
     clear_result (self);

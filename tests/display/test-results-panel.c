@@ -329,7 +329,10 @@ static void
 test_panel_picker (Fixture *fixture, gconstpointer data)
 {
   g_autoptr(FoveaDocument) document = load_sample ("fundus-healthy.png");
+  /* OCTA first: only the backbone is on offer there, and it must not stay
+   * selected once a calibrated task appears. */
   struct { FoveaModality modality; const char *offered; } cases[] = {
+    { FOVEA_MODALITY_OCTA, "backbone (uncalibrated raw output)\n" },
     { FOVEA_MODALITY_FUNDUS, "Fundus fixture (7 classes)\nbackbone (uncalibrated raw output)\n" },
     { FOVEA_MODALITY_SKIN, "Skin fixture (5 classes)\nbackbone (uncalibrated raw output)\n" },
     { FOVEA_MODALITY_OCTA, "backbone (uncalibrated raw output)\n" },
@@ -340,6 +343,10 @@ test_panel_picker (Fixture *fixture, gconstpointer data)
       fovea_results_panel_set_document (fixture->panel, document, cases[i].modality);
       g_autofree char *offered = dup_offered (fixture);
       g_assert_cmpstr (offered, ==, cases[i].offered);
+      /* Until the user picks one, the first (calibrated) task is selected,
+       * even after an image for which only the backbone was on offer. */
+      GtkWidget *row = find_combo_row (GTK_WIDGET (fixture->panel));
+      g_assert_cmpuint (adw_combo_row_get_selected (ADW_COMBO_ROW (row)), ==, 0);
     }
   g_assert_false (fovea_results_panel_select_task (fixture->panel, "fundus-7"));
   g_assert_true (fovea_results_panel_select_task (fixture->panel, "backbone"));
