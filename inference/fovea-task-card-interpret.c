@@ -108,3 +108,18 @@ fovea_task_result_clear (FoveaTaskResult *result)
     return;
   g_clear_pointer (&result->probs, g_free);
 }
+
+gboolean
+fovea_task_card_apply_min_grade (const FoveaTaskCard *card,
+                                 int                  min_grade,
+                                 FoveaTaskResult     *result)
+{
+  int n_grades = (int) g_strv_length (card->labels);
+
+  if (card->kind != FOVEA_TASK_GRADING_REGRESSION || !result->calibrated ||
+      min_grade < 1 || min_grade >= n_grades)
+    return FALSE;
+  result->has_referable = TRUE;
+  result->referable = result->label_index >= min_grade;
+  return TRUE;
+}

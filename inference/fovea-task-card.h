@@ -98,6 +98,13 @@ void           fovea_task_card_interpret   (const FoveaTaskCard *card,
                                             int                  n_outputs,
                                             FoveaTaskResult     *result);
 void           fovea_task_result_clear     (FoveaTaskResult     *result);
+/* A site's own referral threshold instead of the card's: for a calibrated
+ * grading result, referable becomes grade ≥ min_grade. Returns TRUE when it
+ * was applied; FALSE (result unchanged) for other kinds, uncalibrated
+ * results, or min_grade outside 1 … the highest grade. */
+gboolean       fovea_task_card_apply_min_grade (const FoveaTaskCard *card,
+                                                int                  min_grade,
+                                                FoveaTaskResult     *result);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FoveaTaskCard, fovea_task_card_free)
 

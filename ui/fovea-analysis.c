@@ -20,6 +20,7 @@ struct _FoveaAnalysis
   char        *engine_path;  /* the backbone folder it was loaded from */
   GHashTable  *adapters;     /* adapter path → engine task index */
   guint        n_backbone_loads;  /* atomic */
+  int          referral_min_grade;  /* atomic; 0: the card's rule */
 
   GMutex       pause_lock;
   GCond        pause_cond;
@@ -144,7 +145,14 @@ run_model_locked (FoveaAnalysis        *self,
     return FALSE;
   *out_pre = fovea_engine_get_task (engine, (guint) index)->preprocess;
   result->output = fovea_engine_run_images (engine, (guint) index, &run->image, 1, error);
-  return result->output != NULL;
+  if (result->output == NULL)
+    return FALSE;
+
+  int min_grade = g_atomic_int_get (&self->referral_min_grade);
+  if (run->task->card != NULL &&
+      fovea_task_card_apply_min_grade (run->task->card, min_grade, &result->output->results[0]))
+    result->referral_min_grade = min_grade;
+  return TRUE;
 }
 
 /* The rollout on the model's input, put back onto the image. */
@@ -312,6 +320,15 @@ fovea_analysis_run_finish (FoveaAnalysis  *self,
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+fovea_analysis_set_referral_min_grade (FoveaAnalysis *self,
+                                       int            min_grade)
+{
+  g_return_if_fail (FOVEA_IS_ANALYSIS (self));
+
+  g_atomic_int_set (&self->referral_min_grade, MAX (min_grade, 0));
 }
 
 guint

@@ -40,6 +40,8 @@ typedef struct {
   double                   quality_s;  /* wall-clock seconds judging quality */
   double                   model_s;    /* loading, preprocessing and the forward pass */
   double                   total_s;
+  int                      referral_min_grade;  /* the site's threshold that was applied
+                                                 * instead of the card's rule, or 0 */
   /* private: read with fovea_analysis_result_get_saliency */
   float                   *saliency;
   int                      saliency_width, saliency_height;
@@ -81,6 +83,11 @@ FoveaAnalysisResult *fovea_analysis_run_finish       (FoveaAnalysis           *s
 /* How many times a backbone has been loaded: switching tasks on one
  * backbone must leave it unchanged. Any thread. */
 guint                fovea_analysis_get_n_backbone_loads (FoveaAnalysis *self);
+/* The site's referral threshold for grading tasks (Preferences): results
+ * of later runs are referable from this grade up, instead of by the card's
+ * rule. 0 keeps the card's rule. */
+void                 fovea_analysis_set_referral_min_grade (FoveaAnalysis *self,
+                                                            int            min_grade);
 
 /* While paused, runs wait after their quality check, before the model,
  * until resumed or cancelled: lets tests see and cancel a running

@@ -225,10 +225,24 @@ add_probability_row (FoveaResultsPanel *self,
   add_suffix_text (row, percent);
 }
 
+/* The wording of the referral rule that was applied: the card's own, or
+ * the site's threshold from Preferences. */
+static char *
+dup_referral_rule (const FoveaTaskCard *card,
+                   int                  site_min_grade)
+{
+  if (site_min_grade <= 0)
+    return g_strdup (card->referral_rule);
+  /* Translators: a grade and its name, e.g. "Grade 3 (Severe NPDR) or worse". */
+  return g_strdup_printf (_("Grade %d (%s) or worse, the threshold set in Preferences"),
+                          site_min_grade, card->labels[site_min_grade]);
+}
+
 static void
 show_calibrated (FoveaResultsPanel     *self,
                  const FoveaTaskCard   *card,
-                 const FoveaTaskResult *outcome)
+                 const FoveaTaskResult *outcome,
+                 int                    site_min_grade)
 {
   g_autofree char *title = NULL;
   g_autofree char *detail = NULL;
@@ -252,9 +266,10 @@ show_calibrated (FoveaResultsPanel     *self,
 
   if (outcome->has_referable)
     {
+      g_autofree char *rule = dup_referral_rule (card, site_min_grade);
       AdwActionRow *row = add_row (self->outcome_list,
                                    outcome->referable ? _("Referable") : _("Not referable"),
-                                   card->referral_rule);
+                                   rule);
       add_icon (row, outcome->referable ? "dialog-warning-symbolic" : "emblem-ok-symbolic",
                 outcome->referable ? "warning" : "dim-label");
     }
@@ -377,7 +392,8 @@ show_result (FoveaResultsPanel *self)
   /* Ungradable overrides any grade: no outcome at all is shown. */
   gtk_widget_set_visible (GTK_WIDGET (self->outcome_group), result->output != NULL);
   if (result->output != NULL && result->output->results[0].calibrated)
-    show_calibrated (self, result->task->card, &result->output->results[0]);
+    show_calibrated (self, result->task->card, &result->output->results[0],
+                     result->referral_min_grade);
   else if (result->output != NULL)
     show_uncalibrated (self, result->output);
   show_card (self, result);

@@ -313,6 +313,16 @@ overlay_opacity_changed_cb (FoveaWindow *self)
 }
 
 static void
+referral_min_grade_changed_cb (FoveaWindow *self)
+{
+  FoveaAnalysis *analysis = fovea_results_panel_get_analysis (self->results_panel);
+
+  fovea_analysis_set_referral_min_grade (analysis,
+                                         g_settings_get_int (self->settings,
+                                                             "referral-min-grade"));
+}
+
+static void
 restore_layout (FoveaWindow *self)
 {
   gtk_window_set_default_size (GTK_WINDOW (self),
@@ -939,6 +949,9 @@ fovea_window_new (FoveaApplication *application)
       self->settings = g_object_ref (settings);
       restore_layout (self);
       overlay_opacity_changed_cb (self);
+      referral_min_grade_changed_cb (self);
+      g_signal_connect_object (settings, "changed::referral-min-grade",
+                               G_CALLBACK (referral_min_grade_changed_cb), self, G_CONNECT_SWAPPED);
       g_signal_connect_object (settings, "changed::models-folder",
                                G_CALLBACK (models_folder_changed_cb), self, G_CONNECT_SWAPPED);
       g_signal_connect_object (settings, "changed::default-overlay-opacity",

@@ -389,6 +389,46 @@ test_interpret_uncalibrated (void)
   fovea_task_result_clear (&result);
 }
 
+/* A site's referral threshold replaces the card's for grading results
+ * only: the card says grade >= 2; the site asks for >= 3, then >= 1. */
+static void
+test_apply_min_grade (void)
+{
+  g_autoptr (FoveaTaskCard) card = load_fixture_card ("dr-grading.json");
+  const float moderate = 2.2f;  /* grade 2 with thresholds 0.5, 1.5, 2.5, 3.5 */
+  FoveaTaskResult result;
+
+  fovea_task_card_interpret (card, &moderate, 1, &result);
+  g_assert_cmpint (result.label_index, ==, 2);
+  g_assert_true (result.referable);
+
+  g_assert_true (fovea_task_card_apply_min_grade (card, 3, &result));
+  g_assert_true (result.has_referable);
+  g_assert_false (result.referable);
+  g_assert_true (fovea_task_card_apply_min_grade (card, 1, &result));
+  g_assert_true (result.referable);
+
+  /* Out of range: the card's rule stands. */
+  g_assert_false (fovea_task_card_apply_min_grade (card, 0, &result));
+  g_assert_false (fovea_task_card_apply_min_grade (card, 5, &result));
+  g_assert_true (result.referable);
+  fovea_task_result_clear (&result);
+
+  /* Not for classification, nor without a card's calibration. */
+  g_autoptr (FoveaTaskCard) skin = load_fixture_card ("skin-lesion.json");
+  const float logits[7] = { 3, 0, 0, 0, 0, 0, 0 };
+  fovea_task_card_interpret (skin, logits, 7, &result);
+  gboolean referable = result.referable;
+  g_assert_false (fovea_task_card_apply_min_grade (skin, 1, &result));
+  g_assert_cmpint (result.referable, ==, referable);
+  fovea_task_result_clear (&result);
+
+  fovea_task_card_interpret (NULL, &moderate, 1, &result);
+  g_assert_false (fovea_task_card_apply_min_grade (card, 1, &result));
+  g_assert_false (result.has_referable);
+  fovea_task_result_clear (&result);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -402,5 +442,6 @@ main (int argc, char **argv)
   g_test_add_func ("/task-card/interpret/classification", test_interpret_classification);
   g_test_add_func ("/task-card/interpret/grading", test_interpret_grading);
   g_test_add_func ("/task-card/interpret/uncalibrated", test_interpret_uncalibrated);
+  g_test_add_func ("/task-card/interpret/site-min-grade", test_apply_min_grade);
   return g_test_run ();
 }
