@@ -741,6 +741,18 @@ fovea_adjustments_panel_reset (FoveaAdjustmentsPanel *self)
 }
 
 gboolean
+fovea_adjustments_panel_toggle_red_free (FoveaAdjustmentsPanel *self)
+{
+  g_return_val_if_fail (FOVEA_IS_ADJUSTMENTS_PANEL (self), FALSE);
+
+  /* Through the switch, so the panel shows it and it is one undo step. */
+  if (!gtk_widget_is_sensitive (GTK_WIDGET (self->red_free_switch)))
+    return FALSE;
+  gtk_switch_set_active (self->red_free_switch, !gtk_switch_get_active (self->red_free_switch));
+  return TRUE;
+}
+
+gboolean
 fovea_adjustments_panel_get_can_undo (FoveaAdjustmentsPanel *self)
 {
   g_return_val_if_fail (FOVEA_IS_ADJUSTMENTS_PANEL (self), FALSE);

@@ -47,6 +47,9 @@ gboolean                fovea_adjustments_panel_undo            (FoveaAdjustment
 gboolean                fovea_adjustments_panel_redo            (FoveaAdjustmentsPanel *self);
 /* Back to the original image, as one undoable step. */
 void                    fovea_adjustments_panel_reset           (FoveaAdjustmentsPanel *self);
+/* Flips red-free as the switch would (one undoable step); FALSE while the
+ * controls are insensitive (no image loaded). */
+gboolean fovea_adjustments_panel_toggle_red_free (FoveaAdjustmentsPanel *self);
 /* The "can-undo", "can-redo" and "enhanced" properties. Enhanced means that
  * the pixels on show are not the original ones. */
 gboolean                fovea_adjustments_panel_get_can_undo    (FoveaAdjustmentsPanel *self);

@@ -52,6 +52,7 @@ G_DEFINE_FINAL_TYPE (FoveaResultsPanel, fovea_results_panel, GTK_TYPE_WIDGET)
 enum {
   PROP_0,
   PROP_BUSY,
+  PROP_RESULT,
   N_PROPS
 };
 
@@ -430,7 +431,11 @@ update_actions (FoveaResultsPanel *self)
 static void
 clear_result (FoveaResultsPanel *self)
 {
-  g_clear_pointer (&self->result, fovea_analysis_result_free);
+  if (self->result != NULL)
+    {
+      g_clear_pointer (&self->result, fovea_analysis_result_free);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RESULT]);
+    }
   update_research_label (self);
   if (self->document == NULL)
     show_message (self, _("Open an image to analyse it."));
@@ -589,9 +594,9 @@ run_done_cb (GObject      *source_object,
       return;
     }
 
+  /* The result is kept before the panel says it is idle, so that anyone
+   * watching "busy" or "result" can read it at once. */
   g_clear_object (&self->cancellable);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
-  update_actions (self);
   if (result == NULL)
     {
       g_autofree char *message = g_strdup_printf (_("The analysis failed: %s"), error->message);
@@ -601,7 +606,10 @@ run_done_cb (GObject      *source_object,
     {
       self->result = result;
       show_result (self);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RESULT]);
     }
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
+  update_actions (self);
   g_object_unref (self);
 }
 
@@ -656,6 +664,10 @@ fovea_results_panel_get_property (GObject    *object,
 
   switch (prop_id)
     {
+    case PROP_RESULT:
+      g_value_set_pointer (value, (gpointer) self->result);
+      break;
+
     case PROP_BUSY:
       g_value_set_boolean (value, fovea_results_panel_get_busy (self));
       break;
@@ -700,6 +712,11 @@ fovea_results_panel_class_init (FoveaResultsPanelClass *klass)
   properties[PROP_BUSY] =
     g_param_spec_boolean ("busy", NULL, NULL,
                           FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* Notified whenever the result is kept or dropped (a new run, another
+   * task or document); the value is fovea_results_panel_get_result(). */
+  properties[PROP_RESULT] =
+    g_param_spec_pointer ("result", NULL, NULL,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 

@@ -35,7 +35,6 @@ struct _FoveaWindow
   GCancellable          *cancellable;
   /* The saliency texture being made for the shown result, if any. */
   GCancellable          *saliency_cancellable;
-  guint                  result_idle_id;
   GSettings             *settings;  /* NULL without the schema */
   FoveaModelCatalog     *catalog;
   gboolean               compare;
@@ -545,29 +544,18 @@ get_result_status (const FoveaAnalysisResult *result)
   return FOVEA_DOCUMENT_STATUS_GRADABLE;
 }
 
-/* The results panel reports that it is idle before it keeps its result,
- * so the result is read once the main loop is idle again. */
-static gboolean
-record_result_cb (gpointer user_data)
+/* A new result shows its status and saliency; a dropped one (another
+ * task, a new run) takes its heat-map with it. */
+static void
+results_result_changed_cb (FoveaWindow *self)
 {
-  FoveaWindow *self = user_data;
   const FoveaAnalysisResult *result = fovea_results_panel_get_result (self->results_panel);
 
-  self->result_idle_id = 0;
+  clear_heatmap (self);
   if (result == NULL || self->shown_document == NULL)
-    return G_SOURCE_REMOVE;
+    return;
   fovea_document_set_status (self->shown_document, get_result_status (result));
   show_saliency (self, result);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-results_busy_changed_cb (FoveaWindow *self)
-{
-  /* A new run replaces the old result, heat-map included. */
-  clear_heatmap (self);
-  if (!fovea_results_panel_get_busy (self->results_panel) && self->result_idle_id == 0)
-    self->result_idle_id = g_idle_add (record_result_cb, self);
 }
 
 static void
@@ -661,34 +649,16 @@ toggle_heatmap_action_cb (GtkWidget  *widget,
   gtk_widget_activate_action (GTK_WIDGET (self->image_view), "view.toggle-heatmap", NULL);
 }
 
-static GtkWidget *
-find_switch (GtkWidget *widget)
-{
-  if (GTK_IS_SWITCH (widget))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_switch (child);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-/* R flips the panel's red-free switch (its only switch) rather than the
- * view, so that the panel shows it and it is one undoable step. */
+/* R goes through the adjustments panel rather than the view, so that the
+ * panel shows it and it is one undoable step. */
 static void
 toggle_red_free_action_cb (GtkWidget  *widget,
                            const char *action_name,
                            GVariant   *parameter)
 {
   FoveaWindow *self = FOVEA_WINDOW (widget);
-  GtkWidget *red_free = find_switch (GTK_WIDGET (self->adjustments_panel));
 
-  if (red_free != NULL && gtk_widget_is_sensitive (red_free))
-    gtk_switch_set_active (GTK_SWITCH (red_free), !gtk_switch_get_active (GTK_SWITCH (red_free)));
+  fovea_adjustments_panel_toggle_red_free (self->adjustments_panel);
 }
 
 static void
@@ -788,7 +758,6 @@ fovea_window_dispose (GObject *object)
     g_cancellable_cancel (self->cancellable);
   if (self->saliency_cancellable != NULL)
     g_cancellable_cancel (self->saliency_cancellable);
-  g_clear_handle_id (&self->result_idle_id, g_source_remove);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), FOVEA_TYPE_WINDOW);
   g_clear_object (&self->shown_document);
@@ -895,7 +864,7 @@ fovea_window_class_init (FoveaWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, heatmap_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, enhanced_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, undo_state_changed_cb);
-  gtk_widget_class_bind_template_callback (widget_class, results_busy_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, results_result_changed_cb);
 }
 
 static void
