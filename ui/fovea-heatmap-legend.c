@@ -18,6 +18,7 @@ struct _FoveaHeatmapLegend
   GtkPicture *ramp_picture;
   GtkLabel   *min_label;
   GtkLabel   *max_label;
+  GtkAdjustment *opacity_adjustment;
 };
 
 G_DEFINE_FINAL_TYPE (FoveaHeatmapLegend, fovea_heatmap_legend, GTK_TYPE_WIDGET)
@@ -27,6 +28,7 @@ enum {
   PROP_TITLE,
   PROP_MIN,
   PROP_MAX,
+  PROP_OPACITY,
   N_PROPS
 };
 
@@ -51,6 +53,12 @@ update_labels (FoveaHeatmapLegend *self)
 
   gtk_label_set_text (self->min_label, min_text);
   gtk_label_set_text (self->max_label, max_text);
+}
+
+static void
+opacity_changed_cb (FoveaHeatmapLegend *self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OPACITY]);
 }
 
 static void
@@ -85,6 +93,9 @@ fovea_heatmap_legend_get_property (GObject    *object,
     case PROP_MAX:
       g_value_set_double (value, self->max);
       break;
+    case PROP_OPACITY:
+      g_value_set_double (value, gtk_adjustment_get_value (self->opacity_adjustment));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -109,6 +120,9 @@ fovea_heatmap_legend_set_property (GObject      *object,
     case PROP_MAX:
       fovea_heatmap_legend_set_range (self, self->min, g_value_get_double (value));
       break;
+    case PROP_OPACITY:
+      gtk_adjustment_set_value (self->opacity_adjustment, g_value_get_double (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -128,6 +142,8 @@ fovea_heatmap_legend_class_init (FoveaHeatmapLegendClass *klass)
   properties[PROP_TITLE] = g_param_spec_string ("title", NULL, NULL, NULL, flags);
   properties[PROP_MIN] = g_param_spec_double ("min", NULL, NULL, -G_MAXDOUBLE, G_MAXDOUBLE, 0, flags);
   properties[PROP_MAX] = g_param_spec_double ("max", NULL, NULL, -G_MAXDOUBLE, G_MAXDOUBLE, 1, flags);
+  /* The slider's value; bind it to the view's "heatmap-opacity". */
+  properties[PROP_OPACITY] = g_param_spec_double ("opacity", NULL, NULL, 0, 1, 0.5, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class,
@@ -136,6 +152,8 @@ fovea_heatmap_legend_class_init (FoveaHeatmapLegendClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FoveaHeatmapLegend, ramp_picture);
   gtk_widget_class_bind_template_child (widget_class, FoveaHeatmapLegend, min_label);
   gtk_widget_class_bind_template_child (widget_class, FoveaHeatmapLegend, max_label);
+  gtk_widget_class_bind_template_child (widget_class, FoveaHeatmapLegend, opacity_adjustment);
+  gtk_widget_class_bind_template_callback (widget_class, opacity_changed_cb);
 
   gtk_widget_class_set_css_name (widget_class, "heatmaplegend");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);

@@ -887,6 +887,10 @@ fovea_window_init (FoveaWindow *self)
   enhanced_side = fovea_compare_view_get_enhanced_view (self->compare_view);
   g_object_bind_property (self->image_view, "brightness", enhanced_side, "brightness", G_BINDING_SYNC_CREATE);
   g_object_bind_property (self->image_view, "contrast", enhanced_side, "contrast", G_BINDING_SYNC_CREATE);
+  /* The legend's slider is the layer's opacity, and follows Preferences'
+   * default when that changes the view. */
+  g_object_bind_property (self->image_view, "heatmap-opacity", self->heatmap_legend, "opacity",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
   g_object_bind_property (self->image_view, "red-free", enhanced_side, "red-free", G_BINDING_SYNC_CREATE);
 
   fovea_adjustments_panel_set_view (self->adjustments_panel, self->image_view);

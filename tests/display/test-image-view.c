@@ -640,7 +640,7 @@ test_legend (void)
   gtk_box_append (GTK_BOX (box), legend);
   fovea_heatmap_legend_set_title (FOVEA_HEATMAP_LEGEND (legend), "Anomaly score");
   fovea_heatmap_legend_set_range (FOVEA_HEATMAP_LEGEND (legend), 0, 2.5);
-  GtkWindow *window = present_in_window (box, 240, 80);
+  GtkWindow *window = present_in_window (box, 240, 120);
 
   GtkWidget *ramp = find_child (legend, GTK_TYPE_PICTURE);
   g_assert_nonnull (ramp);
@@ -665,7 +665,7 @@ test_legend (void)
 
   g_autoptr(GString) texts = g_string_new (NULL);
   append_label_texts (legend, texts);
-  g_assert_cmpstr (texts->str, ==, "[Anomaly score][0.00][2.50]");
+  g_assert_cmpstr (texts->str, ==, "[Anomaly score][0.00][2.50][Opacity]");
 
   gtk_window_destroy (window);
 }

@@ -344,6 +344,12 @@ test_heatmap_blend (void)
                      g_settings_get_double (settings, "default-overlay-opacity"));
   g_settings_set_double (settings, "default-overlay-opacity", 0.3);
   g_assert_cmpfloat_with_epsilon (fovea_image_view_get_heatmap_opacity (view), 0.3, 1e-9);
+  /* The legend's slider shows it, and moving the slider changes the layer. */
+  double slider;
+  g_object_get (legend, "opacity", &slider, NULL);
+  g_assert_cmpfloat_with_epsilon (slider, 0.3, 1e-9);
+  g_object_set (legend, "opacity", 0.8, NULL);
+  g_assert_cmpfloat_with_epsilon (fovea_image_view_get_heatmap_opacity (view), 0.8, 1e-9);
   g_settings_reset (settings, "default-overlay-opacity");
   g_assert_cmpfloat_with_epsilon (fovea_image_view_get_heatmap_opacity (view), 0.5, 1e-9);
 
