@@ -73,6 +73,9 @@ void                fovea_document_set_status        (FoveaDocument       *self,
 /* Made in the worker thread on load; NULL before READY. Owned by self. The
  * thumbnail's longer side is at most 96 pixels, with the aspect kept. */
 GdkTexture         *fovea_document_get_thumbnail     (FoveaDocument *self);
+/* Once READY, for images larger than 2048 pixels on their longer side: an
+ * antialiased copy at that size, for drawing zoomed out. NULL otherwise. */
+GdkTexture         *fovea_document_get_preview       (FoveaDocument *self);
 GdkTexture         *fovea_document_get_texture       (FoveaDocument *self);
 
 /* Decodes the file, guesses its modality and makes its textures in a worker

@@ -18,6 +18,7 @@ struct _FoveaImageView
 
   GdkTexture    *texture;
   GdkTexture    *enhanced_texture;
+  GdkTexture    *preview_texture;  /* a smaller copy of texture, or NULL */
   GdkTexture    *heatmap_texture;
   gboolean       heatmap_visible;
   double         heatmap_opacity;
@@ -386,6 +387,19 @@ zoom_1to1_action_cb (GtkWidget  *widget,
   fovea_image_view_set_scale (FOVEA_IMAGE_VIEW (widget), 1);
 }
 
+/* The original at this scale: the preview while it has at least as many
+ * pixels as the screen shows, so the renderer samples less and the
+ * downscaling was done properly once, off the main thread. */
+static GdkTexture *
+pick_original (FoveaImageView *self,
+               double          scale)
+{
+  if (self->preview_texture != NULL &&
+      scale * gdk_texture_get_width (self->texture) <= gdk_texture_get_width (self->preview_texture))
+    return self->preview_texture;
+  return self->texture;
+}
+
 static void
 fovea_image_view_snapshot (GtkWidget   *widget,
                            GtkSnapshot *snapshot)
@@ -417,7 +431,8 @@ fovea_image_view_snapshot (GtkWidget   *widget,
       gtk_snapshot_push_color_matrix (snapshot, &matrix, &offset);
     }
   gtk_snapshot_append_texture (snapshot,
-                               self->enhanced_texture != NULL ? self->enhanced_texture : self->texture,
+                               self->enhanced_texture != NULL ? self->enhanced_texture
+                                                              : pick_original (self, scale),
                                &bounds);
   if (adjusted)
     gtk_snapshot_pop (snapshot);
@@ -454,6 +469,7 @@ fovea_image_view_dispose (GObject *object)
   g_clear_object (&self->viewport);
   g_clear_object (&self->texture);
   g_clear_object (&self->enhanced_texture);
+  g_clear_object (&self->preview_texture);
   g_clear_object (&self->heatmap_texture);
 
   G_OBJECT_CLASS (fovea_image_view_parent_class)->dispose (object);
@@ -673,10 +689,24 @@ fovea_image_view_set_texture (FoveaImageView *self,
   if (self->texture == texture)
     return;
   set_texture_field (&self->texture, texture);
+  g_clear_object (&self->preview_texture);  /* it was a copy of the old image */
   fovea_viewport_set_fit (self->viewport);
   update_actions (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SCALE]);
+}
+
+void
+fovea_image_view_set_preview_texture (FoveaImageView *self,
+                                      GdkTexture     *preview)
+{
+  g_return_if_fail (FOVEA_IS_IMAGE_VIEW (self));
+  g_return_if_fail (preview == NULL || GDK_IS_TEXTURE (preview));
+
+  if (self->preview_texture == preview)
+    return;
+  set_texture_field (&self->preview_texture, preview);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
 GdkTexture *

@@ -28,6 +28,11 @@ void           fovea_image_view_set_texture           (FoveaImageView   *self,
                                                        GdkTexture       *texture);
 /* The original image's texture, or NULL. Owned by the view. */
 GdkTexture    *fovea_image_view_get_texture           (FoveaImageView   *self);
+/* A smaller copy of the texture (same aspect), drawn instead of it while
+ * the view shows no more pixels than the copy has. Set it after the
+ * texture: a new texture drops the old preview. NULL for none. */
+void        fovea_image_view_set_preview_texture (FoveaImageView *self,
+                                                  GdkTexture     *preview);
 
 /* An enhanced version of the image, shown instead of the original while
  * set; NULL goes back to the original. The viewport is kept. */

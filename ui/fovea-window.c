@@ -176,6 +176,8 @@ show_document (FoveaWindow   *self,
   clear_heatmap (self);
   fovea_image_view_set_texture (self->image_view,
                                 ready ? fovea_document_get_texture (document) : NULL);
+  fovea_image_view_set_preview_texture (self->image_view,
+                                        ready ? fovea_document_get_preview (document) : NULL);
   if (fovea_document_get_state (document) == FOVEA_DOCUMENT_FAILED)
     adw_status_page_set_description (self->failed_page,
                                      fovea_document_get_error_message (document));

@@ -11,7 +11,9 @@
 #include "fovea-decode.h"
 #include "fovea-encode.h"
 #include "fovea-image-view.h"
+#include "fovea-resize.h"
 #include "fovea-test-common.h"
+#include "fovea-texture.h"
 
 #define N_OPENS 5
 #define N_FRAMES 30
@@ -228,9 +230,22 @@ main (int argc, char **argv)
   bench_open (&frame, path, TRUE);
 
   bench_open (&frame, path, FALSE);
+  g_print ("without a preview texture:\n");
   bench_frames (&frame, 0);
   bench_frames (&frame, 1);
   bench_frames (&frame, 4);
+
+  /* The window also gives the view the document's 2048-pixel preview,
+   * which it draws while zoomed out. */
+  g_autoptr(FoveaImage) preview_image = fovea_resize (fundus, 2048, 1536,
+                                                      FOVEA_RESIZE_BILINEAR, &error);
+  g_assert_no_error (error);
+  g_autoptr(GdkTexture) preview = fovea_texture_new_from_image (preview_image, &error);
+  g_assert_no_error (error);
+  fovea_image_view_set_preview_texture (FOVEA_IMAGE_VIEW (frame.view), preview);
+  g_print ("with the 2048 × 1536 preview texture:\n");
+  bench_frames (&frame, 0);
+  bench_frames (&frame, 1);
 
   g_signal_handlers_disconnect_by_data (clock, &frame);
   gtk_window_destroy (window);

@@ -287,6 +287,51 @@ test_fit (void)
   gtk_window_destroy (window);
 }
 
+static FoveaImage *
+make_flat (int width, int height, guint8 r, guint8 g, guint8 b)
+{
+  FoveaImage *image = fovea_image_new (width, height, 3, 8, NULL);
+
+  for (int y = 0; y < height; y++)
+    for (int x = 0; x < width; x++)
+      {
+        guint8 *px = fovea_image_row (image, y) + 3 * x;
+        px[0] = r, px[1] = g, px[2] = b;
+      }
+  return image;
+}
+
+/* The preview is drawn while the view shows no more pixels than it has,
+ * the full texture beyond that. Told apart here by their colours. */
+static void
+test_preview_texture (void)
+{
+  g_autoptr(FoveaImage) full = make_flat (2000, 1500, 200, 40, 40);
+  g_autoptr(FoveaImage) small = make_flat (500, 375, 40, 200, 40);
+  g_autoptr(GdkTexture) preview = fovea_texture_new_from_image (small, NULL);
+  FoveaImageView *view = new_view_with_image (full);
+  GtkWindow *window = present_in_window (GTK_WIDGET (view), 400, 300);
+
+  fovea_image_view_set_preview_texture (view, preview);
+  /* Fit: 400 screen pixels across, the preview has 500. */
+  g_auto(Pixels) fitted = render_pixels (GTK_WIDGET (view), NULL);
+  assert_rgb_near (&fitted, 200, 150, (const double[3]) { 40, 200, 40 }, 3);
+
+  /* 1:1 shows 2000 pixels' worth: the full texture. */
+  fovea_image_view_set_scale (view, 1);
+  g_auto(Pixels) actual = render_pixels (GTK_WIDGET (view), NULL);
+  assert_rgb_near (&actual, 200, 150, (const double[3]) { 200, 40, 40 }, 3);
+
+  /* A new image drops the old image's preview. */
+  g_autoptr(FoveaImage) other = make_flat (800, 600, 40, 40, 200);
+  g_autoptr(GdkTexture) other_texture = fovea_texture_new_from_image (other, NULL);
+  fovea_image_view_set_texture (view, other_texture);
+  g_auto(Pixels) replaced = render_pixels (GTK_WIDGET (view), NULL);
+  assert_rgb_near (&replaced, 200, 150, (const double[3]) { 40, 40, 200 }, 3);
+
+  gtk_window_destroy (window);
+}
+
 /* Zooming keeps the image point under the cursor where it is and scales
  * by the step; the drawing follows the same mapping. */
 static void
@@ -769,6 +814,7 @@ main (int argc, char **argv)
   g_test_add_func ("/image-view/adjustments", test_adjustments);
   g_test_add_func ("/compare-view/linked", test_compare_linked);
   g_test_add_func ("/heatmap-legend/ramp", test_legend);
+  g_test_add_func ("/image-view/preview-texture", test_preview_texture);
   g_test_add_func ("/image-view/screenshots", test_screenshots);
   return g_test_run ();
 }
