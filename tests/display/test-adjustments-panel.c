@@ -11,9 +11,7 @@
 #include "fovea-adjustments-panel.h"
 #include "fovea-encode.h"
 #include "fovea-enhance.h"
-#include "fovea-test-common.h"
-
-#define WAIT_TIMEOUT_S 60.0
+#include "fovea-display-test.h"
 
 typedef struct {
   GtkWindow             *window;
@@ -24,22 +22,6 @@ typedef struct {
   guint                  n_ready;  /* "enhanced-ready" emissions */
 } Fixture;
 
-typedef gboolean (*Condition) (gpointer data);
-
-static void
-wait_for (Condition condition, gpointer data, const char *what)
-{
-  g_autoptr(GTimer) timer = g_timer_new ();
-
-  while (!condition (data))
-    {
-      if (g_timer_elapsed (timer, NULL) > WAIT_TIMEOUT_S)
-        g_error ("timed out after %.0f s waiting for %s", WAIT_TIMEOUT_S, what);
-      if (!g_main_context_iteration (NULL, FALSE))
-        g_usleep (2000);
-    }
-}
-
 /* Runs the main loop for ms milliseconds. */
 static void
 spin (guint ms)
@@ -49,53 +31,6 @@ spin (guint ms)
   while (g_get_monotonic_time () < until)
     if (!g_main_context_iteration (NULL, FALSE))
       g_usleep (2000);
-}
-
-static gboolean
-document_settled (gpointer data)
-{
-  return fovea_document_get_state (data) != FOVEA_DOCUMENT_LOADING;
-}
-
-typedef struct {
-  GtkWidget *widget;
-  gint64     until;
-} FrameWait;
-
-static gboolean
-frames_drawn (gpointer data)
-{
-  FrameWait *wait = data;
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (wait->widget);
-
-  if (clock != NULL && gtk_widget_get_mapped (wait->widget) &&
-      gdk_frame_clock_get_frame_counter (clock) >= wait->until)
-    return TRUE;
-  /* A frame is only drawn when something asks for one. */
-  gtk_widget_queue_draw (wait->widget);
-  return FALSE;
-}
-
-static void
-wait_for_frames (GtkWidget *widget)
-{
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
-  FrameWait wait = { widget, (clock != NULL ? gdk_frame_clock_get_frame_counter (clock) : 0) + 3 };
-
-  wait_for (frames_drawn, &wait, "the window to be drawn");
-}
-
-static FoveaDocument *
-load_sample (const char *name)
-{
-  g_autofree char *path = fovea_test_sample_path (name);
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-  FoveaDocument *document = fovea_document_new (file);
-
-  fovea_document_load (document, NULL);
-  wait_for (document_settled, document, "the sample to load");
-  g_assert_cmpint (fovea_document_get_state (document), ==, FOVEA_DOCUMENT_READY);
-  return document;
 }
 
 static void
@@ -121,7 +56,7 @@ show_document (Fixture *fixture, FoveaDocument *document)
 static void
 fixture_set_up (Fixture *fixture, gconstpointer data)
 {
-  g_autoptr(FoveaDocument) document = load_sample ("fundus-healthy.png");
+  g_autoptr(FoveaDocument) document = fovea_display_test_load_sample ("fundus-healthy.png");
 
   fixture->view = FOVEA_IMAGE_VIEW (fovea_image_view_new ());
   gtk_widget_set_hexpand (GTK_WIDGET (fixture->view), TRUE);
@@ -142,15 +77,13 @@ fixture_set_up (Fixture *fixture, gconstpointer data)
   fovea_adjustments_panel_set_view (fixture->panel, fixture->view);
   show_document (fixture, document);
   gtk_window_present (fixture->window);
-  wait_for_frames (fixture->box);
+  fovea_display_test_wait_for_frames (fixture->box);
 }
 
 static void
 fixture_tear_down (Fixture *fixture, gconstpointer data)
 {
-  gtk_window_destroy (fixture->window);
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
+  fovea_display_test_destroy_window (fixture->window);
   g_clear_object (&fixture->document);
 }
 
@@ -245,7 +178,7 @@ wait_enhanced_ready (Fixture *fixture)
 {
   ReadyWait wait = { fixture, fixture->n_ready + 1 };
 
-  wait_for (ready_reached, &wait, "the enhanced image");
+  fovea_display_test_wait_for (ready_reached, &wait, "the enhanced image");
 }
 
 /* The controls show state, and so does the panel. */
@@ -276,22 +209,20 @@ assert_controls (Fixture *fixture, const FoveaAdjustments *state)
 static void
 assert_texture_equals (GdkTexture *texture, const FoveaImage *expected)
 {
-  int width = gdk_texture_get_width (texture), height = gdk_texture_get_height (texture);
-  gsize stride = (gsize) width * 4;
-  g_autofree guint8 *pixels = g_malloc (stride * height);
+  g_auto(FoveaDisplayTestPixels) pixels = fovea_display_test_download (texture);
   g_autoptr(FoveaImage) rgb = fovea_image_to_rgb8 (expected);
   guint64 n_differ = 0;
 
-  g_assert_cmpint (width, ==, expected->width);
-  g_assert_cmpint (height, ==, expected->height);
-  gdk_texture_download (texture, pixels, stride);
-  for (int y = 0; y < height; y++)
-    for (int x = 0; x < width; x++)
+  g_assert_cmpint (pixels.width, ==, expected->width);
+  g_assert_cmpint (pixels.height, ==, expected->height);
+  for (int y = 0; y < pixels.height; y++)
+    for (int x = 0; x < pixels.width; x++)
       {
-        guint32 v = ((guint32 *) (gpointer) (pixels + (gsize) y * stride))[x];
+        int v[3];
         const guint8 *e = fovea_image_row (rgb, y) + 3 * x;
-        n_differ += ((v >> 16) & 0xff) != e[0] || ((v >> 8) & 0xff) != e[1] ||
-                    (v & 0xff) != e[2];
+
+        fovea_display_test_get_rgb (&pixels, x, y, v);
+        n_differ += v[0] != e[0] || v[1] != e[1] || v[2] != e[2];
       }
   g_assert_cmpuint (n_differ, ==, 0);
 }
@@ -307,42 +238,6 @@ compute_clahe (const FoveaImage *image)
   return clahe;
 }
 
-/* Renders widget through its window's renderer, over the window's
- * background (the panel draws none of its own). */
-static GdkTexture *
-render_widget (GtkWidget *widget)
-{
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  GdkRGBA background;
-
-  wait_for_frames (widget);
-  g_assert_true (gtk_style_context_lookup_color (gtk_widget_get_style_context (widget),
-                                                 "window_bg_color", &background));
-  gtk_snapshot_append_color (snapshot, &background, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  GskRenderNode *node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  GdkTexture *texture =
-    gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  gsk_render_node_unref (node);
-  return texture;
-}
-
-static void
-save_screenshot (Fixture *fixture, const char *name)
-{
-  const char *dir = g_getenv ("G_TEST_BUILDDIR");
-  g_autofree char *path = g_build_filename (dir != NULL ? dir : ".", name, NULL);
-  g_autoptr(GdkTexture) texture = render_widget (fixture->box);
-
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
-}
-
 static void
 test_panel_clahe (Fixture *fixture, gconstpointer data)
 {
@@ -353,7 +248,7 @@ test_panel_clahe (Fixture *fixture, gconstpointer data)
   g_assert_false (action_clickable (fixture, "adjustments.reset"));
   g_assert_false (action_clickable (fixture, "adjustments.undo"));
   g_assert_null (fovea_image_view_get_enhanced_texture (fixture->view));
-  save_screenshot (fixture, "adjustments-panel-original.png");
+  fovea_display_test_save_screenshot (fixture->box, "adjustments-panel-original.png");
 
   select_enhancement (fixture, FOVEA_ENHANCEMENT_CLAHE);
   g_assert_cmpstr (get_state_text (fixture), ==, "Enhanced: CLAHE");
@@ -368,7 +263,7 @@ test_panel_clahe (Fixture *fixture, gconstpointer data)
   g_assert_true (fovea_image_view_get_showing_enhanced (fixture->view));
   assert_texture_equals (enhanced, expected);
   g_assert_cmpuint (fovea_adjustments_panel_get_n_computations (fixture->panel), ==, 1);
-  save_screenshot (fixture, "adjustments-panel-clahe.png");
+  fovea_display_test_save_screenshot (fixture->box, "adjustments-panel-clahe.png");
 
   /* Gamma is applied to the CLAHE result, not to the original. */
   set_scale (fixture, "gamma_scale", 1.4);
@@ -401,17 +296,16 @@ test_panel_tone (Fixture *fixture, gconstpointer data)
   g_assert_null (fovea_image_view_get_enhanced_texture (fixture->view));
 
   /* Red-free on screen: grey in the middle of the picture. */
-  g_autoptr(GdkTexture) rendered = render_widget (GTK_WIDGET (fixture->view));
-  int width = gdk_texture_get_width (rendered), height = gdk_texture_get_height (rendered);
-  g_autofree guint8 *pixels = g_malloc ((gsize) width * height * 4);
-  gdk_texture_download (rendered, pixels, (gsize) width * 4);
-  guint32 centre = ((guint32 *) (gpointer) pixels)[(height / 2) * width + width / 2];
-  int r = (centre >> 16) & 0xff, g = (centre >> 8) & 0xff, b = centre & 0xff;
+  g_auto(FoveaDisplayTestPixels) pixels =
+    fovea_display_test_render_pixels (GTK_WIDGET (fixture->view), NULL);
+  int centre[3];
+  fovea_display_test_get_rgb (&pixels, pixels.width / 2, pixels.height / 2, centre);
+  int r = centre[0], g = centre[1], b = centre[2];
   g_test_message ("red-free centre pixel %d,%d,%d", r, g, b);
   g_assert_cmpint (ABS (r - g), <=, 1);
   g_assert_cmpint (ABS (b - g), <=, 1);
   g_assert_cmpint (g, >, 16);
-  save_screenshot (fixture, "adjustments-panel-red-free.png");
+  fovea_display_test_save_screenshot (fixture->box, "adjustments-panel-red-free.png");
 
   fovea_adjustments_panel_reset (fixture->panel);
   fovea_adjustments_init_original (&expected,
@@ -551,7 +445,7 @@ test_panel_cancel (Fixture *fixture, gconstpointer data)
   ComputationWait first = { fixture->panel, 1 }, third = { fixture->panel, 3 };
 
   select_enhancement (fixture, FOVEA_ENHANCEMENT_CLAHE);
-  wait_for (computation_started, &first, "the CLAHE computation to start");
+  fovea_display_test_wait_for (computation_started, &first, "the CLAHE computation to start");
   /* Its result cannot have been delivered yet: that takes another
    * main-loop iteration. */
   g_assert_cmpuint (fixture->n_ready, ==, 0);
@@ -570,7 +464,7 @@ test_panel_cancel (Fixture *fixture, gconstpointer data)
 
   /* Back to the original while computing: nothing arrives afterwards. */
   set_scale (fixture, "gamma_scale", 0.8);
-  wait_for (computation_started, &third, "the gamma computation to start");
+  fovea_display_test_wait_for (computation_started, &third, "the gamma computation to start");
   fovea_adjustments_panel_reset (fixture->panel);
   spin (4 * FOVEA_ADJUSTMENTS_PANEL_DEBOUNCE_MS);
   g_assert_cmpuint (fixture->n_ready, ==, 1);
@@ -601,7 +495,7 @@ test_panel_document (Fixture *fixture, gconstpointer data)
   g_assert_false (gtk_widget_is_sensitive (get_control (fixture, "gamma_scale")));
 
   fovea_document_load (next, NULL);
-  wait_for (document_settled, next, "the second sample to load");
+  fovea_display_test_wait_for_document (next);
   g_assert_true (gtk_widget_is_sensitive (get_control (fixture, "gamma_scale")));
   show_document (fixture, next);
 
@@ -622,15 +516,12 @@ test_panel_failure (Fixture *fixture, gconstpointer data)
   g_assert_no_error (error);
   g_assert_true (fovea_encode_png_file (tiny, path, &error));
   g_assert_no_error (error);
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-  g_autoptr(FoveaDocument) document = fovea_document_new (file);
-  fovea_document_load (document, NULL);
-  wait_for (document_settled, document, "the tiny image to load");
+  g_autoptr(FoveaDocument) document = fovea_display_test_load_file (path);
   show_document (fixture, document);
 
   select_enhancement (fixture, FOVEA_ENHANCEMENT_CLAHE);
   ComputationWait started = { fixture->panel, 1 };
-  wait_for (computation_started, &started, "the CLAHE computation to start");
+  fovea_display_test_wait_for (computation_started, &started, "the CLAHE computation to start");
   spin (4 * FOVEA_ADJUSTMENTS_PANEL_DEBOUNCE_MS);
   g_assert_cmpuint (fixture->n_ready, ==, 0);
   g_assert_null (fovea_image_view_get_enhanced_texture (fixture->view));
@@ -645,10 +536,7 @@ test_panel_failure (Fixture *fixture, gconstpointer data)
 int
 main (int argc, char **argv)
 {
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
-  adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
-                                      ADW_COLOR_SCHEME_FORCE_DARK);
+  fovea_display_test_init (&argc, &argv);
 
   g_test_add ("/adjustments-panel/clahe", Fixture, NULL,
               fixture_set_up, test_panel_clahe, fixture_tear_down);

@@ -13,53 +13,7 @@
 
 #include "fovea-document.h"
 #include "fovea-document-row.h"
-#include "fovea-test-common.h"
-
-#define WAIT_TIMEOUT_S 30.0
-
-typedef gboolean (*Condition) (gpointer data);
-
-/* Runs the main loop until condition holds; fails the test on timeout. */
-static void
-wait_for (Condition condition, gpointer data, const char *what)
-{
-  g_autoptr(GTimer) timer = g_timer_new ();
-
-  while (!condition (data))
-    {
-      if (g_timer_elapsed (timer, NULL) > WAIT_TIMEOUT_S)
-        g_error ("timed out after %.0f s waiting for %s", WAIT_TIMEOUT_S, what);
-      if (!g_main_context_iteration (NULL, FALSE))
-        g_usleep (2000);
-    }
-}
-
-static gboolean
-document_settled (gpointer data)
-{
-  return fovea_document_get_state (data) != FOVEA_DOCUMENT_LOADING;
-}
-
-static FoveaDocument *
-load_path (const char *path)
-{
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-  FoveaDocument *document = fovea_document_new (file);
-
-  fovea_document_load (document, NULL);
-  wait_for (document_settled, document, path);
-  return document;
-}
-
-static FoveaDocument *
-load_sample (const char *name)
-{
-  g_autofree char *path = fovea_test_sample_path (name);
-  FoveaDocument *document = load_path (path);
-
-  g_assert_cmpint (fovea_document_get_state (document), ==, FOVEA_DOCUMENT_READY);
-  return document;
-}
+#include "fovea-display-test.h"
 
 /* A document for a file that need not exist: the guesses need only its name. */
 static FoveaDocument *
@@ -206,7 +160,7 @@ assert_loaded (const char *name, FoveaModality modality)
   g_signal_connect (document, "notify", G_CALLBACK (log_notify_cb), &log);
   fovea_document_load (document, NULL);
   g_assert_null (fovea_document_get_texture (document));
-  wait_for (document_settled, document, name);
+  fovea_display_test_wait_for_document (document);
 
   g_test_message ("%s: %s", name, fovea_document_get_error_message (document));
   g_assert_cmpint (fovea_document_get_state (document), ==, FOVEA_DOCUMENT_READY);
@@ -255,7 +209,7 @@ test_load_keeps_chosen_modality (void)
 
   fovea_document_load (document, NULL);
   fovea_document_set_modality (document, FOVEA_MODALITY_OCTA);
-  wait_for (document_settled, document, "the sample to load");
+  fovea_display_test_wait_for_document (document);
   g_assert_cmpint (fovea_document_get_state (document), ==, FOVEA_DOCUMENT_READY);
   g_assert_cmpint (fovea_document_get_modality (document), ==, FOVEA_MODALITY_OCTA);
 }
@@ -277,7 +231,7 @@ test_load_failed (void)
 {
   g_autofree char *dir = fovea_test_mkdtemp ();
   g_autofree char *path = write_garbage (dir, "P0007_OS.png");
-  g_autoptr(FoveaDocument) document = load_path (path);
+  g_autoptr(FoveaDocument) document = fovea_display_test_load_file (path);
 
   g_assert_cmpint (fovea_document_get_state (document), ==, FOVEA_DOCUMENT_FAILED);
   g_assert_cmpint (fovea_document_get_status (document), ==, FOVEA_DOCUMENT_STATUS_FAILED);
@@ -315,28 +269,15 @@ present_list (int width, int height)
 static void
 destroy_list (ListWindow *shown)
 {
-  gtk_window_destroy (GTK_WINDOW (shown->window));
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
+  fovea_display_test_destroy_window (GTK_WINDOW (shown->window));
 }
 
-/* Every widget of a type under root, in tree order (popovers included). */
-static void
-collect_widgets (GtkWidget *root, GType type, GPtrArray *out)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
-    g_ptr_array_add (out, root);
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    collect_widgets (child, type, out);
-}
-
+/* The nth widget of type under root, in tree order (popovers included). */
 static GtkWidget *
 find_widget (GtkWidget *root, GType type, guint nth)
 {
-  g_autoptr(GPtrArray) found = g_ptr_array_new ();
+  g_autoptr(GPtrArray) found = fovea_display_test_list_widgets (root, type);
 
-  collect_widgets (root, type, found);
   g_assert_cmpuint (nth, <, found->len);
   return found->pdata[nth];
 }
@@ -345,63 +286,13 @@ find_widget (GtkWidget *root, GType type, guint nth)
 static GtkWidget *
 find_label (GtkWidget *root, const char *text)
 {
-  g_autoptr(GPtrArray) labels = g_ptr_array_new ();
+  g_autoptr(GPtrArray) labels = fovea_display_test_list_widgets (root, GTK_TYPE_LABEL);
 
-  collect_widgets (root, GTK_TYPE_LABEL, labels);
   for (guint i = 0; i < labels->len; i++)
     if (gtk_widget_is_visible (labels->pdata[i]) &&
         g_strcmp0 (gtk_label_get_text (labels->pdata[i]), text) == 0)
       return labels->pdata[i];
   return NULL;
-}
-
-typedef struct {
-  GtkWidget *widget;
-  gint64     until;
-} FrameWait;
-
-static gboolean
-frames_drawn (gpointer data)
-{
-  FrameWait *wait = data;
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (wait->widget);
-
-  if (clock != NULL && gtk_widget_get_mapped (wait->widget) &&
-      gdk_frame_clock_get_frame_counter (clock) >= wait->until)
-    return TRUE;
-  /* A frame is only drawn when something asks for one. */
-  gtk_widget_queue_draw (wait->widget);
-  return FALSE;
-}
-
-static GdkTexture *
-render (GtkWidget *widget)
-{
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
-  FrameWait wait = { widget, (clock != NULL ? gdk_frame_clock_get_frame_counter (clock) : 0) + 3 };
-  wait_for (frames_drawn, &wait, "a frame to be drawn");
-
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  GskRenderNode *node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  GdkTexture *texture =
-    gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  gsk_render_node_unref (node);
-  return texture;
-}
-
-static void
-save_png (GdkTexture *texture, const char *name)
-{
-  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, name, NULL);
-
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
 }
 
 static gboolean
@@ -460,11 +351,10 @@ test_row_edits (void)
   GtkWidget *popover = GTK_WIDGET (gtk_menu_button_get_popover (button));
   gtk_menu_button_popup (button);
   gtk_editable_set_text (patient, "P0042");
-  g_autoptr(GdkTexture) texture = render (popover);
-  save_png (texture, "document-row-patient.png");
+  fovea_display_test_save_screenshot (popover, "document-row-patient.png");
   g_assert_true (gtk_widget_get_visible (popover));
   g_signal_emit_by_name (patient, "activate");
-  wait_for (popover_hidden, popover, "the popover to close");
+  fovea_display_test_wait_for (popover_hidden, popover, "the popover to close");
   g_assert_cmpstr (fovea_document_get_patient_id (document), ==, "P0042");
 
   g_assert_true (fovea_document_row_get_document (FOVEA_DOCUMENT_ROW (row)) == document);
@@ -493,7 +383,7 @@ static void
 test_row_badges (void)
 {
   g_autoptr(FoveaDocument) document = document_for_name ("P0042_OD.png");
-  g_autoptr(FoveaDocument) ready = load_sample ("fundus-healthy.png");
+  g_autoptr(FoveaDocument) ready = fovea_display_test_load_sample ("fundus-healthy.png");
   ListWindow shown = present_list (320, 300);
   GtkWidget *loading_row = fovea_document_row_new (document);
   GtkWidget *row = fovea_document_row_new (ready);
@@ -525,7 +415,7 @@ test_row_badges (void)
   GtkWidget *broken_row = fovea_document_row_new (broken);
   gtk_list_box_append (GTK_LIST_BOX (shown.list), broken_row);
   fovea_document_load (broken, NULL);
-  wait_for (document_settled, broken, "the broken file to fail");
+  fovea_display_test_wait_for_document (broken);
   assert_badge (broken_row, "Failed", "dialog-error-symbolic", "error");
   g_assert_cmpstr (gtk_widget_get_tooltip_text (broken_row), ==,
                    fovea_document_get_error_message (broken));
@@ -533,13 +423,6 @@ test_row_badges (void)
 
   destroy_list (&shown);
   fovea_test_rmdir (dir);
-}
-
-/* The pixels of widget's area in the window's rendering, as 0xAARRGGBB. */
-static guint32
-pixel_at (const guint32 *pixels, int stride, int x, int y)
-{
-  return pixels[(gsize) y * stride + x];
 }
 
 static double
@@ -560,16 +443,15 @@ load_copy (const char *dir, const char *sample, const char *name)
 
   g_file_copy (source, destination, G_FILE_COPY_NONE, NULL, NULL, NULL, &error);
   g_assert_no_error (error);
-  return load_path (path);
+  return fovea_display_test_load_file (path);
 }
 
 /* The image showing a paintable rather than an icon. */
 static GtkWidget *
 find_thumbnail (GtkWidget *row)
 {
-  g_autoptr(GPtrArray) images = g_ptr_array_new ();
+  g_autoptr(GPtrArray) images = fovea_display_test_list_widgets (row, GTK_TYPE_IMAGE);
 
-  collect_widgets (row, GTK_TYPE_IMAGE, images);
   for (guint i = 0; i < images->len; i++)
     if (gtk_image_get_storage_type (images->pdata[i]) == GTK_IMAGE_PAINTABLE)
       return images->pdata[i];
@@ -588,7 +470,7 @@ test_row_screenshot (void)
     load_copy (dir, "fundus-blurred.jpg", "P0051_left.jpg"),
     load_copy (dir, "fundus-lesions.jpg", "P0063_OD.jpg"),
     load_copy (dir, "skin-naevus.png", "S0012_back.png"),
-    load_path (garbage),
+    fovea_display_test_load_file (garbage),
     fovea_document_new (missing),  /* never loaded: stays "Loading…" */
   };
   static const FoveaDocumentStatus statuses[] = {
@@ -610,16 +492,13 @@ test_row_screenshot (void)
   gtk_list_box_select_row (GTK_LIST_BOX (shown.list),
                            gtk_list_box_get_row_at_index (GTK_LIST_BOX (shown.list), 0));
 
-  g_autoptr(GdkTexture) texture = render (shown.window);
-  save_png (texture, "document-rows.png");
-
-  int width = gdk_texture_get_width (texture);
-  int height = gdk_texture_get_height (texture);
-  g_autofree guint32 *pixels = g_new (guint32, (gsize) width * height);
-  gdk_texture_download (texture, (guint8 *) pixels, (gsize) width * 4);
+  g_auto(FoveaDisplayTestPixels) pixels =
+    fovea_display_test_render_pixels (shown.window, "document-rows.png");
+  int width = pixels.width;
+  int height = pixels.height;
 
   /* Dark style: the bottom of the list, below the rows, is dark. */
-  g_assert_cmpfloat (luma (pixel_at (pixels, width, width / 2, height - 4)), <, 80);
+  g_assert_cmpfloat (luma (fovea_display_test_get_pixel (&pixels, width / 2, height - 4)), <, 80);
 
   /* The second row's thumbnail shows the OCTA scan: bright vessels on dark. */
   GtkWidget *row = GTK_WIDGET (gtk_list_box_get_row_at_index (GTK_LIST_BOX (shown.list), 1));
@@ -631,7 +510,8 @@ test_row_screenshot (void)
   for (int y = 0; y < gtk_widget_get_height (picture); y++)
     for (int x = 0; x < gtk_widget_get_width (picture); x++)
       {
-        double l = luma (pixel_at (pixels, width, (int) origin.x + x, (int) origin.y + y));
+        double l = luma (fovea_display_test_get_pixel (&pixels, (int) origin.x + x,
+                                                         (int) origin.y + y));
         darkest = MIN (darkest, l);
         brightest = MAX (brightest, l);
       }
@@ -660,10 +540,7 @@ test_row_screenshot (void)
 int
 main (int argc, char **argv)
 {
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
-  adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
-                                      ADW_COLOR_SCHEME_FORCE_DARK);
+  fovea_display_test_init (&argc, &argv);
 
   g_test_add_func ("/document/guess-from-name", test_guess_from_name);
   g_test_add_func ("/document/edit-properties", test_edit_properties);

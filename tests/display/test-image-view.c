@@ -12,13 +12,12 @@
 #include "fovea-colormap.h"
 #include "fovea-compare-view.h"
 #include "fovea-decode.h"
+#include "fovea-display-test.h"
 #include "fovea-enhance.h"
 #include "fovea-heatmap-legend.h"
 #include "fovea-image-view.h"
-#include "fovea-test-common.h"
 #include "fovea-texture.h"
 
-#define WAIT_TIMEOUT_S 30.0
 /* 8-bit rounding in the renderer, both ways. */
 #define LEVELS 3
 
@@ -27,47 +26,6 @@
 static const guint8 quadrant_colors[4][3] = {
   { 200, 60, 40 }, { 40, 180, 60 }, { 50, 70, 200 }, { 230, 220, 210 },
 };
-
-typedef struct {
-  guint8 *data;    /* CAIRO_FORMAT_ARGB32, as gdk_texture_download gives */
-  gsize   stride;
-  int     width;
-  int     height;
-} Pixels;
-
-static void
-pixels_clear (Pixels *pixels)
-{
-  g_clear_pointer (&pixels->data, g_free);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Pixels, pixels_clear)
-
-/* Mapped, allocated, and its window has painted a frame. Nothing here
- * animates, so a new window may paint only once. */
-static gboolean
-widget_drawn (gpointer data)
-{
-  GtkWidget *widget = data;
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
-
-  return gtk_widget_get_mapped (widget) && gtk_widget_get_width (widget) > 0 &&
-         clock != NULL && gdk_frame_clock_get_frame_counter (clock) > 0;
-}
-
-static void
-wait_until_drawn (GtkWidget *widget)
-{
-  g_autoptr(GTimer) timer = g_timer_new ();
-
-  while (!widget_drawn (widget))
-    {
-      if (g_timer_elapsed (timer, NULL) > WAIT_TIMEOUT_S)
-        g_error ("timed out after %.0f s waiting for a frame", WAIT_TIMEOUT_S);
-      if (!g_main_context_iteration (NULL, FALSE))
-        g_usleep (2000);
-    }
-}
 
 /* A window of width × height holding child, shown and drawn. */
 static GtkWindow *
@@ -81,110 +39,10 @@ present_in_window (GtkWidget *child,
   gtk_window_set_default_size (window, width, height);
   gtk_window_set_child (window, child);
   gtk_window_present (window);
-  wait_until_drawn (child);
+  fovea_display_test_wait_for_frames (child);
   g_assert_cmpint (gtk_widget_get_width (child), ==, width);
   g_assert_cmpint (gtk_widget_get_height (child), ==, height);
   return window;
-}
-
-static void
-painted_cb (GdkFrameClock *clock,
-            gboolean      *painted)
-{
-  *painted = TRUE;
-}
-
-/* Renders widget as it is now, through its window's renderer. A widget
- * paintable shows the widget's node from the last frame, so a frame is
- * painted first. */
-static GdkTexture *
-render_widget (GtkWidget *widget)
-{
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
-  gboolean painted = FALSE;
-  gulong handler = g_signal_connect (clock, "after-paint", G_CALLBACK (painted_cb), &painted);
-
-  gtk_widget_queue_draw (widget);
-  while (!painted)
-    g_main_context_iteration (NULL, TRUE);
-  g_signal_handler_disconnect (clock, handler);
-
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  GskRenderNode *node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  GdkTexture *texture = gsk_renderer_render_texture (renderer, node,
-                                                     &GRAPHENE_RECT_INIT (0, 0, width, height));
-  gsk_render_node_unref (node);
-  return texture;
-}
-
-static void
-save_screenshot (GdkTexture *texture,
-                 const char *name)
-{
-  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, name, NULL);
-
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
-}
-
-/* Renders widget, optionally saves it as name, and returns its pixels. */
-static Pixels
-render_pixels (GtkWidget  *widget,
-               const char *screenshot_name)
-{
-  g_autoptr(GdkTexture) texture = render_widget (widget);
-  Pixels pixels = {
-    .width = gdk_texture_get_width (texture),
-    .height = gdk_texture_get_height (texture),
-  };
-
-  pixels.stride = (gsize) pixels.width * 4;
-  pixels.data = g_malloc (pixels.stride * pixels.height);
-  gdk_texture_download (texture, pixels.data, pixels.stride);
-  if (screenshot_name != NULL)
-    save_screenshot (texture, screenshot_name);
-  return pixels;
-}
-
-static void
-get_rgb (const Pixels *pixels,
-         double        x,
-         double        y,
-         int           rgb[3])
-{
-  int ix = (int) floor (x), iy = (int) floor (y);
-
-  g_assert_cmpint (ix, >=, 0);
-  g_assert_cmpint (iy, >=, 0);
-  g_assert_cmpint (ix, <, pixels->width);
-  g_assert_cmpint (iy, <, pixels->height);
-  guint32 v = ((const guint32 *) (gconstpointer) (pixels->data + (gsize) iy * pixels->stride))[ix];
-  rgb[0] = (v >> 16) & 0xff;
-  rgb[1] = (v >> 8) & 0xff;
-  rgb[2] = v & 0xff;
-}
-
-static void
-assert_rgb_near (const Pixels *pixels,
-                 double        x,
-                 double        y,
-                 const double  expected[3],
-                 double        tolerance)
-{
-  int rgb[3];
-
-  get_rgb (pixels, x, y, rgb);
-  for (int c = 0; c < 3; c++)
-    if (fabs (rgb[c] - expected[c]) > tolerance)
-      g_error ("pixel (%.0f, %.0f) is (%d, %d, %d), expected (%.1f, %.1f, %.1f) ± %.0f",
-               x, y, rgb[0], rgb[1], rgb[2], expected[0], expected[1], expected[2], tolerance);
 }
 
 static FoveaImage *
@@ -231,7 +89,8 @@ check_drawing_matches_mapping (FoveaImageView   *view,
                                const FoveaImage *image,
                                const char       *screenshot_name)
 {
-  g_auto(Pixels) pixels = render_pixels (GTK_WIDGET (view), screenshot_name);
+  g_auto(FoveaDisplayTestPixels) pixels =
+    fovea_display_test_render_pixels (GTK_WIDGET (view), screenshot_name);
   int n_checked = 0;
 
   for (int y = 5; y < pixels.height; y += 23)
@@ -245,7 +104,7 @@ check_drawing_matches_mapping (FoveaImageView   *view,
             fabs (ix - image->width / 2) < 2 || fabs (iy - image->height / 2) < 2)
           continue;
         quadrant_color_at (image, ix, iy, expected);
-        assert_rgb_near (&pixels, x, y, expected, LEVELS);
+        fovea_display_test_assert_rgb_near (&pixels, x, y, expected, LEVELS);
         n_checked++;
       }
   g_assert_cmpint (n_checked, >, 50);
@@ -269,10 +128,11 @@ test_fit (void)
   g_assert_cmpfloat_with_epsilon (y0, (480 - 300 * 1.28) / 2, 1e-9);
   g_assert_cmpfloat_with_epsilon (y1, 480 - (480 - 300 * 1.28) / 2, 1e-9);
 
-  g_auto(Pixels) pixels = render_pixels (GTK_WIDGET (view), NULL);
+  g_auto(FoveaDisplayTestPixels) pixels =
+    fovea_display_test_render_pixels (GTK_WIDGET (view), NULL);
   int top_bar[3], bottom_bar[3];
-  get_rgb (&pixels, 320, 10, top_bar);
-  get_rgb (&pixels, 320, 470, bottom_bar);
+  fovea_display_test_get_rgb (&pixels, 320, 10, top_bar);
+  fovea_display_test_get_rgb (&pixels, 320, 470, bottom_bar);
   g_assert_cmpmem (top_bar, sizeof top_bar, bottom_bar, sizeof bottom_bar);
   g_assert_cmpint (top_bar[0] + top_bar[1] + top_bar[2], <, 3 * 64);
   check_drawing_matches_mapping (view, image, NULL);
@@ -314,20 +174,23 @@ test_preview_texture (void)
 
   fovea_image_view_set_preview_texture (view, preview);
   /* Fit: 400 screen pixels across, the preview has 500. */
-  g_auto(Pixels) fitted = render_pixels (GTK_WIDGET (view), NULL);
-  assert_rgb_near (&fitted, 200, 150, (const double[3]) { 40, 200, 40 }, 3);
+  g_auto(FoveaDisplayTestPixels) fitted =
+    fovea_display_test_render_pixels (GTK_WIDGET (view), NULL);
+  fovea_display_test_assert_rgb_near (&fitted, 200, 150, (const double[3]) { 40, 200, 40 }, 3);
 
   /* 1:1 shows 2000 pixels' worth: the full texture. */
   fovea_image_view_set_scale (view, 1);
-  g_auto(Pixels) actual = render_pixels (GTK_WIDGET (view), NULL);
-  assert_rgb_near (&actual, 200, 150, (const double[3]) { 200, 40, 40 }, 3);
+  g_auto(FoveaDisplayTestPixels) actual =
+    fovea_display_test_render_pixels (GTK_WIDGET (view), NULL);
+  fovea_display_test_assert_rgb_near (&actual, 200, 150, (const double[3]) { 200, 40, 40 }, 3);
 
   /* A new image drops the old image's preview. */
   g_autoptr(FoveaImage) other = make_flat (800, 600, 40, 40, 200);
   g_autoptr(GdkTexture) other_texture = fovea_texture_new_from_image (other, NULL);
   fovea_image_view_set_texture (view, other_texture);
-  g_auto(Pixels) replaced = render_pixels (GTK_WIDGET (view), NULL);
-  assert_rgb_near (&replaced, 200, 150, (const double[3]) { 40, 40, 200 }, 3);
+  g_auto(FoveaDisplayTestPixels) replaced =
+    fovea_display_test_render_pixels (GTK_WIDGET (view), NULL);
+  fovea_display_test_assert_rgb_near (&replaced, 200, 150, (const double[3]) { 40, 40, 200 }, 3);
 
   gtk_window_destroy (window);
 }
@@ -430,14 +293,15 @@ test_zoom_keeps_textures (void)
   fovea_image_view_set_enhanced_texture (view, enhanced);
   GdkTexture *texture = fovea_image_view_get_texture (view);
   g_assert_nonnull (texture);
-  g_auto(Pixels) before = render_pixels (GTK_WIDGET (view), NULL);
+  g_auto(FoveaDisplayTestPixels) before =
+    fovea_display_test_render_pixels (GTK_WIDGET (view), NULL);
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "view.zoom-in", NULL));
   fovea_image_view_zoom_at (view, 3, 10, 20);
   fovea_image_view_set_heatmap_opacity (view, 0.25);
   fovea_image_view_set_contrast (view, 1.5);
   fovea_image_view_set_red_free (view, TRUE);
-  g_auto(Pixels) after = render_pixels (GTK_WIDGET (view), NULL);
+  g_auto(FoveaDisplayTestPixels) after = fovea_display_test_render_pixels (GTK_WIDGET (view), NULL);
   g_assert_true (memcmp (before.data, after.data, before.stride * before.height) != 0);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "view.zoom-1to1", NULL));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "view.zoom-fit", NULL));
@@ -489,7 +353,7 @@ test_heatmap_blend (void)
   fovea_image_view_set_heatmap_opacity (view, 0.5);
   g_assert_true (fovea_image_view_get_heatmap_visible (view));
 
-  g_auto(Pixels) shown = render_pixels (GTK_WIDGET (view), NULL);
+  g_auto(FoveaDisplayTestPixels) shown = fovea_display_test_render_pixels (GTK_WIDGET (view), NULL);
   for (int j = 0; j < ROWS; j++)
     for (int i = 0; i < COLS; i++)
       {
@@ -500,16 +364,18 @@ test_heatmap_blend (void)
         fovea_colormap_lookup ((value - 0) / 10, color);
         for (int c = 0; c < 3; c++)
           expected[c] = isnan (value) ? image_rgb[c] : 0.5 * image_rgb[c] + 0.5 * color[c];
-        assert_rgb_near (&shown, x, y, expected, LEVELS);
+        fovea_display_test_assert_rgb_near (&shown, x, y, expected, LEVELS);
       }
 
   /* Toggled off with the action bound to H: the image alone. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "view.toggle-heatmap", NULL));
   g_assert_false (fovea_image_view_get_heatmap_visible (view));
-  g_auto(Pixels) hidden = render_pixels (GTK_WIDGET (view), NULL);
+  g_auto(FoveaDisplayTestPixels) hidden =
+    fovea_display_test_render_pixels (GTK_WIDGET (view), NULL);
   for (int j = 0; j < ROWS; j++)
     for (int i = 0; i < COLS; i++)
-      assert_rgb_near (&hidden, (i + 0.5) * 100, (j + 0.5) * 100, image_rgb, LEVELS);
+      fovea_display_test_assert_rgb_near (&hidden, (i + 0.5) * 100, (j + 0.5) * 100, image_rgb,
+                                          LEVELS);
 
   gtk_window_destroy (window);
 }
@@ -550,14 +416,16 @@ test_adjustments (void)
       fovea_image_view_set_brightness (view, adjustments[i].brightness);
       fovea_image_view_set_contrast (view, adjustments[i].contrast);
       fovea_image_view_set_red_free (view, adjustments[i].red_free);
-      g_auto(Pixels) pixels = render_pixels (GTK_WIDGET (view), NULL);
+      g_auto(FoveaDisplayTestPixels) pixels =
+        fovea_display_test_render_pixels (GTK_WIDGET (view), NULL);
 
       for (int q = 0; q < 4; q++)
         {
           double expected[3];
 
           expected_adjusted (quadrant_colors[q], &adjustments[i], expected);
-          assert_rgb_near (&pixels, 100 + 200 * (q % 2), 75 + 150 * (q / 2), expected, LEVELS);
+          fovea_display_test_assert_rgb_near (&pixels, 100 + 200 * (q % 2), 75 + 150 * (q / 2),
+                                              expected, LEVELS);
         }
     }
 
@@ -566,8 +434,9 @@ test_adjustments (void)
   g_autoptr(GdkTexture) heatmap = fovea_colormap_texture_new (&value, 1, 1, 0, 1, NULL);
   fovea_image_view_set_heatmap (view, heatmap);
   fovea_image_view_set_heatmap_opacity (view, 1);
-  g_auto(Pixels) pixels = render_pixels (GTK_WIDGET (view), NULL);
-  assert_rgb_near (&pixels, 200, 150, (double[]) { 0xfd, 0xe7, 0x25 }, LEVELS);
+  g_auto(FoveaDisplayTestPixels) pixels =
+    fovea_display_test_render_pixels (GTK_WIDGET (view), NULL);
+  fovea_display_test_assert_rgb_near (&pixels, 200, 150, (double[]) { 0xfd, 0xe7, 0x25 }, LEVELS);
 
   gtk_window_destroy (window);
 }
@@ -619,7 +488,8 @@ test_compare_linked (void)
   /* Fit again: the right half shows the negative of the left half. */
   fovea_image_view_zoom_fit (right);
   g_assert_true (fovea_viewport_get_fit (fovea_image_view_get_viewport (left)));
-  g_auto(Pixels) pixels = render_pixels (GTK_WIDGET (compare), NULL);
+  g_auto(FoveaDisplayTestPixels) pixels =
+    fovea_display_test_render_pixels (GTK_WIDGET (compare), NULL);
   for (int q = 0; q < 4; q++)
     {
       double x = 100 + 200 * (q % 2), y = 75 + 150 * (q / 2);
@@ -630,8 +500,8 @@ test_compare_linked (void)
           left_rgb[c] = quadrant_colors[q][c];
           right_rgb[c] = 255 - quadrant_colors[q][c];
         }
-      assert_rgb_near (&pixels, x, y, left_rgb, LEVELS);
-      assert_rgb_near (&pixels, 402 + x, y, right_rgb, LEVELS);
+      fovea_display_test_assert_rgb_near (&pixels, x, y, left_rgb, LEVELS);
+      fovea_display_test_assert_rgb_near (&pixels, 402 + x, y, right_rgb, LEVELS);
     }
 
   /* Without an enhanced image the right side shows the original, and
@@ -640,34 +510,6 @@ test_compare_linked (void)
   g_assert_false (fovea_image_view_get_showing_enhanced (right));
 
   gtk_window_destroy (window);
-}
-
-static GtkWidget *
-find_child (GtkWidget *widget,
-            GType      type)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = G_TYPE_CHECK_INSTANCE_TYPE (child, type) ? child : find_child (child, type);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-/* The texts of all labels under widget, in order, each in brackets. */
-static void
-append_label_texts (GtkWidget *widget,
-                    GString   *texts)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      if (GTK_IS_LABEL (child))
-        g_string_append_printf (texts, "[%s]", gtk_label_get_text (GTK_LABEL (child)));
-      append_label_texts (child, texts);
-    }
 }
 
 /* The legend's ramp runs from the colour map's low end to its high end,
@@ -687,13 +529,14 @@ test_legend (void)
   fovea_heatmap_legend_set_range (FOVEA_HEATMAP_LEGEND (legend), 0, 2.5);
   GtkWindow *window = present_in_window (box, 240, 120);
 
-  GtkWidget *ramp = find_child (legend, GTK_TYPE_PICTURE);
+  GtkWidget *ramp = fovea_display_test_find_widget (legend, GTK_TYPE_PICTURE);
   g_assert_nonnull (ramp);
   graphene_rect_t bounds;
   g_assert_true (gtk_widget_compute_bounds (ramp, box, &bounds));
   g_assert_cmpfloat (bounds.size.width, >, 150);
 
-  g_auto(Pixels) pixels = render_pixels (box, "image-view-legend.png");
+  g_auto(FoveaDisplayTestPixels) pixels =
+    fovea_display_test_render_pixels (box, "image-view-legend.png");
   guint8 low[3], high[3];
   double low_rgb[3], high_rgb[3];
   fovea_colormap_lookup (0, low);
@@ -705,12 +548,12 @@ test_legend (void)
     }
   double y = bounds.origin.y + bounds.size.height / 2;
   /* The texture's end texels are 1/256 of the ramp wide; sample inside. */
-  assert_rgb_near (&pixels, bounds.origin.x + 0.5, y, low_rgb, 6);
-  assert_rgb_near (&pixels, bounds.origin.x + bounds.size.width - 0.5, y, high_rgb, 6);
+  fovea_display_test_assert_rgb_near (&pixels, bounds.origin.x + 0.5, y, low_rgb, 6);
+  fovea_display_test_assert_rgb_near (&pixels, bounds.origin.x + bounds.size.width - 0.5, y,
+                                      high_rgb, 6);
 
-  g_autoptr(GString) texts = g_string_new (NULL);
-  append_label_texts (legend, texts);
-  g_assert_cmpstr (texts->str, ==, "[Anomaly score][0.00][2.50][Opacity]");
+  g_autofree char *texts = fovea_display_test_dup_text (legend);
+  g_assert_cmpstr (texts, ==, "Anomaly score\n0.00\n2.50\nOpacity\n");
 
   gtk_window_destroy (window);
 }
@@ -771,15 +614,19 @@ test_screenshots (void)
   fovea_image_view_set_texture (view, original);
   GtkWindow *window = present_in_window (overlay, 800, 600);
 
-  g_auto(Pixels) fit = render_pixels (overlay, "image-view-fit.png");
+  g_auto(FoveaDisplayTestPixels) fit =
+    fovea_display_test_render_pixels (overlay, "image-view-fit.png");
   fovea_image_view_set_heatmap (view, heatmap);
-  g_auto(Pixels) overlaid = render_pixels (overlay, "image-view-heatmap.png");
+  g_auto(FoveaDisplayTestPixels) overlaid =
+    fovea_display_test_render_pixels (overlay, "image-view-heatmap.png");
   fovea_image_view_zoom_at (view, 3, 560, 250);
-  g_auto(Pixels) zoomed = render_pixels (overlay, "image-view-heatmap-zoomed.png");
+  g_auto(FoveaDisplayTestPixels) zoomed =
+    fovea_display_test_render_pixels (overlay, "image-view-heatmap-zoomed.png");
   fovea_image_view_set_heatmap_visible (view, FALSE);
   fovea_image_view_set_red_free (view, TRUE);
   fovea_image_view_set_contrast (view, 1.4);
-  g_auto(Pixels) red_free = render_pixels (overlay, "image-view-red-free.png");
+  g_auto(FoveaDisplayTestPixels) red_free =
+    fovea_display_test_render_pixels (overlay, "image-view-red-free.png");
   /* Each state is a different picture. */
   g_assert_true (memcmp (fit.data, overlaid.data, fit.stride * fit.height) != 0);
   g_assert_true (memcmp (overlaid.data, zoomed.data, fit.stride * fit.height) != 0);
@@ -789,9 +636,11 @@ test_screenshots (void)
   FoveaCompareView *compare = FOVEA_COMPARE_VIEW (fovea_compare_view_new ());
   fovea_compare_view_set_textures (compare, original, enhanced);
   window = present_in_window (GTK_WIDGET (compare), 1000, 500);
-  g_auto(Pixels) side_by_side = render_pixels (GTK_WIDGET (compare), "image-view-compare.png");
+  g_auto(FoveaDisplayTestPixels) side_by_side =
+    fovea_display_test_render_pixels (GTK_WIDGET (compare), "image-view-compare.png");
   fovea_image_view_zoom_at (fovea_compare_view_get_original_view (compare), 2.5, 150, 300);
-  g_auto(Pixels) linked = render_pixels (GTK_WIDGET (compare), "image-view-compare-zoomed.png");
+  g_auto(FoveaDisplayTestPixels) linked =
+    fovea_display_test_render_pixels (GTK_WIDGET (compare), "image-view-compare-zoomed.png");
   g_assert_true (memcmp (side_by_side.data, linked.data, linked.stride * linked.height) != 0);
   gtk_window_destroy (window);
 }

@@ -8,54 +8,10 @@
 #include <string.h>
 
 #include "fovea-application.h"
+#include "fovea-display-test.h"
 #include "fovea-preferences-window.h"
 
-#define WAIT_TIMEOUT_S 30.0
-
 static FoveaApplication *application;
-
-typedef gboolean (*Condition) (gpointer data);
-
-/* Runs the main loop until condition holds; fails the test on timeout. */
-static void
-wait_for (Condition condition, gpointer data, const char *what)
-{
-  g_autoptr(GTimer) timer = g_timer_new ();
-
-  while (!condition (data))
-    {
-      if (g_timer_elapsed (timer, NULL) > WAIT_TIMEOUT_S)
-        g_error ("timed out after %.0f s waiting for %s", WAIT_TIMEOUT_S, what);
-      if (!g_main_context_iteration (NULL, FALSE))
-        g_usleep (2000);
-    }
-}
-
-/* Mapped with a size, and a few frames drawn since the last call for
- * this widget (a style change needs new frames). */
-static gboolean
-widget_drawn (gpointer data)
-{
-  GtkWidget *widget = data;
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
-  gint64 *since = g_object_get_data (G_OBJECT (widget), "test-frames-since");
-
-  if (!gtk_widget_get_mapped (widget) || gtk_widget_get_width (widget) == 0 || clock == NULL)
-    return FALSE;
-  if (since == NULL)
-    {
-      since = g_new (gint64, 1);
-      *since = gdk_frame_clock_get_frame_counter (clock);
-      g_object_set_data_full (G_OBJECT (widget), "test-frames-since", since, g_free);
-    }
-  if (gdk_frame_clock_get_frame_counter (clock) <= *since + 2)
-    {
-      gtk_widget_queue_draw (widget);
-      return FALSE;
-    }
-  g_object_set_data (G_OBJECT (widget), "test-frames-since", NULL);
-  return TRUE;
-}
 
 static GSettings *
 get_settings (void)
@@ -72,40 +28,21 @@ static double
 screenshot (GtkWidget  *widget,
             const char *name)
 {
-  wait_for (widget_drawn, widget, name);
-
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  GskRenderNode *node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  g_autoptr(GdkTexture) texture =
-    gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  gsk_render_node_unref (node);
-
-  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, name, NULL);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
-
-  gsize stride = (gsize) width * 4;
-  g_autofree guint8 *pixels = g_malloc (stride * height);
-  gdk_texture_download (texture, pixels, stride);
+  g_auto(FoveaDisplayTestPixels) pixels = fovea_display_test_render_pixels (widget, name);
   double sum = 0;
   guint64 n = 0;
-  for (int y = 0; y < height; y++)
-    for (int x = 0; x < width; x++)
+
+  for (int y = 0; y < pixels.height; y++)
+    for (int x = 0; x < pixels.width; x++)
       {
-        guint32 v = ((guint32 *) (gpointer) (pixels + y * stride))[x];
+        guint32 v = fovea_display_test_get_pixel (&pixels, x, y);
         /* Skip the transparent margin of the window's shadow. */
         if ((v >> 24) < 0xf0)
           continue;
         sum += 0.299 * ((v >> 16) & 0xff) + 0.587 * ((v >> 8) & 0xff) + 0.114 * (v & 0xff);
         n++;
       }
-  g_assert_cmpuint (n, >, (guint64) width * height / 2);
+  g_assert_cmpuint (n, >, (guint64) pixels.width * pixels.height / 2);
   return sum / n;
 }
 
@@ -168,7 +105,8 @@ test_preferences_style (void)
   adw_combo_row_set_selected (style_row, 1);
   g_autofree char *nick = g_settings_get_string (settings, "color-scheme");
   g_assert_cmpstr (nick, ==, "light");
-  wait_for (color_scheme_is, GINT_TO_POINTER (ADW_COLOR_SCHEME_FORCE_LIGHT), "light style");
+  fovea_display_test_wait_for (color_scheme_is, GINT_TO_POINTER (ADW_COLOR_SCHEME_FORCE_LIGHT),
+                               "light style");
   g_assert_false (adw_style_manager_get_dark (style_manager));
   double light_luma = screenshot (GTK_WIDGET (window), "preferences-light.png");
   g_test_message ("light mean luma %.1f", light_luma);
@@ -177,11 +115,13 @@ test_preferences_style (void)
   /* The key moves the row and the style. */
   g_settings_set_string (settings, "color-scheme", "follow");
   g_assert_cmpuint (adw_combo_row_get_selected (style_row), ==, 2);
-  wait_for (color_scheme_is, GINT_TO_POINTER (ADW_COLOR_SCHEME_DEFAULT), "system style");
+  fovea_display_test_wait_for (color_scheme_is, GINT_TO_POINTER (ADW_COLOR_SCHEME_DEFAULT),
+                               "system style");
 
   g_settings_reset (settings, "color-scheme");
   g_assert_cmpuint (adw_combo_row_get_selected (style_row), ==, 0);
-  wait_for (color_scheme_is, GINT_TO_POINTER (ADW_COLOR_SCHEME_FORCE_DARK), "dark style");
+  fovea_display_test_wait_for (color_scheme_is, GINT_TO_POINTER (ADW_COLOR_SCHEME_FORCE_DARK),
+                               "dark style");
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
@@ -370,7 +310,7 @@ test_about_window (void)
   AdwAboutWindow *about = NULL;
 
   g_action_group_activate_action (G_ACTION_GROUP (application), "about", NULL);
-  wait_for (find_about, &about, "the About window");
+  fovea_display_test_wait_for (find_about, &about, "the About window");
   g_assert_cmpstr (adw_about_window_get_version (about), ==, FOVEA_VERSION);
   g_assert_cmpint (adw_about_window_get_license_type (about), ==, GTK_LICENSE_GPL_3_0);
   g_assert_nonnull (strstr (adw_about_window_get_comments (about), "research software"));
@@ -401,12 +341,7 @@ main (int argc, char **argv)
   g_test_add_func ("/preferences/about-window", test_about_window);
   int status = g_test_run ();
 
-  GList *windows = g_list_copy (gtk_application_get_windows (GTK_APPLICATION (application)));
-  for (GList *l = windows; l != NULL; l = l->next)
-    gtk_window_destroy (l->data);
-  g_list_free (windows);
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
+  fovea_display_test_destroy_windows (GTK_APPLICATION (application));
   g_object_unref (application);
   return status;
 }

@@ -12,9 +12,8 @@
 
 #include "fovea-decode.h"
 #include "fovea-results-panel.h"
-#include "fovea-test-common.h"
+#include "fovea-display-test.h"
 
-#define WAIT_TIMEOUT_S 60.0
 #define RESEARCH_LABEL "Research use only — not a diagnosis; requires clinician review"
 
 /* A fundus card for the 7-output MeLo fixture. */
@@ -42,61 +41,10 @@ typedef struct {
   FoveaResultsPanel *panel;
 } Fixture;
 
-typedef gboolean (*Condition) (gpointer data);
-
-static void
-wait_for (Condition condition, gpointer data, const char *what)
-{
-  g_autoptr(GTimer) timer = g_timer_new ();
-
-  while (!condition (data))
-    {
-      if (g_timer_elapsed (timer, NULL) > WAIT_TIMEOUT_S)
-        g_error ("timed out after %.0f s waiting for %s", WAIT_TIMEOUT_S, what);
-      if (!g_main_context_iteration (NULL, FALSE))
-        g_usleep (2000);
-    }
-}
-
-static gboolean
-document_settled (gpointer data)
-{
-  return fovea_document_get_state (data) != FOVEA_DOCUMENT_LOADING;
-}
-
 static gboolean
 panel_idle (gpointer data)
 {
   return !fovea_results_panel_get_busy (data);
-}
-
-typedef struct {
-  GtkWidget *widget;
-  gint64     until;
-} FrameWait;
-
-static gboolean
-frames_drawn (gpointer data)
-{
-  FrameWait *wait = data;
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (wait->widget);
-
-  if (clock != NULL && gtk_widget_get_mapped (wait->widget) &&
-      gdk_frame_clock_get_frame_counter (clock) >= wait->until)
-    return TRUE;
-  /* A frame is only drawn when something asks for one. */
-  gtk_widget_queue_draw (wait->widget);
-  return FALSE;
-}
-
-/* Lets layout and drawing catch up with the last change. */
-static void
-wait_for_frames (GtkWidget *widget)
-{
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
-  FrameWait wait = { widget, (clock != NULL ? gdk_frame_clock_get_frame_counter (clock) : 0) + 3 };
-
-  wait_for (frames_drawn, &wait, "the panel to be drawn");
 }
 
 static void
@@ -140,19 +88,6 @@ build_catalog (const char *root)
   return fovea_model_catalog_scan (models, NULL, NULL);
 }
 
-static FoveaDocument *
-load_sample (const char *name)
-{
-  g_autofree char *path = fovea_test_sample_path (name);
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-  FoveaDocument *document = fovea_document_new (file);
-
-  fovea_document_load (document, NULL);
-  wait_for (document_settled, document, "the sample to load");
-  g_assert_cmpint (fovea_document_get_state (document), ==, FOVEA_DOCUMENT_READY);
-  return document;
-}
-
 static void
 fixture_set_up (Fixture *fixture, gconstpointer data)
 {
@@ -165,51 +100,22 @@ fixture_set_up (Fixture *fixture, gconstpointer data)
   gtk_window_set_default_size (fixture->window, 380, 1500);
   gtk_window_set_child (fixture->window, GTK_WIDGET (fixture->panel));
   gtk_window_present (fixture->window);
-  wait_for_frames (GTK_WIDGET (fixture->panel));
+  fovea_display_test_wait_for_frames (GTK_WIDGET (fixture->panel));
 }
 
 static void
 fixture_tear_down (Fixture *fixture, gconstpointer data)
 {
-  gtk_window_destroy (fixture->window);
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
+  fovea_display_test_destroy_window (fixture->window);
   fovea_model_catalog_unref (fixture->catalog);
   fovea_test_rmdir (fixture->root);
   g_free (fixture->root);
 }
 
-/* The text of every label on show, one per line. */
-static void
-collect_text (GtkWidget *widget, GString *out)
-{
-  if (!gtk_widget_get_mapped (widget))
-    return;
-  if (GTK_IS_LABEL (widget) && gtk_label_get_text (GTK_LABEL (widget))[0] != '\0')
-    g_string_append_printf (out, "%s\n", gtk_label_get_text (GTK_LABEL (widget)));
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    collect_text (child, out);
-}
-
 static char *
 dup_panel_text (Fixture *fixture)
 {
-  GString *text = g_string_new (NULL);
-
-  wait_for_frames (GTK_WIDGET (fixture->panel));
-  collect_text (GTK_WIDGET (fixture->panel), text);
-  return g_string_free (text, FALSE);
-}
-
-static void
-assert_shows (const char *text, const char *line)
-{
-  g_autofree char *needle = g_strconcat ("\n", line, "\n", NULL);
-  g_autofree char *haystack = g_strconcat ("\n", text, NULL);
-
-  if (strstr (haystack, needle) == NULL)
-    g_error ("the panel does not show “%s”; it shows:\n%s", line, text);
+  return fovea_display_test_dup_text (GTK_WIDGET (fixture->panel));
 }
 
 static void
@@ -232,42 +138,17 @@ collect_level_bars (GtkWidget *widget, GPtrArray *out)
     collect_level_bars (child, out);
 }
 
-/* Renders the panel through its window's renderer and saves it. */
+/* Renders the panel, over its window's background, and saves it. */
 static void
 save_screenshot (Fixture *fixture, const char *name)
 {
-  GtkWidget *widget = GTK_WIDGET (fixture->panel);
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  const char *dir = g_getenv ("G_TEST_BUILDDIR");
-  g_autofree char *path = g_build_filename (dir != NULL ? dir : ".", name, NULL);
-
-  wait_for_frames (widget);
-  /* The panel draws no background of its own: the window's shows through. */
-  GdkRGBA background;
-  g_assert_true (gtk_style_context_lookup_color (gtk_widget_get_style_context (widget),
-                                                 "window_bg_color", &background));
-  gtk_snapshot_append_color (snapshot, &background, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  GskRenderNode *node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  g_autoptr(GdkTexture) texture =
-    gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  gsk_render_node_unref (node);
+  g_auto(FoveaDisplayTestPixels) pixels =
+    fovea_display_test_render_pixels (GTK_WIDGET (fixture->panel), name);
 
   /* Dark style: the background at the top left is dark. */
-  guint32 *pixels = g_new (guint32, (gsize) width * height);
-  gdk_texture_download (texture, (guint8 *) pixels, (gsize) width * 4);
-  guint32 corner = pixels[(gsize) 2 * width + 2];
+  guint32 corner = fovea_display_test_get_pixel (&pixels, 2, 2);
   int luma = (int) ((((corner >> 16) & 0xff) + ((corner >> 8) & 0xff) + (corner & 0xff)) / 3);
-  g_free (pixels);
   g_assert_cmpint (luma, <, 80);
-
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
 }
 
 static void
@@ -275,38 +156,7 @@ run_and_wait (Fixture *fixture)
 {
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->panel), "panel.run", NULL));
   g_assert_true (fovea_results_panel_get_busy (fixture->panel));
-  wait_for (panel_idle, fixture->panel, "the analysis to finish");
-}
-
-/* The button labelled label. */
-static GtkWidget *
-find_button (GtkWidget *widget, const char *label)
-{
-  if (GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0)
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_button (child, label);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static GtkWidget *
-find_combo_row (GtkWidget *widget)
-{
-  if (ADW_IS_COMBO_ROW (widget))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_combo_row (child);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  fovea_display_test_wait_for (panel_idle, fixture->panel, "the analysis to finish");
 }
 
 /* The titles the picker offers, one per line. */
@@ -314,7 +164,8 @@ static char *
 dup_offered (Fixture *fixture)
 {
   GString *out = g_string_new (NULL);
-  GtkWidget *row = find_combo_row (GTK_WIDGET (fixture->panel));
+  GtkWidget *row = fovea_display_test_find_widget (GTK_WIDGET (fixture->panel),
+                                                   ADW_TYPE_COMBO_ROW);
 
   g_assert_nonnull (row);
   GListModel *names = adw_combo_row_get_model (ADW_COMBO_ROW (row));
@@ -328,7 +179,7 @@ dup_offered (Fixture *fixture)
 static void
 test_panel_picker (Fixture *fixture, gconstpointer data)
 {
-  g_autoptr(FoveaDocument) document = load_sample ("fundus-healthy.png");
+  g_autoptr(FoveaDocument) document = fovea_display_test_load_sample ("fundus-healthy.png");
   /* OCTA first: only the backbone is on offer there, and it must not stay
    * selected once a calibrated task appears. */
   struct { FoveaModality modality; const char *offered; } cases[] = {
@@ -345,23 +196,24 @@ test_panel_picker (Fixture *fixture, gconstpointer data)
       g_assert_cmpstr (offered, ==, cases[i].offered);
       /* Until the user picks one, the first (calibrated) task is selected,
        * even after an image for which only the backbone was on offer. */
-      GtkWidget *row = find_combo_row (GTK_WIDGET (fixture->panel));
+      GtkWidget *row = fovea_display_test_find_widget (GTK_WIDGET (fixture->panel),
+                                                       ADW_TYPE_COMBO_ROW);
       g_assert_cmpuint (adw_combo_row_get_selected (ADW_COMBO_ROW (row)), ==, 0);
     }
   g_assert_false (fovea_results_panel_select_task (fixture->panel, "fundus-7"));
   g_assert_true (fovea_results_panel_select_task (fixture->panel, "backbone"));
 
   g_autofree char *text = dup_panel_text (fixture);
-  assert_shows (text, "Choose a task and press Analyse.");
-  assert_shows (text, RESEARCH_LABEL);
+  fovea_display_test_assert_shows (text, "Choose a task and press Analyse.");
+  fovea_display_test_assert_shows (text, RESEARCH_LABEL);
 
   /* Without a catalog nothing is offered, and the panel says why. */
   fovea_results_panel_set_catalog (fixture->panel, NULL);
   gtk_widget_activate_action (GTK_WIDGET (fixture->panel), "panel.run", NULL);
   g_assert_false (fovea_results_panel_get_busy (fixture->panel));
   g_autofree char *empty = dup_panel_text (fixture);
-  assert_shows (empty, "No task for OCTA scans");
-  assert_shows (empty, "No installed model has a task for this kind of image.");
+  fovea_display_test_assert_shows (empty, "No task for OCTA scans");
+  fovea_display_test_assert_shows (empty, "No installed model has a task for this kind of image.");
   save_screenshot (fixture, "results-panel-no-task.png");
 }
 
@@ -388,7 +240,7 @@ dup_engine_label (FoveaDocument *document, const char *model_dir, const char *ad
 static void
 test_panel_results (Fixture *fixture, gconstpointer data)
 {
-  g_autoptr(FoveaDocument) document = load_sample ("fundus-healthy.png");
+  g_autoptr(FoveaDocument) document = fovea_display_test_load_sample ("fundus-healthy.png");
   FoveaAnalysis *analysis = fovea_results_panel_get_analysis (fixture->panel);
 
   fovea_results_panel_set_document (fixture->panel, document, FOVEA_MODALITY_FUNDUS);
@@ -409,17 +261,17 @@ test_panel_results (Fixture *fixture, gconstpointer data)
 
   g_autofree char *text = dup_panel_text (fixture);
   g_test_message ("panel:\n%s", text);
-  assert_shows (text, "Gradable");
-  assert_shows (text, expected);
-  assert_shows (text, "c-two or c-five predicted");
+  fovea_display_test_assert_shows (text, "Gradable");
+  fovea_display_test_assert_shows (text, expected);
+  fovea_display_test_assert_shows (text, "c-two or c-five predicted");
   gboolean referable = strcmp (expected, "c-two") == 0 || strcmp (expected, "c-five") == 0;
-  assert_shows (text, referable ? "Referable" : "Not referable");
-  assert_shows (text, "Fundus fixture (7 classes)");
-  assert_shows (text, "none: random fixture weights");
-  assert_shows (text, "acc 0.143");
-  assert_shows (text, "Measured on fixture hold-out (7 images)");
-  assert_shows (text, "Time taken");
-  assert_shows (text, RESEARCH_LABEL);
+  fovea_display_test_assert_shows (text, referable ? "Referable" : "Not referable");
+  fovea_display_test_assert_shows (text, "Fundus fixture (7 classes)");
+  fovea_display_test_assert_shows (text, "none: random fixture weights");
+  fovea_display_test_assert_shows (text, "acc 0.143");
+  fovea_display_test_assert_shows (text, "Measured on fixture hold-out (7 images)");
+  fovea_display_test_assert_shows (text, "Time taken");
+  fovea_display_test_assert_shows (text, RESEARCH_LABEL);
   assert_lacks (text, "Ungradable");
   assert_lacks (text, "Uncalibrated");
 
@@ -443,16 +295,16 @@ test_panel_results (Fixture *fixture, gconstpointer data)
 
   g_autofree char *raw = dup_panel_text (fixture);
   g_test_message ("panel:\n%s", raw);
-  assert_shows (raw, "Uncalibrated Raw Output");
+  fovea_display_test_assert_shows (raw, "Uncalibrated Raw Output");
   for (int i = 0; i < result->output->n_outputs; i++)
     {
       g_autofree char *title = g_strdup_printf ("Output %d", i);
       g_autofree char *value = g_strdup_printf ("%.3f", result->output->logits[i]);
-      assert_shows (raw, title);
-      assert_shows (raw, value);
+      fovea_display_test_assert_shows (raw, title);
+      fovea_display_test_assert_shows (raw, value);
     }
-  assert_shows (raw, "No task card · model tiny-token");
-  assert_shows (raw, RESEARCH_LABEL);
+  fovea_display_test_assert_shows (raw, "No task card · model tiny-token");
+  fovea_display_test_assert_shows (raw, RESEARCH_LABEL);
   /* No clinical wording without a card. */
   assert_lacks (raw, "Referable");
   assert_lacks (raw, "Grade");
@@ -472,7 +324,7 @@ test_panel_results (Fixture *fixture, gconstpointer data)
 static void
 test_panel_ungradable (Fixture *fixture, gconstpointer data)
 {
-  g_autoptr(FoveaDocument) document = load_sample ("fundus-blurred.jpg");
+  g_autoptr(FoveaDocument) document = fovea_display_test_load_sample ("fundus-blurred.jpg");
 
   fovea_results_panel_set_document (fixture->panel, document, FOVEA_MODALITY_FUNDUS);
   g_assert_true (fovea_results_panel_select_task (fixture->panel, "fundus-7"));
@@ -485,10 +337,10 @@ test_panel_ungradable (Fixture *fixture, gconstpointer data)
 
   g_autofree char *text = dup_panel_text (fixture);
   g_test_message ("panel:\n%s", text);
-  assert_shows (text, "Ungradable: re-image or refer");
-  assert_shows (text, "Blurred or out of focus");
-  assert_shows (text, "Quality check only: no model was run");
-  assert_shows (text, RESEARCH_LABEL);
+  fovea_display_test_assert_shows (text, "Ungradable: re-image or refer");
+  fovea_display_test_assert_shows (text, "Blurred or out of focus");
+  fovea_display_test_assert_shows (text, "Quality check only: no model was run");
+  fovea_display_test_assert_shows (text, RESEARCH_LABEL);
   assert_lacks (text, "Result");
   assert_lacks (text, "Referable");
   assert_lacks (text, "referable");
@@ -504,7 +356,7 @@ test_panel_ungradable (Fixture *fixture, gconstpointer data)
 static void
 test_panel_cancel (Fixture *fixture, gconstpointer data)
 {
-  g_autoptr(FoveaDocument) document = load_sample ("fundus-healthy.png");
+  g_autoptr(FoveaDocument) document = fovea_display_test_load_sample ("fundus-healthy.png");
   GtkWidget *panel = GTK_WIDGET (fixture->panel);
   FoveaAnalysis *analysis = fovea_results_panel_get_analysis (fixture->panel);
 
@@ -516,13 +368,13 @@ test_panel_cancel (Fixture *fixture, gconstpointer data)
   g_assert_true (fovea_results_panel_get_busy (fixture->panel));
 
   g_autofree char *running = dup_panel_text (fixture);
-  assert_shows (running, "Analysing…");
-  assert_shows (running, "Cancel");
+  fovea_display_test_assert_shows (running, "Analysing…");
+  fovea_display_test_assert_shows (running, "Cancel");
   save_screenshot (fixture, "results-panel-running.png");
 
   g_assert_true (fovea_results_panel_get_busy (fixture->panel));
   GtkWidget *spinner = gtk_widget_get_first_child (gtk_widget_get_parent (
-                         find_button (panel, "_Cancel")));
+                         fovea_display_test_find_button (panel, "_Cancel")));
   g_assert_true (GTK_IS_SPINNER (spinner));
   g_assert_true (gtk_widget_get_mapped (spinner));
   g_assert_true (gtk_spinner_get_spinning (GTK_SPINNER (spinner)));
@@ -540,7 +392,7 @@ test_panel_cancel (Fixture *fixture, gconstpointer data)
   g_assert_null (fovea_results_panel_get_result (fixture->panel));
   g_assert_cmpuint (fovea_analysis_get_n_backbone_loads (analysis), ==, 0);
   g_autofree char *cancelled = dup_panel_text (fixture);
-  assert_shows (cancelled, "Analysis cancelled.");
+  fovea_display_test_assert_shows (cancelled, "Analysis cancelled.");
   assert_lacks (cancelled, "Gradable");
   assert_lacks (cancelled, "Cancel\n");
   save_screenshot (fixture, "results-panel-cancelled.png");
@@ -548,16 +400,13 @@ test_panel_cancel (Fixture *fixture, gconstpointer data)
   run_and_wait (fixture);
   g_assert_nonnull (fovea_results_panel_get_result (fixture->panel));
   g_autofree char *after = dup_panel_text (fixture);
-  assert_shows (after, "Gradable");
+  fovea_display_test_assert_shows (after, "Gradable");
 }
 
 int
 main (int argc, char **argv)
 {
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
-  adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
-                                      ADW_COLOR_SCHEME_FORCE_DARK);
+  fovea_display_test_init (&argc, &argv);
 
   g_test_add ("/results-panel/picker", Fixture, NULL,
               fixture_set_up, test_panel_picker, fixture_tear_down);

@@ -13,12 +13,11 @@
 
 #include "fovea-application.h"
 #include "fovea-colormap.h"
+#include "fovea-display-test.h"
 #include "fovea-encode.h"
 #include "fovea-heatmap-legend.h"
-#include "fovea-test-common.h"
 #include "fovea-window.h"
 
-#define WAIT_TIMEOUT_S 60.0
 /* 8-bit rounding in the renderer, both ways. */
 #define LEVELS 3
 
@@ -42,57 +41,6 @@ static const char peft_card[] =
 static FoveaApplication *application;
 static FoveaWindow *window;
 
-typedef gboolean (*Condition) (gpointer data);
-
-static void
-wait_for (Condition condition, gpointer data, const char *what)
-{
-  g_autoptr(GTimer) timer = g_timer_new ();
-
-  while (!condition (data))
-    {
-      if (g_timer_elapsed (timer, NULL) > WAIT_TIMEOUT_S)
-        g_error ("timed out after %.0f s waiting for %s", WAIT_TIMEOUT_S, what);
-      if (!g_main_context_iteration (NULL, FALSE))
-        g_usleep (2000);
-    }
-}
-
-static void
-painted_cb (GdkFrameClock *clock, gboolean *painted)
-{
-  *painted = TRUE;
-}
-
-/* Lets layout and drawing catch up: a frame is painted after now. */
-static void
-wait_for_frame (GtkWidget *widget)
-{
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
-  gboolean painted = FALSE;
-  gulong handler;
-
-  g_assert_nonnull (clock);
-  handler = g_signal_connect (clock, "after-paint", G_CALLBACK (painted_cb), &painted);
-  gtk_widget_queue_draw (widget);
-  while (!painted)
-    g_main_context_iteration (NULL, TRUE);
-  g_signal_handler_disconnect (clock, handler);
-  /* Widgets that changed in that frame's layout draw in the next. */
-  painted = FALSE;
-  handler = g_signal_connect (clock, "after-paint", G_CALLBACK (painted_cb), &painted);
-  gtk_widget_queue_draw (widget);
-  while (!painted)
-    g_main_context_iteration (NULL, TRUE);
-  g_signal_handler_disconnect (clock, handler);
-}
-
-static gboolean
-document_settled (gpointer data)
-{
-  return fovea_document_get_state (data) != FOVEA_DOCUMENT_LOADING;
-}
-
 static gboolean
 widget_shown (gpointer data)
 {
@@ -105,98 +53,16 @@ static FoveaDocument *
 open_and_wait (const char *path)
 {
   g_autoptr(GFile) file = g_file_new_for_path (path);
-  GListModel *documents;
-  FoveaDocument *document = NULL;
 
   g_application_open (G_APPLICATION (application), &file, 1, "");
   window = FOVEA_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (application)));
   g_assert_nonnull (window);
 
-  documents = fovea_window_get_documents (window);
-  for (guint i = 0; i < g_list_model_get_n_items (documents); i++)
-    {
-      g_autoptr(FoveaDocument) candidate = g_list_model_get_item (documents, i);
-      if (g_file_equal (fovea_document_get_file (candidate), file))
-        document = candidate;
-    }
-  g_assert_nonnull (document);
-  wait_for (document_settled, document, "the document to load");
-  wait_for (widget_shown, window, "the window to be shown");
-  wait_for_frame (GTK_WIDGET (window));
+  FoveaDocument *document = fovea_display_test_find_document (window, file);
+  fovea_display_test_wait_for_document (document);
+  fovea_display_test_wait_for (widget_shown, window, "the window to be shown");
+  fovea_display_test_wait_for_frames (GTK_WIDGET (window));
   return document;
-}
-
-typedef struct {
-  guint8 *data;    /* CAIRO_FORMAT_ARGB32, as gdk_texture_download gives */
-  gsize   stride;
-  int     width;
-  int     height;
-} Pixels;
-
-static void
-pixels_clear (Pixels *pixels)
-{
-  g_clear_pointer (&pixels->data, g_free);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Pixels, pixels_clear)
-
-/* Renders widget through its window's renderer, over the window's
- * background, and saves it as name in the build folder if name is set. */
-static Pixels
-render_pixels (GtkWidget *widget, const char *name)
-{
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
-  g_autoptr(GdkPaintable) paintable = NULL;
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  GdkRGBA background;
-  Pixels pixels = { NULL, (gsize) width * 4, width, height };
-
-  wait_for_frame (widget);
-  paintable = gtk_widget_paintable_new (widget);
-  g_assert_true (gtk_style_context_lookup_color (gtk_widget_get_style_context (widget),
-                                                 "window_bg_color", &background));
-  gtk_snapshot_append_color (snapshot, &background, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  GskRenderNode *node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  g_autoptr(GdkTexture) texture =
-    gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  gsk_render_node_unref (node);
-
-  pixels.data = g_malloc (pixels.stride * height);
-  gdk_texture_download (texture, pixels.data, pixels.stride);
-  if (name != NULL)
-    {
-      const char *dir = g_getenv ("G_TEST_BUILDDIR");
-      g_autofree char *path = g_build_filename (dir != NULL ? dir : ".", name, NULL);
-      g_assert_true (gdk_texture_save_to_png (texture, path));
-      g_test_message ("screenshot: %s", path);
-    }
-  return pixels;
-}
-
-static void
-get_rgb (const Pixels *p, int x, int y, int rgb[3])
-{
-  guint32 v = ((const guint32 *) (gconstpointer) (p->data + (gsize) y * p->stride))[x];
-  rgb[0] = (v >> 16) & 0xff;
-  rgb[1] = (v >> 8) & 0xff;
-  rgb[2] = v & 0xff;
-}
-
-static void
-assert_rgb_near (const Pixels *p, double x, double y, const double expected[3], int tolerance)
-{
-  int rgb[3];
-
-  get_rgb (p, (int) x, (int) y, rgb);
-  for (int c = 0; c < 3; c++)
-    if (fabs (rgb[c] - expected[c]) > tolerance)
-      g_error ("pixel (%d, %d) is (%d, %d, %d), expected (%.1f, %.1f, %.1f)",
-               (int) x, (int) y, rgb[0], rgb[1], rgb[2], expected[0], expected[1], expected[2]);
 }
 
 /* The whole window as a clinician sees it (dark style), saved as name. */
@@ -204,75 +70,12 @@ static void
 save_screenshot (const char *name)
 {
   GtkWidget *content = adw_application_window_get_content (ADW_APPLICATION_WINDOW (window));
-  g_auto(Pixels) pixels = render_pixels (content, name);
+  g_auto(FoveaDisplayTestPixels) pixels = fovea_display_test_render_pixels (content, name);
   int rgb[3];
 
   /* Below the header bar, in the sidebar: the dark style's background. */
-  get_rgb (&pixels, 4, pixels.height - 4, rgb);
+  fovea_display_test_get_rgb (&pixels, 4, pixels.height - 4, rgb);
   g_assert_cmpint (rgb[0] + rgb[1] + rgb[2], <, 3 * 80);
-}
-
-static GtkWidget *
-find_widget (GtkWidget *widget, GType type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_widget (child, type);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static GtkWidget *
-find_button (GtkWidget *widget, const char *label)
-{
-  if (GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0)
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_button (child, label);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-/* The text of every label on show under widget, one per line. */
-static void
-collect_text (GtkWidget *widget, GString *out)
-{
-  if (!gtk_widget_get_mapped (widget))
-    return;
-  if (GTK_IS_LABEL (widget) && gtk_label_get_text (GTK_LABEL (widget))[0] != '\0')
-    g_string_append_printf (out, "%s\n", gtk_label_get_text (GTK_LABEL (widget)));
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    collect_text (child, out);
-}
-
-static char *
-dup_text (GtkWidget *widget)
-{
-  GString *text = g_string_new (NULL);
-
-  wait_for_frame (widget);
-  collect_text (widget, text);
-  return g_string_free (text, FALSE);
-}
-
-static void
-assert_shows (const char *text, const char *line)
-{
-  g_autofree char *needle = g_strconcat ("\n", line, "\n", NULL);
-  g_autofree char *haystack = g_strconcat ("\n", text, NULL);
-
-  if (strstr (haystack, needle) == NULL)
-    g_error ("the window does not show “%s”; it shows:\n%s", line, text);
 }
 
 static gboolean
@@ -336,7 +139,8 @@ test_heatmap_blend (void)
 
   open_and_wait (path);
   FoveaImageView *view = fovea_window_get_image_view (window);
-  GtkWidget *legend = find_widget (GTK_WIDGET (window), FOVEA_TYPE_HEATMAP_LEGEND);
+  GtkWidget *legend = fovea_display_test_find_widget (GTK_WIDGET (window),
+                                                      FOVEA_TYPE_HEATMAP_LEGEND);
   GSettings *settings = fovea_application_get_settings (application);
 
   /* The opacity comes from, and follows, the settings. */
@@ -356,7 +160,8 @@ test_heatmap_blend (void)
   g_autoptr(GdkTexture) heatmap = fovea_colormap_texture_new (values, COLS, ROWS, 0, 1, &error);
   g_assert_no_error (error);
   fovea_image_view_set_heatmap (view, heatmap);
-  g_auto(Pixels) shown = render_pixels (GTK_WIDGET (view), NULL);
+  g_auto(FoveaDisplayTestPixels) shown =
+    fovea_display_test_render_pixels (GTK_WIDGET (view), NULL);
   for (int j = 0; j < ROWS; j++)
     for (int i = 0; i < COLS; i++)
       {
@@ -367,20 +172,21 @@ test_heatmap_blend (void)
         fovea_colormap_lookup (values[j * COLS + i], color);
         for (int c = 0; c < 3; c++)
           expected[c] = 0.5 * image_rgb[c] + 0.5 * color[c];
-        assert_rgb_near (&shown, x, y, expected, LEVELS);
+        fovea_display_test_assert_rgb_near (&shown, x, y, expected, LEVELS);
       }
 
   /* H, window-wide: hidden, the image alone, no legend; and back. */
   g_assert_true (action ("win.toggle-heatmap"));
   g_assert_false (fovea_image_view_get_heatmap_visible (view));
   g_assert_false (gtk_widget_get_visible (legend));
-  g_auto(Pixels) hidden = render_pixels (GTK_WIDGET (view), NULL);
+  g_auto(FoveaDisplayTestPixels) hidden =
+    fovea_display_test_render_pixels (GTK_WIDGET (view), NULL);
   for (int j = 0; j < ROWS; j++)
     for (int i = 0; i < COLS; i++)
       {
         double x, y;
         fovea_image_view_image_to_view (view, (i + 0.5) * 100, (j + 0.5) * 100, &x, &y);
-        assert_rgb_near (&hidden, x, y, image_rgb, LEVELS);
+        fovea_display_test_assert_rgb_near (&hidden, x, y, image_rgb, LEVELS);
       }
   g_assert_true (action ("win.toggle-heatmap"));
   g_assert_true (fovea_image_view_get_heatmap_visible (view));
@@ -421,48 +227,50 @@ test_enhanced_and_compare (void)
   FoveaDocument *document = open_and_wait (path);
   FoveaImageView *view = fovea_window_get_image_view (window);
   FoveaAdjustmentsPanel *panel = fovea_window_get_adjustments_panel (window);
-  AdwComboRow *enhancement = ADW_COMBO_ROW (find_widget (GTK_WIDGET (panel), ADW_TYPE_COMBO_ROW));
+  AdwComboRow *enhancement =
+    ADW_COMBO_ROW (fovea_display_test_find_widget (GTK_WIDGET (panel), ADW_TYPE_COMBO_ROW));
   gboolean ready = FALSE;
   gulong handler = g_signal_connect (panel, "enhanced-ready", G_CALLBACK (enhanced_ready_cb), &ready);
 
   g_assert_cmpint (fovea_document_get_state (document), ==, FOVEA_DOCUMENT_READY);
   adw_combo_row_set_selected (enhancement, FOVEA_ENHANCEMENT_CLAHE);
-  wait_for (flag_set, &ready, "the enhanced image");
+  fovea_display_test_wait_for (flag_set, &ready, "the enhanced image");
   g_signal_handler_disconnect (panel, handler);
   g_assert_true (fovea_image_view_get_showing_enhanced (view));
 
   GtkWidget *overlay = gtk_widget_get_parent (GTK_WIDGET (view));
-  g_autofree char *labelled = dup_text (overlay);
-  assert_shows (labelled, "Enhanced");
+  g_autofree char *labelled = fovea_display_test_dup_text (overlay);
+  fovea_display_test_assert_shows (labelled, "Enhanced");
   save_screenshot ("review-window-enhanced.png");
 
   /* C: original and enhanced side by side, sharing the zoom. */
   FoveaCompareView *compare = fovea_window_get_compare_view (window);
   g_assert_true (action ("win.toggle-compare"));
-  wait_for (widget_shown, compare, "the compare view");
+  fovea_display_test_wait_for (widget_shown, compare, "the compare view");
   FoveaImageView *left = fovea_compare_view_get_original_view (compare);
   FoveaImageView *right = fovea_compare_view_get_enhanced_view (compare);
   g_assert_true (fovea_image_view_get_texture (left) == fovea_document_get_texture (document));
   g_assert_true (fovea_image_view_get_enhanced_texture (right) ==
                  fovea_image_view_get_enhanced_texture (view));
   g_assert_true (action ("win.zoom-in"));
-  wait_for_frame (GTK_WIDGET (compare));
+  fovea_display_test_wait_for_frames (GTK_WIDGET (compare));
   g_assert_cmpfloat_with_epsilon (fovea_image_view_get_scale (left),
                                   fovea_image_view_get_scale (right), 1e-9);
   save_screenshot ("review-window-compare.png");
   g_assert_true (action ("win.zoom-fit"));
   g_assert_true (action ("win.toggle-compare"));
-  wait_for (widget_shown, view, "the image view");
+  fovea_display_test_wait_for (widget_shown, view, "the image view");
 
   /* Tone alone is labelled too, and can be reset from the label. */
   g_assert_true (action ("win.reset-adjustments"));
   g_assert_false (fovea_adjustments_panel_get_enhanced (panel));
-  g_assert_false (gtk_widget_is_sensitive (find_button (overlay, "_Reset")));
-  gtk_range_set_value (GTK_RANGE (find_widget (GTK_WIDGET (panel), GTK_TYPE_SCALE)), 1.5);
+  g_assert_false (gtk_widget_is_sensitive (fovea_display_test_find_button (overlay, "_Reset")));
+  gtk_range_set_value (GTK_RANGE (fovea_display_test_find_widget (GTK_WIDGET (panel),
+                                                                  GTK_TYPE_SCALE)), 1.5);
   g_assert_true (fovea_adjustments_panel_get_enhanced (panel));
-  g_assert_true (gtk_widget_is_sensitive (find_button (overlay, "_Reset")));
-  g_autofree char *toned = dup_text (overlay);
-  assert_shows (toned, "Enhanced");
+  g_assert_true (gtk_widget_is_sensitive (fovea_display_test_find_button (overlay, "_Reset")));
+  g_autofree char *toned = fovea_display_test_dup_text (overlay);
+  fovea_display_test_assert_shows (toned, "Enhanced");
   g_assert_true (action ("win.undo"));
   g_assert_true (action ("win.undo"));
   g_assert_cmpint (fovea_adjustments_panel_get_adjustments (panel)->enhancement, ==,
@@ -472,7 +280,7 @@ test_enhanced_and_compare (void)
   g_assert_true (action ("win.reset-adjustments"));
   g_assert_false (fovea_image_view_get_showing_enhanced (view));
   g_assert_false (fovea_adjustments_panel_get_enhanced (panel));
-  g_autofree char *after = dup_text (overlay);
+  g_autofree char *after = fovea_display_test_dup_text (overlay);
   g_assert_null (strstr (after, "Enhanced"));
   g_assert_true (action ("win.undo"));
   g_assert_true (fovea_adjustments_panel_get_enhanced (panel));
@@ -500,7 +308,7 @@ analyse (const char *task_name)
   g_assert_true (fovea_results_panel_select_task (panel, task_name));
   g_assert_true (action ("win.analyse"));
   g_assert_true (fovea_results_panel_get_busy (panel));
-  wait_for (panel_idle, panel, "the analysis to finish");
+  fovea_display_test_wait_for (panel_idle, panel, "the analysis to finish");
   return fovea_results_panel_get_result (panel);
 }
 
@@ -525,12 +333,13 @@ test_analysis (void)
   g_assert_cmpuint (fovea_analysis_get_n_backbone_loads (analysis), ==, loads + 1);
 
   const FoveaTaskResult *task_result = &result->output->results[0];
-  g_autofree char *text = dup_text (GTK_WIDGET (panel));
+  g_autofree char *text = fovea_display_test_dup_text (GTK_WIDGET (panel));
   g_test_message ("panel:\n%s", text);
-  assert_shows (text, "Gradable");
-  assert_shows (text, task_result->label);
-  assert_shows (text, task_result->referable ? "Referable" : "Not referable");
-  assert_shows (text, "Fundus fixture (7 classes)");
+  fovea_display_test_assert_shows (text, "Gradable");
+  fovea_display_test_assert_shows (text, task_result->label);
+  fovea_display_test_assert_shows (text,
+                                   task_result->referable ? "Referable" : "Not referable");
+  fovea_display_test_assert_shows (text, "Fundus fixture (7 classes)");
   g_assert_cmpint (fovea_document_get_status (document), ==,
                    task_result->referable ? FOVEA_DOCUMENT_STATUS_REFERABLE
                                           : FOVEA_DOCUMENT_STATUS_GRADABLE);
@@ -538,8 +347,9 @@ test_analysis (void)
   /* The saliency map of a gradable image is the heat-map. */
   int width, height;
   g_assert_nonnull (fovea_analysis_result_get_saliency (result, &width, &height));
-  GtkWidget *legend = find_widget (GTK_WIDGET (window), FOVEA_TYPE_HEATMAP_LEGEND);
-  wait_for (heatmap_set, view, "the saliency heat-map");
+  GtkWidget *legend = fovea_display_test_find_widget (GTK_WIDGET (window),
+                                                      FOVEA_TYPE_HEATMAP_LEGEND);
+  fovea_display_test_wait_for (heatmap_set, view, "the saliency heat-map");
   g_assert_cmpint (gdk_texture_get_width (fovea_image_view_get_heatmap (view)), ==, width);
   g_assert_true (fovea_image_view_get_heatmap_visible (view));
   g_assert_true (gtk_widget_get_visible (legend));
@@ -552,13 +362,13 @@ test_analysis (void)
   g_assert_cmpstr (result->task->name, ==, "fundus-5");
   g_assert_false (result->loaded_backbone);
   g_assert_cmpuint (fovea_analysis_get_n_backbone_loads (analysis), ==, loads + 1);
-  g_autofree char *switched = dup_text (GTK_WIDGET (panel));
-  assert_shows (switched, "Fundus fixture (5 classes)");
-  assert_shows (switched, result->output->results[0].label);
+  g_autofree char *switched = fovea_display_test_dup_text (GTK_WIDGET (panel));
+  fovea_display_test_assert_shows (switched, "Fundus fixture (5 classes)");
+  fovea_display_test_assert_shows (switched, result->output->results[0].label);
 
   /* Choosing another task without running it drops the shown result, and
    * its heat-map must not stay over the image as if it were the new task's. */
-  wait_for (heatmap_set, view, "the second task's heat-map");
+  fovea_display_test_wait_for (heatmap_set, view, "the second task's heat-map");
   g_assert_true (fovea_results_panel_select_task (panel, "fundus-7"));
   g_assert_null (fovea_results_panel_get_result (panel));
   g_assert_null (fovea_image_view_get_heatmap (view));
@@ -579,8 +389,8 @@ test_ungradable (void)
   g_assert_false (result->quality.gradable);
   g_assert_cmpint (fovea_document_get_status (document), ==, FOVEA_DOCUMENT_STATUS_UNGRADABLE);
   g_assert_null (fovea_image_view_get_heatmap (view));
-  g_autofree char *text = dup_text (GTK_WIDGET (panel));
-  assert_shows (text, "Ungradable: re-image or refer");
+  g_autofree char *text = fovea_display_test_dup_text (GTK_WIDGET (panel));
+  fovea_display_test_assert_shows (text, "Ungradable: re-image or refer");
   save_screenshot ("review-window-ungradable.png");
 }
 
@@ -636,13 +446,13 @@ test_drop_corrupt (void)
 
   g_assert_cmpuint (g_list_model_get_n_items (documents), ==, n_before + 1);
   g_autoptr(FoveaDocument) dropped = g_list_model_get_item (documents, n_before);
-  wait_for (document_settled, dropped, "the corrupt file to fail");
+  fovea_display_test_wait_for_document (dropped);
   g_assert_cmpint (fovea_document_get_state (dropped), ==, FOVEA_DOCUMENT_FAILED);
   g_assert_null (fovea_image_view_get_texture (fovea_window_get_image_view (window)));
 
   /* The toast is a child of the toast overlay beside the content. */
   GtkWidget *toasts = adw_application_window_get_content (ADW_APPLICATION_WINDOW (window));
-  g_autofree char *text = dup_text (toasts);
+  g_autofree char *text = fovea_display_test_dup_text (toasts);
   g_test_message ("window:\n%s", text);
   g_assert_nonnull (strstr (text, "garbage.png"));
   g_assert_nonnull (strstr (text, fovea_document_get_error_message (dropped)));
@@ -662,7 +472,8 @@ static char *
 dup_recent_labels (void)
 {
   /* The header bar's, the first in the window. */
-  GtkWidget *button = find_widget (GTK_WIDGET (window), GTK_TYPE_MENU_BUTTON);
+  GtkWidget *button = fovea_display_test_find_widget (GTK_WIDGET (window),
+                                                      GTK_TYPE_MENU_BUTTON);
   GString *out = g_string_new (NULL);
 
   g_assert_nonnull (button);
@@ -695,7 +506,7 @@ test_open_recent (void)
   g_autofree char *path = fovea_test_sample_path ("fundus-healthy.png");
   g_autofree char *uri = g_filename_to_uri (path, NULL, NULL);
 
-  wait_for (recent_lists_sample, NULL, "Open Recent to list the sample");
+  fovea_display_test_wait_for (recent_lists_sample, NULL, "Open Recent to list the sample");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.open-recent", "s", uri));
   g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==, "fundus-healthy.png");
 }
@@ -716,15 +527,15 @@ test_layout_remembered (void)
   gtk_window_present (GTK_WINDOW (window));
   FoveaResultsPanel *panel = fovea_window_get_results_panel (window);
   GtkWidget *side = gtk_widget_get_parent (GTK_WIDGET (panel));
-  wait_for (widget_shown, side, "the panel");
-  wait_for_frame (GTK_WIDGET (window));
+  fovea_display_test_wait_for (widget_shown, side, "the panel");
+  fovea_display_test_wait_for_frames (GTK_WIDGET (window));
   g_assert_cmpint (ABS (gtk_widget_get_width (side) - 400), <=, 1);
-  GtkWidget *sidebar = gtk_widget_get_ancestor (find_widget (GTK_WIDGET (window), GTK_TYPE_LIST_BOX),
-                                                GTK_TYPE_SCROLLED_WINDOW);
+  GtkWidget *list = fovea_display_test_find_widget (GTK_WIDGET (window), GTK_TYPE_LIST_BOX);
+  GtkWidget *sidebar = gtk_widget_get_ancestor (list, GTK_TYPE_SCROLLED_WINDOW);
   g_assert_cmpint (gtk_widget_get_width (sidebar), ==, 330);
 
   gtk_paned_set_position (GTK_PANED (gtk_widget_get_parent (sidebar)), 350);
-  wait_for_frame (GTK_WIDGET (window));
+  fovea_display_test_wait_for_frames (GTK_WIDGET (window));
   gtk_window_close (GTK_WINDOW (window));
   g_assert_cmpint (g_settings_get_int (settings, "sidebar-width"), ==, 350);
   g_assert_cmpint (ABS (g_settings_get_int (settings, "panel-width") - 400), <=, 1);
@@ -793,12 +604,7 @@ main (int argc, char **argv)
   g_test_add_func ("/review-window/layout-remembered", test_layout_remembered);
   int status = g_test_run ();
 
-  GList *windows = g_list_copy (gtk_application_get_windows (GTK_APPLICATION (application)));
-  for (GList *l = windows; l != NULL; l = l->next)
-    gtk_window_destroy (l->data);
-  g_list_free (windows);
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
+  fovea_display_test_destroy_windows (GTK_APPLICATION (application));
   g_object_unref (application);
   fovea_test_rmdir (root);
   return status;

@@ -12,10 +12,9 @@
 
 #include "fovea-analysis.h"
 #include "fovea-colormap.h"
+#include "fovea-display-test.h"
 #include "fovea-input-map.h"
-#include "fovea-test-common.h"
 
-#define WAIT_TIMEOUT_S 60.0
 /* fovea-analysis.c's SALIENCY_MAX_SIDE. */
 #define MAX_SIDE 1024
 
@@ -31,28 +30,6 @@ static const char card[] =
   " \"preprocessing\": {\"fundus_crop\": true, \"input_size\": [64, 64]},"
   " \"provenance\": {\"training_data\": \"none: random fixture weights\"},"
   " \"intended_use\": \"Tests only.\", \"research_use_only\": true}";
-
-typedef gboolean (*Condition) (gpointer data);
-
-static void
-wait_for (Condition condition, gpointer data, const char *what)
-{
-  g_autoptr(GTimer) timer = g_timer_new ();
-
-  while (!condition (data))
-    {
-      if (g_timer_elapsed (timer, NULL) > WAIT_TIMEOUT_S)
-        g_error ("timed out after %.0f s waiting for %s", WAIT_TIMEOUT_S, what);
-      if (!g_main_context_iteration (NULL, FALSE))
-        g_usleep (2000);
-    }
-}
-
-static gboolean
-document_settled (gpointer data)
-{
-  return fovea_document_get_state (data) != FOVEA_DOCUMENT_LOADING;
-}
 
 static gboolean
 is_set (gpointer data)
@@ -87,19 +64,6 @@ build_catalog (const char *root)
   return fovea_model_catalog_scan (models, NULL, NULL);
 }
 
-static FoveaDocument *
-load_sample (const char *name)
-{
-  g_autofree char *path = fovea_test_sample_path (name);
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-  FoveaDocument *document = fovea_document_new (file);
-
-  fovea_document_load (document, NULL);
-  wait_for (document_settled, document, "the sample to load");
-  g_assert_cmpint (fovea_document_get_state (document), ==, FOVEA_DOCUMENT_READY);
-  return document;
-}
-
 static void
 analysed_cb (GObject      *source,
              GAsyncResult *result,
@@ -118,7 +82,7 @@ analyse (const char *sample)
 {
   g_autofree char *root = fovea_test_mkdtemp ();
   g_autoptr(FoveaModelCatalog) catalog = build_catalog (root);
-  g_autoptr(FoveaDocument) document = load_sample (sample);
+  g_autoptr(FoveaDocument) document = fovea_display_test_load_sample (sample);
   g_autoptr(FoveaAnalysis) analysis = fovea_analysis_new ();
   const FoveaCatalogModel *model;
   FoveaAnalysisResult *result = NULL;
@@ -128,7 +92,7 @@ analyse (const char *sample)
   g_assert_no_error (model->error);
   fovea_analysis_run_async (analysis, document, FOVEA_MODALITY_FUNDUS, catalog, model,
                             g_ptr_array_index (model->tasks, 0), NULL, analysed_cb, &result);
-  wait_for (is_set, &result, "the analysis");
+  fovea_display_test_wait_for (is_set, &result, "the analysis");
   fovea_test_rmdir (root);
   return result;
 }
@@ -139,8 +103,6 @@ save_overlay (const FoveaImage *image, const float *map, int width, int height, 
 {
   g_autoptr(FoveaImage) rgb = fovea_image_to_rgb8 (image);
   g_autofree guint8 *pixels = g_new (guint8, (gsize) width * height * 3);
-  const char *dir = g_getenv ("G_TEST_BUILDDIR");
-  g_autofree char *path = g_build_filename (dir != NULL ? dir : ".", name, NULL);
 
   for (int y = 0; y < height; y++)
     for (int x = 0; x < width; x++)
@@ -158,14 +120,13 @@ save_overlay (const FoveaImage *image, const float *map, int width, int height, 
   g_autoptr(GBytes) bytes = g_bytes_new_take (g_steal_pointer (&pixels), (gsize) width * height * 3);
   g_autoptr(GdkTexture) texture = gdk_memory_texture_new (width, height, GDK_MEMORY_R8G8B8,
                                                           bytes, (gsize) width * 3);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("overlay: %s", path);
+  fovea_display_test_save_screenshot (texture, name);
 }
 
 static void
 test_gradable (void)
 {
-  g_autoptr(FoveaDocument) document = load_sample ("fundus-healthy.png");
+  g_autoptr(FoveaDocument) document = fovea_display_test_load_sample ("fundus-healthy.png");
   g_autoptr(FoveaAnalysisResult) result = analyse ("fundus-healthy.png");
   const FoveaImage *image = fovea_document_get_image (document);
   const FoveaEngineOutput *output = result->output;

@@ -8,46 +8,10 @@
 #include "fovea-application.h"
 #include "fovea-decode.h"
 #include "fovea-document.h"
-#include "fovea-test-common.h"
+#include "fovea-display-test.h"
 #include "fovea-window.h"
 
-#define WAIT_TIMEOUT_S 30.0
-
 static FoveaApplication *application;
-
-typedef gboolean (*Condition) (gpointer data);
-
-/* Runs the main loop until condition holds; fails the test on timeout. */
-static void
-wait_for (Condition condition, gpointer data, const char *what)
-{
-  g_autoptr(GTimer) timer = g_timer_new ();
-
-  while (!condition (data))
-    {
-      if (g_timer_elapsed (timer, NULL) > WAIT_TIMEOUT_S)
-        g_error ("timed out after %.0f s waiting for %s", WAIT_TIMEOUT_S, what);
-      if (!g_main_context_iteration (NULL, FALSE))
-        g_usleep (2000);
-    }
-}
-
-static gboolean
-document_settled (gpointer data)
-{
-  return fovea_document_get_state (data) != FOVEA_DOCUMENT_LOADING;
-}
-
-/* The view has a size and at least one frame has been drawn since. */
-static gboolean
-widget_drawn (gpointer data)
-{
-  GtkWidget *widget = data;
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
-
-  return gtk_widget_get_mapped (widget) && gtk_widget_get_width (widget) > 0 &&
-         clock != NULL && gdk_frame_clock_get_frame_counter (clock) > 2;
-}
 
 /* Opens path the way `fovea PATH` does and waits until it has loaded or
  * failed. Returns the window and (borrowed) document. */
@@ -63,37 +27,14 @@ open_and_wait (const char *path, FoveaDocument **out_document)
   g_assert_null (windows->next);
   FoveaWindow *window = FOVEA_WINDOW (windows->data);
 
-  GListModel *documents = fovea_window_get_documents (window);
-  FoveaDocument *document = NULL;
-  for (guint i = 0; i < g_list_model_get_n_items (documents); i++)
-    {
-      g_autoptr(FoveaDocument) candidate = g_list_model_get_item (documents, i);
-      if (g_file_equal (fovea_document_get_file (candidate), file))
-        document = candidate;
-    }
-  g_assert_nonnull (document);
-
-  wait_for (document_settled, document, "the document to load");
+  FoveaDocument *document = fovea_display_test_find_document (window, file);
+  fovea_display_test_wait_for_document (document);
   *out_document = document;
   return window;
 }
 
 /* An axis-aligned pixel rectangle. */
 typedef struct { int x, y, width, height; } Box;
-
-typedef struct {
-  const guint8 *pixels;  /* CAIRO_FORMAT_ARGB32, as gdk_texture_download gives */
-  gsize         stride;
-} Pixels;
-
-static void
-get_rgb (const Pixels *p, int x, int y, int rgb[3])
-{
-  guint32 v = ((const guint32 *) (gconstpointer) (p->pixels + (gsize) y * p->stride))[x];
-  rgb[0] = (v >> 16) & 0xff;
-  rgb[1] = (v >> 8) & 0xff;
-  rgb[2] = v & 0xff;
-}
 
 static gboolean
 box_contains (const Box *box, int x, int y)
@@ -115,25 +56,6 @@ letterbox (int view_w, int view_h, int image_w, int image_h)
                  (int) w, (int) h };
 }
 
-/* Renders widget as it is on screen, through its window's renderer. */
-static GdkTexture *
-render_widget (GtkWidget *widget)
-{
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  GskRenderNode *node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  GdkTexture *texture = gsk_renderer_render_texture (renderer, node,
-                                                     &GRAPHENE_RECT_INIT (0, 0, width, height));
-  gsk_render_node_unref (node);
-  return texture;
-}
-
 static void
 mean_rgb8 (const FoveaImage *image, double mean[3])
 {
@@ -152,7 +74,7 @@ mean_rgb8 (const FoveaImage *image, double mean[3])
  * inside the picture many pixels differ from it, the luminance varies, and
  * the mean colour matches the decoded file's. */
 static void
-check_rendered_view (const Pixels *p, const Box *view, const Box *picture,
+check_rendered_view (const FoveaDisplayTestPixels *p, const Box *view, const Box *picture,
                      const FoveaImage *reference)
 {
   /* Stay clear of the antialiased edges of the picture and the view. */
@@ -168,7 +90,7 @@ check_rendered_view (const Pixels *p, const Box *view, const Box *picture,
             box_contains (picture, x + 2, y + 2))
           continue;
         int rgb[3];
-        get_rgb (p, x, y, rgb);
+        fovea_display_test_get_rgb (p, x, y, rgb);
         if (background[0] < 0)
           memcpy (background, rgb, sizeof background);
         g_assert_cmpint (rgb[0], ==, background[0]);
@@ -186,7 +108,7 @@ check_rendered_view (const Pixels *p, const Box *view, const Box *picture,
     for (int x = inner.x; x < inner.x + inner.width; x++)
       {
         int rgb[3];
-        get_rgb (p, x, y, rgb);
+        fovea_display_test_get_rgb (p, x, y, rgb);
         int diff = MAX (ABS (rgb[0] - background[0]),
                         MAX (ABS (rgb[1] - background[1]), ABS (rgb[2] - background[2])));
         double luma = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2];
@@ -243,19 +165,16 @@ test_window_shows_sample (void)
    * the window's client-side frame offsets its drawing by a few pixels
    * from what gtk_widget_compute_bounds() reports. Being mapped proves it
    * is the page on show. */
-  wait_for (widget_drawn, view, "the image view to be drawn");
-  g_autoptr(GdkTexture) rendered = render_widget (GTK_WIDGET (view));
-  int width = gdk_texture_get_width (rendered);
-  int height = gdk_texture_get_height (rendered);
+  g_auto(FoveaDisplayTestPixels) pixels =
+    fovea_display_test_render_pixels (GTK_WIDGET (view), NULL);
+  int width = pixels.width;
+  int height = pixels.height;
   g_assert_cmpint (width, ==, gtk_widget_get_width (GTK_WIDGET (view)));
   g_assert_cmpint (height, ==, gtk_widget_get_height (GTK_WIDGET (view)));
   Box view_box = { 0, 0, width, height };
   Box picture = letterbox (width, height, reference->width, reference->height);
 
-  Pixels pixels = { g_malloc ((gsize) width * height * 4), (gsize) width * 4 };
-  gdk_texture_download (rendered, (guint8 *) pixels.pixels, pixels.stride);
   check_rendered_view (&pixels, &view_box, &picture, reference);
-  g_free ((gpointer) pixels.pixels);
 }
 
 static void
@@ -309,7 +228,7 @@ test_window_remembers_size (void)
 
   /* Only a realized window can be closed. */
   gtk_window_present (GTK_WINDOW (window));
-  wait_for (widget_drawn, window, "the new window to be drawn");
+  fovea_display_test_wait_for_frames (GTK_WIDGET (window));
   gtk_window_set_default_size (GTK_WINDOW (window), 812, 577);
   gtk_window_close (GTK_WINDOW (window));
   g_assert_cmpint (g_settings_get_int (settings, "window-width"), ==, 812);
@@ -333,12 +252,7 @@ main (int argc, char **argv)
   g_test_add_func ("/window/remembers-size", test_window_remembers_size);
   int status = g_test_run ();
 
-  GList *windows = g_list_copy (gtk_application_get_windows (GTK_APPLICATION (application)));
-  for (GList *l = windows; l != NULL; l = l->next)
-    gtk_window_destroy (l->data);
-  g_list_free (windows);
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
+  fovea_display_test_destroy_windows (GTK_APPLICATION (application));
   g_object_unref (application);
   return status;
 }
