@@ -1,0 +1,51 @@
+/* fovea-grade-record.h: what grading one image file found — one row of a
+ * batch CSV, one per-image PDF report, one line of the batch summary.
+ *
+ * Filled by the batch runner (fovea-batch.h) or from an interactive
+ * analysis; read by the CSV writer and the report writer. Everything is
+ * owned by the record. */
+#pragma once
+
+#include "fovea-modality.h"
+#include "fovea-quality.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  char              *path;           /* the image file, as found */
+  char              *patient_id;     /* pseudonym: given, or guessed from the file name */
+  char              *eye;            /* "OD", "OS" or "" */
+  FoveaModality      modality;
+  char              *error;          /* NULL on success; else why this file failed */
+
+  /* Quality comes first: when !quality.gradable nothing below is set. */
+  FoveaQualityReport quality;
+
+  char              *task;           /* task name (card name, adapter name or "backbone") */
+  gboolean           calibrated;     /* FALSE: no card; only raw outputs, no clinical words */
+  int                grade;          /* grading tasks: 0…; else -1 */
+  char              *label;          /* grade name or class name; NULL when uncalibrated */
+  double             confidence;     /* probability of label (classification); NaN otherwise */
+  GStrv              labels;         /* the card's labels, for probs; NULL when uncalibrated */
+  GArray            *probs;          /* float, per label; NULL for grading or uncalibrated */
+  GArray            *logits;         /* float, raw outputs */
+  gboolean           has_referable;
+  gboolean           referable;
+  char              *referral_rule;  /* the rule applied, in words */
+
+  /* Provenance of the result. */
+  char              *model_name;
+  char              *model_sha256;   /* of the weights the task ran with */
+  char              *training_data;  /* from the card; NULL without one */
+  GPtrArray         *metrics;        /* char*, "name value (split)" from the card */
+  char              *intended_use;
+  gboolean           research_use_only;
+  double             seconds;        /* decode to result */
+} FoveaGradeRecord;
+
+FoveaGradeRecord *fovea_grade_record_new  (const char       *path);
+void              fovea_grade_record_free (FoveaGradeRecord *record);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FoveaGradeRecord, fovea_grade_record_free)
+
+G_END_DECLS
