@@ -15,11 +15,17 @@
 #include <math.h>
 #include <string.h>
 
+#include "fovea-batch-dialog.h"
+#include "fovea-batch-job.h"
+#include "fovea-batch-view.h"
 #include "fovea-colormap.h"
 #include "fovea-compare-view.h"
 #include "fovea-document.h"
 #include "fovea-document-row.h"
+#include "fovea-grade-record-from-analysis.h"
+#include "fovea-hash-cache.h"
 #include "fovea-heatmap-legend.h"
+#include "fovea-report.h"
 
 /* Open Recent lists at most this many images. */
 #define N_RECENT 10
@@ -58,6 +64,13 @@ struct _FoveaWindow
   FoveaAdjustmentsPanel *adjustments_panel;
   FoveaResultsPanel     *results_panel;
   GMenu                 *recent_section;
+  GtkWidget             *batch_indicator;
+  GtkProgressBar        *batch_progress;
+  GtkLabel              *batch_label;
+
+  /* The folder being (or last) graded, which outlives its view. */
+  FoveaBatchJob         *batch_job;
+  FoveaBatchView        *batch_view;  /* weak */
 };
 
 G_DEFINE_FINAL_TYPE (FoveaWindow, fovea_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -554,10 +567,344 @@ results_result_changed_cb (FoveaWindow *self)
   const FoveaAnalysisResult *result = fovea_results_panel_get_result (self->results_panel);
 
   clear_heatmap (self);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export-report",
+                                 result != NULL && self->shown_document != NULL);
   if (result == NULL || self->shown_document == NULL)
     return;
   fovea_document_set_status (self->shown_document, get_result_status (result));
   show_saliency (self, result);
+}
+
+
+/* Batch grading: the header's indicator follows the job, whichever view
+ * is open. */
+static void
+update_batch_indicator (FoveaWindow *self)
+{
+  gboolean running = self->batch_job != NULL && fovea_batch_job_get_running (self->batch_job);
+  g_autofree char *text = NULL;
+
+  gtk_widget_set_visible (self->batch_indicator, running);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel-batch", running);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-batch", self->batch_job != NULL);
+  if (self->batch_job == NULL)
+    return;
+  const FoveaBatchProgress *progress = fovea_batch_job_get_progress (self->batch_job);
+  text = g_strdup_printf ("%u / %u", progress->n_done, progress->n_total);
+  gtk_label_set_text (self->batch_label, text);
+  gtk_progress_bar_set_fraction (self->batch_progress, fovea_batch_job_get_fraction (self->batch_job));
+}
+
+static void
+batch_job_changed_cb (FoveaWindow *self)
+{
+  update_batch_indicator (self);
+}
+
+static void
+batch_job_running_cb (FoveaWindow *self)
+{
+  update_batch_indicator (self);
+  if (fovea_batch_job_get_running (self->batch_job))
+    return;
+  if (fovea_batch_job_get_error_message (self->batch_job) != NULL)
+    show_toast (self, fovea_batch_job_get_error_message (self->batch_job));
+  else if (!fovea_batch_job_get_cancelled (self->batch_job))
+    show_toast (self, _("Folder graded"));
+}
+
+static void
+batch_view_open_file_cb (FoveaBatchView *view,
+                         GFile          *file,
+                         FoveaWindow    *self)
+{
+  fovea_window_open_files (self, &file, 1);
+  gtk_window_present (GTK_WINDOW (self));
+}
+
+FoveaBatchView *
+fovea_window_show_batch_view (FoveaWindow *self)
+{
+  g_return_val_if_fail (FOVEA_IS_WINDOW (self), NULL);
+
+  if (self->batch_job == NULL)
+    return NULL;
+  if (self->batch_view == NULL)
+    {
+      self->batch_view = fovea_batch_view_new (self->batch_job, GTK_WINDOW (self));
+      g_object_add_weak_pointer (G_OBJECT (self->batch_view), (gpointer *) &self->batch_view);
+      g_signal_connect_object (self->batch_view, "open-file",
+                               G_CALLBACK (batch_view_open_file_cb), self, 0);
+    }
+  gtk_window_present (GTK_WINDOW (self->batch_view));
+  return self->batch_view;
+}
+
+FoveaBatchJob *
+fovea_window_get_batch_job (FoveaWindow *self)
+{
+  g_return_val_if_fail (FOVEA_IS_WINDOW (self), NULL);
+  return self->batch_job;
+}
+
+static gboolean
+start_batch (FoveaWindow             *self,
+             const FoveaCatalogModel *model,
+             GPtrArray               *tasks,
+             const char              *folder,
+             gboolean                 recursive,
+             gboolean                 paused)
+{
+  if (self->batch_job != NULL && fovea_batch_job_get_running (self->batch_job))
+    {
+      show_toast (self, _("A folder is already being graded"));
+      return FALSE;
+    }
+  if (self->batch_job != NULL)
+    g_signal_handlers_disconnect_by_data (self->batch_job, self);
+  if (self->batch_view != NULL)
+    gtk_window_destroy (GTK_WINDOW (self->batch_view));
+  g_clear_object (&self->batch_job);
+
+  self->batch_job = fovea_batch_job_new (self->catalog, model, tasks, folder, recursive);
+  fovea_batch_job_set_paused (self->batch_job, paused);
+  g_signal_connect_object (self->batch_job, "notify::progress",
+                           G_CALLBACK (batch_job_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->batch_job, "notify::running",
+                           G_CALLBACK (batch_job_running_cb), self, G_CONNECT_SWAPPED);
+  fovea_batch_job_start (self->batch_job);
+  fovea_window_show_batch_view (self);
+  update_batch_indicator (self);
+  return TRUE;
+}
+
+gboolean
+fovea_window_start_batch (FoveaWindow        *self,
+                          const char         *folder,
+                          gboolean            recursive,
+                          const char * const *task_names,
+                          gboolean            paused)
+{
+  const FoveaCatalogModel *model = NULL;
+  g_autoptr(GPtrArray) tasks = g_ptr_array_new ();
+
+  g_return_val_if_fail (FOVEA_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (folder != NULL && task_names != NULL, FALSE);
+
+  for (guint n = 0; task_names[n] != NULL; n++)
+    for (guint m = 0; self->catalog != NULL && m < fovea_model_catalog_get_n_models (self->catalog); m++)
+      {
+        const FoveaCatalogModel *candidate = fovea_model_catalog_get_model (self->catalog, m);
+
+        if (candidate->error != NULL || (model != NULL && candidate != model))
+          continue;
+        for (guint t = 0; t < candidate->tasks->len; t++)
+          {
+            const FoveaCatalogTask *task = candidate->tasks->pdata[t];
+
+            if (task->error == NULL && g_str_equal (task->name, task_names[n]))
+              {
+                model = candidate;
+                g_ptr_array_add (tasks, (gpointer) task);
+                break;
+              }
+          }
+      }
+  if (model == NULL || tasks->len != g_strv_length ((GStrv) task_names))
+    return FALSE;
+  return start_batch (self, model, tasks, folder, recursive, paused);
+}
+
+static void
+batch_dialog_grade_cb (FoveaBatchDialog *dialog,
+                       FoveaWindow      *self)
+{
+  const FoveaCatalogModel *model = NULL;
+  g_autoptr(GPtrArray) tasks = fovea_batch_dialog_dup_tasks (dialog, &model);
+
+  if (tasks == NULL || fovea_batch_dialog_get_folder (dialog) == NULL)
+    return;
+  start_batch (self, model, tasks, fovea_batch_dialog_get_folder (dialog),
+               fovea_batch_dialog_get_recursive (dialog), FALSE);
+}
+
+FoveaBatchDialog *
+fovea_window_show_batch_dialog (FoveaWindow *self)
+{
+  FoveaBatchDialog *dialog;
+
+  g_return_val_if_fail (FOVEA_IS_WINDOW (self), NULL);
+
+  dialog = fovea_batch_dialog_new (GTK_WINDOW (self), self->catalog);
+  g_signal_connect_object (dialog, "grade", G_CALLBACK (batch_dialog_grade_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+  return dialog;
+}
+
+static void
+grade_folder_action_cb (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  fovea_window_show_batch_dialog (FOVEA_WINDOW (widget));
+}
+
+static void
+show_batch_action_cb (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  fovea_window_show_batch_view (FOVEA_WINDOW (widget));
+}
+
+static void
+cancel_batch_action_cb (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  FoveaWindow *self = FOVEA_WINDOW (widget);
+
+  if (self->batch_job != NULL)
+    fovea_batch_job_cancel (self->batch_job);
+}
+
+/* Export Report: the shown image's last analysis as a PDF, written off
+ * the main thread (hashing the weights may take a second). */
+typedef struct {
+  FoveaGradeRecord *record;
+  FoveaDocument    *document;     /* keeps the image alive */
+  char             *weights_path;
+  float            *overlay;
+  int               overlay_width, overlay_height;
+  char             *path;
+} ExportJob;
+
+static void
+export_job_free (ExportJob *job)
+{
+  fovea_grade_record_free (job->record);
+  g_clear_object (&job->document);
+  g_free (job->weights_path);
+  g_free (job->overlay);
+  g_free (job->path);
+  g_free (job);
+}
+
+static void
+export_report_thread (GTask        *task,
+                      gpointer      source_object,
+                      gpointer      task_data,
+                      GCancellable *cancellable)
+{
+  ExportJob *job = task_data;
+  GError *error = NULL;
+
+  if (job->weights_path != NULL)
+    /* Without a hash the report says so; a missing one is no reason to fail. */
+    job->record->model_sha256 = fovea_file_sha256 (job->weights_path, cancellable, NULL);
+  if (fovea_report_write_image (job->record, fovea_document_get_image (job->document),
+                                job->overlay, job->overlay_width, job->overlay_height,
+                                NULL, job->path, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+export_report_done_cb (GObject      *source_object,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  FoveaWindow *self = FOVEA_WINDOW (source_object);
+  g_autoptr(GError) error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        show_toast (self, error->message);
+      return;
+    }
+  show_toast (self, _("Report written"));
+}
+
+void
+fovea_window_export_report (FoveaWindow *self,
+                            GFile       *file)
+{
+  const FoveaAnalysisResult *result;
+  const float *overlay;
+  ExportJob *job;
+  g_autoptr(GTask) task = NULL;
+  int width = 0, height = 0;
+
+  g_return_if_fail (FOVEA_IS_WINDOW (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  result = fovea_results_panel_get_result (self->results_panel);
+  if (result == NULL || !shown_document_is_ready (self))
+    {
+      show_toast (self, _("Analyse the image before exporting its report"));
+      return;
+    }
+  job = g_new0 (ExportJob, 1);
+  job->record = fovea_grade_record_new_from_analysis (self->shown_document, result);
+  job->document = g_object_ref (self->shown_document);
+  job->weights_path = fovea_grade_record_dup_weights_path (result);
+  overlay = fovea_analysis_result_get_saliency (result, &width, &height);
+  if (overlay != NULL)
+    {
+      job->overlay = g_memdup2 (overlay, sizeof (float) * (gsize) width * height);
+      job->overlay_width = width;
+      job->overlay_height = height;
+    }
+  job->path = g_file_get_path (file);
+  task = g_task_new (self, self->cancellable, export_report_done_cb, NULL);
+  g_task_set_source_tag (task, fovea_window_export_report);
+  g_task_set_task_data (task, job, (GDestroyNotify) export_job_free);
+  g_task_run_in_thread (task, export_report_thread);
+}
+
+static void
+export_chooser_response_cb (GtkNativeDialog *chooser,
+                            int              response,
+                            FoveaWindow     *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+
+      if (file != NULL)
+        fovea_window_export_report (self, file);
+    }
+  g_object_unref (chooser);
+}
+
+static void
+export_report_action_cb (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *parameter)
+{
+  FoveaWindow *self = FOVEA_WINDOW (widget);
+  GtkFileChooserNative *chooser;
+  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+  g_autofree char *name = NULL;
+
+  if (fovea_results_panel_get_result (self->results_panel) == NULL || self->shown_document == NULL)
+    {
+      show_toast (self, _("Analyse the image before exporting its report"));
+      return;
+    }
+  gtk_file_filter_set_name (filter, _("PDF Documents"));
+  gtk_file_filter_add_suffix (filter, "pdf");
+  chooser = gtk_file_chooser_native_new (_("Export Report"), GTK_WINDOW (self),
+                                         GTK_FILE_CHOOSER_ACTION_SAVE,
+                                         _("_Export"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
+  name = g_strdup_printf ("%s-report.pdf", fovea_document_get_display_name (self->shown_document));
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
+  g_signal_connect (chooser, "response", G_CALLBACK (export_chooser_response_cb), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
 static void
@@ -761,6 +1108,16 @@ fovea_window_dispose (GObject *object)
   if (self->saliency_cancellable != NULL)
     g_cancellable_cancel (self->saliency_cancellable);
 
+  /* A batch outlives its view, not the window. */
+  if (self->batch_job != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->batch_job, self);
+      fovea_batch_job_cancel (self->batch_job);
+    }
+  if (self->batch_view != NULL)
+    gtk_window_destroy (GTK_WINDOW (self->batch_view));
+  g_clear_object (&self->batch_job);
+
   gtk_widget_dispose_template (GTK_WIDGET (self), FOVEA_TYPE_WINDOW);
   g_clear_object (&self->shown_document);
   g_clear_object (&self->documents);
@@ -822,6 +1179,10 @@ fovea_window_class_init (FoveaWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.reset-adjustments", NULL,
                                    reset_adjustments_action_cb);
   gtk_widget_class_install_action (widget_class, "win.analyse", NULL, analyse_action_cb);
+  gtk_widget_class_install_action (widget_class, "win.grade-folder", NULL, grade_folder_action_cb);
+  gtk_widget_class_install_action (widget_class, "win.show-batch", NULL, show_batch_action_cb);
+  gtk_widget_class_install_action (widget_class, "win.cancel-batch", NULL, cancel_batch_action_cb);
+  gtk_widget_class_install_action (widget_class, "win.export-report", NULL, export_report_action_cb);
 
   /* Window-wide keys are widget bindings rather than application
    * accelerators: those run before the focused widget, so a letter typed
@@ -831,6 +1192,10 @@ fovea_window_class_init (FoveaWindowClass *klass)
   add_bindings (widget_class, "win.zoom-fit", GDK_CONTROL_MASK, zoom_fit_keys, G_N_ELEMENTS (zoom_fit_keys));
   add_bindings (widget_class, "win.zoom-1to1", 0, zoom_1to1_keys, G_N_ELEMENTS (zoom_1to1_keys));
   add_bindings (widget_class, "win.analyse", GDK_CONTROL_MASK, analyse_keys, G_N_ELEMENTS (analyse_keys));
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "win.grade-folder", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK,
+                                       "win.export-report", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_h, 0, "win.toggle-heatmap", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_c, 0, "win.toggle-compare", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, 0, "win.toggle-red-free", NULL);
@@ -861,6 +1226,9 @@ fovea_window_class_init (FoveaWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FoveaWindow, adjustments_panel);
   gtk_widget_class_bind_template_child (widget_class, FoveaWindow, results_panel);
   gtk_widget_class_bind_template_child (widget_class, FoveaWindow, recent_section);
+  gtk_widget_class_bind_template_child (widget_class, FoveaWindow, batch_indicator);
+  gtk_widget_class_bind_template_child (widget_class, FoveaWindow, batch_progress);
+  gtk_widget_class_bind_template_child (widget_class, FoveaWindow, batch_label);
   gtk_widget_class_bind_template_callback (widget_class, documents_list_row_selected_cb);
   gtk_widget_class_bind_template_callback (widget_class, inner_paned_max_position_cb);
   gtk_widget_class_bind_template_callback (widget_class, heatmap_changed_cb);
@@ -901,6 +1269,8 @@ fovea_window_init (FoveaWindow *self)
   enhanced_changed_cb (self);
   undo_state_changed_cb (self);
   update_content_page (self);
+  update_batch_indicator (self);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export-report", FALSE);
 
   drop_target = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
   g_signal_connect (drop_target, "drop", G_CALLBACK (drop_target_drop_cb), self);

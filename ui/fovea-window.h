@@ -6,6 +6,9 @@
 
 #include "fovea-adjustments-panel.h"
 #include "fovea-application.h"
+#include "fovea-batch-dialog.h"
+#include "fovea-batch-job.h"
+#include "fovea-batch-view.h"
 #include "fovea-compare-view.h"
 #include "fovea-image-view.h"
 #include "fovea-results-panel.h"
@@ -32,5 +35,28 @@ FoveaImageView        *fovea_window_get_image_view        (FoveaWindow      *sel
 FoveaCompareView      *fovea_window_get_compare_view      (FoveaWindow      *self);
 FoveaResultsPanel     *fovea_window_get_results_panel     (FoveaWindow      *self);
 FoveaAdjustmentsPanel *fovea_window_get_adjustments_panel (FoveaWindow      *self);
+
+/* Batch grading (File → Grade Folder…, Ctrl+Shift+O). */
+/* Opens the dialog that picks the folder, subfolders and tasks. */
+FoveaBatchDialog      *fovea_window_show_batch_dialog     (FoveaWindow      *self);
+/* Grades folder with the catalog's tasks of those names (all of one
+ * model), as the dialog's Grade does, and shows the batch view. paused:
+ * the job starts paused (fovea_batch_job_set_paused), for tests. FALSE if
+ * a task is not in the catalog or a batch is already running. */
+gboolean               fovea_window_start_batch           (FoveaWindow        *self,
+                                                           const char         *folder,
+                                                           gboolean            recursive,
+                                                           const char * const *task_names,
+                                                           gboolean            paused);
+/* The running (or last) batch; NULL before the first. */
+FoveaBatchJob         *fovea_window_get_batch_job         (FoveaWindow      *self);
+/* Shows the batch's view, making a new one if it was closed; NULL when
+ * there is no batch. */
+FoveaBatchView        *fovea_window_show_batch_view       (FoveaWindow      *self);
+/* Export Report (Ctrl+E) without the file chooser: writes the shown
+ * image's last analysis to file as a PDF in a worker thread; a toast says
+ * how it went. */
+void                   fovea_window_export_report         (FoveaWindow      *self,
+                                                           GFile            *file);
 
 G_END_DECLS

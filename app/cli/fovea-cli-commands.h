@@ -17,5 +17,8 @@ enum {
 int fovea_cli_inspect (int argc, char **argv);
 int fovea_cli_infer   (int argc, char **argv);
 int fovea_cli_bench   (int argc, char **argv);
+int fovea_cli_grade   (int argc, char **argv);
+int fovea_cli_merge   (int argc, char **argv);
+int fovea_cli_report  (int argc, char **argv);
 
 G_END_DECLS

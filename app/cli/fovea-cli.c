@@ -20,6 +20,12 @@ static const FoveaCliCommand commands[] = {
     "Run a model and its task adapters on images or an input tensor" },
   { "bench", fovea_cli_bench,
     "Time a model's forward pass" },
+  { "grade", fovea_cli_grade,
+    "Grade folders of images into a CSV (quality first, then each task)" },
+  { "merge", fovea_cli_merge,
+    "Merge the CSVs of sharded grade runs into one" },
+  { "report", fovea_cli_report,
+    "Grade images and write a PDF report (one A4 page-set per image)" },
 };
 
 static void

@@ -204,7 +204,7 @@ test_preferences_models_folder (void)
 static const char * const expected_accels[] = {
   "<Primary>o", "<Primary><Shift>o", "plus", "minus", "<Primary>0", "1",
   "h", "c", "r", "<Primary>z", "<Primary><Shift>z", "<Primary>comma",
-  "<Primary>question", "<Primary>q", "<Primary>Return",
+  "<Primary>question", "<Primary>q", "<Primary>Return", "<Primary>e",
 };
 
 static gboolean

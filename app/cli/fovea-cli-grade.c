@@ -1,0 +1,337 @@
+/* fovea-cli-grade.c: `fovea-cli grade FOLDER… --task NAME[,NAME] --model DIR
+ *   [--adapter PATH]… --out results.csv [--recursive] [--jsonl] [--resume]
+ *   [--force] [--jobs N] [--shard I/N] [--report-dir DIR]`
+ *
+ * Grades every supported image file of the folders through fovea-batch.h,
+ * writing one CSV row per file and task as it goes (fovea-csv-log.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fovea-batch.h"
+#include "fovea-cli-commands.h"
+#include "fovea-cli-engine.h"
+#include "fovea-csv-log.h"
+#include "fovea-report.h"
+
+#define BAR_WIDTH 30
+
+typedef struct {
+  FoveaCsvLog *log;
+  gboolean     jsonl;
+  const char  *report_dir;
+  gboolean     tty;
+  gint64       last_line_us;
+  guint        n_reports_failed;
+} Grade;
+
+static void
+print_jsonl (const FoveaGradeRecord *record)
+{
+  g_auto (GStrv) fields = fovea_csv_record_fields (record);
+  const char *const *columns = fovea_csv_columns ();
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  for (guint i = 0; i < FOVEA_CSV_N_COLUMNS; i++)
+    {
+      json_builder_set_member_name (builder, columns[i]);
+      if (*fields[i] == '\0')
+        json_builder_add_null_value (builder);
+      else
+        json_builder_add_string_value (builder, fields[i]);
+    }
+  json_builder_end_object (builder);
+  g_autoptr (JsonNode) root = json_builder_get_root (builder);
+  g_autofree char *text = json_to_string (root, FALSE);
+  printf ("%s\n", text);
+}
+
+/* DIR/STEM-TASK.pdf; the stem's folder is left out, so two files of one
+ * name in different sub-folders would share a report: add an index then. */
+static char *
+report_path (const char *dir, const FoveaGradeRecord *record)
+{
+  g_autofree char *base = g_path_get_basename (record->path);
+  char *dot = strrchr (base, '.');
+  if (dot != NULL && dot != base)
+    *dot = '\0';
+  g_autofree char *name = g_strdup_printf ("%s-%s.pdf", base, record->task);
+  for (char *p = name; *p != '\0'; p++)
+    if (*p == G_DIR_SEPARATOR)
+      *p = '_';
+  char *path = g_build_filename (dir, name, NULL);
+  for (int n = 2; g_file_test (path, G_FILE_TEST_EXISTS); n++)
+    {
+      g_free (path);
+      g_autofree char *numbered = g_strdup_printf ("%s-%s-%d.pdf", base, record->task, n);
+      path = g_build_filename (dir, numbered, NULL);
+    }
+  return path;
+}
+
+static gboolean
+record_cb (const FoveaGradeRecord *record, const FoveaImage *image, gboolean last_of_file,
+           gpointer user_data, GError **error)
+{
+  Grade *grade = user_data;
+  fovea_csv_log_add (grade->log, record);
+  if (grade->jsonl)
+    print_jsonl (record);
+  if (grade->report_dir != NULL && record->error == NULL)
+    {
+      g_autofree char *path = report_path (grade->report_dir, record);
+      g_autoptr (GError) local = NULL;
+      const FoveaReportInfo info = { .software_version = FOVEA_VERSION };
+      if (!fovea_report_write_image (record, image, NULL, 0, 0, &info, path, &local))
+        {
+          fprintf (stderr, "\nfovea-cli grade: report for %s: %s\n", record->path,
+                   local->message);
+          grade->n_reports_failed++;
+        }
+    }
+  if (!last_of_file)
+    return TRUE;
+  if (grade->jsonl)
+    fflush (stdout);
+  return fovea_csv_log_commit (grade->log, error);
+}
+
+static void
+format_eta (char *buffer, gsize size, double seconds)
+{
+  if (!isfinite (seconds))
+    g_strlcpy (buffer, "--:--", size);
+  else if (seconds >= 3600)
+    g_snprintf (buffer, size, "%d:%02d:%02d", (int) seconds / 3600, ((int) seconds / 60) % 60,
+                (int) seconds % 60);
+  else
+    g_snprintf (buffer, size, "%02d:%02d", (int) seconds / 60, (int) seconds % 60);
+}
+
+static void
+progress_cb (const FoveaBatchProgress *p, gpointer user_data)
+{
+  Grade *grade = user_data;
+  char eta[32];
+  format_eta (eta, sizeof eta, p->eta_s);
+  if (grade->tty)
+    {
+      int filled = p->n_total > 0 ? (int) ((double) BAR_WIDTH * p->n_done / p->n_total) : BAR_WIDTH;
+      char bar[BAR_WIDTH + 1];
+      for (int i = 0; i < BAR_WIDTH; i++)
+        bar[i] = i < filled ? '#' : '-';
+      bar[BAR_WIDTH] = '\0';
+      fprintf (stderr, "\r[%s] %u/%u  %.1f img/s  ETA %s  failed %u ", bar, p->n_done,
+               p->n_total, p->images_per_s, eta, p->n_failed);
+      if (p->n_done == p->n_total)
+        fputc ('\n', stderr);
+      fflush (stderr);
+      return;
+    }
+  /* Plain lines for logs: at most one a second, and the last. */
+  gint64 now = g_get_monotonic_time ();
+  if (p->n_done != p->n_total && now - grade->last_line_us < G_USEC_PER_SEC)
+    return;
+  grade->last_line_us = now;
+  fprintf (stderr, "fovea-cli grade: %u/%u files, %.1f images/s, ETA %s, %u failed\n",
+           p->n_done, p->n_total, p->images_per_s, eta, p->n_failed);
+}
+
+static gboolean
+parse_shard (const char *text, guint *shard, guint *n_shards)
+{
+  guint64 i, n;
+  g_auto (GStrv) parts = g_strsplit (text, "/", -1);
+  if (g_strv_length (parts) != 2 ||
+      !g_ascii_string_to_unsigned (parts[0], 10, 0, G_MAXUINT, &i, NULL) ||
+      !g_ascii_string_to_unsigned (parts[1], 10, 1, G_MAXUINT, &n, NULL) || i >= n)
+    return FALSE;
+  *shard = (guint) i;
+  *n_shards = (guint) n;
+  return TRUE;
+}
+
+/* "a,b" and repeated --task: one list. */
+static GStrv
+split_tasks (char **tasks)
+{
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  for (guint i = 0; tasks != NULL && tasks[i] != NULL; i++)
+    {
+      g_auto (GStrv) parts = g_strsplit (tasks[i], ",", -1);
+      for (guint j = 0; parts[j] != NULL; j++)
+        {
+          g_strstrip (parts[j]);
+          if (*parts[j] != '\0')
+            g_strv_builder_add (builder, parts[j]);
+        }
+    }
+  return g_strv_builder_end (builder);
+}
+
+static gboolean
+check_tasks (FoveaEngine *engine, char **names, guint *out_n_tasks)
+{
+  guint n_tasks = fovea_engine_get_n_tasks (engine);
+  if (names[0] == NULL)
+    {
+      *out_n_tasks = n_tasks > 1 ? n_tasks - 1 : 1;
+      return TRUE;
+    }
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      for (guint j = 0; j < i; j++)
+        if (strcmp (names[i], names[j]) == 0)
+          {
+            fprintf (stderr, "fovea-cli grade: task “%s” given twice\n", names[i]);
+            return FALSE;
+          }
+      if (fovea_engine_find_task (engine, names[i]) < 0)
+        {
+          g_autoptr (GString) loaded = g_string_new (NULL);
+          for (guint t = 0; t < n_tasks; t++)
+            g_string_append_printf (loaded, "%s%s", t ? ", " : "",
+                                    fovea_engine_get_task (engine, t)->name);
+          fprintf (stderr, "fovea-cli grade: no task named “%s” (loaded: %s)\n", names[i],
+                   loaded->str);
+          return FALSE;
+        }
+    }
+  *out_n_tasks = g_strv_length (names);
+  return TRUE;
+}
+
+int
+fovea_cli_grade (int argc, char **argv)
+{
+  g_autofree char *model = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *shard_text = NULL;
+  g_autofree char *report_dir = NULL;
+  g_auto (GStrv) task_args = NULL;
+  g_auto (GStrv) adapters = NULL;
+  g_auto (GStrv) folders = NULL;
+  gboolean recursive = FALSE, jsonl = FALSE, resume = FALSE, force = FALSE;
+  int jobs = 0, n_threads = 0, melo_scale = 0;
+  const GOptionEntry entries[] = {
+    { "task", 't', 0, G_OPTION_ARG_STRING_ARRAY, &task_args,
+      "Tasks to run, comma-separated (default: every adapter, or the model)", "NAME[,NAME]" },
+    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model,
+      "Model folder (config.json + model.safetensors)", "DIR" },
+    { "adapter", 'a', 0, G_OPTION_ARG_FILENAME_ARRAY, &adapters,
+      "PEFT adapter folder or MeLo .safetensors file (repeatable)", "PATH" },
+    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "The CSV to write (required)", "FILE" },
+    { "recursive", 'r', 0, G_OPTION_ARG_NONE, &recursive, "Descend into sub-folders", NULL },
+    { "jsonl", 0, 0, G_OPTION_ARG_NONE, &jsonl,
+      "Also print each row as a JSON object on stdout (JSON Lines)", NULL },
+    { "resume", 0, 0, G_OPTION_ARG_NONE, &resume,
+      "Continue an interrupted run: keep the CSV's rows, grade the files it lacks", NULL },
+    { "force", 'f', 0, G_OPTION_ARG_NONE, &force, "Replace an existing output", NULL },
+    { "jobs", 'j', 0, G_OPTION_ARG_INT, &jobs,
+      "Decoder threads (default: one per core, minus one)", "N" },
+    { "threads", 0, 0, G_OPTION_ARG_INT, &n_threads,
+      "Threads for the forward pass (default: one per core)", "N" },
+    { "shard", 0, 0, G_OPTION_ARG_STRING, &shard_text,
+      "Grade every N-th file of the sorted list, starting at I (0-based)", "I/N" },
+    { "report-dir", 0, 0, G_OPTION_ARG_FILENAME, &report_dir,
+      "Write a PDF report per graded file and task into this folder", "DIR" },
+    { "melo-scale", 0, 0, G_OPTION_ARG_INT, &melo_scale,
+      "Scale of MeLo adapters without a _lora_R_ALPHA tag in their name", "N" },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &folders, NULL, "FOLDER…" },
+    G_OPTION_ENTRY_NULL
+  };
+
+  g_autoptr (GOptionContext) context = g_option_context_new ("FOLDER… — grade a folder");
+  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_set_summary (context,
+    "Grades every image file of the folders: quality first, then each task.\n"
+    "Writes one CSV row per file and task as it goes; exit status 0 when\n"
+    "every file was graded, 3 when some failed (their rows say why), 1 on a\n"
+    "fatal error. Results are research outputs that require clinician review.");
+  g_autoptr (GError) error = NULL;
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      fprintf (stderr, "fovea-cli grade: %s\n", error->message);
+      return FOVEA_CLI_EXIT_FATAL;
+    }
+  if (folders == NULL || out == NULL)
+    {
+      fprintf (stderr, "fovea-cli grade: give a FOLDER and --out FILE\n");
+      return FOVEA_CLI_EXIT_FATAL;
+    }
+  if (resume && force)
+    {
+      fprintf (stderr, "fovea-cli grade: --resume and --force contradict each other\n");
+      return FOVEA_CLI_EXIT_FATAL;
+    }
+  guint shard = 0, n_shards = 1;
+  if (shard_text != NULL && !parse_shard (shard_text, &shard, &n_shards))
+    {
+      fprintf (stderr, "fovea-cli grade: --shard %s: expected I/N with 0 ≤ I < N\n", shard_text);
+      return FOVEA_CLI_EXIT_FATAL;
+    }
+  if (report_dir != NULL && g_mkdir_with_parents (report_dir, 0755) != 0)
+    {
+      int saved = errno;
+      fprintf (stderr, "fovea-cli grade: %s: %s\n", report_dir, g_strerror (saved));
+      return FOVEA_CLI_EXIT_FATAL;
+    }
+
+  g_autoptr (FoveaEngine) engine = fovea_cli_load_engine ("grade", model,
+                                                          (const char *const *) adapters,
+                                                          melo_scale, n_threads);
+  if (engine == NULL)
+    return FOVEA_CLI_EXIT_FATAL;
+  g_auto (GStrv) tasks = split_tasks (task_args);
+  guint n_tasks = 0;
+  if (!check_tasks (engine, tasks, &n_tasks))
+    return FOVEA_CLI_EXIT_FATAL;
+
+  g_autoptr (FoveaBatch) batch = fovea_batch_new (engine);
+  for (guint i = 0; folders[i] != NULL; i++)
+    fovea_batch_add_folder (batch, folders[i]);
+  fovea_batch_set_recursive (batch, recursive);
+  fovea_batch_set_tasks (batch, (const char *const *) tasks);
+  fovea_batch_set_jobs (batch, jobs);
+  fovea_batch_set_shard (batch, shard, n_shards);
+  /* Listing first: a missing folder must not leave an output behind. */
+  if (fovea_batch_list_files (batch, &error) == NULL)
+    {
+      fprintf (stderr, "fovea-cli grade: %s\n", error->message);
+      return FOVEA_CLI_EXIT_FATAL;
+    }
+
+  g_autoptr (GHashTable) done = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  FoveaCsvMode mode = resume ? FOVEA_CSV_RESUME : force ? FOVEA_CSV_FORCE : FOVEA_CSV_CREATE;
+  g_autoptr (FoveaCsvLog) log = fovea_csv_log_open (out, mode, n_tasks, done, &error);
+  if (log == NULL)
+    {
+      fprintf (stderr, "fovea-cli grade: %s\n", error->message);
+      return FOVEA_CLI_EXIT_FATAL;
+    }
+  if (resume)
+    fprintf (stderr, "fovea-cli grade: resuming: %u file(s) already in %s\n",
+             g_hash_table_size (done), out);
+  fovea_batch_set_skip (batch, done);
+
+  Grade grade = { log, jsonl, report_dir, isatty (STDERR_FILENO), 0, 0 };
+  fovea_batch_set_callbacks (batch, record_cb, progress_cb, &grade);
+  FoveaBatchProgress progress;
+  gboolean ok = fovea_batch_run (batch, NULL, &progress, &error);
+  if (ok)
+    ok = fovea_csv_log_close (log, &error);
+  if (!ok)
+    {
+      fprintf (stderr, "%sfovea-cli grade: %s\n", grade.tty ? "\n" : "", error->message);
+      return FOVEA_CLI_EXIT_FATAL;
+    }
+  fprintf (stderr, "fovea-cli grade: %u file(s) graded, %u ungradable, %u failed; %s\n",
+           progress.n_done - progress.n_failed, progress.n_ungradable, progress.n_failed, out);
+  return progress.n_failed > 0 || grade.n_reports_failed > 0 ? FOVEA_CLI_EXIT_SOME_FAILED
+                                                             : FOVEA_CLI_EXIT_OK;
+}

@@ -1,0 +1,164 @@
+/* fovea-cli-merge.c: `fovea-cli merge --out merged.csv [--force] SHARD.csv…`
+ *
+ * Joins the CSVs of `fovea-cli grade --shard I/N` runs into one: one
+ * header (every input's must be grade's), rows sorted by file (a file's
+ * task rows keep their order), written atomically. A file and task found
+ * twice, a partial last row (a shard still running or killed: resume it
+ * first) or a row of the wrong width is refused, and nothing is written. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "fovea-cli-commands.h"
+#include "fovea-csv-log.h"
+
+typedef struct {
+  char **fields;
+  guint  order;   /* input order, to keep a file's task rows in theirs */
+} Row;
+
+static int
+compare_rows (gconstpointer a, gconstpointer b)
+{
+  const Row *x = *(const Row *const *) a;
+  const Row *y = *(const Row *const *) b;
+  int by_file = strcmp (x->fields[0], y->fields[0]);
+  if (by_file != 0)
+    return by_file;
+  return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static void
+row_free (Row *row)
+{
+  g_strfreev (row->fields);
+  g_free (row);
+}
+
+/* Adds path's rows to rows; FALSE with a message printed. */
+static gboolean
+read_shard (const char *path, GPtrArray *rows)
+{
+  g_autofree char *data = NULL;
+  gsize length = 0;
+  g_autoptr (GError) error = NULL;
+  if (!g_file_get_contents (path, &data, &length, &error))
+    {
+      fprintf (stderr, "fovea-cli merge: %s\n", error->message);
+      return FALSE;
+    }
+  gsize complete = 0;
+  g_autoptr (GPtrArray) parsed = fovea_csv_parse (data, length, &complete, &error);
+  if (parsed == NULL)
+    {
+      fprintf (stderr, "fovea-cli merge: %s: %s\n", path, error->message);
+      return FALSE;
+    }
+  if (complete != length)
+    {
+      fprintf (stderr, "fovea-cli merge: %s ends in a partial row (was its run interrupted? "
+               "finish it with --resume first)\n", path);
+      return FALSE;
+    }
+  const char *const *columns = fovea_csv_columns ();
+  char **header = parsed->len > 0 ? parsed->pdata[0] : NULL;
+  gboolean header_ok = header != NULL && g_strv_length (header) == FOVEA_CSV_N_COLUMNS;
+  for (guint i = 0; header_ok && i < FOVEA_CSV_N_COLUMNS; i++)
+    header_ok = strcmp (header[i], columns[i]) == 0;
+  if (!header_ok)
+    {
+      fprintf (stderr, "fovea-cli merge: %s: its header is not that of fovea-cli grade\n", path);
+      return FALSE;
+    }
+  for (guint r = 1; r < parsed->len; r++)
+    {
+      char **fields = parsed->pdata[r];
+      if (g_strv_length (fields) != FOVEA_CSV_N_COLUMNS)
+        {
+          fprintf (stderr, "fovea-cli merge: %s: row %u has %u fields, not %d\n", path, r + 1,
+                   g_strv_length (fields), FOVEA_CSV_N_COLUMNS);
+          return FALSE;
+        }
+      Row *row = g_new0 (Row, 1);
+      row->fields = g_steal_pointer (&parsed->pdata[r]);
+      row->order = rows->len;
+      g_ptr_array_add (rows, row);
+    }
+  return TRUE;
+}
+
+int
+fovea_cli_merge (int argc, char **argv)
+{
+  g_autofree char *out = NULL;
+  g_auto (GStrv) inputs = NULL;
+  gboolean force = FALSE;
+  const GOptionEntry entries[] = {
+    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "The merged CSV (required)", "FILE" },
+    { "force", 'f', 0, G_OPTION_ARG_NONE, &force, "Replace an existing output", NULL },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &inputs, NULL, "SHARD.csv…" },
+    G_OPTION_ENTRY_NULL
+  };
+  g_autoptr (GOptionContext) context = g_option_context_new ("SHARD.csv… — merge shard CSVs");
+  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_set_summary (context,
+    "Joins the CSVs of `fovea-cli grade --shard I/N` runs: one header, rows\n"
+    "sorted by file. Refuses differing headers, partial rows and duplicates.");
+  g_autoptr (GError) error = NULL;
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      fprintf (stderr, "fovea-cli merge: %s\n", error->message);
+      return FOVEA_CLI_EXIT_FATAL;
+    }
+  if (inputs == NULL || out == NULL)
+    {
+      fprintf (stderr, "fovea-cli merge: give the shards' CSVs and --out FILE\n");
+      return FOVEA_CLI_EXIT_FATAL;
+    }
+  if (!force && g_file_test (out, G_FILE_TEST_EXISTS))
+    {
+      fprintf (stderr, "fovea-cli merge: %s exists; use --force to replace it\n", out);
+      return FOVEA_CLI_EXIT_FATAL;
+    }
+
+  g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) row_free);
+  for (guint i = 0; inputs[i] != NULL; i++)
+    if (!read_shard (inputs[i], rows))
+      return FOVEA_CLI_EXIT_FATAL;
+  g_ptr_array_sort (rows, compare_rows);
+
+  /* A file's task rows sit together now: a task twice is a duplicate. */
+  for (guint r = 1; r < rows->len; r++)
+    {
+      const Row *row = rows->pdata[r];
+      for (guint q = r; q-- > 0;)
+        {
+          const Row *before = rows->pdata[q];
+          if (strcmp (before->fields[0], row->fields[0]) != 0)
+            break;
+          if (strcmp (before->fields[6], row->fields[6]) == 0)
+            {
+              fprintf (stderr, "fovea-cli merge: %s (task %s) appears twice: were shards "
+                       "overlapping, or one given twice?\n", row->fields[0], row->fields[6]);
+              return FOVEA_CLI_EXIT_FATAL;
+            }
+        }
+    }
+
+  g_autoptr (GString) text = g_string_new (NULL);
+  fovea_csv_append_row (text, fovea_csv_columns (), FOVEA_CSV_N_COLUMNS);
+  for (guint r = 0; r < rows->len; r++)
+    fovea_csv_append_row (text, (const char *const *) ((Row *) rows->pdata[r])->fields,
+                          FOVEA_CSV_N_COLUMNS);
+  if (!g_file_set_contents_full (out, text->str, (gssize) text->len,
+                                 G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+                                 0644, &error))
+    {
+      fprintf (stderr, "fovea-cli merge: %s\n", error->message);
+      return FOVEA_CLI_EXIT_FATAL;
+    }
+  fprintf (stderr, "fovea-cli merge: %u row(s) from %u file(s) into %s\n", rows->len,
+           g_strv_length (inputs), out);
+  return FOVEA_CLI_EXIT_OK;
+}

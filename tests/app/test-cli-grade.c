@@ -1,0 +1,447 @@
+/* test-cli-grade.c: `fovea-cli grade` and `merge` as a user runs them, in a
+ * separate process, on a mixed temporary folder (PNG, JPEG, TIFF, a
+ * truncated file, an empty file, a sub-folder) with the tiny fixture model
+ * and a fundus card: rows for every file, error rows, exit statuses,
+ * recursion, refusing to overwrite, kill -9 then --resume, shards merged,
+ * and sources left unchanged. */
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "fovea-csv-log.h"
+#include "fovea-encode.h"
+#include "fovea-test-common.h"
+
+#define COL_FILE 0
+#define COL_QUALITY 4
+#define COL_TASK 6
+#define COL_LABEL 8
+#define COL_SECONDS 14
+#define COL_ERROR 15
+
+static void
+copy_file (const char *from, const char *to)
+{
+  g_autofree char *data = NULL;
+  gsize length = 0;
+  g_assert_true (g_file_get_contents (from, &data, &length, NULL));
+  g_assert_true (g_file_set_contents (to, data, (gssize) length, NULL));
+}
+
+static char *
+make_model (void)
+{
+  char *dir = fovea_test_mkdtemp ();
+  g_autofree char *src = fovea_test_fixture_path ("vit/models/tiny-token");
+  const char *files[] = { "config.json", "model.safetensors" };
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *from = g_build_filename (src, files[i], NULL);
+      g_autofree char *to = g_build_filename (dir, files[i], NULL);
+      copy_file (from, to);
+    }
+  g_autofree char *card = fovea_test_fixture_path ("cards/tiny-five-class.json");
+  g_autofree char *to = g_build_filename (dir, "task_card.json", NULL);
+  copy_file (card, to);
+  return dir;
+}
+
+static void
+write_fundus (const char *dir, const char *name, int size, gboolean jpeg)
+{
+  g_autoptr (FoveaImage) image = fovea_test_synthetic_fundus (size, size, size / 2.0,
+                                                              size / 2.0, size * 0.45);
+  /* Fine texture, like vessels, so that it is sharp enough to be gradable. */
+  GRand *rand = g_rand_new_with_seed ((guint32) size);
+  for (int y = 0; y < image->height; y++)
+    {
+      guint8 *row = fovea_image_row (image, y);
+      for (int x = 0; x < image->width * 3; x++)
+        if (row[x] > 0)
+          row[x] = (guint8) CLAMP (row[x] + g_rand_int_range (rand, -25, 26), 1, 255);
+    }
+  g_rand_free (rand);
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autoptr (GError) error = NULL;
+  if (jpeg)
+    g_assert_true (fovea_encode_jpeg_file (image, path, 90, &error));
+  else
+    g_assert_true (fovea_encode_png_file (image, path, &error));
+  g_assert_no_error (error);
+}
+
+/* The mixed folder: 2 good fundus images, a small TIFF, a truncated JPEG,
+ * an empty PNG, a text file (not an image: ignored), and sub/ with one more. */
+static char *
+make_folder (void)
+{
+  char *dir = fovea_test_mkdtemp ();
+  write_fundus (dir, "P001_OD.jpg", 600, TRUE);
+  write_fundus (dir, "P001_OS.png", 600, FALSE);
+  g_autofree char *tif_src = fovea_test_fixture_path ("decode/tiff-grey-8-lzw.tif");
+  g_autofree char *tif = g_build_filename (dir, "P002_left.tif", NULL);
+  copy_file (tif_src, tif);
+
+  g_autofree char *jpeg = g_build_filename (dir, "P001_OD.jpg", NULL);
+  g_autofree char *data = NULL;
+  gsize length = 0;
+  g_assert_true (g_file_get_contents (jpeg, &data, &length, NULL));
+  g_autofree char *broken = g_build_filename (dir, "broken, \"quoted\".jpg", NULL);
+  g_assert_true (g_file_set_contents (broken, data, (gssize) length / 3, NULL));
+  g_autofree char *empty = g_build_filename (dir, "empty.png", NULL);
+  g_assert_true (g_file_set_contents (empty, "", 0, NULL));
+  g_autofree char *text = g_build_filename (dir, "notes.txt", NULL);
+  g_assert_true (g_file_set_contents (text, "not an image", -1, NULL));
+
+  g_autofree char *sub = g_build_filename (dir, "sub", NULL);
+  g_assert_cmpint (g_mkdir (sub, 0755), ==, 0);
+  write_fundus (sub, "P003_OD.jpg", 600, TRUE);
+  return dir;
+}
+
+/* The CSV's rows after the header, checked to be complete and ours. */
+static GPtrArray *
+read_rows (const char *path)
+{
+  g_autofree char *data = NULL;
+  gsize length = 0;
+  g_assert_true (g_file_get_contents (path, &data, &length, NULL));
+  gsize complete = 0;
+  g_autoptr (GError) error = NULL;
+  GPtrArray *rows = fovea_csv_parse (data, length, &complete, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (complete, ==, length);
+  g_assert_cmpuint (rows->len, >=, 1);
+  char **header = rows->pdata[0];
+  g_assert_cmpuint (g_strv_length (header), ==, FOVEA_CSV_N_COLUMNS);
+  g_assert_cmpstr (header[0], ==, "file");
+  g_assert_cmpstr (header[COL_ERROR], ==, "error");
+  g_ptr_array_remove_index (rows, 0);
+  for (guint i = 0; i < rows->len; i++)
+    g_assert_cmpuint (g_strv_length (rows->pdata[i]), ==, FOVEA_CSV_N_COLUMNS);
+  return rows;
+}
+
+static char **
+find_row (GPtrArray *rows, const char *basename)
+{
+  for (guint i = 0; i < rows->len; i++)
+    {
+      char **row = rows->pdata[i];
+      g_autofree char *base = g_path_get_basename (row[COL_FILE]);
+      if (strcmp (base, basename) == 0)
+        return row;
+    }
+  return NULL;
+}
+
+static int
+compare_strings (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* Rows as a sorted set of lines, without the seconds column. */
+static char *
+row_set (GPtrArray *rows)
+{
+  g_autoptr (GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      char **row = rows->pdata[i];
+      g_autoptr (GString) line = g_string_new (NULL);
+      for (guint c = 0; c < FOVEA_CSV_N_COLUMNS; c++)
+        if (c != COL_SECONDS)
+          {
+            fovea_csv_append_field (line, row[c]);
+            g_string_append_c (line, '|');
+          }
+      g_ptr_array_add (lines, g_string_free (g_steal_pointer (&line), FALSE));
+    }
+  g_ptr_array_sort (lines, compare_strings);
+  g_ptr_array_add (lines, NULL);
+  return g_strjoinv ("\n", (char **) lines->pdata);
+}
+
+/* SHA-256 of every file under dir, as "name=hash" lines. */
+static void
+checksum_tree (const char *dir, GString *out)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  g_assert_nonnull (d);
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+  while ((name = g_dir_read_name (d)) != NULL)
+    g_ptr_array_add (names, g_strdup (name));
+  g_ptr_array_sort (names, compare_strings);
+  for (guint i = 0; i < names->len; i++)
+    {
+      g_autofree char *path = g_build_filename (dir, names->pdata[i], NULL);
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        {
+          checksum_tree (path, out);
+          continue;
+        }
+      g_autofree char *data = NULL;
+      gsize length = 0;
+      g_assert_true (g_file_get_contents (path, &data, &length, NULL));
+      g_autofree char *sum = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (guchar *) data,
+                                                          length);
+      g_string_append_printf (out, "%s=%s\n", path, sum);
+    }
+}
+
+static void
+test_grade_mixed (void)
+{
+  g_autofree char *model = make_model ();
+  g_autofree char *images = make_folder ();
+  g_autofree char *out_dir = fovea_test_mkdtemp ();
+  g_autofree char *out = g_build_filename (out_dir, "results.csv", NULL);
+  g_autoptr (GString) before = g_string_new (NULL);
+  checksum_tree (images, before);
+
+  /* Not recursive: five image files, sub/ ignored; two fail: exit 3. */
+  FoveaCliResult r = fovea_test_run_cli ("grade", images, "--model", model,
+                                         "--task", "tiny-five-class", "--out", out, NULL);
+  g_assert_cmpint (r.status, ==, 3);
+  fovea_test_cli_result_clear (&r);
+  g_autoptr (GPtrArray) rows = read_rows (out);
+  g_assert_cmpuint (rows->len, ==, 5);
+  g_assert_null (find_row (rows, "P003_OD.jpg"));
+  g_assert_null (find_row (rows, "notes.txt"));
+
+  char **good = find_row (rows, "P001_OD.jpg");
+  g_assert_nonnull (good);
+  g_assert_cmpstr (good[1], ==, "P001");
+  g_assert_cmpstr (good[2], ==, "OD");
+  g_assert_cmpstr (good[COL_QUALITY], ==, "gradable");
+  g_assert_cmpstr (good[COL_TASK], ==, "tiny-five-class");
+  g_assert_true (g_str_has_prefix (good[COL_LABEL], "class-"));
+  g_assert_cmpstr (good[COL_ERROR], ==, "");
+  g_assert_cmpuint (strlen (good[13]), ==, 64);
+  char **png = find_row (rows, "P001_OS.png");
+  g_assert_nonnull (png);
+  g_assert_cmpstr (png[2], ==, "OS");
+  g_assert_cmpstr (png[COL_ERROR], ==, "");
+
+  /* The small TIFF: decoded, but ungradable, so no grade. */
+  char **tif = find_row (rows, "P002_left.tif");
+  g_assert_nonnull (tif);
+  g_assert_cmpstr (tif[COL_QUALITY], ==, "ungradable");
+  g_assert_nonnull (strstr (tif[5], "resolution"));
+  g_assert_cmpstr (tif[COL_LABEL], ==, "");
+  g_assert_cmpstr (tif[7], ==, "");
+  g_assert_cmpstr (tif[COL_ERROR], ==, "");
+
+  char **broken = find_row (rows, "broken, \"quoted\".jpg");
+  g_assert_nonnull (broken);
+  g_assert_nonnull (strstr (broken[COL_ERROR], "truncated"));
+  g_assert_cmpstr (broken[COL_LABEL], ==, "");
+  char **empty = find_row (rows, "empty.png");
+  g_assert_nonnull (empty);
+  g_assert_nonnull (strstr (empty[COL_ERROR], "empty"));
+
+  /* The output exists: refused without --force, and left untouched. */
+  g_autofree char *kept = NULL;
+  g_assert_true (g_file_get_contents (out, &kept, NULL, NULL));
+  r = fovea_test_run_cli ("grade", images, "--model", model, "--out", out, "--recursive", NULL);
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_nonnull (strstr (r.err, "--force"));
+  fovea_test_cli_result_clear (&r);
+  g_autofree char *after_refusal = NULL;
+  g_assert_true (g_file_get_contents (out, &after_refusal, NULL, NULL));
+  g_assert_cmpstr (after_refusal, ==, kept);
+
+  /* Recursive, with --force: sub/ included. */
+  r = fovea_test_run_cli ("grade", images, "--model", model, "--out", out, "--recursive",
+                          "--force", "--jobs", "2", NULL);
+  g_assert_cmpint (r.status, ==, 3);
+  fovea_test_cli_result_clear (&r);
+  g_autoptr (GPtrArray) all = read_rows (out);
+  g_assert_cmpuint (all->len, ==, 6);
+  char **sub = find_row (all, "P003_OD.jpg");
+  g_assert_nonnull (sub);
+  g_assert_cmpstr (sub[COL_QUALITY], ==, "gradable");
+
+  /* Only good files: exit 0. */
+  g_autofree char *sub_dir = g_build_filename (images, "sub", NULL);
+  g_autofree char *out_ok = g_build_filename (out_dir, "ok.csv", NULL);
+  r = fovea_test_run_cli ("grade", sub_dir, "--model", model, "--out", out_ok, NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  fovea_test_cli_result_clear (&r);
+
+  /* Fatal: a missing folder, an unknown task, a bad shard; no output left. */
+  g_autofree char *none = g_build_filename (out_dir, "none.csv", NULL);
+  g_autofree char *missing = g_build_filename (images, "missing", NULL);
+  const char *const bad[][9] = {
+    { "grade", missing, "--model", model, "--out", none, NULL },
+    { "grade", images, "--model", model, "--task", "nope", "--out", none, NULL },
+    { "grade", images, "--model", model, "--shard", "2/2", "--out", none, NULL },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      r = fovea_test_run_cli_argv (bad[i]);
+      g_assert_cmpint (r.status, ==, 1);
+      fovea_test_cli_result_clear (&r);
+      g_assert_false (g_file_test (none, G_FILE_TEST_EXISTS));
+    }
+
+  /* Sources were only read. */
+  g_autoptr (GString) after = g_string_new (NULL);
+  checksum_tree (images, after);
+  g_assert_cmpstr (after->str, ==, before->str);
+
+  fovea_test_rmdir (images);
+  fovea_test_rmdir (model);
+  fovea_test_rmdir (out_dir);
+}
+
+static guint
+count_lines (const char *path)
+{
+  g_autofree char *data = NULL;
+  if (!g_file_get_contents (path, &data, NULL, NULL))
+    return 0;
+  guint n = 0;
+  for (const char *p = data; *p != '\0'; p++)
+    n += *p == '\n';
+  return n;
+}
+
+static void
+test_kill_resume (void)
+{
+  g_autofree char *model = make_model ();
+  g_autofree char *images = fovea_test_mkdtemp ();
+  /* Enough files that the run is still going when it is killed. */
+  for (int i = 0; i < 160; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("P%03d_%s.jpg", i, i % 2 ? "OS" : "OD");
+      write_fundus (images, name, 700, TRUE);
+    }
+  g_autofree char *empty = g_build_filename (images, "P050_zz.png", NULL);
+  g_assert_true (g_file_set_contents (empty, "", 0, NULL));
+  g_autofree char *out_dir = fovea_test_mkdtemp ();
+  g_autofree char *full = g_build_filename (out_dir, "full.csv", NULL);
+  g_autofree char *killed = g_build_filename (out_dir, "killed.csv", NULL);
+
+  FoveaCliResult r = fovea_test_run_cli ("grade", images, "--model", model, "--out", full, NULL);
+  g_assert_cmpint (r.status, ==, 3);
+  fovea_test_cli_result_clear (&r);
+  g_autoptr (GPtrArray) full_rows = read_rows (full);
+  g_assert_cmpuint (full_rows->len, ==, 161);
+
+  const char *cli = g_getenv ("FOVEA_CLI");
+  g_assert_nonnull (cli);
+  const char *argv[] = { cli, "grade", images, "--model", model, "--out", killed,
+                         "--jobs", "1", "--threads", "1", NULL };
+  GPid pid;
+  g_autoptr (GError) error = NULL;
+  g_assert_true (g_spawn_async (NULL, (char **) argv, NULL,
+                                G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL |
+                                G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &pid, &error));
+  g_assert_no_error (error);
+  /* Kill once some rows are there (header + 10). */
+  for (int tries = 0; tries < 2000 && count_lines (killed) < 11; tries++)
+    g_usleep (5000);
+  kill (pid, SIGKILL);
+  int status = 0;
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+  g_spawn_close_pid (pid);
+  guint n_before = count_lines (killed);
+  g_test_message ("killed after %u line(s)", n_before);
+
+  /* Whatever the kill left is a valid prefix... */
+  {
+    g_autofree char *data = NULL;
+    gsize length = 0;
+    g_assert_true (g_file_get_contents (killed, &data, &length, NULL));
+    g_autoptr (GPtrArray) prefix = fovea_csv_parse (data, length, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (prefix->len, >=, 1);
+  }
+  /* ...with a half-written row after it, as a crash mid-write would leave. */
+  {
+    FILE *f = fopen (killed, "ab");
+    g_assert_nonnull (f);
+    fputs ("\"half,written", f);
+    fclose (f);
+  }
+
+  r = fovea_test_run_cli ("grade", images, "--model", model, "--out", killed, "--resume", NULL);
+  g_assert_cmpint (r.status, ==, 3);
+  fovea_test_cli_result_clear (&r);
+  g_autoptr (GPtrArray) resumed = read_rows (killed);
+  g_assert_cmpuint (resumed->len, ==, full_rows->len);
+  g_autofree char *a = row_set (full_rows);
+  g_autofree char *b = row_set (resumed);
+  g_assert_cmpstr (a, ==, b);
+
+  /* Resuming a finished run adds nothing. */
+  r = fovea_test_run_cli ("grade", images, "--model", model, "--out", killed, "--resume", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  fovea_test_cli_result_clear (&r);
+  g_autoptr (GPtrArray) again = read_rows (killed);
+  g_assert_cmpuint (again->len, ==, full_rows->len);
+
+  /* Shards 0/2 and 1/2, merged, are the full run. */
+  g_autofree char *s0 = g_build_filename (out_dir, "s0.csv", NULL);
+  g_autofree char *s1 = g_build_filename (out_dir, "s1.csv", NULL);
+  g_autofree char *merged = g_build_filename (out_dir, "merged.csv", NULL);
+  r = fovea_test_run_cli ("grade", images, "--model", model, "--out", s0, "--shard", "0/2", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  fovea_test_cli_result_clear (&r);
+  /* Sorted, P050_zz.png is file 51: in shard 1. */
+  r = fovea_test_run_cli ("grade", images, "--model", model, "--out", s1, "--shard", "1/2", NULL);
+  g_assert_cmpint (r.status, ==, 3);
+  fovea_test_cli_result_clear (&r);
+  g_autoptr (GPtrArray) rows0 = read_rows (s0);
+  g_assert_cmpuint (rows0->len, ==, 81);  /* 161 files: indices 0, 2, …, 160 */
+  g_assert_nonnull (find_row (rows0, "P000_OD.jpg"));
+  g_assert_null (find_row (rows0, "P001_OS.jpg"));
+  r = fovea_test_run_cli ("merge", "--out", merged, s1, s0, NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  fovea_test_cli_result_clear (&r);
+  g_autoptr (GPtrArray) merged_rows = read_rows (merged);
+  g_autofree char *c = row_set (merged_rows);
+  g_assert_cmpstr (a, ==, c);
+  /* Sorted by file. */
+  for (guint i = 1; i < merged_rows->len; i++)
+    g_assert_cmpint (strcmp (((char **) merged_rows->pdata[i - 1])[0],
+                             ((char **) merged_rows->pdata[i])[0]), <, 0);
+
+  /* Duplicates and existing outputs are refused. */
+  g_autofree char *dup = g_build_filename (out_dir, "dup.csv", NULL);
+  r = fovea_test_run_cli ("merge", "--out", dup, s0, s0, NULL);
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_nonnull (strstr (r.err, "twice"));
+  fovea_test_cli_result_clear (&r);
+  g_assert_false (g_file_test (dup, G_FILE_TEST_EXISTS));
+  r = fovea_test_run_cli ("merge", "--out", merged, s0, s1, NULL);
+  g_assert_cmpint (r.status, ==, 1);
+  fovea_test_cli_result_clear (&r);
+  /* A CSV that is not ours. */
+  g_autofree char *other = g_build_filename (out_dir, "other.csv", NULL);
+  g_assert_true (g_file_set_contents (other, "a,b\r\n1,2\r\n", -1, NULL));
+  r = fovea_test_run_cli ("merge", "--out", dup, s0, other, NULL);
+  g_assert_cmpint (r.status, ==, 1);
+  fovea_test_cli_result_clear (&r);
+  r = fovea_test_run_cli ("grade", images, "--model", model, "--out", other, "--resume", NULL);
+  g_assert_cmpint (r.status, ==, 1);
+  fovea_test_cli_result_clear (&r);
+
+  fovea_test_rmdir (images);
+  fovea_test_rmdir (model);
+  fovea_test_rmdir (out_dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/cli/grade/mixed", test_grade_mixed);
+  g_test_add_func ("/cli/grade/kill-resume-shards", test_kill_resume);
+  return g_test_run ();
+}
