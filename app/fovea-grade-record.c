@@ -15,6 +15,45 @@ fovea_grade_record_new (const char *path)
   return record;
 }
 
+static GArray *
+copy_array (GArray *array)
+{
+  return array != NULL ? g_array_copy (array) : NULL;
+}
+
+FoveaGradeRecord *
+fovea_grade_record_copy (const FoveaGradeRecord *record)
+{
+  FoveaGradeRecord *copy;
+
+  g_return_val_if_fail (record != NULL, NULL);
+
+  copy = g_new0 (FoveaGradeRecord, 1);
+  *copy = *record;
+  copy->path = g_strdup (record->path);
+  copy->patient_id = g_strdup (record->patient_id);
+  copy->eye = g_strdup (record->eye);
+  copy->error = g_strdup (record->error);
+  copy->task = g_strdup (record->task);
+  copy->label = g_strdup (record->label);
+  copy->labels = g_strdupv (record->labels);
+  copy->probs = copy_array (record->probs);
+  copy->logits = copy_array (record->logits);
+  copy->referral_rule = g_strdup (record->referral_rule);
+  copy->model_name = g_strdup (record->model_name);
+  copy->model_sha256 = g_strdup (record->model_sha256);
+  copy->training_data = g_strdup (record->training_data);
+  copy->metrics = NULL;
+  if (record->metrics != NULL)
+    {
+      copy->metrics = g_ptr_array_new_full (record->metrics->len, g_free);
+      for (guint i = 0; i < record->metrics->len; i++)
+        g_ptr_array_add (copy->metrics, g_strdup (record->metrics->pdata[i]));
+    }
+  copy->intended_use = g_strdup (record->intended_use);
+  return copy;
+}
+
 void
 fovea_grade_record_free (FoveaGradeRecord *record)
 {

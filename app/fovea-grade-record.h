@@ -45,6 +45,8 @@ typedef struct {
 
 FoveaGradeRecord *fovea_grade_record_new  (const char       *path);
 void              fovea_grade_record_free (FoveaGradeRecord *record);
+/* A deep copy of record: everything it points to is duplicated. */
+FoveaGradeRecord *fovea_grade_record_copy (const FoveaGradeRecord *record);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FoveaGradeRecord, fovea_grade_record_free)
 

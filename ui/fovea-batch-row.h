@@ -13,9 +13,6 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (FoveaBatchRow, fovea_batch_row, FOVEA, BATCH_ROW, GObject)
 
-/* A deep copy of record: everything it points to is duplicated. */
-FoveaGradeRecord       *fovea_grade_record_copy            (const FoveaGradeRecord *record);
-
 /* Takes ownership of record. folder, when not NULL, is the batch's folder:
  * "file" is then the path relative to it. */
 FoveaBatchRow          *fovea_batch_row_new                (FoveaGradeRecord *record,

@@ -3,7 +3,9 @@
  *   [--force] [--jobs N] [--shard I/N] [--report-dir DIR]`
  *
  * Grades every supported image file of the folders through fovea-batch.h,
- * writing one CSV row per file and task as it goes (fovea-csv-log.h). */
+ * writing one CSV row per file and task as it goes (fovea-csv-log.h).
+ * With --report-dir, also one PDF per graded file and task and, at the end,
+ * DIR/summary.pdf over every record (fovea-report.h). */
 #include "config.h"
 
 #include <errno.h>
@@ -28,6 +30,7 @@ typedef struct {
   gboolean     tty;
   gint64       last_line_us;
   guint        n_reports_failed;
+  GPtrArray   *records;      /* FoveaGradeRecord*, copies for the summary */
 } Grade;
 
 static void
@@ -82,6 +85,8 @@ record_cb (const FoveaGradeRecord *record, const FoveaImage *image, gboolean las
   fovea_csv_log_add (grade->log, record);
   if (grade->jsonl)
     print_jsonl (record);
+  if (grade->records != NULL)
+    g_ptr_array_add (grade->records, fovea_grade_record_copy (record));
   if (grade->report_dir != NULL && record->error == NULL)
     {
       g_autofree char *path = report_path (grade->report_dir, record);
@@ -239,7 +244,8 @@ fovea_cli_grade (int argc, char **argv)
     { "shard", 0, 0, G_OPTION_ARG_STRING, &shard_text,
       "Grade every N-th file of the sorted list, starting at I (0-based)", "I/N" },
     { "report-dir", 0, 0, G_OPTION_ARG_FILENAME, &report_dir,
-      "Write a PDF report per graded file and task into this folder", "DIR" },
+      "Write a PDF report per graded file and task, and summary.pdf, into this folder",
+      "DIR" },
     { "melo-scale", 0, 0, G_OPTION_ARG_INT, &melo_scale,
       "Scale of MeLo adapters without a _lora_R_ALPHA tag in their name", "N" },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &folders, NULL, "FOLDER…" },
@@ -319,7 +325,10 @@ fovea_cli_grade (int argc, char **argv)
              g_hash_table_size (done), out);
   fovea_batch_set_skip (batch, done);
 
-  Grade grade = { log, jsonl, report_dir, isatty (STDERR_FILENO), 0, 0 };
+  g_autoptr (GPtrArray) records = NULL;
+  if (report_dir != NULL)
+    records = g_ptr_array_new_with_free_func ((GDestroyNotify) fovea_grade_record_free);
+  Grade grade = { log, jsonl, report_dir, isatty (STDERR_FILENO), 0, 0, records };
   fovea_batch_set_callbacks (batch, record_cb, progress_cb, &grade);
   FoveaBatchProgress progress;
   gboolean ok = fovea_batch_run (batch, NULL, &progress, &error);
@@ -329,6 +338,18 @@ fovea_cli_grade (int argc, char **argv)
     {
       fprintf (stderr, "%sfovea-cli grade: %s\n", grade.tty ? "\n" : "", error->message);
       return FOVEA_CLI_EXIT_FATAL;
+    }
+  if (report_dir != NULL)
+    {
+      g_autofree char *summary = g_build_filename (report_dir, "summary.pdf", NULL);
+      g_autoptr (GError) local = NULL;
+      const FoveaReportInfo info = { .software_version = FOVEA_VERSION };
+      if (!fovea_report_write_batch ((FoveaGradeRecord *const *) records->pdata, records->len,
+                                     &info, summary, &local))
+        {
+          fprintf (stderr, "fovea-cli grade: summary %s: %s\n", summary, local->message);
+          grade.n_reports_failed++;
+        }
     }
   fprintf (stderr, "fovea-cli grade: %u file(s) graded, %u ungradable, %u failed; %s\n",
            progress.n_done - progress.n_failed, progress.n_ungradable, progress.n_failed, out);

@@ -26,58 +26,12 @@ typedef struct {
   GPtrArray  *images;    /* FoveaImage*, or NULL, one per record */
 } Collect;
 
-static GArray *
-copy_floats (const GArray *array)
-{
-  if (array == NULL)
-    return NULL;
-  GArray *copy = g_array_sized_new (FALSE, FALSE, sizeof (float), array->len);
-  g_array_append_vals (copy, array->data, array->len);
-  return copy;
-}
-
-static FoveaGradeRecord *
-copy_record (const FoveaGradeRecord *r)
-{
-  FoveaGradeRecord *c = fovea_grade_record_new (r->path);
-  g_free (c->eye);
-  c->eye = g_strdup (r->eye);
-  c->patient_id = g_strdup (r->patient_id);
-  c->modality = r->modality;
-  c->error = g_strdup (r->error);
-  c->quality = r->quality;
-  c->task = g_strdup (r->task);
-  c->calibrated = r->calibrated;
-  c->grade = r->grade;
-  c->label = g_strdup (r->label);
-  c->confidence = r->confidence;
-  c->labels = g_strdupv (r->labels);
-  c->probs = copy_floats (r->probs);
-  c->logits = copy_floats (r->logits);
-  c->has_referable = r->has_referable;
-  c->referable = r->referable;
-  c->referral_rule = g_strdup (r->referral_rule);
-  c->model_name = g_strdup (r->model_name);
-  c->model_sha256 = g_strdup (r->model_sha256);
-  c->training_data = g_strdup (r->training_data);
-  if (r->metrics != NULL)
-    {
-      c->metrics = g_ptr_array_new_with_free_func (g_free);
-      for (guint i = 0; i < r->metrics->len; i++)
-        g_ptr_array_add (c->metrics, g_strdup (r->metrics->pdata[i]));
-    }
-  c->intended_use = g_strdup (r->intended_use);
-  c->research_use_only = r->research_use_only;
-  c->seconds = r->seconds;
-  return c;
-}
-
 static gboolean
 collect_record_cb (const FoveaGradeRecord *record, const FoveaImage *image,
                    gboolean last_of_file, gpointer user_data, GError **error)
 {
   Collect *collect = user_data;
-  FoveaGradeRecord *copy = copy_record (record);
+  FoveaGradeRecord *copy = fovea_grade_record_copy (record);
   /* The patient and eye given on the command line win over name guesses. */
   g_free (copy->patient_id);
   copy->patient_id = g_strdup (collect->patient_id);

@@ -3,7 +3,7 @@
  * truncated file, an empty file, a sub-folder) with the tiny fixture model
  * and a fundus card: rows for every file, error rows, exit statuses,
  * recursion, refusing to overwrite, kill -9 then --resume, shards merged,
- * and sources left unchanged. */
+ * sources left unchanged, and --report-dir's PDFs and summary. */
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
@@ -437,11 +437,118 @@ test_kill_resume (void)
   fovea_test_rmdir (out_dir);
 }
 
+/* --report-dir: per-image PDFs and summary.pdf, read back with pdftotext
+ * (poppler-utils; the subtest skips without it). */
+static char *
+pdf_text (const char *path)
+{
+  const char *argv[] = { "pdftotext", "-layout", "-enc", "UTF-8", path, "-", NULL };
+  g_autofree char *raw = NULL;
+  g_autofree char *err = NULL;
+  int status = 0;
+  g_autoptr (GError) error = NULL;
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                               &raw, &err, &status, &error));
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("pdftotext failed: %s", err);
+  /* Every run of white space made one space. */
+  g_autoptr (GString) text = g_string_new (NULL);
+  gboolean space = FALSE;
+  for (const char *p = raw; *p; p++)
+    {
+      if (g_ascii_isspace (*p))
+        space = TRUE;
+      else
+        {
+          if (space && text->len)
+            g_string_append_c (text, ' ');
+          space = FALSE;
+          g_string_append_c (text, *p);
+        }
+    }
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+static void
+assert_has (const char *text, const char *needle)
+{
+  if (strstr (text, needle) == NULL)
+    g_error ("“%s” not found in the report text:\n%s", needle, text);
+}
+
+static void
+test_report_dir (void)
+{
+  g_autofree char *pdftotext = g_find_program_in_path ("pdftotext");
+  if (pdftotext == NULL)
+    {
+      g_test_skip ("pdftotext not found: install poppler-utils (scripts/install-deps.sh test)");
+      return;
+    }
+  g_autofree char *model = make_model ();
+  g_autofree char *images = fovea_test_mkdtemp ();
+  write_fundus (images, "P001_OD.jpg", 600, TRUE);
+  write_fundus (images, "P002_OS.png", 600, FALSE);
+  g_autofree char *jpeg = g_build_filename (images, "P001_OD.jpg", NULL);
+  g_autofree char *data = NULL;
+  gsize length = 0;
+  g_assert_true (g_file_get_contents (jpeg, &data, &length, NULL));
+  g_autofree char *broken = g_build_filename (images, "broken.jpg", NULL);
+  g_assert_true (g_file_set_contents (broken, data, (gssize) length / 3, NULL));
+
+  g_autofree char *out_dir = fovea_test_mkdtemp ();
+  g_autofree char *out = g_build_filename (out_dir, "results.csv", NULL);
+  g_autofree char *reports = g_build_filename (out_dir, "reports", NULL);
+  FoveaCliResult r = fovea_test_run_cli ("grade", images, "--model", model,
+                                         "--task", "tiny-five-class", "--out", out,
+                                         "--report-dir", reports, NULL);
+  g_assert_cmpint (r.status, ==, 3);
+  fovea_test_cli_result_clear (&r);
+
+  /* Exactly the two per-image reports and the summary: no temporary files,
+   * no report for the broken file. */
+  g_autoptr (GDir) d = g_dir_open (reports, 0, NULL);
+  g_assert_nonnull (d);
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+  while ((name = g_dir_read_name (d)) != NULL)
+    g_ptr_array_add (names, g_strdup (name));
+  g_ptr_array_sort (names, compare_strings);
+  g_ptr_array_add (names, NULL);
+  g_autofree char *listing = g_strjoinv (",", (char **) names->pdata);
+  g_assert_cmpstr (listing, ==,
+                   "P001_OD-tiny-five-class.pdf,P002_OS-tiny-five-class.pdf,summary.pdf");
+
+  g_autofree char *one = g_build_filename (reports, "P002_OS-tiny-five-class.pdf", NULL);
+  g_autofree char *text = pdf_text (one);
+  assert_has (text, "P002");
+  assert_has (text, "tiny-five-class");
+  g_autoptr (GPtrArray) rows = read_rows (out);
+  char **row = find_row (rows, "P002_OS.png");
+  g_assert_nonnull (row);
+  g_assert_true (g_str_has_prefix (row[COL_LABEL], "class-"));
+  assert_has (text, row[COL_LABEL]);
+
+  g_autofree char *summary = g_build_filename (reports, "summary.pdf", NULL);
+  g_autofree char *sum_text = pdf_text (summary);
+  assert_has (sum_text, "P001_OD.jpg");
+  assert_has (sum_text, "P002_OS.png");
+  assert_has (sum_text, "broken.jpg");
+  assert_has (sum_text, "Total files 3");
+  assert_has (sum_text, "Failed (error) 1");
+
+  fovea_test_rmdir (images);
+  fovea_test_rmdir (model);
+  fovea_test_rmdir (out_dir);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/cli/grade/mixed", test_grade_mixed);
   g_test_add_func ("/cli/grade/kill-resume-shards", test_kill_resume);
+  g_test_add_func ("/cli/grade/report-dir", test_report_dir);
   return g_test_run ();
 }
