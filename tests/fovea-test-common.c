@@ -3,6 +3,7 @@
 
 #include <glib/gstdio.h>
 #include <math.h>
+#include <string.h>
 #include <sys/wait.h>
 
 char *
@@ -141,4 +142,104 @@ fovea_test_cli_result_clear (FoveaCliResult *result)
 {
   g_free (result->out);
   g_free (result->err);
+}
+
+gboolean
+fovea_test_have_poppler (void)
+{
+  const char *tools[] = { "pdftotext", "pdfinfo", "pdftoppm" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (tools); i++)
+    {
+      g_autofree char *found = g_find_program_in_path (tools[i]);
+      if (found == NULL)
+        {
+          g_autofree char *message = g_strdup_printf ("%s not found: install poppler-utils "
+                                                      "(scripts/install-deps.sh test)",
+                                                      tools[i]);
+          g_test_skip (message);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+char *
+fovea_test_run_program (const char *const *argv)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  int status = 0;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                               &out, &err, &status, &error));
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("%s failed: %s", argv[0], err);
+  return g_steal_pointer (&out);
+}
+
+char *
+fovea_test_pdf_text (const char *path)
+{
+  const char *argv[] = { "pdftotext", "-layout", "-enc", "UTF-8", path, "-", NULL };
+  g_autofree char *raw = fovea_test_run_program (argv);
+  g_autoptr (GString) text = g_string_new (NULL);
+  gboolean space = FALSE;
+
+  for (const char *p = raw; *p; p++)
+    {
+      if (g_ascii_isspace (*p))
+        space = TRUE;
+      else
+        {
+          if (space && text->len)
+            g_string_append_c (text, ' ');
+          space = FALSE;
+          g_string_append_c (text, *p);
+        }
+    }
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+void
+fovea_test_assert_contains (const char *text,
+                            const char *needle)
+{
+  if (strstr (text, needle) == NULL)
+    g_error ("“%s” not found in:\n%s", needle, text);
+}
+
+void
+fovea_test_copy_file (const char *from,
+                      const char *to)
+{
+  g_autofree char *data = NULL;
+  gsize length = 0;
+
+  g_assert_true (g_file_get_contents (from, &data, &length, NULL));
+  g_assert_true (g_file_set_contents (to, data, (gssize) length, NULL));
+}
+
+char *
+fovea_test_make_model_with_card (const char *model,
+                                 const char *card)
+{
+  char *dir = fovea_test_mkdtemp ();
+  g_autofree char *model_path = g_build_filename ("vit", "models", model, NULL);
+  g_autofree char *src = fovea_test_fixture_path (model_path);
+  const char *files[] = { "config.json", "model.safetensors" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *from = g_build_filename (src, files[i], NULL);
+      g_autofree char *to = g_build_filename (dir, files[i], NULL);
+      fovea_test_copy_file (from, to);
+    }
+  g_autofree char *card_path = g_build_filename ("cards", card, NULL);
+  g_autofree char *card_src = fovea_test_fixture_path (card_path);
+  g_autofree char *card_to = g_build_filename (dir, "task_card.json", NULL);
+  fovea_test_copy_file (card_src, card_to);
+  return dir;
 }

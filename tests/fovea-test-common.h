@@ -24,6 +24,26 @@ void        fovea_test_rmdir         (const char *path);
 FoveaImage *fovea_test_synthetic_fundus (int width, int height,
                                          double cx, double cy, double r);
 
+/* PDF checks through poppler-utils. fovea_test_have_poppler() skips the
+ * calling test, saying why, when a tool is missing; the caller returns. */
+gboolean    fovea_test_have_poppler   (void);
+/* Runs argv (searched in PATH) and returns its stdout; fails the test if
+ * it cannot run or exits non-zero. */
+char       *fovea_test_run_program    (const char *const *argv);
+/* pdftotext of the file, with every run of white space made one space. */
+char       *fovea_test_pdf_text       (const char *path);
+/* Fails the test, showing text, unless needle is in it. */
+void        fovea_test_assert_contains (const char *text,
+                                        const char *needle);
+/* Copies a file's bytes; fails the test on error. */
+void        fovea_test_copy_file      (const char *from,
+                                       const char *to);
+/* A temporary copy of a fixture model folder (vit/models/MODEL) with the
+ * fixture card cards/CARD as its task_card.json; remove with
+ * fovea_test_rmdir(). */
+char       *fovea_test_make_model_with_card (const char *model,
+                                             const char *card);
+
 /* fovea-cli run as a separate process ($FOVEA_CLI), as a user runs it. */
 typedef struct {
   char *out;     /* stdout */

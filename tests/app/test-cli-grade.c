@@ -21,33 +21,6 @@
 #define COL_ERROR 15
 
 static void
-copy_file (const char *from, const char *to)
-{
-  g_autofree char *data = NULL;
-  gsize length = 0;
-  g_assert_true (g_file_get_contents (from, &data, &length, NULL));
-  g_assert_true (g_file_set_contents (to, data, (gssize) length, NULL));
-}
-
-static char *
-make_model (void)
-{
-  char *dir = fovea_test_mkdtemp ();
-  g_autofree char *src = fovea_test_fixture_path ("vit/models/tiny-token");
-  const char *files[] = { "config.json", "model.safetensors" };
-  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
-    {
-      g_autofree char *from = g_build_filename (src, files[i], NULL);
-      g_autofree char *to = g_build_filename (dir, files[i], NULL);
-      copy_file (from, to);
-    }
-  g_autofree char *card = fovea_test_fixture_path ("cards/tiny-five-class.json");
-  g_autofree char *to = g_build_filename (dir, "task_card.json", NULL);
-  copy_file (card, to);
-  return dir;
-}
-
-static void
 write_fundus (const char *dir, const char *name, int size, gboolean jpeg)
 {
   g_autoptr (FoveaImage) image = fovea_test_synthetic_fundus (size, size, size / 2.0,
@@ -81,7 +54,7 @@ make_folder (void)
   write_fundus (dir, "P001_OS.png", 600, FALSE);
   g_autofree char *tif_src = fovea_test_fixture_path ("decode/tiff-grey-8-lzw.tif");
   g_autofree char *tif = g_build_filename (dir, "P002_left.tif", NULL);
-  copy_file (tif_src, tif);
+  fovea_test_copy_file (tif_src, tif);
 
   g_autofree char *jpeg = g_build_filename (dir, "P001_OD.jpg", NULL);
   g_autofree char *data = NULL;
@@ -195,7 +168,7 @@ checksum_tree (const char *dir, GString *out)
 static void
 test_grade_mixed (void)
 {
-  g_autofree char *model = make_model ();
+  g_autofree char *model = fovea_test_make_model_with_card ("tiny-token", "tiny-five-class.json");
   g_autofree char *images = make_folder ();
   g_autofree char *out_dir = fovea_test_mkdtemp ();
   g_autofree char *out = g_build_filename (out_dir, "results.csv", NULL);
@@ -313,7 +286,7 @@ count_lines (const char *path)
 static void
 test_kill_resume (void)
 {
-  g_autofree char *model = make_model ();
+  g_autofree char *model = fovea_test_make_model_with_card ("tiny-token", "tiny-five-class.json");
   g_autofree char *images = fovea_test_mkdtemp ();
   /* Enough files that the run is still going when it is killed. */
   for (int i = 0; i < 160; i++)
@@ -437,46 +410,6 @@ test_kill_resume (void)
   fovea_test_rmdir (out_dir);
 }
 
-/* --report-dir: per-image PDFs and summary.pdf, read back with pdftotext
- * (poppler-utils; the subtest skips without it). */
-static char *
-pdf_text (const char *path)
-{
-  const char *argv[] = { "pdftotext", "-layout", "-enc", "UTF-8", path, "-", NULL };
-  g_autofree char *raw = NULL;
-  g_autofree char *err = NULL;
-  int status = 0;
-  g_autoptr (GError) error = NULL;
-  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
-                               &raw, &err, &status, &error));
-  g_assert_no_error (error);
-  if (!g_spawn_check_wait_status (status, NULL))
-    g_error ("pdftotext failed: %s", err);
-  /* Every run of white space made one space. */
-  g_autoptr (GString) text = g_string_new (NULL);
-  gboolean space = FALSE;
-  for (const char *p = raw; *p; p++)
-    {
-      if (g_ascii_isspace (*p))
-        space = TRUE;
-      else
-        {
-          if (space && text->len)
-            g_string_append_c (text, ' ');
-          space = FALSE;
-          g_string_append_c (text, *p);
-        }
-    }
-  return g_string_free (g_steal_pointer (&text), FALSE);
-}
-
-static void
-assert_has (const char *text, const char *needle)
-{
-  if (strstr (text, needle) == NULL)
-    g_error ("“%s” not found in the report text:\n%s", needle, text);
-}
-
 static void
 test_report_dir (void)
 {
@@ -486,7 +419,7 @@ test_report_dir (void)
       g_test_skip ("pdftotext not found: install poppler-utils (scripts/install-deps.sh test)");
       return;
     }
-  g_autofree char *model = make_model ();
+  g_autofree char *model = fovea_test_make_model_with_card ("tiny-token", "tiny-five-class.json");
   g_autofree char *images = fovea_test_mkdtemp ();
   write_fundus (images, "P001_OD.jpg", 600, TRUE);
   write_fundus (images, "P002_OS.png", 600, FALSE);
@@ -521,22 +454,22 @@ test_report_dir (void)
                    "P001_OD-tiny-five-class.pdf,P002_OS-tiny-five-class.pdf,summary.pdf");
 
   g_autofree char *one = g_build_filename (reports, "P002_OS-tiny-five-class.pdf", NULL);
-  g_autofree char *text = pdf_text (one);
-  assert_has (text, "P002");
-  assert_has (text, "tiny-five-class");
+  g_autofree char *text = fovea_test_pdf_text (one);
+  fovea_test_assert_contains (text, "P002");
+  fovea_test_assert_contains (text, "tiny-five-class");
   g_autoptr (GPtrArray) rows = read_rows (out);
   char **row = find_row (rows, "P002_OS.png");
   g_assert_nonnull (row);
   g_assert_true (g_str_has_prefix (row[COL_LABEL], "class-"));
-  assert_has (text, row[COL_LABEL]);
+  fovea_test_assert_contains (text, row[COL_LABEL]);
 
   g_autofree char *summary = g_build_filename (reports, "summary.pdf", NULL);
-  g_autofree char *sum_text = pdf_text (summary);
-  assert_has (sum_text, "P001_OD.jpg");
-  assert_has (sum_text, "P002_OS.png");
-  assert_has (sum_text, "broken.jpg");
-  assert_has (sum_text, "Total files 3");
-  assert_has (sum_text, "Failed (error) 1");
+  g_autofree char *sum_text = fovea_test_pdf_text (summary);
+  fovea_test_assert_contains (sum_text, "P001_OD.jpg");
+  fovea_test_assert_contains (sum_text, "P002_OS.png");
+  fovea_test_assert_contains (sum_text, "broken.jpg");
+  fovea_test_assert_contains (sum_text, "Total files 3");
+  fovea_test_assert_contains (sum_text, "Failed (error) 1");
 
   fovea_test_rmdir (images);
   fovea_test_rmdir (model);

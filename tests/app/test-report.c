@@ -18,71 +18,6 @@
 
 #define NASTY_PATIENT "P-17 <b>&amp; \"x\""
 
-static gboolean
-have_poppler (void)
-{
-  const char *tools[] = { "pdftotext", "pdfinfo", "pdftoppm" };
-  for (guint i = 0; i < G_N_ELEMENTS (tools); i++)
-    {
-      g_autofree char *found = g_find_program_in_path (tools[i]);
-      if (found == NULL)
-        {
-          g_autofree char *message = g_strdup_printf ("%s not found: install poppler-utils "
-                                                      "(scripts/install-deps.sh test)",
-                                                      tools[i]);
-          g_test_skip (message);
-          return FALSE;
-        }
-    }
-  return TRUE;
-}
-
-static char *
-run_tool (const char *const *argv)
-{
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
-  int status = 0;
-  g_autoptr (GError) error = NULL;
-  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
-                               &out, &err, &status, &error));
-  g_assert_no_error (error);
-  if (!g_spawn_check_wait_status (status, NULL))
-    g_error ("%s failed: %s", argv[0], err);
-  return g_steal_pointer (&out);
-}
-
-/* The text of a PDF with every run of white space made one space, so that
- * wrapped lines still match. */
-static char *
-pdf_text (const char *path)
-{
-  const char *argv[] = { "pdftotext", "-layout", "-enc", "UTF-8", path, "-", NULL };
-  g_autofree char *raw = run_tool (argv);
-  g_autoptr (GString) text = g_string_new (NULL);
-  gboolean space = FALSE;
-  for (const char *p = raw; *p; p++)
-    {
-      if (g_ascii_isspace (*p))
-        space = TRUE;
-      else
-        {
-          if (space && text->len)
-            g_string_append_c (text, ' ');
-          space = FALSE;
-          g_string_append_c (text, *p);
-        }
-    }
-  return g_string_free (g_steal_pointer (&text), FALSE);
-}
-
-static void
-assert_has (const char *text, const char *needle)
-{
-  if (strstr (text, needle) == NULL)
-    g_error ("“%s” not found in the report text:\n%s", needle, text);
-}
-
 static void
 assert_lacks (const char *text, const char *needle)
 {
@@ -105,7 +40,7 @@ static int
 pdf_pages (const char *path, char **out_title)
 {
   const char *argv[] = { "pdfinfo", path, NULL };
-  g_autofree char *info = run_tool (argv);
+  g_autofree char *info = fovea_test_run_program (argv);
   g_autofree char *author = pdfinfo_field (info, "Author");
   g_autofree char *created = pdfinfo_field (info, "CreationDate");
   g_autofree char *pages = pdfinfo_field (info, "Pages");
@@ -139,7 +74,7 @@ assert_pages_render (const char *pdf, const char *name, int n_pages)
         g_unlink (old);
       }
   const char *argv[] = { "pdftoppm", "-r", "50", "-png", pdf, prefix, NULL };
-  g_free (run_tool (argv));
+  g_free (fovea_test_run_program (argv));
   for (int page = 1; page <= n_pages; page++)
     {
       /* pdftoppm pads the page number to the width of the page count. */
@@ -297,20 +232,20 @@ check_report (const char *pdf, const char *name, int expect_pages)
   g_assert_nonnull (title);
   g_assert_cmpstr (title, !=, "");
   assert_pages_render (pdf, name, pages);
-  char *text = pdf_text (pdf);
+  char *text = fovea_test_pdf_text (pdf);
   g_autofree char *last = g_strdup_printf ("Page %d of %d", pages, pages);
   g_autofree char *first = g_strdup_printf ("Page 1 of %d", pages);
-  assert_has (text, first);
-  assert_has (text, last);
-  assert_has (text, "AI-generated; requires clinician review");
-  assert_has (text, "9.8.7-test");
+  fovea_test_assert_contains (text, first);
+  fovea_test_assert_contains (text, last);
+  fovea_test_assert_contains (text, "AI-generated; requires clinician review");
+  fovea_test_assert_contains (text, "9.8.7-test");
   return text;
 }
 
 static void
 test_grading_referable (void)
 {
-  if (!have_poppler ())
+  if (!fovea_test_have_poppler ())
     return;
   g_autofree char *dir = fovea_test_mkdtemp ();
   g_autofree char *pdf = g_build_filename (dir, "grading.pdf", NULL);
@@ -325,25 +260,25 @@ test_grading_referable (void)
   g_assert_no_error (error);
 
   g_autofree char *text = check_report (pdf, "grading", 0);
-  assert_has (text, NASTY_PATIENT);
-  assert_has (text, "2024-05-01");
-  assert_has (text, "OD (right eye)");
-  assert_has (text, "Eye Clinic North");
-  assert_has (text, "J. Smith");
-  assert_has (text, "patient17-od.jpg");
-  assert_has (text, "Gradable");
-  assert_has (text, "ICDR grade 2 — Moderate NPDR");
-  assert_has (text, "Referable Yes");
-  assert_has (text, "referable when grade ≥ 2 (moderate NPDR or worse)");
-  assert_has (text, "Refer to an eye-care professional");
-  assert_has (text, "vit-tiny-dr (fixture)");
-  assert_has (text, "3f2a9c0d5e1b7a4c8d6e2f0a1b3c5d7e9f1a2b4c6d8e0f1a3b5c7d9e1f2a4b6c");
-  assert_has (text, "Synthetic test images only (no patients)");
-  assert_has (text, "qwk 0.412 (held-out synthetic)");
-  assert_has (text, "acc 0.655 (held-out synthetic)");
-  assert_has (text, "RESEARCH USE ONLY");
-  assert_has (text, "Research on DR screening workflows; not for diagnosis");
-  assert_has (text, "Heat-map overlay shown");
+  fovea_test_assert_contains (text, NASTY_PATIENT);
+  fovea_test_assert_contains (text, "2024-05-01");
+  fovea_test_assert_contains (text, "OD (right eye)");
+  fovea_test_assert_contains (text, "Eye Clinic North");
+  fovea_test_assert_contains (text, "J. Smith");
+  fovea_test_assert_contains (text, "patient17-od.jpg");
+  fovea_test_assert_contains (text, "Gradable");
+  fovea_test_assert_contains (text, "ICDR grade 2 — Moderate NPDR");
+  fovea_test_assert_contains (text, "Referable Yes");
+  fovea_test_assert_contains (text, "referable when grade ≥ 2 (moderate NPDR or worse)");
+  fovea_test_assert_contains (text, "Refer to an eye-care professional");
+  fovea_test_assert_contains (text, "vit-tiny-dr (fixture)");
+  fovea_test_assert_contains (text, "3f2a9c0d5e1b7a4c8d6e2f0a1b3c5d7e9f1a2b4c6d8e0f1a3b5c7d9e1f2a4b6c");
+  fovea_test_assert_contains (text, "Synthetic test images only (no patients)");
+  fovea_test_assert_contains (text, "qwk 0.412 (held-out synthetic)");
+  fovea_test_assert_contains (text, "acc 0.655 (held-out synthetic)");
+  fovea_test_assert_contains (text, "RESEARCH USE ONLY");
+  fovea_test_assert_contains (text, "Research on DR screening workflows; not for diagnosis");
+  fovea_test_assert_contains (text, "Heat-map overlay shown");
   assert_lacks (text, "Rescreen in 12 months");
   assert_lacks (text, "Uncalibrated");
 
@@ -357,7 +292,7 @@ test_grading_referable (void)
 static void
 test_grading_not_referable (void)
 {
-  if (!have_poppler ())
+  if (!fovea_test_have_poppler ())
     return;
   g_autofree char *dir = fovea_test_mkdtemp ();
   g_autofree char *pdf = g_build_filename (dir, "grade0.pdf", NULL);
@@ -366,20 +301,20 @@ test_grading_not_referable (void)
   /* No image: the thumbnail box says so. */
   g_assert_true (fovea_report_write_image (r, NULL, NULL, 0, 0, NULL, pdf, &error));
   g_assert_no_error (error);
-  g_autofree char *text = pdf_text (pdf);
-  assert_has (text, "ICDR grade 0 — No DR");
-  assert_has (text, "Referable No");
-  assert_has (text, "Rescreen in 12 months");
-  assert_has (text, "No image");
-  assert_has (text, "Page 1 of 1");
-  assert_has (text, FOVEA_VERSION);
+  g_autofree char *text = fovea_test_pdf_text (pdf);
+  fovea_test_assert_contains (text, "ICDR grade 0 — No DR");
+  fovea_test_assert_contains (text, "Referable No");
+  fovea_test_assert_contains (text, "Rescreen in 12 months");
+  fovea_test_assert_contains (text, "No image");
+  fovea_test_assert_contains (text, "Page 1 of 1");
+  fovea_test_assert_contains (text, FOVEA_VERSION);
   fovea_test_rmdir (dir);
 }
 
 static void
 test_classification (void)
 {
-  if (!have_poppler ())
+  if (!fovea_test_have_poppler ())
     return;
   g_autofree char *dir = fovea_test_mkdtemp ();
   g_autofree char *pdf = g_build_filename (dir, "skin.pdf", NULL);
@@ -389,14 +324,14 @@ test_classification (void)
   g_assert_true (fovea_report_write_image (r, image, NULL, 0, 0, &test_info, pdf, &error));
   g_assert_no_error (error);
   g_autofree char *text = check_report (pdf, "classification", 0);
-  assert_has (text, "D-204");
-  assert_has (text, "NV (probability 71.2 %)");
+  fovea_test_assert_contains (text, "D-204");
+  fovea_test_assert_contains (text, "NV (probability 71.2 %)");
   const char *probs[] = { "MEL 8.1 %", "NV 71.2 %", "BCC 3.4 %", "AKIEC 2.1 %",
                           "BKL 11.8 %", "DF 1.9 %", "VASC 1.5 %" };
   for (guint i = 0; i < G_N_ELEMENTS (probs); i++)
-    assert_has (text, probs[i]);
-  assert_has (text, "referable when the class is MEL, BCC or AKIEC");
-  assert_has (text, "Referable No");
+    fovea_test_assert_contains (text, probs[i]);
+  fovea_test_assert_contains (text, "referable when the class is MEL, BCC or AKIEC");
+  fovea_test_assert_contains (text, "Referable No");
   assert_lacks (text, "ICDR");
   assert_lacks (text, "eye-care");
   fovea_test_rmdir (dir);
@@ -405,7 +340,7 @@ test_classification (void)
 static void
 test_ungradable (void)
 {
-  if (!have_poppler ())
+  if (!fovea_test_have_poppler ())
     return;
   g_autofree char *dir = fovea_test_mkdtemp ();
   g_autofree char *pdf = g_build_filename (dir, "ungradable.pdf", NULL);
@@ -414,10 +349,10 @@ test_ungradable (void)
   g_assert_true (fovea_report_write_image (r, NULL, NULL, 0, 0, &test_info, pdf, &error));
   g_assert_no_error (error);
   g_autofree char *text = check_report (pdf, "ungradable", 0);
-  assert_has (text, "Verdict Ungradable");
-  assert_has (text, "blurred, underexposed");
-  assert_has (text, "Ungradable image: no grade is given.");
-  assert_has (text, "Ungradable: re-image or refer");
+  fovea_test_assert_contains (text, "Verdict Ungradable");
+  fovea_test_assert_contains (text, "blurred, underexposed");
+  fovea_test_assert_contains (text, "Ungradable image: no grade is given.");
+  fovea_test_assert_contains (text, "Ungradable: re-image or refer");
   assert_lacks (text, "ICDR grade");
   assert_lacks (text, "Referable Yes");
   assert_lacks (text, "Referable No");
@@ -428,7 +363,7 @@ test_ungradable (void)
 static void
 test_uncalibrated (void)
 {
-  if (!have_poppler ())
+  if (!fovea_test_have_poppler ())
     return;
   g_autofree char *dir = fovea_test_mkdtemp ();
   g_autofree char *pdf = g_build_filename (dir, "raw.pdf", NULL);
@@ -437,9 +372,9 @@ test_uncalibrated (void)
   g_assert_true (fovea_report_write_image (r, NULL, NULL, 0, 0, &test_info, pdf, &error));
   g_assert_no_error (error);
   g_autofree char *text = check_report (pdf, "uncalibrated", 0);
-  assert_has (text, "Uncalibrated raw output — no clinical interpretation");
-  assert_has (text, "0.125, -2.5, 3.75");
-  assert_has (text, "RESEARCH USE ONLY");
+  fovea_test_assert_contains (text, "Uncalibrated raw output — no clinical interpretation");
+  fovea_test_assert_contains (text, "0.125, -2.5, 3.75");
+  fovea_test_assert_contains (text, "RESEARCH USE ONLY");
   assert_lacks (text, "Refer to");
   assert_lacks (text, "Rescreen");
   assert_lacks (text, "ICDR");
@@ -450,7 +385,7 @@ test_uncalibrated (void)
 static void
 test_batch (void)
 {
-  if (!have_poppler ())
+  if (!fovea_test_have_poppler ())
     return;
   g_autofree char *dir = fovea_test_mkdtemp ();
   g_autofree char *pdf = g_build_filename (dir, "batch.pdf", NULL);
@@ -494,25 +429,25 @@ test_batch (void)
   g_assert_cmpint (pages, >=, 3);
   g_assert_cmpstr (title, ==, "Fovea batch grading summary");
 
-  assert_has (text, "Counts");
+  fovea_test_assert_contains (text, "Counts");
   static const char *const names[] = { "No DR", "Mild NPDR", "Moderate NPDR",
                                        "Severe NPDR", "Proliferative DR" };
   for (int g = 0; g < 5; g++)
     {
       g_autofree char *row = g_strdup_printf ("Grade %d: %s %u", g, names[g], counts[g]);
-      assert_has (text, row);
+      fovea_test_assert_contains (text, row);
     }
-  assert_has (text, "Ungradable 8");
-  assert_has (text, "Failed (error) 1");
-  assert_has (text, "Total files 80");
-  assert_has (text, "Ungradable or failed");
-  assert_has (text, "truncated JPEG file");
-  assert_has (text, NASTY_PATIENT);
+  fovea_test_assert_contains (text, "Ungradable 8");
+  fovea_test_assert_contains (text, "Failed (error) 1");
+  fovea_test_assert_contains (text, "Total files 80");
+  fovea_test_assert_contains (text, "Ungradable or failed");
+  fovea_test_assert_contains (text, "truncated JPEG file");
+  fovea_test_assert_contains (text, NASTY_PATIENT);
   /* Every file appears in the table. */
   for (guint i = 0; i < 80; i++)
     {
       g_autofree char *name = g_strdup_printf ("img-%03u.jpg", i);
-      assert_has (text, name);
+      fovea_test_assert_contains (text, name);
     }
   fovea_test_rmdir (dir);
 }
@@ -520,7 +455,7 @@ test_batch (void)
 static void
 test_several_images (void)
 {
-  if (!have_poppler ())
+  if (!fovea_test_have_poppler ())
     return;
   g_autofree char *dir = fovea_test_mkdtemp ();
   g_autofree char *pdf = g_build_filename (dir, "two.pdf", NULL);
@@ -531,17 +466,17 @@ test_several_images (void)
   g_assert_true (fovea_report_write_images (records, NULL, 2, &test_info, pdf, &error));
   g_assert_no_error (error);
   g_autofree char *text = check_report (pdf, "two-images", 2);
-  assert_has (text, "Page 1 of 2");
-  assert_has (text, "Page 2 of 2");
-  assert_has (text, "ICDR grade 3 — Severe NPDR");
-  assert_has (text, "Ungradable image: no grade is given.");
+  fovea_test_assert_contains (text, "Page 1 of 2");
+  fovea_test_assert_contains (text, "Page 2 of 2");
+  fovea_test_assert_contains (text, "ICDR grade 3 — Severe NPDR");
+  fovea_test_assert_contains (text, "Ungradable image: no grade is given.");
   fovea_test_rmdir (dir);
 }
 
 static void
 test_japanese_fields (void)
 {
-  if (!have_poppler ())
+  if (!fovea_test_have_poppler ())
     return;
   g_autofree char *dir = fovea_test_mkdtemp ();
   g_autofree char *pdf = g_build_filename (dir, "ja.pdf", NULL);
@@ -550,12 +485,12 @@ test_japanese_fields (void)
   g_autoptr (GError) error = NULL;
   g_assert_true (fovea_report_write_image (r, NULL, NULL, 0, 0, &info, pdf, &error));
   g_assert_no_error (error);
-  g_autofree char *text = pdf_text (pdf);
-  assert_has (text, "患者-山田太郎");
-  assert_has (text, "東京眼科クリニック");
-  assert_has (text, "佐藤 花子");
-  assert_has (text, "2024年5月1日");
-  assert_has (text, "眼底-01.jpg");
+  g_autofree char *text = fovea_test_pdf_text (pdf);
+  fovea_test_assert_contains (text, "患者-山田太郎");
+  fovea_test_assert_contains (text, "東京眼科クリニック");
+  fovea_test_assert_contains (text, "佐藤 花子");
+  fovea_test_assert_contains (text, "2024年5月1日");
+  fovea_test_assert_contains (text, "眼底-01.jpg");
   fovea_test_rmdir (dir);
 }
 
@@ -564,7 +499,7 @@ test_japanese_fields (void)
 static void
 check_language (const char *language, const char *const *expected)
 {
-  if (!have_poppler ())
+  if (!fovea_test_have_poppler ())
     return;
   const char *po_dir = g_getenv ("FOVEA_TEST_LOCALEDIR");
   if (po_dir == NULL)
@@ -606,9 +541,9 @@ check_language (const char *language, const char *const *expected)
 
   g_assert_no_error (error);
   g_assert_true (ok);
-  g_autofree char *text = pdf_text (pdf);
+  g_autofree char *text = fovea_test_pdf_text (pdf);
   for (guint i = 0; expected[i]; i++)
-    assert_has (text, expected[i]);
+    fovea_test_assert_contains (text, expected[i]);
   assert_lacks (text, "Recommendation");
   g_autofree char *png_name = g_strdup_printf ("lang-%s", language);
   assert_pages_render (pdf, png_name, pdf_pages (pdf, NULL));
