@@ -48,10 +48,11 @@ fovea_card_check_members (const FoveaCardScope *scope, JsonObject *object,
   return TRUE;
 }
 
-/* The member's node, or NULL; fails only when a required one is absent. */
+/* The member's node, or NULL; fails only when a required one is absent.
+ * present (may be NULL) says whether the member was there. */
 static gboolean
 lookup (const FoveaCardScope *scope, JsonObject *object, const char *member,
-        gboolean required, JsonNode **out_node, GError **error)
+        gboolean required, gboolean *present, JsonNode **out_node, GError **error)
 {
   *out_node = json_object_get_member (object, member);
   if (*out_node == NULL && required)
@@ -59,6 +60,8 @@ lookup (const FoveaCardScope *scope, JsonObject *object, const char *member,
       fovea_card_set_error (scope, member, error, "is required");
       return FALSE;
     }
+  if (present != NULL)
+    *present = *out_node != NULL;
   return TRUE;
 }
 
@@ -80,7 +83,7 @@ fovea_card_get_string (const FoveaCardScope *scope, JsonObject *object,
                        GError **error)
 {
   JsonNode *node;
-  if (!lookup (scope, object, member, required, &node, error))
+  if (!lookup (scope, object, member, required, NULL, &node, error))
     return FALSE;
   if (node == NULL)
     return TRUE;
@@ -100,10 +103,8 @@ fovea_card_get_bool (const FoveaCardScope *scope, JsonObject *object,
                      gboolean *out, GError **error)
 {
   JsonNode *node;
-  if (!lookup (scope, object, member, required, &node, error))
+  if (!lookup (scope, object, member, required, present, &node, error))
     return FALSE;
-  if (present != NULL)
-    *present = node != NULL;
   if (node == NULL)
     return TRUE;
   if (!is_value_of_type (node, G_TYPE_BOOLEAN))
@@ -121,10 +122,8 @@ fovea_card_get_int (const FoveaCardScope *scope, JsonObject *object,
                     gint64 *out, GError **error)
 {
   JsonNode *node;
-  if (!lookup (scope, object, member, required, &node, error))
+  if (!lookup (scope, object, member, required, present, &node, error))
     return FALSE;
-  if (present != NULL)
-    *present = node != NULL;
   if (node == NULL)
     return TRUE;
   if (!is_value_of_type (node, G_TYPE_INT64))
@@ -142,10 +141,8 @@ fovea_card_get_number (const FoveaCardScope *scope, JsonObject *object,
                        double *out, GError **error)
 {
   JsonNode *node;
-  if (!lookup (scope, object, member, required, &node, error))
+  if (!lookup (scope, object, member, required, present, &node, error))
     return FALSE;
-  if (present != NULL)
-    *present = node != NULL;
   if (node == NULL)
     return TRUE;
   if (!is_number (node) || !isfinite (json_node_get_double (node)))
@@ -162,7 +159,7 @@ fovea_card_get_object (const FoveaCardScope *scope, JsonObject *object,
                        const char *member, gboolean required, GError **error)
 {
   JsonNode *node;
-  if (!lookup (scope, object, member, required, &node, error) || node == NULL)
+  if (!lookup (scope, object, member, required, NULL, &node, error) || node == NULL)
     return NULL;
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
@@ -177,7 +174,7 @@ fovea_card_get_array (const FoveaCardScope *scope, JsonObject *object,
                       const char *member, gboolean required, GError **error)
 {
   JsonNode *node;
-  if (!lookup (scope, object, member, required, &node, error) || node == NULL)
+  if (!lookup (scope, object, member, required, NULL, &node, error) || node == NULL)
     return NULL;
   if (!JSON_NODE_HOLDS_ARRAY (node))
     {
