@@ -26,6 +26,12 @@ static const FoveaCliCommand commands[] = {
     "Merge the CSVs of sharded grade runs into one" },
   { "report", fovea_cli_report,
     "Grade images and write a PDF report (one A4 page-set per image)" },
+  { "train", fovea_cli_train,
+    "Train a LoRA adapter or a whole small ViT on labelled images" },
+  { "explain", fovea_cli_explain,
+    "Write a saliency or anomaly map of an image" },
+  { "anomaly-bank", fovea_cli_anomaly_bank,
+    "Build a PatchCore memory bank from normal images" },
 };
 
 static void
@@ -36,7 +42,7 @@ print_usage (FILE *stream)
            "Fovea %s: review of fundus, skin and OCTA images (research use).\n\n"
            "Commands:\n", FOVEA_VERSION);
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
-    fprintf (stream, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf (stream, "  %-13s %s\n", commands[i].name, commands[i].summary);
   fprintf (stream, "\nRun 'fovea-cli COMMAND --help' for a command's options.\n");
 }
 

@@ -1,0 +1,2 @@
+/* fovea-anomaly.c: being written. */
+#include <glib.h>

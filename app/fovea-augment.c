@@ -1,0 +1,2 @@
+/* fovea-augment.c: being written. */
+#include <glib.h>

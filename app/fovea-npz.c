@@ -1,0 +1,2 @@
+/* fovea-npz.c: being written. */
+#include <glib.h>

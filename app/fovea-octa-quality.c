@@ -1,0 +1,2 @@
+/* fovea-octa-quality.c: being written. */
+#include <glib.h>

@@ -1,0 +1,2 @@
+/* fovea-train-data.c: being written. */
+#include <glib.h>

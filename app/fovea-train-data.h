@@ -1,0 +1,80 @@
+/* fovea-train-data.h: labelled images for training, and the augmentation
+ * that turns one into a model input.
+ *
+ * Two sources:
+ *   - a folder with labels.csv ("file,label" header, one row per image;
+ *     file relative to the folder, label an integer class index ≥ 0);
+ *     images are decoded with fovea_decode_file and preprocessed as at
+ *     inference (FoveaPreprocess: fundus crop or timm's eval transform);
+ *   - a MedMNIST-style .npz (a zip of .npy arrays, read with minizip):
+ *     PATH.npz or PATH.npz:SPLIT, arrays SPLIT_images (N × H × W [× 3]
+ *     uint8) and SPLIT_labels (N or N × 1, integer); SPLIT defaults to
+ *     "train". Grey images are replicated to RGB.
+ * Every row and array is validated when the set is opened: a bad row is
+ * an error naming the file and line, a missing image names the image,
+ * and nothing is ever dropped silently.
+ *
+ * Augmentation is deterministic: sample i of epoch e with seed s always
+ * gives the same tensor, whatever the order or thread it is loaded on. */
+#pragma once
+
+#include "fovea-image.h"
+#include "fovea-preprocess.h"
+
+G_BEGIN_DECLS
+
+typedef struct _FoveaTrainData FoveaTrainData;
+
+typedef struct {
+  gboolean enabled;
+  double   crop_scale_min;   /* random resized crop: area share, e.g. 0.7 … 1 */
+  double   crop_ratio_max;   /* aspect ratio in [1/r, r], e.g. 4/3 */
+  gboolean hflip, vflip;     /* each with probability 1/2 */
+  gboolean rot90;            /* a random multiple of 90° */
+  double   rotate_degrees;   /* a small rotation, uniform in ± this */
+  double   brightness, contrast, saturation;  /* colour jitter factors, 0 = off */
+} FoveaAugment;
+
+/* Sensible defaults for fundus photographs (all of the above on). */
+void            fovea_augment_init_fundus   (FoveaAugment *aug);
+
+FoveaTrainData *fovea_train_data_open       (const char        *path,
+                                             GError           **error);
+void            fovea_train_data_free       (FoveaTrainData    *data);
+int             fovea_train_data_get_n      (const FoveaTrainData *data);
+/* Highest label + 1. */
+int             fovea_train_data_get_n_classes (const FoveaTrainData *data);
+int             fovea_train_data_get_label  (const FoveaTrainData *data,
+                                             int                   index);
+/* "images/a.png" for folders, "train[12]" for .npz: for messages. */
+const char     *fovea_train_data_get_name   (const FoveaTrainData *data,
+                                             int                   index);
+/* What the set is, for a task card: "retinamnist_trainval.npz:train
+ * (1080 images)". */
+char           *fovea_train_data_describe   (const FoveaTrainData *data);
+
+/* Loads image index as a model input into out (3 × pre->height ×
+ * pre->width, normalised), augmented when aug is not NULL and enabled,
+ * with a generator seeded from (seed, epoch, index). Thread-safe: several
+ * threads may load from one set at once. Errors name the image. */
+gboolean        fovea_train_data_load       (FoveaTrainData        *data,
+                                             int                    index,
+                                             const FoveaPreprocess *pre,
+                                             const FoveaAugment    *aug,
+                                             guint64                seed,
+                                             int                    epoch,
+                                             float                 *out,
+                                             GError               **error);
+
+/* The order of epoch's samples (n of them, into order): a permutation
+ * shuffled from (seed, epoch); or, balanced, n draws with replacement
+ * where every class is equally likely. */
+void            fovea_train_data_epoch_order (const FoveaTrainData *data,
+                                              guint64               seed,
+                                              int                   epoch,
+                                              gboolean              balanced,
+                                              int                  *order);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FoveaTrainData, fovea_train_data_free)
+
+G_END_DECLS

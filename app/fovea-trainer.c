@@ -1,0 +1,2 @@
+/* fovea-trainer.c: being written. */
+#include <glib.h>

@@ -1,0 +1,2 @@
+/* fovea-loss.c: being written. */
+#include <glib.h>

@@ -1,0 +1,2 @@
+/* fovea-metrics.c: being written. */
+#include <glib.h>

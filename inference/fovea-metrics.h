@@ -1,0 +1,32 @@
+/* fovea-metrics.h: how well a classifier did on held-out data, with the
+ * definitions MedMNIST and scikit-learn use, so figures compare. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Share of images whose argmax of probs (n × n_classes) equals label. */
+double fovea_metric_accuracy      (const float *probs,
+                                   const int   *labels,
+                                   int          n,
+                                   int          n_classes);
+/* Area under the ROC curve of scores for positives (ties count half, as
+ * sklearn.metrics.roc_auc_score). NaN when one class is absent. */
+double fovea_metric_auc           (const float *scores,
+                                   const gboolean *positive,
+                                   int          n);
+/* MedMNIST's multi-class AUC: the mean over classes of the one-vs-rest
+ * AUC of probs[:, c] (classes absent from labels are skipped). */
+double fovea_metric_macro_auc     (const float *probs,
+                                   const int   *labels,
+                                   int          n,
+                                   int          n_classes);
+/* Cohen's kappa with quadratic weights between two gradings 0 … n_classes-1
+ * (sklearn's cohen_kappa_score (weights="quadratic")). */
+double fovea_metric_quadratic_kappa (const int *truth,
+                                     const int *predicted,
+                                     int        n,
+                                     int        n_classes);
+
+G_END_DECLS

@@ -1,0 +1,2 @@
+/* fovea-optim.c: being written. */
+#include <glib.h>

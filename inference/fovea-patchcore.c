@@ -1,0 +1,2 @@
+/* fovea-patchcore.c: being written. */
+#include <glib.h>

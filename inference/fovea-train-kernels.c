@@ -1,0 +1,2 @@
+/* fovea-train-kernels.c: being written. */
+#include <glib.h>

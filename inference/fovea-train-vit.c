@@ -1,0 +1,2 @@
+/* fovea-train-vit.c: being written. */
+#include <glib.h>
