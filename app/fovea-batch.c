@@ -4,6 +4,9 @@
 
 #include <math.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "fovea-decode.h"
 #include "fovea-hash-cache.h"
@@ -22,6 +25,8 @@
  * cores; the resolution verdict is corrected for the scale. */
 #define QUALITY_MIN_SIZE 448
 #define POLL_US (100 * 1000)
+/* How much lower the decoders' priority is (see lower_decoder_priority). */
+#define DECODER_NICE 10
 
 struct _FoveaBatch
 {
@@ -339,10 +344,26 @@ decode_item (Run *run, Item *item)
   item->seconds = (double) (g_get_monotonic_time () - start) / G_USEC_PER_SEC;
 }
 
+/* Decoders run at a lower priority than the engine's threads: on a
+ * machine with few cores they then use the time the engine leaves idle
+ * (its hand-offs and serial parts) instead of pre-empting a GEMM thread,
+ * which the fork-join pool would all wait for. When the engine runs out of
+ * decoded images it sleeps, and the decoders get the whole machine. Linux
+ * gives each thread its own nice value; elsewhere this does nothing. */
+static void
+lower_decoder_priority (void)
+{
+#ifdef SYS_gettid
+  setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), DECODER_NICE);
+#endif
+}
+
 static gpointer
 decoder_thread (gpointer data)
 {
   Run *run = data;
+
+  lower_decoder_priority ();
   for (;;)
     {
       g_mutex_lock (&run->mutex);

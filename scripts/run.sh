@@ -1,7 +1,8 @@
 #!/bin/sh
 # run.sh [FILE|FOLDER…]: sets up, builds, and opens Fovea on the given
-# images, or on the bundled sample images. Without a display it runs the
-# same job headless: `fovea-cli inspect` on the sample folder.
+# images, or on the bundled sample images, with the bundled research-demo
+# models. Without a display it runs the same job headless: `fovea-cli
+# grade` on the sample folder (or the folders given).
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -10,6 +11,8 @@ scripts/install-deps.sh build
 meson compile -C build
 
 samples=build/resources/samples
+# The bundled research-demo models, from the source tree.
+export FOVEA_MODELS_DIR="$PWD/resources/models"
 if [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; then
   export GSETTINGS_SCHEMA_DIR="$PWD/build/resources"
   if [ "$#" -eq 0 ]; then
@@ -18,8 +21,11 @@ if [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; then
   exec build/ui/fovea "$@"
 fi
 
-echo "No display found: running headless (fovea-cli inspect)."
+echo "No display found: running headless (fovea-cli grade with the demo models)."
 if [ "$#" -eq 0 ]; then
   set -- "$samples"
 fi
-exec build/app/fovea-cli inspect "$@"
+build/app/fovea-cli grade "$@" --task dr-grading,referable-dr --force \
+  --out build/demo-grades.csv
+echo "Research demo models: not for clinical use. Results in build/demo-grades.csv:"
+cat build/demo-grades.csv

@@ -174,7 +174,7 @@ fovea_cli_bench (int argc, char **argv)
 
   gint64 start = g_get_monotonic_time ();
   const char *adapters[] = { adapter, NULL };
-  g_autoptr (FoveaEngine) engine = fovea_cli_load_engine ("bench", model, adapters, 0,
+  g_autoptr (FoveaEngine) engine = fovea_cli_load_engine ("bench", model, adapters, NULL, 0,
                                                           n_threads);
   if (engine == NULL)
     return FOVEA_CLI_EXIT_FATAL;

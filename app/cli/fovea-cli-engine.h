@@ -6,11 +6,17 @@
 
 G_BEGIN_DECLS
 
-/* Loads model_dir and each adapter (NULL-terminated, may be NULL). On
- * failure prints "fovea-cli COMMAND: message" to stderr and returns NULL. */
+/* Loads model_dir and each adapter (NULL-terminated, may be NULL).
+ * Without model_dir (and adapters), the installed models are searched
+ * (bundled first, then the user's; fovea-model-catalog.h) for one that
+ * has every task of task_names (NULL or empty: the first usable model),
+ * and it is loaded with those tasks' adapters (all of its adapters when
+ * no task is named). On failure prints "fovea-cli COMMAND: message" to
+ * stderr and returns NULL. */
 FoveaEngine *fovea_cli_load_engine (const char        *command,
                                     const char        *model_dir,
                                     const char *const *adapters,
+                                    const char *const *task_names,
                                     int                melo_scale,
                                     int                n_threads);
 

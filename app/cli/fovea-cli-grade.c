@@ -288,12 +288,13 @@ fovea_cli_grade (int argc, char **argv)
       return FOVEA_CLI_EXIT_FATAL;
     }
 
+  g_auto (GStrv) tasks = split_tasks (task_args);
   g_autoptr (FoveaEngine) engine = fovea_cli_load_engine ("grade", model,
                                                           (const char *const *) adapters,
+                                                          (const char *const *) tasks,
                                                           melo_scale, n_threads);
   if (engine == NULL)
     return FOVEA_CLI_EXIT_FATAL;
-  g_auto (GStrv) tasks = split_tasks (task_args);
   guint n_tasks = 0;
   if (!check_tasks (engine, tasks, &n_tasks))
     return FOVEA_CLI_EXIT_FATAL;

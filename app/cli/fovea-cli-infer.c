@@ -334,7 +334,8 @@ fovea_cli_infer (int argc, char **argv)
   int n_threads = 0;
   const GOptionEntry entries[] = {
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model,
-      "Model folder (config.json + model.safetensors)", "DIR" },
+      "Model folder (config.json + model.safetensors); default: the installed model "
+      "that has --task", "DIR" },
     { "adapter", 'a', 0, G_OPTION_ARG_FILENAME_ARRAY, &adapters,
       "PEFT adapter folder or MeLo .safetensors file (repeatable)", "PATH" },
     { "task", 't', 0, G_OPTION_ARG_STRING, &task_name,
@@ -370,9 +371,10 @@ fovea_cli_infer (int argc, char **argv)
       return FOVEA_CLI_EXIT_FATAL;
     }
 
+  const char *task_names[] = { task_name, NULL };
   g_autoptr (FoveaEngine) engine = fovea_cli_load_engine ("infer", model,
                                                           (const char *const *) adapters,
-                                                          melo_scale, n_threads);
+                                                          task_names, melo_scale, n_threads);
   if (engine == NULL)
     return FOVEA_CLI_EXIT_FATAL;
   g_autoptr (GArray) tasks = g_array_new (FALSE, FALSE, sizeof (guint));

@@ -98,9 +98,9 @@ fovea_cli_report (int argc, char **argv)
       fprintf (stderr, "fovea-cli report: %s\n", error->message);
       return FOVEA_CLI_EXIT_FATAL;
     }
-  if (args == NULL || model == NULL || out == NULL || patient_id == NULL || eye == NULL)
+  if (args == NULL || out == NULL || patient_id == NULL || eye == NULL)
     {
-      fprintf (stderr, "fovea-cli report: give IMAGE…, --model, --patient-id, --eye and --out\n");
+      fprintf (stderr, "fovea-cli report: give IMAGE…, --patient-id, --eye and --out\n");
       return FOVEA_CLI_EXIT_FATAL;
     }
   if (strcmp (eye, "OD") != 0 && strcmp (eye, "OS") != 0)
@@ -114,9 +114,10 @@ fovea_cli_report (int argc, char **argv)
       return FOVEA_CLI_EXIT_FATAL;
     }
 
+  const char *task_names[] = { task_name, NULL };
   g_autoptr (FoveaEngine) engine = fovea_cli_load_engine ("report", model,
                                                           (const char *const *) adapters,
-                                                          melo_scale, n_threads);
+                                                          task_names, melo_scale, n_threads);
   if (engine == NULL)
     return FOVEA_CLI_EXIT_FATAL;
 

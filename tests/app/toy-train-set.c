@@ -1,0 +1,70 @@
+/* toy-train-set.c: see toy-train-set.h. */
+#include "toy-train-set.h"
+
+#include <glib/gstdio.h>
+
+#include "fovea-encode.h"
+
+static const char toy_card[] =
+  "{\n"
+  "  \"schema_version\": 1,\n"
+  "  \"name\": \"toy-colour\",\n"
+  "  \"title\": \"Toy colour task\",\n"
+  "  \"kind\": \"classification\",\n"
+  "  \"modality\": \"fundus\",\n"
+  "  \"labels\": [\"red\", \"blue\"],\n"
+  "  \"referral\": {\"rule\": \"blue\", \"labels\": [\"blue\"]},\n"
+  "  \"preprocessing\": {\"input_size\": [32, 32], \"crop_pct\": 1.0},\n"
+  "  \"provenance\": {\"training_data\": \"toy colour images\"},\n"
+  "  \"intended_use\": \"Tests of the trainer only.\",\n"
+  "  \"research_use_only\": true\n"
+  "}\n";
+
+static void
+write_image (const char *path, int label, GRand *rand)
+{
+  g_autoptr (GError) error = NULL;
+  FoveaImage *image = fovea_image_new (TOY_SIDE, TOY_SIDE, 3, 8, &error);
+  g_assert_no_error (error);
+  for (int y = 0; y < TOY_SIDE; y++)
+    for (int x = 0; x < TOY_SIDE; x++)
+      {
+        guint8 *p = image->data + y * image->stride + x * 3;
+        int strong = 150 + g_rand_int_range (rand, 0, 100);
+        int weak = g_rand_int_range (rand, 0, 110);
+        p[0] = (guint8) (label == 0 ? strong : weak);
+        p[1] = (guint8) g_rand_int_range (rand, 0, 110);
+        p[2] = (guint8) (label == 0 ? weak : strong);
+      }
+  g_assert_true (fovea_encode_png_file (image, path, &error));
+  g_assert_no_error (error);
+  fovea_image_free (image);
+}
+
+char *
+toy_write_set (const char *dir, const char *name, int n, guint32 seed)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (seed);
+  g_autoptr (GString) csv = g_string_new ("file,label\n");
+  char *folder = g_build_filename (dir, name, NULL);
+
+  g_assert_cmpint (g_mkdir (folder, 0755), ==, 0);
+  for (int i = 0; i < n; i++)
+    {
+      g_autofree char *file = g_strdup_printf ("img%02d.png", i);
+      g_autofree char *path = g_build_filename (folder, file, NULL);
+      write_image (path, i % 2, rand);
+      g_string_append_printf (csv, "%s,%d\n", file, i % 2);
+    }
+  g_autofree char *labels = g_build_filename (folder, "labels.csv", NULL);
+  g_assert_true (g_file_set_contents (labels, csv->str, -1, NULL));
+  return folder;
+}
+
+char *
+toy_write_card (const char *dir)
+{
+  char *path = g_build_filename (dir, "card.json", NULL);
+  g_assert_true (g_file_set_contents (path, toy_card, -1, NULL));
+  return path;
+}
