@@ -353,8 +353,14 @@ train_epoch (FoveaTrainer *t, int epoch, float *pixels, Reporter *reporter,
         }
       fovea_train_vit_zero_grad (t->model);
       fovea_train_vit_backward (t->model, dlogits);
-      if (o->clip_norm > 0)
-        fovea_clip_grad_norm (t->params, t->n_params, o->clip_norm);
+      double norm = fovea_clip_grad_norm (t->params, t->n_params, o->clip_norm);
+      if (!isfinite (norm))
+        {
+          g_set_error (error, FOVEA_TRAINER_ERROR, FOVEA_TRAINER_ERROR_DIVERGED,
+                       "The gradients became %g at epoch %d, step %" G_GINT64_FORMAT
+                       "; try a lower --lr", norm, epoch + 1, s + 1);
+          return FALSE;
+        }
 
       gint64 step = fovea_adamw_get_step (t->optimizer);
       gint64 warmup = (gint64) llround (o->warmup_epochs * t->steps_per_epoch);

@@ -11,7 +11,10 @@ G_BEGIN_DECLS
 /* F.cross_entropy (logits, labels, weight=class_weights,
  * label_smoothing=smoothing): class_weights may be NULL (all 1); with
  * weights the mean divides by the sum of the targets' weights, and the
- * smoothing term is weighted as PyTorch weights it. */
+ * smoothing term is weighted as PyTorch weights it. A label outside
+ * 0 … n_classes-1 is ignored like PyTorch's ignore_index (no loss, zero
+ * gradient row); with nothing left to average (or batch 0) the loss is 0
+ * and every gradient 0, where PyTorch would give NaN. */
 double fovea_loss_cross_entropy (const float *logits,
                                  const int   *labels,
                                  int          batch,

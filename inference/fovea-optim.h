@@ -23,7 +23,9 @@ FoveaAdamW *fovea_adamw_new        (const FoveaAdamWConfig *config,
 void        fovea_adamw_free       (FoveaAdamW             *opt);
 /* One step at learning rate lr (from the schedule): for each tensor
  * p -= lr·wd·p (if decay), then Adam's bias-corrected update, exactly
- * as torch.optim.AdamW (foreach=False) in float32. */
+ * as torch.optim.AdamW (foreach=False) in float32: bit for bit on a CPU
+ * with AVX2 and FMA, to a rounding of the moments elsewhere. Tensors with
+ * a NULL grad are skipped; params must be those given to _new. */
 void        fovea_adamw_step       (FoveaAdamW             *opt,
                                     const FoveaTrainParam  *params,
                                     int                     n_params,
@@ -40,7 +42,8 @@ void        fovea_adamw_set_step   (FoveaAdamW             *opt,
 
 /* The learning rate at step (0-based) of total: linear from 0 to peak
  * over warmup steps (lr·(step+1)/warmup), then cosine from peak down to
- * min_lr at the last step. */
+ * min_lr at the last step (total-1), and min_lr after it. A cosine phase
+ * of one step or none stays at the peak. */
 double      fovea_lr_schedule      (double                  peak,
                                     double                  min_lr,
                                     gint64                  step,
@@ -49,7 +52,9 @@ double      fovea_lr_schedule      (double                  peak,
 
 /* Scales every gradient so that their global L2 norm is at most max_norm
  * (coefficient max_norm / (norm + 1e-6), clamped to 1, as PyTorch).
- * Returns the norm before clipping. max_norm ≤ 0 only measures. */
+ * Returns the norm before clipping. max_norm ≤ 0 only measures. A
+ * non-finite norm is returned with the gradients untouched (PyTorch would
+ * make them all NaN): skip that step. */
 double      fovea_clip_grad_norm   (const FoveaTrainParam  *params,
                                     int                     n_params,
                                     double                  max_norm);
