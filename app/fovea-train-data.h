@@ -10,6 +10,7 @@
  *     PATH.npz or PATH.npz:SPLIT, arrays SPLIT_images (N × H × W [× 3]
  *     uint8) and SPLIT_labels (N or N × 1, integer); SPLIT defaults to
  *     "train". Grey images are replicated to RGB.
+ * PATH may also be a folder's labels.csv itself.
  * Every row and array is validated when the set is opened: a bad row is
  * an error naming the file and line, a missing image names the image,
  * and nothing is ever dropped silently.
@@ -23,7 +24,21 @@
 
 G_BEGIN_DECLS
 
+#define FOVEA_TRAIN_DATA_ERROR (fovea_train_data_error_quark ())
+
+typedef enum {
+  FOVEA_TRAIN_DATA_ERROR_LABELS,   /* a bad labels.csv (the message names the line) */
+  FOVEA_TRAIN_DATA_ERROR_ARRAYS,   /* .npz arrays that do not make a labelled set */
+  FOVEA_TRAIN_DATA_ERROR_EMPTY,    /* no samples */
+  FOVEA_TRAIN_DATA_ERROR_INVALID,  /* bad settings, an index out of range, an unknown source */
+} FoveaTrainDataError;
+
+/* Labels must be below this (a class count, not a regression target). */
+#define FOVEA_TRAIN_DATA_MAX_CLASSES 65536
+
 typedef struct _FoveaTrainData FoveaTrainData;
+
+GQuark          fovea_train_data_error_quark (void);
 
 typedef struct {
   gboolean enabled;
@@ -35,7 +50,10 @@ typedef struct {
   double   brightness, contrast, saturation;  /* colour jitter factors, 0 = off */
 } FoveaAugment;
 
-/* Sensible defaults for fundus photographs (all of the above on). */
+/* A zero turns its step off (crop_scale_min 0: the whole image is
+ * resized; crop_ratio_max 0 means 1). Sensible defaults for fundus
+ * photographs (all of the above on): scale 0.7 … 1, ratio 3/4 … 4/3, both
+ * flips, quarter turns, ±10°, jitter 0.2 each. */
 void            fovea_augment_init_fundus   (FoveaAugment *aug);
 
 FoveaTrainData *fovea_train_data_open       (const char        *path,
@@ -56,7 +74,16 @@ char           *fovea_train_data_describe   (const FoveaTrainData *data);
 /* Loads image index as a model input into out (3 × pre->height ×
  * pre->width, normalised), augmented when aug is not NULL and enabled,
  * with a generator seeded from (seed, epoch, index). Thread-safe: several
- * threads may load from one set at once. Errors name the image. */
+ * threads may load from one set at once. Errors name the image.
+ *
+ * Without augmentation a folder's image goes through
+ * fovea_preprocess_image exactly as at inference. An .npz image (already
+ * cropped, e.g. 28 px MedMNIST) skips the FOV crop and the eval
+ * transform's centre crop: it is resized straight to the input size with
+ * pre->interpolation, when its size differs. With augmentation the 8-bit
+ * RGB image (a folder's after the FOV square crop when pre->fundus_crop)
+ * goes through the random resized crop to the input size, flips, quarter
+ * turns, rotation and colour jitter, then is normalised. */
 gboolean        fovea_train_data_load       (FoveaTrainData        *data,
                                              int                    index,
                                              const FoveaPreprocess *pre,
