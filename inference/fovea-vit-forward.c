@@ -173,6 +173,22 @@ head_forward (FoveaVitRun *run, int batch, const FoveaLora *lora,
   run->n_outputs = head->weight != NULL ? head->out_dim : dim;
 }
 
+/* The residual stream's patch rows after a block, with the bias the block
+ * left pending (fc2's) added: the block's true output. */
+static void
+block_tokens_forward (FoveaVitRun *run, int batch, const float *pending_bias)
+{
+  int dim = run->vit->config.embed_dim, prefix = run->vit->n_prefix;
+  for (int b = 0; b < batch; b++)
+    for (int t = 0; t < run->n_patches; t++)
+      {
+        const float *src = run->x + ((gsize) b * run->n_tokens + prefix + t) * dim;
+        float *dst = run->patch_tokens + ((gsize) b * run->n_patches + t) * dim;
+        for (int i = 0; i < dim; i++)
+          dst[i] = src[i] + (pending_bias != NULL ? pending_bias[i] : 0.0f);
+      }
+}
+
 gboolean
 fovea_vit_forward (FoveaVitRun *run, const float *pixels, int batch,
                    const FoveaLora *lora, GError **error)
@@ -201,7 +217,16 @@ fovea_vit_forward (FoveaVitRun *run, const float *pixels, int batch,
   embed_forward (run, pixels, batch);
   const float *pending_bias = NULL;
   for (int i = 0; i < run->vit->config.depth; i++)
-    pending_bias = block_forward (run, i, batch, lora, pending_bias);
+    {
+      pending_bias = block_forward (run, i, batch, lora, pending_bias);
+      if (i == run->token_block)
+        {
+          block_tokens_forward (run, batch, pending_bias);
+          run->n_outputs = 0;
+          run->batch = batch;
+          return TRUE;
+        }
+    }
   head_forward (run, batch, lora, pending_bias);
 
   run->batch = batch;

@@ -59,6 +59,7 @@ struct _FoveaVitRun {
   float           *scores;        /* one tokens × tokens block per thread */
   float           *attention;     /* depth × max_batch × heads × T × T, or NULL */
   float           *patch_tokens;  /* max_batch × patches × D, or NULL */
+  int              token_block;   /* patch_tokens after this block; -1: final norm */
   float           *pooled;        /* max_batch × D */
   float           *lora_scratch;  /* tokens × FOVEA_LORA_RANK_CHUNK */
 

@@ -76,6 +76,7 @@ fovea_vit_run_new (FoveaVit *vit, int max_batch, int height, int width,
   run->n_patches = run->grid_h * run->grid_w;
   run->n_tokens = vit->n_prefix + run->n_patches;
   run->outputs = outputs;
+  run->token_block = -1;
   run->pool = fovea_pool_new (n_threads > 0 ? n_threads : (int) g_get_num_processors (),
                               error);
   if (run->pool == NULL)
@@ -166,6 +167,23 @@ fovea_vit_run_free (FoveaVitRun *run)
   free (run->arena);
   g_free (run->logits);
   g_free (run);
+}
+
+gboolean
+fovea_vit_run_set_patch_token_block (FoveaVitRun *run, int block, GError **error)
+{
+  g_return_val_if_fail (run != NULL, FALSE);
+
+  if (run->patch_tokens == NULL || block < -1 || block >= run->vit->config.depth)
+    {
+      g_set_error (error, FOVEA_MODEL_ERROR, FOVEA_MODEL_ERROR_INPUT,
+                   "Cannot take patch tokens after block %d of %s (depth %d)%s",
+                   block, run->vit->config.architecture, run->vit->config.depth,
+                   run->patch_tokens == NULL ? ": the run keeps no patch tokens" : "");
+      return FALSE;
+    }
+  run->token_block = block;
+  return TRUE;
 }
 
 int

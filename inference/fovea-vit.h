@@ -55,6 +55,16 @@ FoveaVitRun          *fovea_vit_run_new     (FoveaVit        *vit,
                                              int              n_threads,
                                              GError         **error);
 void                  fovea_vit_run_free    (FoveaVitRun     *run);
+/* Which tokens FOVEA_VIT_OUTPUT_PATCH_TOKENS gives: -1 (the default) the
+ * final-norm patch tokens; 0 ≤ block < depth the residual stream after
+ * that block (timm's forward_intermediates without norm), for anomaly
+ * features from a middle layer. The forward then stops after that block:
+ * no logits are computed (n_outputs reads 0), and the blocks after it
+ * cost nothing. FALSE with an error for a block out of range or a run
+ * made without FOVEA_VIT_OUTPUT_PATCH_TOKENS. */
+gboolean              fovea_vit_run_set_patch_token_block (FoveaVitRun *run,
+                                                           int          block,
+                                                           GError     **error);
 
 /* Runs batch ≤ max_batch images. pixels is batch × 3 × height × width F32,
  * already normalised. lora may be NULL for the bare backbone; it must have

@@ -1,12 +1,371 @@
-/* fovea-cli-explain.c: being written. */
-#include <stdio.h>
+/* fovea-cli-explain.c: `fovea-cli explain --kind saliency|anomaly
+ *   [--method NAME] [--model DIR] [--task NAME] [--adapter PATH]
+ *   [--bank PATH] [--modality M] IMAGE --out MAP.png [--json]`
+ *
+ * Writes a map of one image as a 16-bit grey PNG of the image's own size
+ * (0 outside the fundus field of view):
+ * - saliency: where the task's prediction drew from, 0..1 → 0..65535;
+ *   methods are a table (rollout today; Grad-CAM slots in as another row);
+ * - anomaly: each pixel's distance to the nearest normal patch of a
+ *   PatchCore bank, scaled so that 65535 is twice the highest score a
+ *   normal image reached when the bank was built (mid-grey: as abnormal as
+ *   the most abnormal normal image); the scale is printed with --json.
+ * With --json prints {"image", "kind", "method", "score", "peak": [x, y],
+ * ...}. Exit 1 for bad usage, a missing or unfit model or bank (nothing
+ * done); 3 when the image cannot be read or the map cannot be written. */
+#include "config.h"
 
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fovea-anomaly.h"
 #include "fovea-cli-commands.h"
+#include "fovea-cli-engine.h"
+#include "fovea-decode.h"
+#include "fovea-encode.h"
+#include "fovea-input-map.h"
+
+#define COMMAND "fovea-cli explain"
+
+typedef struct {
+  const char  *model;
+  const char  *task;
+  const char  *adapter;
+  const char  *bank;
+  gboolean     has_modality;
+  FoveaModality modality;
+  int          n_threads;
+} ExplainArgs;
+
+/* What a method computed: an image-size map in 0..1 (or raw units with
+ * png_scale), the score it reports and where its peak is. */
+typedef struct {
+  int         width, height;
+  float      *map;
+  double      png_scale;       /* map value written as 65535 */
+  double      score;           /* NaN: none (JSON null) */
+  double      normalised;      /* anomaly: score / normal max; NaN otherwise */
+  char       *task;            /* saliency: the task explained */
+  gboolean    has_peak;        /* else the map's maximum */
+  int         peak_x, peak_y;
+} ExplainResult;
+
+static void
+explain_result_clear (ExplainResult *result)
+{
+  g_free (result->map);
+  g_free (result->task);
+}
+
+/* A saliency method: fills result from an engine that has the task. */
+typedef gboolean (*SaliencyFunc) (FoveaEngine *engine, guint task, const FoveaImage *image,
+                                  ExplainResult *result, GError **error);
+
+/* Loads the engine and runs the task on the image, with the rollout. */
+static gboolean
+saliency_rollout (FoveaEngine *engine, guint task_index, const FoveaImage *image,
+                  ExplainResult *result, GError **error)
+{
+  fovea_engine_set_rollout (engine, TRUE);
+  const FoveaImage *const images[] = { image };
+  g_autoptr (FoveaEngineOutput) output = fovea_engine_run_images (engine, task_index, images, 1,
+                                                                  error);
+  if (output == NULL)
+    return FALSE;
+  const FoveaEngineTask *task = fovea_engine_get_task (engine, task_index);
+  result->map = fovea_input_map_to_image (&task->preprocess, image, output->rollout,
+                                          output->grid_h, output->grid_w, 0,
+                                          &result->width, &result->height, error);
+  if (result->map == NULL)
+    return FALSE;
+  result->png_scale = 1.0;
+  result->score = output->results[0].calibrated ? output->results[0].score : NAN;
+  result->task = g_strdup (task->name);
+  return TRUE;
+}
+
+/* The saliency methods; Grad-CAM is to be added here as "gradcam". */
+static const struct {
+  const char   *name;
+  SaliencyFunc  func;
+} saliency_methods[] = {
+  { "rollout", saliency_rollout },
+};
+
+static SaliencyFunc
+find_saliency_method (const char *name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (saliency_methods); i++)
+    if (strcmp (saliency_methods[i].name, name) == 0)
+      return saliency_methods[i].func;
+  return NULL;
+}
+
+static int
+task_index (FoveaEngine *engine, const char *name)
+{
+  if (name == NULL)
+    return (int) fovea_engine_get_n_tasks (engine) - 1;  /* the last adapter, else the backbone */
+  int found = fovea_engine_find_task (engine, name);
+  if (found < 0)
+    fprintf (stderr, COMMAND ": no task named “%s”\n", name);
+  return found;
+}
+
+static FoveaAnomaly *
+load_anomaly (const ExplainArgs *args)
+{
+  if (args->bank == NULL || args->model == NULL)
+    {
+      fprintf (stderr, COMMAND ": --kind anomaly needs --bank PATH and --model DIR "
+               "(the backbone the bank was built with)\n");
+      return NULL;
+    }
+  g_autoptr (GError) error = NULL;
+  FoveaPatchBank *bank = fovea_patch_bank_load (args->bank, &error);
+  if (bank == NULL)
+    {
+      fprintf (stderr, COMMAND ": %s\n", error->message);
+      return NULL;
+    }
+  FoveaModality bank_modality = FOVEA_MODALITY_UNKNOWN;
+  fovea_modality_from_string (bank->card.modality, &bank_modality);
+  if (args->has_modality && args->modality != bank_modality)
+    {
+      fprintf (stderr, COMMAND ": the bank %s was built on %s images, not %s\n", args->bank,
+               bank->card.modality, fovea_modality_to_string (args->modality));
+      fovea_patch_bank_free (bank);
+      return NULL;
+    }
+  FoveaAnomaly *anomaly = fovea_anomaly_new_for_bank (args->model, args->adapter, bank,
+                                                      args->n_threads, &error);
+  if (anomaly == NULL)
+    fprintf (stderr, COMMAND ": %s: %s\n", args->bank, error->message);
+  return anomaly;
+}
+
+static gboolean
+anomaly_map (FoveaAnomaly *anomaly, const FoveaImage *image, ExplainResult *result,
+             GError **error)
+{
+  g_autoptr (FoveaAnomalyMap) map = fovea_anomaly_compute (anomaly, image, error);
+  if (map == NULL)
+    return FALSE;
+  const FoveaPatchCard *card = &fovea_anomaly_get_bank (anomaly)->card;
+  result->width = map->width;
+  result->height = map->height;
+  result->map = g_steal_pointer (&map->map);
+  result->score = map->score;
+  result->has_peak = TRUE;
+  result->peak_x = map->peak_x;
+  result->peak_y = map->peak_y;
+  result->normalised = card->normal_score_max > 0.0 ? map->score / card->normal_score_max : NAN;
+  /* Without calibration the map is scaled to its own maximum. */
+  result->png_scale = card->normal_score_max > 0.0 ? 2.0 * card->normal_score_max
+                                                   : MAX (map->score, 1e-12);
+  return TRUE;
+}
+
+static void
+find_peak (const ExplainResult *result, int *x, int *y)
+{
+  if (result->has_peak)
+    {
+      *x = result->peak_x;
+      *y = result->peak_y;
+      return;
+    }
+  gsize n = (gsize) result->width * result->height, best = 0;
+  for (gsize i = 1; i < n; i++)
+    if (result->map[i] > result->map[best])
+      best = i;
+  *x = (int) (best % result->width);
+  *y = (int) (best / result->width);
+}
+
+static gboolean
+write_png16 (const ExplainResult *result, const char *path, GError **error)
+{
+  g_autoptr (FoveaImage) png = fovea_image_new (result->width, result->height, 1, 16, error);
+  if (png == NULL)
+    return FALSE;
+  for (int y = 0; y < result->height; y++)
+    {
+      guint16 *row = fovea_image_row16 (png, y);
+      const float *src = result->map + (gsize) y * result->width;
+      for (int x = 0; x < result->width; x++)
+        {
+          double v = src[x] / result->png_scale;
+          row[x] = (guint16) lround (65535.0 * CLAMP (isfinite (v) ? v : 0.0, 0.0, 1.0));
+        }
+    }
+  return fovea_encode_png_file (png, path, error);
+}
+
+static void
+add_number (JsonBuilder *builder, const char *member, double value)
+{
+  json_builder_set_member_name (builder, member);
+  if (isfinite (value))
+    json_builder_add_double_value (builder, value);
+  else
+    json_builder_add_null_value (builder);
+}
+
+static void
+print_json (const char *image, const char *kind, const char *method,
+            const ExplainResult *result, int peak_x, int peak_y, const char *out)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "image");
+  json_builder_add_string_value (b, image);
+  json_builder_set_member_name (b, "kind");
+  json_builder_add_string_value (b, kind);
+  json_builder_set_member_name (b, "method");
+  json_builder_add_string_value (b, method);
+  if (result->task != NULL)
+    {
+      json_builder_set_member_name (b, "task");
+      json_builder_add_string_value (b, result->task);
+    }
+  add_number (b, "score", result->score);
+  if (strcmp (kind, "anomaly") == 0)
+    add_number (b, "normalised_score", result->normalised);
+  json_builder_set_member_name (b, "peak");
+  json_builder_begin_array (b);
+  json_builder_add_int_value (b, peak_x);
+  json_builder_add_int_value (b, peak_y);
+  json_builder_end_array (b);
+  add_number (b, "png_scale", result->png_scale);
+  json_builder_set_member_name (b, "out");
+  json_builder_add_string_value (b, out);
+  json_builder_set_member_name (b, "research_use_only");
+  json_builder_add_boolean_value (b, TRUE);
+  json_builder_end_object (b);
+  g_autoptr (JsonNode) root = json_builder_get_root (b);
+  g_autofree char *text = json_to_string (root, FALSE);
+  printf ("%s\n", text);
+}
 
 int
 fovea_cli_explain (int argc, char **argv)
 {
-  (void) argc;
-  fprintf (stderr, "%s: not available yet\n", argv[0]);
-  return FOVEA_CLI_EXIT_FATAL;
+  g_autofree char *kind = NULL, *method = NULL, *model = NULL, *task = NULL;
+  g_autofree char *adapter = NULL, *bank = NULL, *modality_name = NULL, *out = NULL;
+  g_auto (GStrv) args = NULL;
+  gboolean json = FALSE;
+  int n_threads = 0;
+  const GOptionEntry entries[] = {
+    { "kind", 'k', 0, G_OPTION_ARG_STRING, &kind,
+      "saliency (where the prediction looked) or anomaly (unlike the bank's normal images)",
+      "KIND" },
+    { "method", 0, 0, G_OPTION_ARG_STRING, &method,
+      "Saliency method (default rollout)", "NAME" },
+    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model,
+      "Model folder (config.json + model.safetensors); saliency: default an installed "
+      "model with the task", "DIR" },
+    { "task", 't', 0, G_OPTION_ARG_STRING, &task,
+      "Saliency: the task to explain (default: the adapter's, else the model's)", "NAME" },
+    { "adapter", 'a', 0, G_OPTION_ARG_FILENAME, &adapter,
+      "PEFT adapter folder or MeLo file", "PATH" },
+    { "bank", 'b', 0, G_OPTION_ARG_FILENAME, &bank,
+      "Anomaly: memory bank from `fovea-cli anomaly-bank`", "FILE" },
+    { "modality", 0, 0, G_OPTION_ARG_STRING, &modality_name,
+      "Anomaly: the image's modality, checked against the bank's", "M" },
+    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out,
+      "The map, a 16-bit grey PNG of the image's size", "FILE" },
+    { "json", 'j', 0, G_OPTION_ARG_NONE, &json,
+      "Print the score and the map's peak as JSON", NULL },
+    { "threads", 0, 0, G_OPTION_ARG_INT, &n_threads,
+      "Threads for the forward pass (default: one per core)", "N" },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args, NULL, "IMAGE" },
+    G_OPTION_ENTRY_NULL
+  };
+
+  g_autoptr (GOptionContext) context = g_option_context_new ("IMAGE — write a heat-map");
+  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_set_summary (context,
+    "Writes a saliency or anomaly map of an image as a 16-bit grey PNG of the\n"
+    "image's size. Maps are research outputs that require clinician review.");
+  g_autoptr (GError) error = NULL;
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      fprintf (stderr, COMMAND ": %s\n", error->message);
+      return FOVEA_CLI_EXIT_FATAL;
+    }
+  if (args == NULL || args[0] == NULL || args[1] != NULL || out == NULL)
+    {
+      fprintf (stderr, COMMAND ": give one IMAGE and --out MAP.png\n");
+      return FOVEA_CLI_EXIT_FATAL;
+    }
+  gboolean anomaly_kind = g_strcmp0 (kind, "anomaly") == 0;
+  if (!anomaly_kind && g_strcmp0 (kind, "saliency") != 0)
+    {
+      fprintf (stderr, COMMAND ": --kind must be saliency or anomaly\n");
+      return FOVEA_CLI_EXIT_FATAL;
+    }
+  ExplainArgs ea = { model, task, adapter, bank, modality_name != NULL,
+                     FOVEA_MODALITY_UNKNOWN, n_threads };
+  if (modality_name != NULL && !fovea_modality_from_string (modality_name, &ea.modality))
+    {
+      fprintf (stderr, COMMAND ": unknown modality “%s” (fundus, octa, skin)\n", modality_name);
+      return FOVEA_CLI_EXIT_FATAL;
+    }
+  if (anomaly_kind && method != NULL)
+    {
+      fprintf (stderr, COMMAND ": --method applies to --kind saliency only\n");
+      return FOVEA_CLI_EXIT_FATAL;
+    }
+  SaliencyFunc saliency = NULL;
+  if (!anomaly_kind && (saliency = find_saliency_method (method ? method : "rollout")) == NULL)
+    {
+      fprintf (stderr, COMMAND ": unknown saliency method “%s” (rollout)\n", method);
+      return FOVEA_CLI_EXIT_FATAL;
+    }
+
+  /* The model (and bank) first: they are usage errors, and they decide
+   * nothing about the image. */
+  g_autoptr (FoveaAnomaly) anomaly = NULL;
+  g_autoptr (FoveaEngine) engine = NULL;
+  int task_at = 0;
+  if (anomaly_kind && (anomaly = load_anomaly (&ea)) == NULL)
+    return FOVEA_CLI_EXIT_FATAL;
+  if (!anomaly_kind)
+    {
+      const char *adapters[] = { adapter, NULL };
+      const char *task_names[] = { task, NULL };
+      engine = fovea_cli_load_engine ("explain", model, adapter ? adapters : NULL,
+                                      task ? task_names : NULL, 0, n_threads);
+      if (engine == NULL || (task_at = task_index (engine, task)) < 0)
+        return FOVEA_CLI_EXIT_FATAL;
+    }
+
+  const char *path = args[0];
+  g_autoptr (FoveaImage) image = fovea_decode_file (path, NULL, NULL, &error);
+  ExplainResult result = { .score = NAN, .normalised = NAN };
+  gboolean ok = image != NULL &&
+                (anomaly_kind ? anomaly_map (anomaly, image, &result, &error)
+                              : saliency (engine, (guint) task_at, image, &result, &error)) &&
+                write_png16 (&result, out, &error);
+  if (!ok)
+    {
+      fprintf (stderr, COMMAND ": %s\n", error->message);
+      explain_result_clear (&result);
+      return FOVEA_CLI_EXIT_SOME_FAILED;
+    }
+
+  int peak_x, peak_y;
+  find_peak (&result, &peak_x, &peak_y);
+  if (json)
+    print_json (path, anomaly_kind ? "anomaly" : "saliency",
+                anomaly_kind ? "patchcore" : (method ? method : "rollout"),
+                &result, peak_x, peak_y, out);
+  else
+    printf ("%s: %s map written to %s (score %.4g, peak at %d, %d)\n", path,
+            anomaly_kind ? "anomaly" : "saliency", out, result.score, peak_x, peak_y);
+  explain_result_clear (&result);
+  return FOVEA_CLI_EXIT_OK;
 }
