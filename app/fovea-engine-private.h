@@ -18,6 +18,7 @@ struct _FoveaEngine {
   GPtrArray *tasks;  /* FoveaEngineTask*; task 0 is the backbone */
   GArray    *runs;   /* FoveaEngineRun */
   gboolean   rollout;
+  GHashTable *gradcam;  /* task index → FoveaTrainVit* (frozen), made on first use */
 };
 
 void fovea_engine_runs_clear (GArray *runs);

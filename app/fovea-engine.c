@@ -34,6 +34,8 @@ fovea_engine_free (FoveaEngine *engine)
       fovea_engine_runs_clear (engine->runs);
       g_array_unref (engine->runs);
     }
+  /* The Grad-CAM models refer to the tasks' adapters and the backbone. */
+  g_clear_pointer (&engine->gradcam, g_hash_table_unref);
   if (engine->tasks != NULL)
     g_ptr_array_unref (engine->tasks);
   fovea_vit_free (engine->vit);

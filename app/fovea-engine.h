@@ -21,11 +21,12 @@
  * use it from one thread at a time.
  *
  * On request an engine also explains: each image's attention rollout
- * (fovea-rollout.h) on the patch grid, which fovea-input-map.h puts back
- * onto the image. */
+ * (fovea-rollout.h) on the patch grid, or a task's Grad-CAM
+ * (fovea-gradcam.h), which fovea-input-map.h puts back onto the image. */
 #pragma once
 
 #include "fovea-adapter.h"
+#include "fovea-gradcam.h"
 #include "fovea-image.h"
 #include "fovea-preprocess.h"
 #include "fovea-task-card.h"
@@ -119,6 +120,21 @@ FoveaEngineOutput     *fovea_engine_run_images  (FoveaEngine             *engine
                                                  int                      n_images,
                                                  GError                 **error);
 void                   fovea_engine_output_free (FoveaEngineOutput *output);
+
+/* Grad-CAM of one image for task (fovea-gradcam.h): target_class < 0
+ * explains the predicted class. Returns grid_h × grid_w values ≥ 0 over
+ * the input the task's preprocessing makes (g_free), for
+ * fovea_input_map_to_image. The task's frozen training model is made on
+ * first use and kept (it refers to the backbone's weights, no copy). The
+ * task must run at the model's own input size. */
+float                 *fovea_engine_gradcam     (FoveaEngine       *engine,
+                                                 guint              task,
+                                                 const FoveaImage  *image,
+                                                 int                target_class,
+                                                 int               *grid_h,
+                                                 int               *grid_w,
+                                                 FoveaGradcamInfo  *info,
+                                                 GError           **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FoveaEngine, fovea_engine_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FoveaEngineOutput, fovea_engine_output_free)

@@ -21,6 +21,26 @@ static const char toy_card[] =
   "}\n";
 
 static void
+write_blob_image (const char *path, int label, GRand *rand)
+{
+  g_autoptr (GError) error = NULL;
+  FoveaImage *image = fovea_image_new (TOY_SIDE, TOY_SIDE, 3, 8, &error);
+  g_assert_no_error (error);
+  for (int y = 0; y < TOY_SIDE; y++)
+    for (int x = 0; x < TOY_SIDE; x++)
+      {
+        guint8 *p = image->data + y * image->stride + x * 3;
+        int dx = x - TOY_BLOB_X, dy = y - TOY_BLOB_Y;
+        gboolean blob = label == 1 && dx * dx + dy * dy <= TOY_BLOB_RADIUS * TOY_BLOB_RADIUS;
+        int grey = blob ? 240 : 60 + g_rand_int_range (rand, 0, 80);
+        p[0] = p[1] = p[2] = (guint8) grey;
+      }
+  g_assert_true (fovea_encode_png_file (image, path, &error));
+  g_assert_no_error (error);
+  fovea_image_free (image);
+}
+
+static void
 write_image (const char *path, int label, GRand *rand)
 {
   g_autoptr (GError) error = NULL;
@@ -41,8 +61,10 @@ write_image (const char *path, int label, GRand *rand)
   fovea_image_free (image);
 }
 
-char *
-toy_write_set (const char *dir, const char *name, int n, guint32 seed)
+typedef void (*WriteFunc) (const char *path, int label, GRand *rand);
+
+static char *
+write_set (const char *dir, const char *name, int n, guint32 seed, WriteFunc write)
 {
   g_autoptr (GRand) rand = g_rand_new_with_seed (seed);
   g_autoptr (GString) csv = g_string_new ("file,label\n");
@@ -53,12 +75,24 @@ toy_write_set (const char *dir, const char *name, int n, guint32 seed)
     {
       g_autofree char *file = g_strdup_printf ("img%02d.png", i);
       g_autofree char *path = g_build_filename (folder, file, NULL);
-      write_image (path, i % 2, rand);
+      write (path, i % 2, rand);
       g_string_append_printf (csv, "%s,%d\n", file, i % 2);
     }
   g_autofree char *labels = g_build_filename (folder, "labels.csv", NULL);
   g_assert_true (g_file_set_contents (labels, csv->str, -1, NULL));
   return folder;
+}
+
+char *
+toy_write_set (const char *dir, const char *name, int n, guint32 seed)
+{
+  return write_set (dir, name, n, seed, write_image);
+}
+
+char *
+toy_write_blob_set (const char *dir, const char *name, int n, guint32 seed)
+{
+  return write_set (dir, name, n, seed, write_blob_image);
 }
 
 char *

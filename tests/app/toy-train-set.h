@@ -15,6 +15,15 @@ char *toy_write_set  (const char *dir,
                       const char *name,
                       int         n,
                       guint32     seed);
+/* Grey noise; class 1 (odd indices) has a bright blob of radius
+ * TOY_BLOB_RADIUS centred at (TOY_BLOB_X, TOY_BLOB_Y). Same layout. */
+#define TOY_BLOB_X 8
+#define TOY_BLOB_Y 8
+#define TOY_BLOB_RADIUS 4
+char *toy_write_blob_set (const char *dir,
+                          const char *name,
+                          int         n,
+                          guint32     seed);
 /* Writes the toy task card into dir; returns its path. */
 char *toy_write_card (const char *dir);
 

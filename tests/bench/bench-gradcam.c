@@ -1,0 +1,92 @@
+/* bench-gradcam.c: what Grad-CAM costs on ViT-B/16 at 224×224, batch 1.
+ *
+ * Baseline: the inference forward pass (logits only, packed weights).
+ * Against it, interleaved so that load drift hits both: Grad-CAM — the
+ * training engine's forward keeping activations, then the backward of the
+ * last block only — on a frozen copy of the same backbone that refers to
+ * its weights. Target (issue 7): ≤ 2.5× the baseline. FOVEA_BENCH_MODEL
+ * names a model folder to use instead of random weights. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "fovea-gradcam.h"
+#include "fovea-test-common.h"
+#include "tools/fovea-random-vit.h"
+
+#define ARCHITECTURE "vit_base_patch16_224"
+#define RUNS 7
+
+static double
+now_s (void)
+{
+  return g_get_monotonic_time () / 1e6;
+}
+
+static int
+compare_doubles (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return (x > y) - (x < y);
+}
+
+int
+main (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *tmp = NULL;
+  const char *dir = g_getenv ("FOVEA_BENCH_MODEL");
+  if (dir == NULL)
+    {
+      dir = tmp = fovea_test_mkdtemp ();
+      if (!fovea_random_vit_write (dir, ARCHITECTURE, 5, 1, &error))
+        g_error ("%s", error->message);
+    }
+  g_autoptr (FoveaVit) vit = fovea_vit_load (dir, &error);
+  if (vit == NULL)
+    g_error ("%s", error->message);
+  const FoveaVitConfig *c = fovea_vit_get_config (vit);
+  printf ("# %s (%s), %d×%d, batch 1, %u threads; wall-clock medians of %d\n",
+          c->architecture, tmp != NULL ? "random weights" : dir, c->img_size[0], c->img_size[1],
+          g_get_num_processors (), RUNS);
+
+  gsize image = (gsize) 3 * c->img_size[0] * c->img_size[1];
+  g_autofree float *pixels = g_new (float, image);
+  for (gsize i = 0; i < image; i++)
+    pixels[i] = (float) ((i * 2654435761u) % 1000) / 500.0f - 1.0f;
+
+  g_autoptr (FoveaVitRun) run = fovea_vit_run_new (vit, 1, c->img_size[0], c->img_size[1],
+                                                   FOVEA_VIT_OUTPUT_LOGITS, 0, &error);
+  g_autoptr (FoveaTrainVit) frozen = fovea_train_vit_new_frozen (vit, NULL, 1, 0, &error);
+  if (run == NULL || frozen == NULL)
+    g_error ("%s", error->message);
+  int n_patches = (c->img_size[0] / c->patch_size) * (c->img_size[1] / c->patch_size);
+  g_autofree float *map = g_new (float, n_patches);
+  FoveaGradcamInfo info;
+  double plain_s[RUNS], gradcam_s[RUNS];
+
+  /* Warm-up: pages of the weights, the pools' threads. */
+  if (!fovea_vit_forward (run, pixels, 1, NULL, &error) ||
+      !fovea_gradcam (frozen, pixels, -1, -1, map, &info, &error))
+    g_error ("%s", error->message);
+  for (int i = 0; i < RUNS; i++)
+    {
+      double start = now_s ();
+      if (!fovea_vit_forward (run, pixels, 1, NULL, &error))
+        g_error ("%s", error->message);
+      plain_s[i] = now_s () - start;
+      start = now_s ();
+      if (!fovea_gradcam (frozen, pixels, -1, -1, map, &info, &error))
+        g_error ("%s", error->message);
+      gradcam_s[i] = now_s () - start;
+    }
+  qsort (plain_s, RUNS, sizeof (double), compare_doubles);
+  qsort (gradcam_s, RUNS, sizeof (double), compare_doubles);
+  double p = plain_s[RUNS / 2], g = gradcam_s[RUNS / 2];
+  printf ("forward, logits only (baseline)   %8.4f s\n", p);
+  printf ("Grad-CAM (forward + last block)   %8.4f s: %.3f× the baseline (target ≤ 2.5×)\n",
+          g, g / p);
+
+  if (tmp != NULL)
+    fovea_test_rmdir (tmp);
+  return 0;
+}
