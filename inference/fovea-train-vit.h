@@ -63,10 +63,13 @@ typedef struct {
                             * biases, norms, pos_embed, cls_token no (timm) */
 } FoveaTrainParam;
 
-/* Full training. init may be NULL (timm's init: trunc_normal std 0.02 for
- * linear weights, the head, pos_embed and cls_token; zero biases;
- * LayerNorm 1/0), drawn from seed; or a backbone whose weights are copied. config's
- * num_classes is the head's width (> 0). */
+/* Full training. init may be NULL (timm's init_weights_vit_timm, drawn
+ * from seed: trunc_normal std 0.02 for the linear weights, the head and
+ * pos_embed; normal std 1e-6 for cls_token and reg_token; patch_embed
+ * keeps nn.Conv2d's own U(±1/√fan_in); zero biases; LayerNorm 1/0); or a
+ * backbone of the same shape whose weights are copied (its head too when
+ * as wide). config's num_classes is the head's width (> 0). Inputs are
+ * config's img_size. */
 FoveaTrainVit *fovea_train_vit_new_full   (const FoveaVitConfig *config,
                                            const FoveaVit       *init,
                                            guint64               seed,
@@ -74,7 +77,10 @@ FoveaTrainVit *fovea_train_vit_new_full   (const FoveaVitConfig *config,
                                            int                   n_threads,
                                            GError              **error);
 /* LoRA on a frozen backbone: A kaiming-uniform (PEFT's init, from seed),
- * B zero; a new head of n_classes outputs (std 0.02, zero bias). */
+ * B zero; a new head of n_classes outputs (std 0.02, zero bias). The
+ * parameters, in order: for each block, for each target (Q, K, V, QKV,
+ * PROJ, FC1, FC2 order) lora_A (r × in) then lora_B (out × r), then the
+ * head; all matrices have decay set. */
 FoveaTrainVit *fovea_train_vit_new_lora   (FoveaVit             *vit,
                                            const FoveaLoraSpec  *spec,
                                            int                   n_classes,
@@ -121,7 +127,8 @@ const float *fovea_train_vit_get_block_input_grad (const FoveaTrainVit *model,
                                                    int                  block);
 /* Backward stops once the gradient of block `block`'s input is known
  * (0, the default, goes all the way down). Saves time when only the
- * last blocks matter. */
+ * last blocks matter; blocks below get no gradients (their input grads
+ * are then NULL, and trained parameters below keep theirs untouched). */
 void         fovea_train_vit_set_backward_stop    (FoveaTrainVit *model,
                                                    int            block);
 
