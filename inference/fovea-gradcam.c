@@ -35,8 +35,8 @@ fovea_gradcam (FoveaTrainVit *model, const float *pixels, int target_class, int 
         if (logits[k] > logits[cls])
           cls = k;
     }
-  info->class_index = cls;
-  info->score = logits[cls];
+  if (info != NULL)
+    *info = (FoveaGradcamInfo) { cls, logits[cls] };
 
   /* d score / d logits is one-hot: back-propagate that, down to block. */
   g_autofree float *dlogits = g_new0 (float, n_outputs);

@@ -20,7 +20,8 @@ typedef struct {
 /* Runs model (usually fovea_train_vit_new_frozen) on one image (3 × H × W,
  * normalised, the model's input size) and writes the map over its patch
  * grid (grid_h × grid_w, row-major, ≥ 0) into map. target_class < 0
- * explains the predicted class. block < 0 means the last block. */
+ * explains the predicted class. block < 0 means the last block. info
+ * (may be NULL) receives the class explained and its logit. */
 gboolean fovea_gradcam (FoveaTrainVit    *model,
                         const float      *pixels,
                         int               target_class,

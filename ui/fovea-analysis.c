@@ -240,6 +240,88 @@ run_in_thread (GTask        *task,
                            (GDestroyNotify) fovea_analysis_result_free);
 }
 
+/* A Grad-CAM map put back onto the image. */
+typedef struct {
+  float *values;
+  int    width, height;
+} GradcamMap;
+
+static void
+gradcam_map_free (GradcamMap *map)
+{
+  g_free (map->values);
+  g_free (map);
+}
+
+static float *
+gradcam_locked (FoveaAnalysis  *self,
+                RunData        *run,
+                int            *grid_h,
+                int            *grid_w,
+                FoveaPreprocess *out_pre,
+                GError        **error)
+{
+  gboolean loaded;
+  FoveaEngine *engine = ensure_engine (self, run->model, &loaded, error);
+  int index;
+
+  if (engine == NULL)
+    return NULL;
+  index = ensure_task (self, run->task, error);
+  if (index < 0)
+    return NULL;
+  *out_pre = fovea_engine_get_task (engine, (guint) index)->preprocess;
+  /* fovea_gradcam writes the class it explained; the map is all we use. */
+  FoveaGradcamInfo info;
+  return fovea_engine_gradcam (engine, (guint) index, run->image, -1, grid_h, grid_w,
+                               &info, error);
+}
+
+static void
+gradcam_in_thread (GTask        *task,
+                   gpointer      source_object,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
+{
+  FoveaAnalysis *self = FOVEA_ANALYSIS (source_object);
+  RunData *run = task_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree float *grid = NULL;
+  FoveaPreprocess pre;
+  GradcamMap *map = NULL;
+  int grid_h = 0, grid_w = 0;
+
+  wait_while_paused (self, cancellable);
+  g_mutex_lock (&self->engine_lock);
+  if (!g_cancellable_is_cancelled (cancellable))
+    grid = gradcam_locked (self, run, &grid_h, &grid_w, &pre, &error);
+  g_mutex_unlock (&self->engine_lock);
+
+  if (grid != NULL && !g_cancellable_is_cancelled (cancellable))
+    {
+      map = g_new0 (GradcamMap, 1);
+      map->values = fovea_input_map_to_image (&pre, run->image, grid, grid_h, grid_w,
+                                              SALIENCY_MAX_SIDE, &map->width, &map->height,
+                                              &error);
+      if (map->values == NULL)
+        g_clear_pointer (&map, gradcam_map_free);
+    }
+
+  /* Cancelled meanwhile: the task has already returned. */
+  if (!g_task_set_return_on_cancel (task, FALSE))
+    {
+      g_clear_pointer (&map, gradcam_map_free);
+      return;
+    }
+  if (map != NULL)
+    g_task_return_pointer (task, map, (GDestroyNotify) gradcam_map_free);
+  else if (error != NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    /* Only skipped work leaves neither, and only cancelling skips it. */
+    g_task_return_error_if_cancelled (task);
+}
+
 static void
 fovea_analysis_finalize (GObject *object)
 {
@@ -349,4 +431,61 @@ fovea_analysis_set_paused (FoveaAnalysis *self,
   self->paused = paused;
   g_cond_broadcast (&self->pause_cond);
   g_mutex_unlock (&self->pause_lock);
+}
+
+void
+fovea_analysis_gradcam_async (FoveaAnalysis           *self,
+                              FoveaDocument           *document,
+                              FoveaModelCatalog       *catalog,
+                              const FoveaCatalogModel *model,
+                              const FoveaCatalogTask  *task,
+                              GCancellable            *cancellable,
+                              GAsyncReadyCallback      callback,
+                              gpointer                 user_data)
+{
+  g_autoptr(GTask) gtask = NULL;
+  RunData *run;
+
+  g_return_if_fail (FOVEA_IS_ANALYSIS (self));
+  g_return_if_fail (FOVEA_IS_DOCUMENT (document));
+  g_return_if_fail (fovea_document_get_image (document) != NULL);
+  g_return_if_fail (catalog != NULL && model != NULL && task != NULL);
+
+  run = g_new0 (RunData, 1);
+  run->document = g_object_ref (document);
+  run->image = fovea_document_get_image (document);
+  run->modality = fovea_document_get_modality (document);
+  run->catalog = fovea_model_catalog_ref (catalog);
+  run->model = model;
+  run->task = task;
+
+  gtask = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (gtask, fovea_analysis_gradcam_async);
+  g_task_set_task_data (gtask, run, run_data_free);
+  g_task_set_return_on_cancel (gtask, TRUE);
+  g_task_run_in_thread (gtask, gradcam_in_thread);
+}
+
+float *
+fovea_analysis_gradcam_finish (FoveaAnalysis  *self,
+                               GAsyncResult   *result,
+                               int            *width,
+                               int            *height,
+                               GError        **error)
+{
+  GradcamMap *map;
+  float *values;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  map = g_task_propagate_pointer (G_TASK (result), error);
+  if (map == NULL)
+    return NULL;
+  values = g_steal_pointer (&map->values);
+  if (width != NULL)
+    *width = map->width;
+  if (height != NULL)
+    *height = map->height;
+  gradcam_map_free (map);
+  return values;
 }

@@ -80,6 +80,25 @@ FoveaAnalysisResult *fovea_analysis_run_finish       (FoveaAnalysis           *s
                                                       GAsyncResult            *result,
                                                       GError                 **error);
 
+/* Grad-CAM (fovea-gradcam.h) of task on the document's image, for the
+ * class the task predicts, put back onto the image like the saliency
+ * (same size, 0 outside the FOV); values ≥ 0 in Grad-CAM's own units.
+ * Runs on the kept engine, so it waits for a run in progress. */
+void                 fovea_analysis_gradcam_async    (FoveaAnalysis           *self,
+                                                      FoveaDocument           *document,
+                                                      FoveaModelCatalog       *catalog,
+                                                      const FoveaCatalogModel *model,
+                                                      const FoveaCatalogTask  *task,
+                                                      GCancellable            *cancellable,
+                                                      GAsyncReadyCallback      callback,
+                                                      gpointer                 user_data);
+/* The map (g_free), width × height; NULL with an error. */
+float               *fovea_analysis_gradcam_finish   (FoveaAnalysis           *self,
+                                                      GAsyncResult            *result,
+                                                      int                     *width,
+                                                      int                     *height,
+                                                      GError                 **error);
+
 /* How many times a backbone has been loaded: switching tasks on one
  * backbone must leave it unchanged. Any thread. */
 guint                fovea_analysis_get_n_backbone_loads (FoveaAnalysis *self);
@@ -90,7 +109,7 @@ void                 fovea_analysis_set_referral_min_grade (FoveaAnalysis *self,
                                                             int            min_grade);
 
 /* While paused, runs wait after their quality check, before the model,
- * until resumed or cancelled: lets tests see and cancel a running
+ * and Grad-CAM before it starts, until resumed or cancelled: lets tests see and cancel a running
  * analysis however fast the model is. */
 void                 fovea_analysis_set_paused       (FoveaAnalysis           *self,
                                                       gboolean                 paused);

@@ -12,6 +12,7 @@ struct _FoveaHeatmapLegend
 
   double      min;
   double      max;
+  double      mark;  /* NaN: none */
 
   /* Template widgets */
   GtkLabel   *title_label;
@@ -19,6 +20,8 @@ struct _FoveaHeatmapLegend
   GtkLabel   *min_label;
   GtkLabel   *max_label;
   GtkAdjustment *opacity_adjustment;
+  GtkWidget  *mark_widget;
+  GtkLabel   *mark_label;
 };
 
 G_DEFINE_FINAL_TYPE (FoveaHeatmapLegend, fovea_heatmap_legend, GTK_TYPE_WIDGET)
@@ -53,6 +56,30 @@ update_labels (FoveaHeatmapLegend *self)
 
   gtk_label_set_text (self->min_label, min_text);
   gtk_label_set_text (self->max_label, max_text);
+}
+
+/* The mark sits over the ramp where its value's colour is. */
+static gboolean
+ramp_overlay_get_child_position_cb (FoveaHeatmapLegend *self,
+                                    GtkWidget          *widget,
+                                    GdkRectangle       *allocation,
+                                    GtkOverlay         *overlay)
+{
+  int width = gtk_widget_get_width (GTK_WIDGET (overlay));
+  int height = gtk_widget_get_height (GTK_WIDGET (overlay));
+  int mark_width;
+  double t;
+
+  if (widget != self->mark_widget || isnan (self->mark) || self->max <= self->min)
+    return FALSE;
+  gtk_widget_measure (widget, GTK_ORIENTATION_HORIZONTAL, -1, &mark_width, NULL, NULL, NULL);
+  mark_width = MAX (mark_width, 2);
+  t = CLAMP ((self->mark - self->min) / (self->max - self->min), 0, 1);
+  allocation->x = CLAMP ((int) lround (t * width) - mark_width / 2, 0, MAX (0, width - mark_width));
+  allocation->y = 0;
+  allocation->width = mark_width;
+  allocation->height = height;
+  return TRUE;
 }
 
 static void
@@ -153,7 +180,10 @@ fovea_heatmap_legend_class_init (FoveaHeatmapLegendClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FoveaHeatmapLegend, min_label);
   gtk_widget_class_bind_template_child (widget_class, FoveaHeatmapLegend, max_label);
   gtk_widget_class_bind_template_child (widget_class, FoveaHeatmapLegend, opacity_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, FoveaHeatmapLegend, mark_widget);
+  gtk_widget_class_bind_template_child (widget_class, FoveaHeatmapLegend, mark_label);
   gtk_widget_class_bind_template_callback (widget_class, opacity_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, ramp_overlay_get_child_position_cb);
 
   gtk_widget_class_set_css_name (widget_class, "heatmaplegend");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
@@ -167,6 +197,7 @@ fovea_heatmap_legend_init (FoveaHeatmapLegend *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   gtk_picture_set_paintable (self->ramp_picture, GDK_PAINTABLE (ramp));
   self->max = 1;
+  self->mark = NAN;
   update_labels (self);
 }
 
@@ -216,6 +247,7 @@ fovea_heatmap_legend_set_range (FoveaHeatmapLegend *self,
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX]);
     }
   update_labels (self);
+  gtk_widget_queue_allocate (self->mark_widget);
   g_object_thaw_notify (G_OBJECT (self));
 }
 
@@ -233,4 +265,37 @@ fovea_heatmap_legend_get_max (FoveaHeatmapLegend *self)
   g_return_val_if_fail (FOVEA_IS_HEATMAP_LEGEND (self), 1);
 
   return self->max;
+}
+
+void
+fovea_heatmap_legend_set_mark (FoveaHeatmapLegend *self,
+                               double              value,
+                               const char         *label)
+{
+  gboolean shown;
+
+  g_return_if_fail (FOVEA_IS_HEATMAP_LEGEND (self));
+
+  shown = !isnan (value) && label != NULL && *label != '\0';
+  self->mark = shown ? value : NAN;
+  gtk_label_set_text (self->mark_label, shown ? label : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->mark_label), shown);
+  gtk_widget_set_visible (self->mark_widget, shown);
+  gtk_widget_queue_allocate (self->mark_widget);
+}
+
+double
+fovea_heatmap_legend_get_mark (FoveaHeatmapLegend *self)
+{
+  g_return_val_if_fail (FOVEA_IS_HEATMAP_LEGEND (self), NAN);
+
+  return self->mark;
+}
+
+const char *
+fovea_heatmap_legend_get_mark_label (FoveaHeatmapLegend *self)
+{
+  g_return_val_if_fail (FOVEA_IS_HEATMAP_LEGEND (self), NULL);
+
+  return isnan (self->mark) ? NULL : gtk_label_get_text (self->mark_label);
 }

@@ -22,5 +22,14 @@ void        fovea_heatmap_legend_set_range (FoveaHeatmapLegend *self,
                                             double              max);
 double      fovea_heatmap_legend_get_min   (FoveaHeatmapLegend *self);
 double      fovea_heatmap_legend_get_max   (FoveaHeatmapLegend *self);
+/* A reference value marked on the ramp, with a caption saying what it is
+ * (e.g. the highest score of a normal image); NaN or no label removes it. */
+void        fovea_heatmap_legend_set_mark  (FoveaHeatmapLegend *self,
+                                            double              value,
+                                            const char         *label);
+/* The marked value, NaN when none is. */
+double      fovea_heatmap_legend_get_mark  (FoveaHeatmapLegend *self);
+/* The mark's caption as shown, NULL when none is. */
+const char *fovea_heatmap_legend_get_mark_label (FoveaHeatmapLegend *self);
 
 G_END_DECLS

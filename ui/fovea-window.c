@@ -22,9 +22,11 @@
 #include "fovea-compare-view.h"
 #include "fovea-document.h"
 #include "fovea-document-row.h"
+#include "fovea-explainer.h"
 #include "fovea-grade-record-from-analysis.h"
 #include "fovea-hash-cache.h"
 #include "fovea-heatmap-legend.h"
+#include "fovea-overlay-chooser.h"
 #include "fovea-report.h"
 
 /* Open Recent lists at most this many images. */
@@ -39,8 +41,11 @@ struct _FoveaWindow
   FoveaModality          shown_modality;
   /* Cancelled when the window goes away, so pending decodes are dropped. */
   GCancellable          *cancellable;
-  /* The saliency texture being made for the shown result, if any. */
-  GCancellable          *saliency_cancellable;
+  /* Explanation overlays of the shown result: the one being made, if
+   * any, and the one on show, if any. */
+  FoveaExplainer        *explainer;
+  GCancellable          *explain_cancellable;
+  FoveaExplainMap       *shown_map;
   GSettings             *settings;  /* NULL without the schema */
   FoveaModelCatalog     *catalog;
   gboolean               compare;
@@ -63,6 +68,7 @@ struct _FoveaWindow
   GtkWidget             *side_panel;
   FoveaAdjustmentsPanel *adjustments_panel;
   FoveaResultsPanel     *results_panel;
+  FoveaOverlayChooser   *overlay_chooser;
   GMenu                 *recent_section;
   GtkWidget             *batch_indicator;
   GtkProgressBar        *batch_progress;
@@ -136,14 +142,31 @@ update_legend (FoveaWindow *self)
                           fovea_image_view_get_heatmap_visible (self->image_view));
 }
 
+/* Drops the overlay on show and any being made: a map never outlives the
+ * document, task or kind it was made for. */
 static void
 clear_heatmap (FoveaWindow *self)
 {
-  if (self->saliency_cancellable != NULL)
-    g_cancellable_cancel (self->saliency_cancellable);
-  g_clear_object (&self->saliency_cancellable);
+  if (self->explain_cancellable != NULL)
+    g_cancellable_cancel (self->explain_cancellable);
+  g_clear_object (&self->explain_cancellable);
+  g_clear_pointer (&self->shown_map, fovea_explain_map_unref);
+  fovea_overlay_chooser_set_busy (self->overlay_chooser, FALSE);
   fovea_image_view_set_heatmap (self->image_view, NULL);
   update_legend (self);
+}
+
+/* Anomaly is offered when a bank for the shown image's modality is
+ * installed. */
+static void
+update_overlay_choices (FoveaWindow *self)
+{
+  g_autofree char *reason = NULL;
+  gboolean available = fovea_explainer_can_explain (self->explainer, FOVEA_OVERLAY_ANOMALY,
+                                                    self->shown_modality, &reason);
+
+  fovea_overlay_chooser_set_available (self->overlay_chooser, FOVEA_OVERLAY_ANOMALY,
+                                       available, reason);
 }
 
 static void
@@ -185,6 +208,7 @@ show_document (FoveaWindow   *self,
   g_set_object (&self->shown_document, document);
   self->shown_modality = fovea_document_get_modality (document);
   set_titles (self, fovea_document_get_display_name (document), summary);
+  update_overlay_choices (self);
 
   clear_heatmap (self);
   fovea_image_view_set_texture (self->image_view,
@@ -310,6 +334,10 @@ load_catalog (FoveaWindow *self)
   g_clear_pointer (&self->catalog, fovea_model_catalog_unref);
   self->catalog = fovea_model_catalog_scan_default (folder);
   fovea_results_panel_set_catalog (self->results_panel, self->catalog);
+  /* Maps of the old models would no longer match what the panel shows. */
+  clear_heatmap (self);
+  fovea_explainer_set_catalog (self->explainer, self->catalog);
+  update_overlay_choices (self);
 }
 
 static void
@@ -437,6 +465,7 @@ document_modality_changed_cb (FoveaDocument *document,
     return;
   self->shown_modality = fovea_document_get_modality (document);
   clear_heatmap (self);
+  update_overlay_choices (self);
   fovea_results_panel_set_document (self->results_panel, document, self->shown_modality);
 }
 
@@ -464,88 +493,94 @@ undo_state_changed_cb (FoveaWindow *self)
                                  fovea_adjustments_panel_get_can_redo (self->adjustments_panel));
 }
 
-/* A saliency map turned into a heat-map texture, off the main thread. */
-typedef struct {
-  float *values;
-  int    width;
-  int    height;
-} SaliencyJob;
-
+/* Draws map as the heat-map layer, with its legend. */
 static void
-saliency_job_free (SaliencyJob *job)
+show_map (FoveaWindow     *self,
+          FoveaExplainMap *map)
 {
-  g_free (job->values);
-  g_free (job);
-}
+  g_autofree char *mark = NULL;
 
-static void
-make_saliency_texture_thread (GTask        *task,
-                              gpointer      source_object,
-                              gpointer      task_data,
-                              GCancellable *cancellable)
-{
-  SaliencyJob *job = task_data;
-  GError *error = NULL;
-  GdkTexture *texture;
-
-  /* The map is exactly zero outside the fundus: leave the image alone
-   * there instead of painting the black surround with the lowest colour. */
-  for (gsize i = 0; i < (gsize) job->width * job->height; i++)
-    if (job->values[i] == 0.0f)
-      job->values[i] = NAN;
-  texture = fovea_colormap_texture_new (job->values, job->width, job->height, 0, 1, &error);
-  if (texture == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, texture, g_object_unref);
-}
-
-static void
-saliency_texture_done_cb (GObject      *source_object,
-                          GAsyncResult *result,
-                          gpointer      user_data)
-{
-  FoveaWindow *self = FOVEA_WINDOW (source_object);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GdkTexture) texture = g_task_propagate_pointer (G_TASK (result), &error);
-
-  if (texture == NULL)
+  if (isfinite (map->normal_max))
+    mark = g_strdup_printf (_("Normal images reach at most %.3g"), map->normal_max);
+  fovea_heatmap_legend_set_title (self->heatmap_legend, fovea_overlay_kind_get_title (map->kind));
+  fovea_heatmap_legend_set_range (self->heatmap_legend, map->legend_min, map->legend_max);
+  fovea_heatmap_legend_set_mark (self->heatmap_legend, map->normal_max, mark);
+  if (self->shown_map != map)
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        show_toast (self, error->message);
-      return;
+      g_clear_pointer (&self->shown_map, fovea_explain_map_unref);
+      self->shown_map = fovea_explain_map_ref (map);
     }
-  g_clear_object (&self->saliency_cancellable);
-  fovea_heatmap_legend_set_title (self->heatmap_legend, _("Saliency"));
-  fovea_heatmap_legend_set_range (self->heatmap_legend, 0, 1);
-  fovea_image_view_set_heatmap (self->image_view, texture);
+  fovea_image_view_set_heatmap (self->image_view, map->texture);
   fovea_image_view_set_heatmap_visible (self->image_view, TRUE);
   update_legend (self);
 }
 
 static void
-show_saliency (FoveaWindow               *self,
-               const FoveaAnalysisResult *result)
+explain_done_cb (GObject      *source_object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
 {
-  SaliencyJob *job;
-  const float *values;
-  int width, height;
-  g_autoptr(GTask) task = NULL;
+  g_autoptr(FoveaWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FoveaExplainMap) map = fovea_explainer_explain_finish (FOVEA_EXPLAINER (source_object),
+                                                                   result, &error);
 
-  values = fovea_analysis_result_get_saliency (result, &width, &height);
-  if (values == NULL)
+  /* Cancelled: another document, task or kind is on show by now. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g_clear_object (&self->explain_cancellable);
+  fovea_overlay_chooser_set_busy (self->overlay_chooser, FALSE);
+  if (map == NULL)
+    {
+      show_toast (self, error->message);
+      return;
+    }
+  show_map (self, map);
+}
+
+/* Shows the chosen overlay of the shown result: at once when it was made
+ * before, otherwise once a worker thread has made it. */
+static void
+update_overlay (FoveaWindow *self)
+{
+  const FoveaAnalysisResult *result = fovea_results_panel_get_result (self->results_panel);
+  FoveaOverlayKind kind = fovea_overlay_chooser_get_kind (self->overlay_chooser);
+  FoveaExplainMap *map;
+
+  clear_heatmap (self);
+  /* An ungradable image ran no model: there is nothing to explain. */
+  if (result == NULL || result->output == NULL || !shown_document_is_ready (self) ||
+      kind == FOVEA_OVERLAY_NONE ||
+      !fovea_explainer_can_explain (self->explainer, kind, self->shown_modality, NULL))
     return;
 
-  job = g_new0 (SaliencyJob, 1);
-  job->values = g_memdup2 (values, sizeof (float) * (gsize) width * height);
-  job->width = width;
-  job->height = height;
-  self->saliency_cancellable = g_cancellable_new ();
-  task = g_task_new (self, self->saliency_cancellable, saliency_texture_done_cb, NULL);
-  g_task_set_source_tag (task, show_saliency);
-  g_task_set_return_on_cancel (task, TRUE);
-  g_task_set_task_data (task, job, (GDestroyNotify) saliency_job_free);
-  g_task_run_in_thread (task, make_saliency_texture_thread);
+  map = fovea_explainer_lookup (self->explainer, self->shown_document, result, kind);
+  if (map != NULL)
+    {
+      show_map (self, map);
+      return;
+    }
+  self->explain_cancellable = g_cancellable_new ();
+  fovea_overlay_chooser_set_busy (self->overlay_chooser, TRUE);
+  fovea_explainer_explain_async (self->explainer, self->shown_document, result, kind,
+                                 self->explain_cancellable, explain_done_cb,
+                                 g_object_ref (self));
+}
+
+static void
+overlay_kind_changed_cb (FoveaWindow *self)
+{
+  update_overlay (self);
+}
+
+/* The bank search finished: Anomaly may be offered now, and may be the
+ * overlay waiting to be shown. */
+static void
+anomaly_ready_cb (FoveaWindow *self)
+{
+  update_overlay_choices (self);
+  if (fovea_overlay_chooser_get_kind (self->overlay_chooser) == FOVEA_OVERLAY_ANOMALY)
+    update_overlay (self);
 }
 
 static FoveaDocumentStatus
@@ -559,20 +594,18 @@ get_result_status (const FoveaAnalysisResult *result)
   return FOVEA_DOCUMENT_STATUS_GRADABLE;
 }
 
-/* A new result shows its status and saliency; a dropped one (another
- * task, a new run) takes its heat-map with it. */
+/* A new result shows its status and chosen overlay; a dropped one
+ * (another task, a new run) takes its heat-map with it. */
 static void
 results_result_changed_cb (FoveaWindow *self)
 {
   const FoveaAnalysisResult *result = fovea_results_panel_get_result (self->results_panel);
 
-  clear_heatmap (self);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export-report",
                                  result != NULL && self->shown_document != NULL);
-  if (result == NULL || self->shown_document == NULL)
-    return;
-  fovea_document_set_status (self->shown_document, get_result_status (result));
-  show_saliency (self, result);
+  if (result != NULL && self->shown_document != NULL)
+    fovea_document_set_status (self->shown_document, get_result_status (result));
+  update_overlay (self);
 }
 
 
@@ -832,10 +865,8 @@ fovea_window_export_report (FoveaWindow *self,
                             GFile       *file)
 {
   const FoveaAnalysisResult *result;
-  const float *overlay;
   ExportJob *job;
   g_autoptr(GTask) task = NULL;
-  int width = 0, height = 0;
 
   g_return_if_fail (FOVEA_IS_WINDOW (self));
   g_return_if_fail (G_IS_FILE (file));
@@ -850,12 +881,15 @@ fovea_window_export_report (FoveaWindow *self,
   job->record = fovea_grade_record_new_from_analysis (self->shown_document, result);
   job->document = g_object_ref (self->shown_document);
   job->weights_path = fovea_grade_record_dup_weights_path (result);
-  overlay = fovea_analysis_result_get_saliency (result, &width, &height);
-  if (overlay != NULL)
+  /* The report shows the overlay the clinician is looking at, if any:
+   * its values are already 0..1. */
+  if (self->shown_map != NULL && fovea_image_view_get_heatmap_visible (self->image_view))
     {
-      job->overlay = g_memdup2 (overlay, sizeof (float) * (gsize) width * height);
-      job->overlay_width = width;
-      job->overlay_height = height;
+      const FoveaExplainMap *map = self->shown_map;
+
+      job->overlay = g_memdup2 (map->values, sizeof (float) * (gsize) map->width * map->height);
+      job->overlay_width = map->width;
+      job->overlay_height = map->height;
     }
   job->path = g_file_get_path (file);
   task = g_task_new (self, self->cancellable, export_report_done_cb, NULL);
@@ -1105,8 +1139,8 @@ fovea_window_dispose (GObject *object)
 
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
-  if (self->saliency_cancellable != NULL)
-    g_cancellable_cancel (self->saliency_cancellable);
+  if (self->explain_cancellable != NULL)
+    g_cancellable_cancel (self->explain_cancellable);
 
   /* A batch outlives its view, not the window. */
   if (self->batch_job != NULL)
@@ -1122,7 +1156,9 @@ fovea_window_dispose (GObject *object)
   g_clear_object (&self->shown_document);
   g_clear_object (&self->documents);
   g_clear_object (&self->cancellable);
-  g_clear_object (&self->saliency_cancellable);
+  g_clear_object (&self->explain_cancellable);
+  g_clear_pointer (&self->shown_map, fovea_explain_map_unref);
+  g_clear_object (&self->explainer);
   g_clear_object (&self->settings);
   g_clear_pointer (&self->catalog, fovea_model_catalog_unref);
 
@@ -1208,6 +1244,7 @@ fovea_window_class_init (FoveaWindowClass *klass)
   g_type_ensure (FOVEA_TYPE_HEATMAP_LEGEND);
   g_type_ensure (FOVEA_TYPE_ADJUSTMENTS_PANEL);
   g_type_ensure (FOVEA_TYPE_RESULTS_PANEL);
+  g_type_ensure (FOVEA_TYPE_OVERLAY_CHOOSER);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/fovea/Fovea/ui/fovea-window.ui");
   gtk_widget_class_bind_template_child (widget_class, FoveaWindow, toast_overlay);
@@ -1225,6 +1262,7 @@ fovea_window_class_init (FoveaWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FoveaWindow, side_panel);
   gtk_widget_class_bind_template_child (widget_class, FoveaWindow, adjustments_panel);
   gtk_widget_class_bind_template_child (widget_class, FoveaWindow, results_panel);
+  gtk_widget_class_bind_template_child (widget_class, FoveaWindow, overlay_chooser);
   gtk_widget_class_bind_template_child (widget_class, FoveaWindow, recent_section);
   gtk_widget_class_bind_template_child (widget_class, FoveaWindow, batch_indicator);
   gtk_widget_class_bind_template_child (widget_class, FoveaWindow, batch_progress);
@@ -1235,6 +1273,7 @@ fovea_window_class_init (FoveaWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, enhanced_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, undo_state_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, results_result_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, overlay_kind_changed_cb);
 }
 
 static void
@@ -1247,6 +1286,11 @@ fovea_window_init (FoveaWindow *self)
 
   self->documents = g_list_store_new (FOVEA_TYPE_DOCUMENT);
   self->cancellable = g_cancellable_new ();
+  /* Grad-CAM runs on the engine the analyses keep loaded. */
+  self->explainer = fovea_explainer_new (fovea_results_panel_get_analysis (self->results_panel));
+  g_signal_connect_object (self->explainer, "notify::anomaly-ready",
+                           G_CALLBACK (anomaly_ready_cb), self, G_CONNECT_SWAPPED);
+  update_overlay_choices (self);
   gtk_list_box_bind_model (self->documents_list, G_LIST_MODEL (self->documents),
                            create_document_row_cb, NULL, NULL);
 
@@ -1379,4 +1423,12 @@ fovea_window_get_compare_view (FoveaWindow *self)
   g_return_val_if_fail (FOVEA_IS_WINDOW (self), NULL);
 
   return self->compare_view;
+}
+
+FoveaExplainer *
+fovea_window_get_explainer (FoveaWindow *self)
+{
+  g_return_val_if_fail (FOVEA_IS_WINDOW (self), NULL);
+
+  return self->explainer;
 }

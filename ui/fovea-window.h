@@ -10,6 +10,7 @@
 #include "fovea-batch-job.h"
 #include "fovea-batch-view.h"
 #include "fovea-compare-view.h"
+#include "fovea-explainer.h"
 #include "fovea-image-view.h"
 #include "fovea-results-panel.h"
 
@@ -58,5 +59,8 @@ FoveaBatchView        *fovea_window_show_batch_view       (FoveaWindow      *sel
  * how it went. */
 void                   fovea_window_export_report         (FoveaWindow      *self,
                                                            GFile            *file);
+/* What makes the explanation overlays and caches them (tests count its
+ * computations). */
+FoveaExplainer        *fovea_window_get_explainer         (FoveaWindow      *self);
 
 G_END_DECLS

@@ -1,8 +1,12 @@
-/* test-gradcam.c: Grad-CAM points at what the model looks at. A LoRA
- * adapter is trained (by Fovea's trainer) to tell images with a bright
- * blob at a known place from images without; on held-out blob images the
- * Grad-CAM peak must be the patch that holds the blob, and the map put
- * back onto the image must peak within the blob. */
+/* test-gradcam.c: Grad-CAM points at what the model looks at. A small ViT
+ * is trained (by Fovea's trainer, from timm's initialisation) to tell
+ * images with a bright blob at a known place from images without; on
+ * held-out blob images the Grad-CAM peak must be the patch that holds the
+ * blob, and the map put back onto the image must peak within the blob.
+ * (The fixture backbones' random weights are far larger than trained
+ * ones: their attention smears every token over the image by the last
+ * block, so a LoRA on them cannot make a localising model.) */
+#include <glib/gstdio.h>
 #include <math.h>
 
 #include "fovea-adapter.h"
@@ -17,34 +21,39 @@ test_blob_peak (void)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *dir = fovea_test_mkdtemp ();
-  g_autofree char *train = toy_write_blob_set (dir, "train", 32, 11);
+  g_autofree char *train = toy_write_blob_set (dir, "train", 48, 11);
   g_autofree char *val = toy_write_blob_set (dir, "val", 12, 12);
   g_autofree char *card = toy_write_card (dir);
-  g_autofree char *model = fovea_test_fixture_path ("vit/models/tiny-token");
+  g_autofree char *fixture = fovea_test_fixture_path ("vit/models/tiny-token/config.json");
+  g_autofree char *config_dir = g_build_filename (dir, "config", NULL);
+  g_autofree char *config = g_build_filename (config_dir, "config.json", NULL);
+  g_assert_cmpint (g_mkdir (config_dir, 0755), ==, 0);
+  fovea_test_copy_file (fixture, config);
   g_autofree char *out = g_build_filename (dir, "blob", NULL);
 
   FoveaTrainerOptions o;
   fovea_trainer_options_init (&o);
-  o.model_dir = model;
+  o.model_dir = config_dir;
+  o.full = TRUE;
   o.card_path = card;
   o.data_path = train;
   o.val_path = val;
   o.out_dir = out;
-  o.epochs = 8;
+  o.epochs = 30;
   o.batch = 8;
-  o.lr = 5e-3;
-  o.warmup_epochs = 0.5;
+  o.lr = 2e-3;
+  o.warmup_epochs = 1;
   o.augment = FALSE;
   o.threads = 2;
-  o.lora.targets = FOVEA_TRAIN_TARGET_QKV | FOVEA_TRAIN_TARGET_FC1;
+  o.lora.rank = 8;
+  o.lora.alpha = 16;
+  o.lora.targets = FOVEA_TRAIN_TARGET_QKV | FOVEA_TRAIN_TARGET_PROJ | FOVEA_TRAIN_TARGET_FC1;
   g_assert_true (fovea_trainer_run (&o, NULL, NULL, NULL, &error));
   g_assert_no_error (error);
 
-  g_autoptr (FoveaVit) vit = fovea_vit_load (model, &error);
+  g_autoptr (FoveaVit) vit = fovea_vit_load (out, &error);
   g_assert_no_error (error);
-  g_autoptr (FoveaLora) lora = fovea_adapter_load (out, vit, NULL, &error);
-  g_assert_no_error (error);
-  g_autoptr (FoveaTrainVit) frozen = fovea_train_vit_new_frozen (vit, lora, 1, 1, &error);
+  g_autoptr (FoveaTrainVit) frozen = fovea_train_vit_new_frozen (vit, NULL, 1, 1, &error);
   g_assert_no_error (error);
   g_autoptr (FoveaTaskCard) task = fovea_task_card_load_file (card, &error);
   g_assert_no_error (error);

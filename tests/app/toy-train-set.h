@@ -15,11 +15,12 @@ char *toy_write_set  (const char *dir,
                       const char *name,
                       int         n,
                       guint32     seed);
-/* Grey noise; class 1 (odd indices) has a bright blob of radius
+/* Grey noise; class 1 (odd indices) has a bright blob (inside one 8 px
+ * patch of a 32 px input) of radius
  * TOY_BLOB_RADIUS centred at (TOY_BLOB_X, TOY_BLOB_Y). Same layout. */
-#define TOY_BLOB_X 8
-#define TOY_BLOB_Y 8
-#define TOY_BLOB_RADIUS 4
+#define TOY_BLOB_X 12
+#define TOY_BLOB_Y 12
+#define TOY_BLOB_RADIUS 3
 char *toy_write_blob_set (const char *dir,
                           const char *name,
                           int         n,

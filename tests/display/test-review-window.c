@@ -353,7 +353,8 @@ test_analysis (void)
   g_assert_cmpint (gdk_texture_get_width (fovea_image_view_get_heatmap (view)), ==, width);
   g_assert_true (fovea_image_view_get_heatmap_visible (view));
   g_assert_true (gtk_widget_get_visible (legend));
-  g_assert_cmpstr (fovea_heatmap_legend_get_title (FOVEA_HEATMAP_LEGEND (legend)), ==, "Saliency");
+  g_assert_cmpstr (fovea_heatmap_legend_get_title (FOVEA_HEATMAP_LEGEND (legend)), ==,
+                   "Saliency (attention rollout)");
   save_screenshot ("review-window-results.png");
 
   /* Another adapter: no new backbone. */

@@ -1,0 +1,663 @@
+/* fovea-explainer.c: explanation maps made in worker threads, cached. */
+#include "config.h"
+
+#include "fovea-explainer.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+
+#include "fovea-anomaly.h"
+#include "fovea-explain-cache.h"
+#include "fovea-hash-cache.h"
+
+/* Overlays are drawn over the image; their detail is a patch grid's, so a
+ * longer side of 1024 pixels loses nothing and bounds the cache. */
+#define MAP_MAX_SIDE 1024
+
+/* Where the bank search stands. */
+typedef enum {
+  BANK_SEARCHING,
+  BANK_FOUND,
+  BANK_NONE,
+} BankState;
+
+/* What the search found: everything a worker needs, copied. */
+typedef struct {
+  char          *bank_path;
+  char          *model_dir;
+  FoveaModality  modality;
+  double         normal_max;  /* NaN without calibration */
+  char          *why_none;    /* BANK_NONE: why, translated */
+} BankInfo;
+
+struct _FoveaExplainer
+{
+  GObject            parent_instance;
+
+  FoveaAnalysis     *analysis;
+  FoveaExplainCache *cache;
+  GCancellable      *search_cancellable;
+  BankState          bank_state;
+  BankInfo          *bank;         /* NULL until found */
+  char              *why_no_bank;
+
+  /* Workers only: the loaded bank, kept between maps. */
+  GMutex             anomaly_lock;
+  FoveaAnomaly      *anomaly;
+  char              *anomaly_bank_path;
+
+  guint              n_computed;   /* atomic */
+};
+
+G_DEFINE_FINAL_TYPE (FoveaExplainer, fovea_explainer, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_ANOMALY_READY,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+bank_info_free (BankInfo *info)
+{
+  if (info == NULL)
+    return;
+  g_free (info->bank_path);
+  g_free (info->model_dir);
+  g_free (info->why_none);
+  g_free (info);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BankInfo, bank_info_free)
+
+/* What a map explains besides the image: the model and task, or the bank. */
+static char *
+dup_source (FoveaExplainer            *self,
+            const FoveaAnalysisResult *result,
+            FoveaOverlayKind           kind)
+{
+  if (kind == FOVEA_OVERLAY_ANOMALY)
+    return g_strdup (self->bank != NULL ? self->bank->bank_path : "");
+  return g_strdup_printf ("%s\n%s", result->model->path, result->task->name);
+}
+
+/* The bank search */
+
+static int
+compare_strings (gconstpointer a,
+                 gconstpointer b)
+{
+  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
+}
+
+/* The *.safetensors files of dir, sorted; NULL when dir cannot be read. */
+static GPtrArray *
+list_banks (const char *dir)
+{
+  g_autoptr(GDir) handle = g_dir_open (dir, 0, NULL);
+  GPtrArray *paths;
+  const char *name;
+
+  if (handle == NULL)
+    return NULL;
+  paths = g_ptr_array_new_with_free_func (g_free);
+  while ((name = g_dir_read_name (handle)) != NULL)
+    if (name[0] != '.' && g_str_has_suffix (name, ".safetensors"))
+      g_ptr_array_add (paths, g_build_filename (dir, name, NULL));
+  g_ptr_array_sort (paths, compare_strings);
+  return paths;
+}
+
+/* The usable backbone of catalog whose weights hash to sha256, or NULL. */
+static char *
+find_backbone (FoveaModelCatalog *catalog,
+               const char        *sha256,
+               GCancellable      *cancellable)
+{
+  for (guint i = 0; catalog != NULL && i < fovea_model_catalog_get_n_models (catalog); i++)
+    {
+      const FoveaCatalogModel *model = fovea_model_catalog_get_model (catalog, i);
+      g_autofree char *weights = NULL;
+      g_autofree char *hash = NULL;
+
+      if (model->error != NULL)
+        continue;
+      weights = g_build_filename (model->path, "model.safetensors", NULL);
+      hash = fovea_file_sha256 (weights, cancellable, NULL);
+      if (hash != NULL && g_ascii_strcasecmp (hash, sha256) == 0)
+        return g_strdup (model->path);
+    }
+  return NULL;
+}
+
+static void
+search_bank_thread (GTask        *task,
+                    gpointer      source_object,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  FoveaModelCatalog *catalog = task_data;
+  g_autofree char *models = fovea_model_catalog_dup_bundled_dir ();
+  g_autofree char *dir = g_build_filename (models, "anomaly", NULL);
+  g_autoptr(GPtrArray) paths = list_banks (dir);
+  g_autoptr(BankInfo) info = g_new0 (BankInfo, 1);
+  g_autofree char *last_problem = NULL;
+
+  for (guint i = 0; paths != NULL && i < paths->len; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(FoveaPatchBank) bank = fovea_patch_bank_load (paths->pdata[i], &error);
+      g_autofree char *model_dir = NULL;
+      g_autofree char *name = g_path_get_basename (paths->pdata[i]);
+
+      if (bank == NULL)
+        {
+          g_free (last_problem);
+          last_problem = g_strdup (error->message);
+          continue;
+        }
+      /* A bank of an adapter's features needs that adapter: not offered. */
+      if (bank->card.adapter_sha256 == NULL)
+        model_dir = find_backbone (catalog, bank->card.backbone_sha256, cancellable);
+      if (model_dir == NULL)
+        {
+          g_free (last_problem);
+          last_problem = g_strdup_printf (_("The anomaly bank %s was built on a backbone that is not installed"),
+                                          name);
+          continue;
+        }
+      info->bank_path = g_strdup (paths->pdata[i]);
+      info->model_dir = g_steal_pointer (&model_dir);
+      info->modality = FOVEA_MODALITY_UNKNOWN;
+      if (bank->card.modality != NULL)
+        fovea_modality_from_string (bank->card.modality, &info->modality);
+      info->normal_max = bank->card.normal_score_max;
+      g_task_return_pointer (task, g_steal_pointer (&info), (GDestroyNotify) bank_info_free);
+      return;
+    }
+
+  if (last_problem != NULL)
+    info->why_none = g_steal_pointer (&last_problem);
+  else
+    info->why_none = g_strdup_printf (_("No anomaly bank is installed in %s"), dir);
+  g_task_return_pointer (task, g_steal_pointer (&info), (GDestroyNotify) bank_info_free);
+}
+
+static void
+search_bank_done_cb (GObject      *source_object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  FoveaExplainer *self = FOVEA_EXPLAINER (source_object);
+  g_autoptr(BankInfo) info = g_task_propagate_pointer (G_TASK (result), NULL);
+
+  /* Cancelled: a newer search is on its way. */
+  if (info == NULL)
+    return;
+  g_clear_pointer (&self->bank, bank_info_free);
+  g_clear_pointer (&self->why_no_bank, g_free);
+  if (info->bank_path != NULL)
+    {
+      self->bank_state = BANK_FOUND;
+      self->bank = g_steal_pointer (&info);
+    }
+  else
+    {
+      self->bank_state = BANK_NONE;
+      self->why_no_bank = g_steal_pointer (&info->why_none);
+    }
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ANOMALY_READY]);
+}
+
+/* Making maps */
+
+typedef struct {
+  FoveaOverlayKind   kind;
+  FoveaDocument     *document;  /* keeps the image alive */
+  char              *source;
+  float             *values;    /* rollout, Grad-CAM: computed first */
+  int                width, height;
+  BankInfo          *bank;      /* anomaly: a copy */
+} ExplainJob;
+
+static void
+explain_job_free (ExplainJob *job)
+{
+  g_clear_object (&job->document);
+  g_free (job->source);
+  g_free (job->values);
+  bank_info_free (job->bank);
+  g_free (job);
+}
+
+/* Returns map unless the task was cancelled meanwhile (it then has
+ * returned already). */
+static void
+return_map (GTask           *task,
+            FoveaExplainMap *map,
+            GError          *error)
+{
+  FoveaExplainer *self = g_task_get_source_object (task);
+
+  if (map != NULL)
+    g_atomic_int_inc (&self->n_computed);
+  if (!g_task_set_return_on_cancel (task, FALSE))
+    {
+      fovea_explain_map_unref (map);
+      g_clear_error (&error);
+      return;
+    }
+  if (map != NULL)
+    g_task_return_pointer (task, map, (GDestroyNotify) fovea_explain_map_unref);
+  else
+    g_task_return_error (task, error);
+}
+
+/* Rollout and Grad-CAM: the values are there, to be coloured. */
+static void
+make_map_thread (GTask        *task,
+                 gpointer      source_object,
+                 gpointer      task_data,
+                 GCancellable *cancellable)
+{
+  ExplainJob *job = task_data;
+  GError *error = NULL;
+  double legend_max = 1;
+  FoveaExplainMap *map;
+
+  /* Grad-CAM's units are arbitrary: it is read relative to its peak. */
+  if (job->kind == FOVEA_OVERLAY_GRADCAM)
+    {
+      legend_max = 0;
+      for (gsize i = 0; i < (gsize) job->width * job->height; i++)
+        legend_max = MAX (legend_max, job->values[i]);
+    }
+  map = fovea_explain_map_new (job->kind, g_steal_pointer (&job->values), job->width,
+                               job->height, legend_max, NAN, &error);
+  if (map != NULL && job->kind == FOVEA_OVERLAY_GRADCAM)
+    map->legend_max = 1;
+  return_map (task, map, error);
+}
+
+/* The anomaly map at most MAP_MAX_SIDE on its longer side, sampled at
+ * pixel centres (which keeps the FOV's zeros exact). */
+static float *
+shrink_map (const FoveaAnomalyMap *anomaly_map,
+            int                   *width,
+            int                   *height)
+{
+  int w = anomaly_map->width, h = anomaly_map->height;
+  double scale = MIN (1.0, (double) MAP_MAX_SIDE / MAX (w, h));
+  int out_w = MAX (1, (int) lround (w * scale)), out_h = MAX (1, (int) lround (h * scale));
+  float *out = g_new (float, (gsize) out_w * out_h);
+
+  for (int y = 0; y < out_h; y++)
+    {
+      int sy = MIN (h - 1, (int) ((y + 0.5) * h / out_h));
+
+      for (int x = 0; x < out_w; x++)
+        {
+          int sx = MIN (w - 1, (int) ((x + 0.5) * w / out_w));
+
+          out[(gsize) y * out_w + x] = anomaly_map->map[(gsize) sy * w + sx];
+        }
+    }
+  *width = out_w;
+  *height = out_h;
+  return out;
+}
+
+/* The bank's detector, loaded on first use. Called with anomaly_lock held. */
+static FoveaAnomaly *
+ensure_anomaly (FoveaExplainer *self,
+                const BankInfo *bank,
+                GError        **error)
+{
+  FoveaPatchBank *patches;
+
+  if (self->anomaly != NULL && g_strcmp0 (self->anomaly_bank_path, bank->bank_path) == 0)
+    return self->anomaly;
+  g_clear_pointer (&self->anomaly, fovea_anomaly_free);
+  g_clear_pointer (&self->anomaly_bank_path, g_free);
+  patches = fovea_patch_bank_load (bank->bank_path, error);
+  if (patches == NULL)
+    return NULL;
+  self->anomaly = fovea_anomaly_new_for_bank (bank->model_dir, NULL, patches, 0, error);
+  if (self->anomaly != NULL)
+    self->anomaly_bank_path = g_strdup (bank->bank_path);
+  return self->anomaly;
+}
+
+static void
+anomaly_thread (GTask        *task,
+                gpointer      source_object,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  FoveaExplainer *self = FOVEA_EXPLAINER (source_object);
+  ExplainJob *job = task_data;
+  g_autoptr(FoveaAnomalyMap) anomaly_map = NULL;
+  GError *error = NULL;
+  FoveaAnomaly *anomaly;
+  FoveaExplainMap *map = NULL;
+  double normal_max = job->bank->normal_max, legend_max;
+  float *values;
+  int width, height;
+
+  g_mutex_lock (&self->anomaly_lock);
+  anomaly = ensure_anomaly (self, job->bank, &error);
+  if (anomaly != NULL && !g_cancellable_is_cancelled (cancellable))
+    anomaly_map = fovea_anomaly_compute (anomaly, fovea_document_get_image (job->document), &error);
+  g_mutex_unlock (&self->anomaly_lock);
+
+  if (anomaly_map != NULL)
+    {
+      values = shrink_map (anomaly_map, &width, &height);
+      if (isfinite (normal_max) && normal_max > 0)
+        legend_max = 2 * normal_max;
+      else
+        {
+          legend_max = 0;
+          for (gsize i = 0; i < (gsize) width * height; i++)
+            legend_max = MAX (legend_max, values[i]);
+        }
+      map = fovea_explain_map_new (FOVEA_OVERLAY_ANOMALY, values, width, height, legend_max,
+                                   normal_max, &error);
+    }
+  else if (error == NULL)
+    {
+      /* Only cancelling skips the computation; the task has returned. */
+      g_task_set_return_on_cancel (task, FALSE);
+      return;
+    }
+  return_map (task, map, error);
+}
+
+static void
+gradcam_done_cb (GObject      *source_object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ExplainJob *job = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  job->values = fovea_analysis_gradcam_finish (FOVEA_ANALYSIS (source_object), result,
+                                               &job->width, &job->height, &error);
+  if (job->values == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_run_in_thread (task, make_map_thread);
+}
+
+static void
+fovea_explainer_dispose (GObject *object)
+{
+  FoveaExplainer *self = FOVEA_EXPLAINER (object);
+
+  if (self->search_cancellable != NULL)
+    g_cancellable_cancel (self->search_cancellable);
+  g_clear_object (&self->search_cancellable);
+  g_clear_object (&self->analysis);
+  g_clear_pointer (&self->cache, fovea_explain_cache_free);
+
+  G_OBJECT_CLASS (fovea_explainer_parent_class)->dispose (object);
+}
+
+static void
+fovea_explainer_finalize (GObject *object)
+{
+  FoveaExplainer *self = FOVEA_EXPLAINER (object);
+
+  /* Workers hold a reference, so none is running now. */
+  g_clear_pointer (&self->anomaly, fovea_anomaly_free);
+  g_free (self->anomaly_bank_path);
+  bank_info_free (self->bank);
+  g_free (self->why_no_bank);
+  g_mutex_clear (&self->anomaly_lock);
+
+  G_OBJECT_CLASS (fovea_explainer_parent_class)->finalize (object);
+}
+
+static void
+fovea_explainer_get_property (GObject    *object,
+                              guint       prop_id,
+                              GValue     *value,
+                              GParamSpec *pspec)
+{
+  FoveaExplainer *self = FOVEA_EXPLAINER (object);
+
+  switch (prop_id)
+    {
+    case PROP_ANOMALY_READY:
+      g_value_set_boolean (value, fovea_explainer_get_anomaly_ready (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+fovea_explainer_class_init (FoveaExplainerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = fovea_explainer_dispose;
+  object_class->finalize = fovea_explainer_finalize;
+  object_class->get_property = fovea_explainer_get_property;
+
+  /* Whether the search for the anomaly bank has finished. */
+  properties[PROP_ANOMALY_READY] =
+    g_param_spec_boolean ("anomaly-ready", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+fovea_explainer_init (FoveaExplainer *self)
+{
+  self->cache = fovea_explain_cache_new ();
+  self->bank_state = BANK_SEARCHING;
+  g_mutex_init (&self->anomaly_lock);
+}
+
+FoveaExplainer *
+fovea_explainer_new (FoveaAnalysis *analysis)
+{
+  FoveaExplainer *self;
+
+  g_return_val_if_fail (FOVEA_IS_ANALYSIS (analysis), NULL);
+
+  self = g_object_new (FOVEA_TYPE_EXPLAINER, NULL);
+  self->analysis = g_object_ref (analysis);
+  return self;
+}
+
+void
+fovea_explainer_set_catalog (FoveaExplainer    *self,
+                             FoveaModelCatalog *catalog)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (FOVEA_IS_EXPLAINER (self));
+
+  fovea_explain_cache_clear (self->cache);
+  if (self->search_cancellable != NULL)
+    g_cancellable_cancel (self->search_cancellable);
+  g_clear_object (&self->search_cancellable);
+  self->search_cancellable = g_cancellable_new ();
+  if (self->bank_state != BANK_SEARCHING)
+    {
+      self->bank_state = BANK_SEARCHING;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ANOMALY_READY]);
+    }
+
+  task = g_task_new (self, self->search_cancellable, search_bank_done_cb, NULL);
+  g_task_set_source_tag (task, fovea_explainer_set_catalog);
+  g_task_set_check_cancellable (task, TRUE);
+  if (catalog != NULL)
+    g_task_set_task_data (task, fovea_model_catalog_ref (catalog),
+                          (GDestroyNotify) fovea_model_catalog_unref);
+  g_task_run_in_thread (task, search_bank_thread);
+}
+
+gboolean
+fovea_explainer_get_anomaly_ready (FoveaExplainer *self)
+{
+  g_return_val_if_fail (FOVEA_IS_EXPLAINER (self), FALSE);
+
+  return self->bank_state != BANK_SEARCHING;
+}
+
+gboolean
+fovea_explainer_can_explain (FoveaExplainer    *self,
+                             FoveaOverlayKind   kind,
+                             FoveaModality      modality,
+                             char             **reason)
+{
+  g_return_val_if_fail (FOVEA_IS_EXPLAINER (self), FALSE);
+
+  if (reason != NULL)
+    *reason = NULL;
+  if (kind != FOVEA_OVERLAY_ANOMALY)
+    return TRUE;
+
+  switch (self->bank_state)
+    {
+    case BANK_SEARCHING:
+      if (reason != NULL)
+        *reason = g_strdup (_("Looking for an anomaly bank…"));
+      return FALSE;
+    case BANK_NONE:
+      if (reason != NULL)
+        *reason = g_strdup (self->why_no_bank);
+      return FALSE;
+    case BANK_FOUND:
+    default:
+      break;
+    }
+  if (self->bank->modality != FOVEA_MODALITY_UNKNOWN && modality != self->bank->modality)
+    {
+      if (reason != NULL)
+        *reason = g_strdup_printf (_("The anomaly bank was built from %s images only"),
+                                   fovea_modality_to_string (self->bank->modality));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+FoveaExplainMap *
+fovea_explainer_lookup (FoveaExplainer            *self,
+                        FoveaDocument             *document,
+                        const FoveaAnalysisResult *result,
+                        FoveaOverlayKind           kind)
+{
+  g_autofree char *source = NULL;
+
+  g_return_val_if_fail (FOVEA_IS_EXPLAINER (self), NULL);
+  g_return_val_if_fail (FOVEA_IS_DOCUMENT (document) && result != NULL, NULL);
+
+  if (kind == FOVEA_OVERLAY_NONE || result->output == NULL)
+    return NULL;
+  source = dup_source (self, result, kind);
+  return fovea_explain_cache_lookup (self->cache, document, source, kind);
+}
+
+void
+fovea_explainer_explain_async (FoveaExplainer            *self,
+                               FoveaDocument             *document,
+                               const FoveaAnalysisResult *result,
+                               FoveaOverlayKind           kind,
+                               GCancellable              *cancellable,
+                               GAsyncReadyCallback        callback,
+                               gpointer                   user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  ExplainJob *job;
+  const float *saliency;
+
+  g_return_if_fail (FOVEA_IS_EXPLAINER (self));
+  g_return_if_fail (FOVEA_IS_DOCUMENT (document) && fovea_document_get_image (document) != NULL);
+  g_return_if_fail (result != NULL && result->output != NULL);
+  g_return_if_fail (kind != FOVEA_OVERLAY_NONE);
+
+  job = g_new0 (ExplainJob, 1);
+  job->kind = kind;
+  job->document = g_object_ref (document);
+  job->source = dup_source (self, result, kind);
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, fovea_explainer_explain_async);
+  g_task_set_task_data (task, job, (GDestroyNotify) explain_job_free);
+  g_task_set_return_on_cancel (task, TRUE);
+
+  switch (kind)
+    {
+    case FOVEA_OVERLAY_ROLLOUT:
+      saliency = fovea_analysis_result_get_saliency (result, &job->width, &job->height);
+      if (saliency == NULL)
+        {
+          g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                                   _("This result has no attention rollout"));
+          return;
+        }
+      job->values = g_memdup2 (saliency, sizeof (float) * (gsize) job->width * job->height);
+      g_task_run_in_thread (task, make_map_thread);
+      break;
+    case FOVEA_OVERLAY_GRADCAM:
+      fovea_analysis_gradcam_async (self->analysis, document, result->catalog, result->model,
+                                    result->task, cancellable, gradcam_done_cb,
+                                    g_object_ref (task));
+      break;
+    case FOVEA_OVERLAY_ANOMALY:
+      if (self->bank == NULL)
+        {
+          g_autofree char *reason = NULL;
+
+          fovea_explainer_can_explain (self, kind, FOVEA_MODALITY_UNKNOWN, &reason);
+          g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "%s", reason);
+          return;
+        }
+      job->bank = g_new0 (BankInfo, 1);
+      job->bank->bank_path = g_strdup (self->bank->bank_path);
+      job->bank->model_dir = g_strdup (self->bank->model_dir);
+      job->bank->modality = self->bank->modality;
+      job->bank->normal_max = self->bank->normal_max;
+      g_task_run_in_thread (task, anomaly_thread);
+      break;
+    case FOVEA_OVERLAY_NONE:
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+FoveaExplainMap *
+fovea_explainer_explain_finish (FoveaExplainer  *self,
+                                GAsyncResult    *result,
+                                GError         **error)
+{
+  ExplainJob *job;
+  FoveaExplainMap *map;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  map = g_task_propagate_pointer (G_TASK (result), error);
+  if (map == NULL)
+    return NULL;
+  job = g_task_get_task_data (G_TASK (result));
+  /* Made for a catalog since replaced: do not keep it. */
+  if (!(job->kind == FOVEA_OVERLAY_ANOMALY && self->bank == NULL))
+    fovea_explain_cache_insert (self->cache, job->document, job->source, job->kind, map);
+  return map;
+}
+
+guint
+fovea_explainer_get_n_computed (FoveaExplainer *self)
+{
+  g_return_val_if_fail (FOVEA_IS_EXPLAINER (self), 0);
+
+  return (guint) g_atomic_int_get (&self->n_computed);
+}
