@@ -40,8 +40,14 @@ draw_thumbnail (ReportWriter *writer, const ReportImageItem *item, double x, dou
   cairo_restore (cr);
   cairo_surface_destroy (thumb);
   if (item->overlay != NULL)
-    report_draw_text (writer, REPORT_SMALL, _("Heat-map overlay shown"), x,
-                      y + THUMB_BOX + 3, THUMB_BOX, PANGO_ELLIPSIZE_NONE, report_grey);
+    {
+      /* The overlay's name is for the reader, not markup. */
+      g_autofree char *caption = writer->info->overlay_name != NULL
+        ? g_strdup_printf (_("Overlay: %s"), writer->info->overlay_name)
+        : g_strdup (_("Heat-map overlay shown"));
+      report_draw_text (writer, REPORT_SMALL, caption, x, y + THUMB_BOX + 3, THUMB_BOX,
+                        PANGO_ELLIPSIZE_NONE, report_grey);
+    }
 }
 
 static void

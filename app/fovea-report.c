@@ -112,7 +112,7 @@ report_write_document (const char *path, const char *title, const FoveaReportInf
                        ReportRenderFunc render, gpointer data, GError **error)
 {
   g_return_val_if_fail (path != NULL, FALSE);
-  static const FoveaReportInfo no_info = { NULL, NULL, NULL, NULL };
+  static const FoveaReportInfo no_info = { 0 };
   if (info == NULL)
     info = &no_info;
   g_autoptr (GDateTime) now = g_date_time_new_now_local ();

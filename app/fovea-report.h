@@ -31,6 +31,7 @@ typedef struct {
   const char *operator_name;
   const char *exam_date;        /* free text, e.g. "2024-05-01" */
   const char *software_version;
+  const char *overlay_name;     /* what the thumbnail's heat-map shows */
 } FoveaReportInfo;
 
 GQuark   fovea_report_error_quark (void);

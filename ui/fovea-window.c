@@ -809,6 +809,7 @@ typedef struct {
   char             *weights_path;
   float            *overlay;
   int               overlay_width, overlay_height;
+  char             *overlay_name;
   char             *path;
 } ExportJob;
 
@@ -819,6 +820,7 @@ export_job_free (ExportJob *job)
   g_clear_object (&job->document);
   g_free (job->weights_path);
   g_free (job->overlay);
+  g_free (job->overlay_name);
   g_free (job->path);
   g_free (job);
 }
@@ -831,13 +833,14 @@ export_report_thread (GTask        *task,
 {
   ExportJob *job = task_data;
   GError *error = NULL;
+  const FoveaReportInfo info = { .overlay_name = job->overlay_name };
 
   if (job->weights_path != NULL)
     /* Without a hash the report says so; a missing one is no reason to fail. */
     job->record->model_sha256 = fovea_file_sha256 (job->weights_path, cancellable, NULL);
   if (fovea_report_write_image (job->record, fovea_document_get_image (job->document),
                                 job->overlay, job->overlay_width, job->overlay_height,
-                                NULL, job->path, &error))
+                                &info, job->path, &error))
     g_task_return_boolean (task, TRUE);
   else
     g_task_return_error (task, error);
@@ -890,6 +893,7 @@ fovea_window_export_report (FoveaWindow *self,
       job->overlay = g_memdup2 (map->values, sizeof (float) * (gsize) map->width * map->height);
       job->overlay_width = map->width;
       job->overlay_height = map->height;
+      job->overlay_name = g_strdup (fovea_overlay_kind_get_title (map->kind));
     }
   job->path = g_file_get_path (file);
   task = g_task_new (self, self->cancellable, export_report_done_cb, NULL);

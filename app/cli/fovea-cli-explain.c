@@ -5,7 +5,7 @@
  * Writes a map of one image as a 16-bit grey PNG of the image's own size
  * (0 outside the fundus field of view):
  * - saliency: where the task's prediction drew from, 0..1 → 0..65535;
- *   methods are a table (rollout today; Grad-CAM slots in as another row);
+ *   methods are a table (attention rollout, Grad-CAM);
  * - anomaly: each pixel's distance to the nearest normal patch of a
  *   PatchCore bank, scaled so that 65535 is twice the highest score a
  *   normal image reached when the bank was built (mid-grey: as abnormal as
@@ -86,12 +86,46 @@ saliency_rollout (FoveaEngine *engine, guint task_index, const FoveaImage *image
   return TRUE;
 }
 
-/* The saliency methods; Grad-CAM is to be added here as "gradcam". */
+/* Grad-CAM of the predicted class, scaled so that its peak is 1 (its
+ * units are the logit's, which say nothing across images). The task is
+ * also run as usual for its calibrated score. */
+static gboolean
+saliency_gradcam (FoveaEngine *engine, guint task_index, const FoveaImage *image,
+                  ExplainResult *result, GError **error)
+{
+  const FoveaImage *const images[] = { image };
+  g_autoptr (FoveaEngineOutput) output = fovea_engine_run_images (engine, task_index, images, 1,
+                                                                  error);
+  if (output == NULL)
+    return FALSE;
+  int grid_h, grid_w;
+  g_autofree float *grid = fovea_engine_gradcam (engine, task_index, image, -1, &grid_h,
+                                                 &grid_w, NULL, error);
+  if (grid == NULL)
+    return FALSE;
+  float top = 0;
+  for (int i = 0; i < grid_h * grid_w; i++)
+    top = MAX (top, grid[i]);
+  for (int i = 0; top > 0 && i < grid_h * grid_w; i++)
+    grid[i] /= top;
+  const FoveaEngineTask *task = fovea_engine_get_task (engine, task_index);
+  result->map = fovea_input_map_to_image (&task->preprocess, image, grid, grid_h, grid_w, 0,
+                                          &result->width, &result->height, error);
+  if (result->map == NULL)
+    return FALSE;
+  result->png_scale = 1.0;
+  result->score = output->results[0].calibrated ? output->results[0].score : NAN;
+  result->task = g_strdup (task->name);
+  return TRUE;
+}
+
+/* The saliency methods. */
 static const struct {
   const char   *name;
   SaliencyFunc  func;
 } saliency_methods[] = {
   { "rollout", saliency_rollout },
+  { "gradcam", saliency_gradcam },
 };
 
 static SaliencyFunc
@@ -263,7 +297,7 @@ fovea_cli_explain (int argc, char **argv)
       "saliency (where the prediction looked) or anomaly (unlike the bank's normal images)",
       "KIND" },
     { "method", 0, 0, G_OPTION_ARG_STRING, &method,
-      "Saliency method (default rollout)", "NAME" },
+      "Saliency method: rollout (default) or gradcam", "NAME" },
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model,
       "Model folder (config.json + model.safetensors); saliency: default an installed "
       "model with the task", "DIR" },
@@ -322,7 +356,7 @@ fovea_cli_explain (int argc, char **argv)
   SaliencyFunc saliency = NULL;
   if (!anomaly_kind && (saliency = find_saliency_method (method ? method : "rollout")) == NULL)
     {
-      fprintf (stderr, COMMAND ": unknown saliency method “%s” (rollout)\n", method);
+      fprintf (stderr, COMMAND ": unknown saliency method “%s” (rollout or gradcam)\n", method);
       return FOVEA_CLI_EXIT_FATAL;
     }
 

@@ -139,7 +139,8 @@ fovea_cli_report (int argc, char **argv)
       return FOVEA_CLI_EXIT_FATAL;
     }
 
-  const FoveaReportInfo info = { site, operator_name, exam_date, NULL };
+  const FoveaReportInfo info = { .site = site, .operator_name = operator_name,
+                                 .exam_date = exam_date };
   if (!fovea_report_write_images ((FoveaGradeRecord *const *) records->pdata,
                                   (const FoveaImage *const *) images->pdata, records->len,
                                   &info, out, &error))

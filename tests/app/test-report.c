@@ -256,7 +256,9 @@ test_grading_referable (void)
   for (int i = 0; i < 16 * 12; i++)
     overlay[i] = (float) (i % 16) / 15.0f;
   g_autoptr (GError) error = NULL;
-  g_assert_true (fovea_report_write_image (r, image, overlay, 16, 12, &test_info, pdf, &error));
+  FoveaReportInfo info = test_info;
+  info.overlay_name = "Saliency (Grad-CAM)";
+  g_assert_true (fovea_report_write_image (r, image, overlay, 16, 12, &info, pdf, &error));
   g_assert_no_error (error);
 
   g_autofree char *text = check_report (pdf, "grading", 0);
@@ -278,7 +280,7 @@ test_grading_referable (void)
   fovea_test_assert_contains (text, "acc 0.655 (held-out synthetic)");
   fovea_test_assert_contains (text, "RESEARCH USE ONLY");
   fovea_test_assert_contains (text, "Research on DR screening workflows; not for diagnosis");
-  fovea_test_assert_contains (text, "Heat-map overlay shown");
+  fovea_test_assert_contains (text, "Overlay: Saliency (Grad-CAM)");
   assert_lacks (text, "Rescreen in 12 months");
   assert_lacks (text, "Uncalibrated");
 
@@ -481,7 +483,8 @@ test_japanese_fields (void)
   g_autofree char *dir = fovea_test_mkdtemp ();
   g_autofree char *pdf = g_build_filename (dir, "ja.pdf", NULL);
   g_autoptr (FoveaGradeRecord) r = grading_record ("/d/眼底-01.jpg", "患者-山田太郎", "OD", 1);
-  const FoveaReportInfo info = { "東京眼科クリニック", "佐藤 花子", "2024年5月1日", NULL };
+  const FoveaReportInfo info = { .site = "東京眼科クリニック", .operator_name = "佐藤 花子",
+                                 .exam_date = "2024年5月1日" };
   g_autoptr (GError) error = NULL;
   g_assert_true (fovea_report_write_image (r, NULL, NULL, 0, 0, &info, pdf, &error));
   g_assert_no_error (error);
