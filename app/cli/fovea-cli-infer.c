@@ -14,6 +14,7 @@
 
 #include "fovea-cli-commands.h"
 #include "fovea-cli-engine.h"
+#include "fovea-modality-guess.h"
 #include "fovea-cli-paths.h"
 #include "fovea-decode.h"
 
@@ -21,9 +22,10 @@
 #define TABLE_MAX_LOGITS 6
 
 typedef struct {
-  FoveaEngine *engine;
-  GArray      *tasks;  /* guint task indices to run */
-  gboolean     json;
+  FoveaEngine  *engine;
+  GArray       *tasks;     /* guint task indices to run */
+  gboolean      json;
+  FoveaModality modality;  /* given with --modality; UNKNOWN: guess per image */
 } Infer;
 
 static void
@@ -253,9 +255,26 @@ infer_image (const Infer *infer, const char *path)
 
   gboolean ok = TRUE;
   const FoveaImage *const images[] = { image };
+  FoveaModality modality = infer->modality != FOVEA_MODALITY_UNKNOWN
+                           ? infer->modality : fovea_modality_guess (image);
   for (guint t = 0; t < infer->tasks->len; t++)
     {
       guint task = g_array_index (infer->tasks, guint, t);
+      const FoveaTaskCard *card = fovea_engine_get_task (infer->engine, task)->card;
+      /* A fundus grade of an OCTA scan would look like a finding: refuse
+       * it, unless the user says what the image is. */
+      if (card != NULL && card->modality != FOVEA_MODALITY_UNKNOWN && card->modality != modality)
+        {
+          g_autofree char *message =
+            g_strdup_printf ("the image looks like %s, but this task is for %s images "
+                             "(give --modality %s if it is one)",
+                             fovea_modality_to_string (modality),
+                             fovea_modality_to_string (card->modality),
+                             fovea_modality_to_string (card->modality));
+          print_failure (infer, path, fovea_engine_get_task (infer->engine, task)->name, message);
+          ok = FALSE;
+          continue;
+        }
       g_autoptr (FoveaEngineOutput) output = fovea_engine_run_images (infer->engine, task,
                                                                       images, 1, &error);
       if (output == NULL)
@@ -330,6 +349,8 @@ fovea_cli_infer (int argc, char **argv)
   g_auto (GStrv) adapters = NULL;
   g_auto (GStrv) args = NULL;
   gboolean json = FALSE;
+  g_autofree char *modality_name = NULL;
+  FoveaModality modality = FOVEA_MODALITY_UNKNOWN;
   int melo_scale = 0;
   int n_threads = 0;
   const GOptionEntry entries[] = {
@@ -342,6 +363,9 @@ fovea_cli_infer (int argc, char **argv)
       "Run only the task of this name (default: every adapter, or the model)", "NAME" },
     { "input-tensor", 'i', 0, G_OPTION_ARG_FILENAME, &input_tensor,
       "safetensors file with an F32 pixel_values [N,3,H,W], already normalised", "FILE" },
+    { "modality", 0, 0, G_OPTION_ARG_STRING, &modality_name,
+      "What the images are (fundus, skin, octa); default: guessed per image. Tasks "
+      "for another modality are refused", "M" },
     { "json", 'j', 0, G_OPTION_ARG_NONE, &json,
       "Print one JSON object per input and task per line", NULL },
     { "melo-scale", 0, 0, G_OPTION_ARG_INT, &melo_scale,
@@ -365,6 +389,11 @@ fovea_cli_infer (int argc, char **argv)
       fprintf (stderr, "fovea-cli infer: %s\n", error->message);
       return FOVEA_CLI_EXIT_FATAL;
     }
+  if (modality_name != NULL && !fovea_modality_from_string (modality_name, &modality))
+    {
+      fprintf (stderr, "fovea-cli infer: --modality must be fundus, skin or octa\n");
+      return FOVEA_CLI_EXIT_FATAL;
+    }
   if ((input_tensor != NULL) == (args != NULL))
     {
       fprintf (stderr, "fovea-cli infer: give either --input-tensor FILE or images\n");
@@ -381,7 +410,7 @@ fovea_cli_infer (int argc, char **argv)
   if (!select_tasks (engine, task_name, tasks))
     return FOVEA_CLI_EXIT_FATAL;
 
-  const Infer infer = { engine, tasks, json };
+  const Infer infer = { engine, tasks, json, modality };
   if (input_tensor != NULL)
     return infer_tensor (&infer, input_tensor);
   return infer_images (&infer, args);
