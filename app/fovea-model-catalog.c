@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "fovea-model-catalog.h"
+#include "fovea-anomaly-installed.h"
 
 #include <string.h>
 
@@ -253,7 +254,10 @@ scan_place (FoveaModelCatalog *catalog, const char *folder, FoveaCatalogPlace pl
     {
       const char *name = names->pdata[i];
       g_autofree char *path = g_build_filename (folder, name, NULL);
-      if (!g_file_test (path, G_FILE_TEST_IS_DIR))
+      /* Anomaly banks live beside the backbones, in a folder of their own
+       * (fovea-anomaly-installed.h). */
+      if (!g_file_test (path, G_FILE_TEST_IS_DIR) ||
+          strcmp (name, FOVEA_ANOMALY_BANKS_FOLDER) == 0)
         continue;
 
       const FoveaCatalogModel *earlier = find_model (catalog, name);

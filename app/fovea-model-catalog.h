@@ -20,6 +20,8 @@
  *                                       task_card.json)
  *   PLACE/BACKBONE/adapters/NAME.safetensors       a MeLo LoRA file
  *   PLACE/BACKBONE/adapters/NAME.task_card.json    its optional card
+ *   PLACE/anomaly/                      not a backbone: anomaly banks
+ *                                       (fovea-anomaly-installed.h)
  * A backbone is known by its folder's name: when two places hold one of the
  * same name the first place's is used, and the later one is listed with a
  * FOVEA_CATALOG_ERROR_DUPLICATE error saying which one shadows it.

@@ -7,6 +7,7 @@
 #include <math.h>
 
 #include "fovea-anomaly.h"
+#include "fovea-anomaly-installed.h"
 #include "fovea-explain-cache.h"
 #include "fovea-hash-cache.h"
 
@@ -22,13 +23,7 @@ typedef enum {
 } BankState;
 
 /* What the search found: everything a worker needs, copied. */
-typedef struct {
-  char          *bank_path;
-  char          *model_dir;
-  FoveaModality  modality;
-  double         normal_max;  /* NaN without calibration */
-  char          *why_none;    /* BANK_NONE: why, translated */
-} BankInfo;
+typedef FoveaInstalledBank BankInfo;
 
 struct _FoveaExplainer
 {
@@ -59,18 +54,7 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static void
-bank_info_free (BankInfo *info)
-{
-  if (info == NULL)
-    return;
-  g_free (info->bank_path);
-  g_free (info->model_dir);
-  g_free (info->why_none);
-  g_free (info);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (BankInfo, bank_info_free)
+#define bank_info_free fovea_installed_bank_free
 
 /* What a map explains besides the image: the model and task, or the bank. */
 static char *
@@ -85,53 +69,6 @@ dup_source (FoveaExplainer            *self,
 
 /* The bank search */
 
-static int
-compare_strings (gconstpointer a,
-                 gconstpointer b)
-{
-  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
-}
-
-/* The *.safetensors files of dir, sorted; NULL when dir cannot be read. */
-static GPtrArray *
-list_banks (const char *dir)
-{
-  g_autoptr(GDir) handle = g_dir_open (dir, 0, NULL);
-  GPtrArray *paths;
-  const char *name;
-
-  if (handle == NULL)
-    return NULL;
-  paths = g_ptr_array_new_with_free_func (g_free);
-  while ((name = g_dir_read_name (handle)) != NULL)
-    if (name[0] != '.' && g_str_has_suffix (name, ".safetensors"))
-      g_ptr_array_add (paths, g_build_filename (dir, name, NULL));
-  g_ptr_array_sort (paths, compare_strings);
-  return paths;
-}
-
-/* The usable backbone of catalog whose weights hash to sha256, or NULL. */
-static char *
-find_backbone (FoveaModelCatalog *catalog,
-               const char        *sha256,
-               GCancellable      *cancellable)
-{
-  for (guint i = 0; catalog != NULL && i < fovea_model_catalog_get_n_models (catalog); i++)
-    {
-      const FoveaCatalogModel *model = fovea_model_catalog_get_model (catalog, i);
-      g_autofree char *weights = NULL;
-      g_autofree char *hash = NULL;
-
-      if (model->error != NULL)
-        continue;
-      weights = g_build_filename (model->path, "model.safetensors", NULL);
-      hash = fovea_file_sha256 (weights, cancellable, NULL);
-      if (hash != NULL && g_ascii_strcasecmp (hash, sha256) == 0)
-        return g_strdup (model->path);
-    }
-  return NULL;
-}
-
 static void
 search_bank_thread (GTask        *task,
                     gpointer      source_object,
@@ -139,50 +76,11 @@ search_bank_thread (GTask        *task,
                     GCancellable *cancellable)
 {
   FoveaModelCatalog *catalog = task_data;
-  g_autofree char *models = fovea_model_catalog_dup_bundled_dir ();
-  g_autofree char *dir = g_build_filename (models, "anomaly", NULL);
-  g_autoptr(GPtrArray) paths = list_banks (dir);
-  g_autoptr(BankInfo) info = g_new0 (BankInfo, 1);
-  g_autofree char *last_problem = NULL;
 
-  for (guint i = 0; paths != NULL && i < paths->len; i++)
-    {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(FoveaPatchBank) bank = fovea_patch_bank_load (paths->pdata[i], &error);
-      g_autofree char *model_dir = NULL;
-      g_autofree char *name = g_path_get_basename (paths->pdata[i]);
-
-      if (bank == NULL)
-        {
-          g_free (last_problem);
-          last_problem = g_strdup (error->message);
-          continue;
-        }
-      /* A bank of an adapter's features needs that adapter: not offered. */
-      if (bank->card.adapter_sha256 == NULL)
-        model_dir = find_backbone (catalog, bank->card.backbone_sha256, cancellable);
-      if (model_dir == NULL)
-        {
-          g_free (last_problem);
-          last_problem = g_strdup_printf (_("The anomaly bank %s was built on a backbone that is not installed"),
-                                          name);
-          continue;
-        }
-      info->bank_path = g_strdup (paths->pdata[i]);
-      info->model_dir = g_steal_pointer (&model_dir);
-      info->modality = FOVEA_MODALITY_UNKNOWN;
-      if (bank->card.modality != NULL)
-        fovea_modality_from_string (bank->card.modality, &info->modality);
-      info->normal_max = bank->card.normal_score_max;
-      g_task_return_pointer (task, g_steal_pointer (&info), (GDestroyNotify) bank_info_free);
-      return;
-    }
-
-  if (last_problem != NULL)
-    info->why_none = g_steal_pointer (&last_problem);
-  else
-    info->why_none = g_strdup_printf (_("No anomaly bank is installed in %s"), dir);
-  g_task_return_pointer (task, g_steal_pointer (&info), (GDestroyNotify) bank_info_free);
+  g_task_return_pointer (task,
+                         fovea_anomaly_find_installed (catalog, FOVEA_MODALITY_UNKNOWN,
+                                                       cancellable),
+                         (GDestroyNotify) fovea_installed_bank_free);
 }
 
 static void
@@ -191,7 +89,7 @@ search_bank_done_cb (GObject      *source_object,
                      gpointer      user_data)
 {
   FoveaExplainer *self = FOVEA_EXPLAINER (source_object);
-  g_autoptr(BankInfo) info = g_task_propagate_pointer (G_TASK (result), NULL);
+  g_autoptr (FoveaInstalledBank) info = g_task_propagate_pointer (G_TASK (result), NULL);
 
   /* Cancelled: a newer search is on its way. */
   if (info == NULL)
@@ -621,11 +519,7 @@ fovea_explainer_explain_async (FoveaExplainer            *self,
           g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "%s", reason);
           return;
         }
-      job->bank = g_new0 (BankInfo, 1);
-      job->bank->bank_path = g_strdup (self->bank->bank_path);
-      job->bank->model_dir = g_strdup (self->bank->model_dir);
-      job->bank->modality = self->bank->modality;
-      job->bank->normal_max = self->bank->normal_max;
+      job->bank = fovea_installed_bank_copy (self->bank);
       g_task_run_in_thread (task, anomaly_thread);
       break;
     case FOVEA_OVERLAY_NONE:

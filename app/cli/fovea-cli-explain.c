@@ -26,6 +26,7 @@
 #include "fovea-decode.h"
 #include "fovea-encode.h"
 #include "fovea-input-map.h"
+#include "fovea-anomaly-installed.h"
 
 #define COMMAND "fovea-cli explain"
 
@@ -148,13 +149,34 @@ task_index (FoveaEngine *engine, const char *name)
   return found;
 }
 
+/* Without --bank: the installed bank for the image's modality (fundus
+ * unless --modality says otherwise) and the backbone it was built on. */
+static gboolean
+find_installed_bank (ExplainArgs *args, char **bank_path, char **model_dir)
+{
+  FoveaModality modality = args->has_modality ? args->modality : FOVEA_MODALITY_FUNDUS;
+  g_autoptr (FoveaModelCatalog) catalog = fovea_model_catalog_scan_default (NULL);
+  g_autoptr (FoveaInstalledBank) found = fovea_anomaly_find_installed (catalog, modality, NULL);
+
+  if (found->bank_path == NULL)
+    {
+      fprintf (stderr, COMMAND ": %s; give --bank FILE and --model DIR\n", found->why_none);
+      return FALSE;
+    }
+  fprintf (stderr, COMMAND ": using the installed bank %s on %s\n", found->bank_path,
+           found->model_dir);
+  args->bank = *bank_path = g_steal_pointer (&found->bank_path);
+  args->model = *model_dir = g_steal_pointer (&found->model_dir);
+  return TRUE;
+}
+
 static FoveaAnomaly *
-load_anomaly (const ExplainArgs *args)
+load_anomaly_from (const ExplainArgs *args)
 {
   if (args->bank == NULL || args->model == NULL)
     {
       fprintf (stderr, COMMAND ": --kind anomaly needs --bank PATH and --model DIR "
-               "(the backbone the bank was built with)\n");
+               "(the backbone the bank was built with), or neither for the installed bank\n");
       return NULL;
     }
   g_autoptr (GError) error = NULL;
@@ -177,6 +199,19 @@ load_anomaly (const ExplainArgs *args)
                                                       args->n_threads, &error);
   if (anomaly == NULL)
     fprintf (stderr, COMMAND ": %s: %s\n", args->bank, error->message);
+  return anomaly;
+}
+
+static FoveaAnomaly *
+load_anomaly (ExplainArgs *args)
+{
+  g_autofree char *installed_bank = NULL, *installed_model = NULL;
+  if (args->bank == NULL && args->model == NULL && args->adapter == NULL &&
+      !find_installed_bank (args, &installed_bank, &installed_model))
+    return NULL;
+  FoveaAnomaly *anomaly = load_anomaly_from (args);
+  if (installed_bank != NULL)
+    args->bank = args->model = NULL;  /* they are freed here */
   return anomaly;
 }
 
