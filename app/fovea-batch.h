@@ -79,9 +79,22 @@ void        fovea_batch_set_recursive  (FoveaBatch  *batch,
  * or the backbone when there is none. */
 void        fovea_batch_set_tasks      (FoveaBatch        *batch,
                                         const char *const *task_names);
-/* Decoder threads; ≤ 0: one per core, minus one, at least one. */
+/* Decoder threads; ≤ 0: one per core when decoders and engine take
+ * turns, else one per core minus one, at least one. */
 void        fovea_batch_set_jobs       (FoveaBatch  *batch,
                                         int          jobs);
+
+/* Whether decoders run beside the forward passes (overlap) or pause while
+ * they run (take turns). AUTO takes turns when the engine's threads fill
+ * every core, where running beside it only pre-empts its threads. */
+typedef enum {
+  FOVEA_BATCH_SCHEDULE_AUTO,
+  FOVEA_BATCH_SCHEDULE_OVERLAP,
+  FOVEA_BATCH_SCHEDULE_TAKE_TURNS,
+} FoveaBatchSchedule;
+
+void        fovea_batch_set_schedule   (FoveaBatch         *batch,
+                                        FoveaBatchSchedule  schedule);
 /* Grade only files index % n_shards == shard of the sorted list (0-based). */
 void        fovea_batch_set_shard      (FoveaBatch  *batch,
                                         guint        shard,
