@@ -11,6 +11,7 @@
  * for a long while after each GEMM, and on two cores that measured 9 %
  * slower than one pool for everything. */
 #include "fovea-kernels.h"
+#include "fovea-math-approx.h"
 
 #include "fovea-gemm.h"
 
@@ -37,45 +38,6 @@
  * small enough to balance two to sixteen threads. */
 #define GELU_CHUNK 8192
 
-/* e^x to about 1 ulp over the range softmax and erf need, written so the
- * compiler can vectorise it (no libm call, no branch): x = n·ln2 + r with
- * |r| ≤ ln2/2, Cephes' polynomial for e^r, and 2^n built in the exponent
- * bits. Inputs below -87 (and NaN, which must not reach the integer
- * conversion) give e^-87 instead of underflowing. */
-static inline float
-exp_approx (float x)
-{
-  const float round_magic = 12582912.0f;  /* 1.5·2^23: adding it rounds to an integer */
-
-  x = x > -87.0f ? x : -87.0f;
-  x = x < 88.0f ? x : 88.0f;
-  float n = (x * 1.44269504088896341f + round_magic) - round_magic;
-  float r = x - n * 0.693359375f + n * 2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * r * r + r + 1.0f;
-  gint32 bits = ((gint32) n + 127) << 23;
-  float scale;
-  memcpy (&scale, &bits, sizeof scale);
-  return p * scale;
-}
-
-/* erf by Abramowitz and Stegun 7.1.26 (absolute error < 1.5e-7), the
- * formula PyTorch's own vectorised erf uses. */
-static inline float
-erf_approx (float x)
-{
-  float a = fabsf (x);
-  float t = 1.0f / (1.0f + 0.3275911f * a);
-  float poly = ((((1.061405429f * t - 1.453152027f) * t + 1.421413741f) * t
-                 - 0.284496736f) * t + 0.254829592f) * t;
-  float y = 1.0f - poly * exp_approx (-a * a);
-  return x < 0.0f ? -y : y;
-}
 
 VECTOR_CLONES static void
 gelu_chunk (float *x, int n)
@@ -347,4 +309,39 @@ fovea_mean_tokens (float *out, const float *x, int batch, int tokens,
       for (int i = 0; i < dim; i++)
         o[i] /= (float) count;
     }
+}
+
+/* One row of patches of one image. Item: image · grid_h + patch row. */
+typedef struct {
+  float       *patches;
+  const float *pixels;
+  int          channels, height, width, patch;
+} Im2colJob;
+
+static void
+im2col_item (gpointer data, int item, int thread)
+{
+  const Im2colJob *job = data;
+  int p = job->patch, grid_h = job->height / p, grid_w = job->width / p;
+  int b = item / grid_h, gy = item % grid_h;
+  float *dst = job->patches + (gsize) item * grid_w * job->channels * p * p;
+
+  for (int gx = 0; gx < grid_w; gx++)
+    for (int ch = 0; ch < job->channels; ch++)
+      for (int ky = 0; ky < p; ky++)
+        {
+          gsize y = (gsize) gy * p + ky;
+          const float *src = job->pixels +
+            (((gsize) b * job->channels + ch) * job->height + y) * job->width + (gsize) gx * p;
+          memcpy (dst, src, sizeof (float) * (gsize) p);
+          dst += p;
+        }
+}
+
+void
+fovea_im2col (FoveaPool *pool, float *patches, const float *pixels, int batch,
+              int channels, int height, int width, int patch)
+{
+  Im2colJob job = { patches, pixels, channels, height, width, patch };
+  fovea_pool_run (pool, batch * (height / patch), im2col_item, &job);
 }

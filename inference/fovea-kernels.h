@@ -124,4 +124,16 @@ void fovea_mean_tokens       (float       *out,
                               int          count,
                               int          dim);
 
+/* Conv2d (kernel = stride = patch) as a GEMM: each patch of pixels
+ * (batch × channels × height × width) becomes one row of patches, in the
+ * conv weight's (channel, ky, kx) order, patches row-major per image. */
+void fovea_im2col            (FoveaPool   *pool,
+                              float       *patches,
+                              const float *pixels,
+                              int          batch,
+                              int          channels,
+                              int          height,
+                              int          width,
+                              int          patch);
+
 G_END_DECLS

@@ -167,17 +167,6 @@ void fovea_train_lora_backward      (FoveaPool            *pool,
                                      const float          *in,
                                      int                   rows);
 
-/* Conv2d (kernel = stride = patch) as a GEMM: each patch of pixels
- * (batch × channels × height × width) becomes one row of patches, in the
- * conv weight's (channel, ky, kx) order, patches row-major per image. */
-void fovea_train_im2col             (FoveaPool   *pool,
-                                     float       *patches,
-                                     const float *pixels,
-                                     int          batch,
-                                     int          channels,
-                                     int          height,
-                                     int          width,
-                                     int          patch);
 
 /* out[c] += Σ_r in[r · ld + c] for c < cols, rows summed in order. */
 void fovea_train_column_sum         (FoveaPool   *pool,

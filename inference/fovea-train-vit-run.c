@@ -44,7 +44,7 @@ embed_forward (FoveaTrainVit *model, const float *pixels)
   const TrainLinear *pe = &model->patch_embed;
   float *x = model->acts[0].x, *embedded = model->dln;
 
-  fovea_train_im2col (model->pool, model->patches, pixels, model->batch, c->in_chans,
+  fovea_im2col (model->pool, model->patches, pixels, model->batch, c->in_chans,
                       c->img_size[0], c->img_size[1], c->patch_size);
   fovea_train_linear_forward (model->pool, embedded, NULL, model->patches, pe->weight,
                               pe->packed, pe->bias, model->batch * patches, pe->in_dim, d);

@@ -16,35 +16,6 @@
 #include <cblas.h>
 #include <string.h>
 
-typedef struct {
-  float       *patches;
-  const float *pixels;
-  int          channels, height, width, patch;
-} Im2colJob;
-
-/* One row of patches of one image into patches, each patch one row in the
- * conv weight's (channel, ky, kx) order, so that Conv2d(stride = kernel)
- * is one GEMM. Item: image · grid_h + patch row. */
-static void
-im2col_item (gpointer data, int item, int thread)
-{
-  const Im2colJob *job = data;
-  int p = job->patch, grid_h = job->height / p, grid_w = job->width / p;
-  int b = item / grid_h, gy = item % grid_h;
-  float *dst = job->patches + (gsize) item * grid_w * job->channels * p * p;
-
-  for (int gx = 0; gx < grid_w; gx++)
-    for (int ch = 0; ch < job->channels; ch++)
-      for (int ky = 0; ky < p; ky++)
-        {
-          gsize y = (gsize) gy * p + ky;
-          const float *src = job->pixels +
-            (((gsize) b * job->channels + ch) * job->height + y) * job->width + (gsize) gx * p;
-          memcpy (dst, src, sizeof (float) * (gsize) p);
-          dst += p;
-        }
-}
-
 /* x = [class, registers, patches] + position embedding, per image. timm
  * adds the embedding to the patches only when no_embed_class is set. */
 static void
@@ -55,9 +26,8 @@ embed_forward (FoveaVitRun *run, const float *pixels, int batch)
   int dim = c->embed_dim, tokens = run->n_tokens, prefix = vit->n_prefix;
   gsize image_floats = (gsize) tokens * dim;
   float *patches = run->wide;
-  Im2colJob im2col = { patches, pixels, c->in_chans, run->height, run->width, c->patch_size };
-
-  fovea_pool_run (run->pool, batch * run->grid_h, im2col_item, &im2col);
+  fovea_im2col (run->pool, patches, pixels, batch, c->in_chans, run->height, run->width,
+                c->patch_size);
   for (int b = 0; b < batch; b++)
     {
       float *x = run->x + b * image_floats;

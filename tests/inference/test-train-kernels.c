@@ -15,6 +15,7 @@
 
 #include <cblas.h>
 
+#include "fovea-kernels.h"
 #include "fovea-train-kernels.h"
 
 #define FD_STEP 1e-2
@@ -442,7 +443,7 @@ test_im2col (void)
   int gh = height / patch, gw = width / patch, cpp = channels * patch * patch;
   g_autofree float *patches = g_new (float, (gsize) batch * gh * gw * cpp);
 
-  fovea_train_im2col (pool, patches, pixels, batch, channels, height, width, patch);
+  fovea_im2col (pool, patches, pixels, batch, channels, height, width, patch);
   for (int b = 0; b < batch; b++)
     for (int gy = 0; gy < gh; gy++)
       for (int gx = 0; gx < gw; gx++)
