@@ -8,20 +8,7 @@
 
 #include "fovea-loss.h"
 #include "fovea-metrics.h"
-
-static void
-softmax_row (const float *logits, int n, float *probs)
-{
-  float top = logits[0];
-  double sum = 0;
-
-  for (int c = 1; c < n; c++)
-    top = MAX (top, logits[c]);
-  for (int c = 0; c < n; c++)
-    sum += probs[c] = expf (logits[c] - top);
-  for (int c = 0; c < n; c++)
-    probs[c] = (float) (probs[c] / sum);
-}
+#include "fovea-softmax.h"
 
 /* A regression output read as a grade: the thresholds -0.5 + i it exceeds
  * (the card's own thresholds when it has them). */
@@ -58,7 +45,7 @@ compute_metrics (const FoveaTrainer *t, const float *outputs, const int *labels,
     {
       g_autofree float *probs = g_new (float, (gsize) n * t->n_classes);
       for (int i = 0; i < n; i++)
-        softmax_row (outputs + (gsize) i * t->n_classes, t->n_classes,
+        fovea_softmax (outputs + (gsize) i * t->n_classes, t->n_classes,
                      probs + (gsize) i * t->n_classes);
       m->acc = fovea_metric_accuracy (probs, labels, n, t->n_classes);
       if (t->n_classes == 2)
@@ -76,11 +63,7 @@ compute_metrics (const FoveaTrainer *t, const float *outputs, const int *labels,
         m->auc = fovea_metric_macro_auc (probs, labels, n, t->n_classes);
       for (int i = 0; i < n; i++)
         {
-          const float *row = probs + (gsize) i * t->n_classes;
-          predicted[i] = 0;
-          for (int c = 1; c < t->n_classes; c++)
-            if (row[c] > row[predicted[i]])
-              predicted[i] = c;
+          predicted[i] = fovea_argmax (probs + (gsize) i * t->n_classes, t->n_classes);
         }
     }
   if (t->options->ordinal || t->regression)

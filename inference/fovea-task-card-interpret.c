@@ -1,6 +1,7 @@
 /* fovea-task-card-interpret.c: from a model's raw outputs to their clinical
  * reading, as the card defines it. */
 #include "fovea-task-card.h"
+#include "fovea-softmax.h"
 
 #include <math.h>
 
@@ -22,35 +23,12 @@ fovea_task_card_check_outputs (const FoveaTaskCard *card, int n_outputs, GError 
   return FALSE;
 }
 
-/* Softmax, shifted by the maximum so large logits do not overflow. */
 static float *
 softmax_new (const float *logits, int n)
 {
   float *probs = g_new (float, n);
-  float max = logits[0];
-  for (int i = 1; i < n; i++)
-    max = MAX (max, logits[i]);
-  double sum = 0;
-  for (int i = 0; i < n; i++)
-    {
-      probs[i] = expf (logits[i] - max);
-      sum += probs[i];
-    }
-  for (int i = 0; i < n; i++)
-    probs[i] = (float) (probs[i] / sum);
+  fovea_softmax (logits, n, probs);
   return probs;
-}
-
-static int
-argmax (const float *values, int n)
-{
-  int best = 0;
-  for (int i = 1; i < n; i++)
-    {
-      if (values[i] > values[best])
-        best = i;
-    }
-  return best;
 }
 
 static void
@@ -58,7 +36,7 @@ interpret_classification (const FoveaTaskCard *card, const float *logits, int n_
                           FoveaTaskResult *result)
 {
   result->probs = softmax_new (logits, n_outputs);
-  result->label_index = argmax (logits, n_outputs);
+  result->label_index = fovea_argmax (logits, n_outputs);
   result->label = card->labels[result->label_index];
   result->score = result->probs[result->label_index];
   result->has_referable = card->referral_labels != NULL;

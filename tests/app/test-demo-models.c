@@ -8,6 +8,7 @@
 
 #include "fovea-adapter.h"
 #include "fovea-metrics.h"
+#include "fovea-softmax.h"
 #include "fovea-test-common.h"
 #include "fovea-train-data.h"
 
@@ -91,19 +92,6 @@ test_cards_honest (gconstpointer data)
   g_assert_cmpuint (card->metrics->len, >=, 2);
 }
 
-static void
-softmax (const float *logits, int n, float *probs)
-{
-  float top = logits[0];
-  double sum = 0;
-  for (int c = 1; c < n; c++)
-    top = MAX (top, logits[c]);
-  for (int c = 0; c < n; c++)
-    sum += probs[c] = expf (logits[c] - top);
-  for (int c = 0; c < n; c++)
-    probs[c] = (float) (probs[c] / sum);
-}
-
 /* Runs the adapter over the val split with the inference engine and
  * recomputes the card's figures (rounded to 3 decimals, as written). */
 static void
@@ -139,13 +127,10 @@ test_metrics_reproduce (gconstpointer data)
     {
       g_assert_true (fovea_train_data_load (val, i, &pre, NULL, 0, 0, pixels, &error));
       g_assert_true (fovea_vit_forward (run, pixels, 1, lora, &error));
-      softmax (fovea_vit_run_get_logits (run), k, probs + (gsize) i * k);
+      fovea_softmax (fovea_vit_run_get_logits (run), k, probs + (gsize) i * k);
       grades[i] = fovea_train_data_get_label (val, i);
       labels[i] = k == 2 ? grades[i] >= 2 : grades[i];
-      predicted[i] = 0;
-      for (int c = 1; c < k; c++)
-        if (probs[(gsize) i * k + c] > probs[(gsize) i * k + predicted[i]])
-          predicted[i] = c;
+      predicted[i] = fovea_argmax (probs + (gsize) i * k, k);
     }
 
   double acc = fovea_metric_accuracy (probs, labels, n, k);

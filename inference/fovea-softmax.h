@@ -1,0 +1,18 @@
+/* fovea-softmax.h: a classifier's logits read as probabilities, the one
+ * way the task cards, the trainer's validation and the tests read them. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* probs (n values) = softmax (logits), shifted by the maximum so that
+ * large logits do not overflow; probs may equal logits. */
+void fovea_softmax (const float *logits,
+                    int          n,
+                    float       *probs);
+/* Index of the largest value; the first one on ties, as argmax. */
+int  fovea_argmax  (const float *values,
+                    int          n);
+
+G_END_DECLS
