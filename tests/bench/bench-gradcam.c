@@ -10,24 +10,12 @@
 #include <stdlib.h>
 
 #include "fovea-gradcam.h"
+#include "fovea-bench.h"
 #include "fovea-test-common.h"
 #include "tools/fovea-random-vit.h"
 
 #define ARCHITECTURE "vit_base_patch16_224"
 #define RUNS 7
-
-static double
-now_s (void)
-{
-  return g_get_monotonic_time () / 1e6;
-}
-
-static int
-compare_doubles (const void *a, const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return (x > y) - (x < y);
-}
 
 int
 main (void)
@@ -70,18 +58,16 @@ main (void)
     g_error ("%s", error->message);
   for (int i = 0; i < RUNS; i++)
     {
-      double start = now_s ();
+      double start = fovea_bench_now_s ();
       if (!fovea_vit_forward (run, pixels, 1, NULL, &error))
         g_error ("%s", error->message);
-      plain_s[i] = now_s () - start;
-      start = now_s ();
+      plain_s[i] = fovea_bench_now_s () - start;
+      start = fovea_bench_now_s ();
       if (!fovea_gradcam (frozen, pixels, -1, -1, map, &info, &error))
         g_error ("%s", error->message);
-      gradcam_s[i] = now_s () - start;
+      gradcam_s[i] = fovea_bench_now_s () - start;
     }
-  qsort (plain_s, RUNS, sizeof (double), compare_doubles);
-  qsort (gradcam_s, RUNS, sizeof (double), compare_doubles);
-  double p = plain_s[RUNS / 2], g = gradcam_s[RUNS / 2];
+  double p = fovea_bench_median (plain_s, RUNS), g = fovea_bench_median (gradcam_s, RUNS);
   printf ("forward, logits only (baseline)   %8.4f s\n", p);
   printf ("Grad-CAM (forward + last block)   %8.4f s: %.3f× the baseline (target ≤ 2.5×)\n",
           g, g / p);

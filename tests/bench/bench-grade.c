@@ -19,24 +19,11 @@
 #include "fovea-encode.h"
 #include "fovea-preprocess.h"
 #include "tools/fovea-random-vit.h"
+#include "fovea-bench.h"
 #include "fovea-test-common.h"
 
 #define SIZE 2000
 #define RUNS 9
-
-static int
-compare_doubles (const void *a, const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return x < y ? -1 : x > y;
-}
-
-static double
-median (double *values, int n)
-{
-  qsort (values, (size_t) n, sizeof *values, compare_doubles);
-  return values[n / 2];
-}
 
 static void
 write_folder (const char *dir, int n)
@@ -166,15 +153,15 @@ main (void)
               r + 1, engine_ips[r], grade_ips[0][r], ratios[0][r], grade_ips[1][r], ratios[1][r]);
     }
 
-  double e = median (engine_ips, RUNS);
+  double e = fovea_bench_median (engine_ips, RUNS);
   printf ("bench-grade: %d JPEGs %d×%d, ViT-B/16 %d×%d, batch %d, %d engine thread(s), "
           "%u core(s)\n", n, SIZE, SIZE, pre->height, pre->width, FOVEA_BATCH_SIZE,
           fovea_engine_get_n_threads (engine), g_get_num_processors ());
   printf ("  engine only (run_tensor, preprocessed): %.2f images/s (median of %d)\n", e, RUNS);
   printf ("  fovea_batch_run, take turns: %.2f images/s, ratio %.3f (median of the rounds')\n",
-          median (grade_ips[0], RUNS), median (ratios[0], RUNS));
+          fovea_bench_median (grade_ips[0], RUNS), fovea_bench_median (ratios[0], RUNS));
   printf ("  fovea_batch_run, overlap:    %.2f images/s, ratio %.3f (target >= 0.90)\n",
-          median (grade_ips[1], RUNS), median (ratios[1], RUNS));
+          fovea_bench_median (grade_ips[1], RUNS), fovea_bench_median (ratios[1], RUNS));
   fovea_test_rmdir (tmp);
   return 0;
 }

@@ -14,32 +14,13 @@
 
 #include "fovea-input-map.h"
 #include "fovea-rollout.h"
+#include "fovea-bench.h"
 #include "fovea-test-common.h"
 #include "tools/fovea-random-vit.h"
 
 #define ARCHITECTURE "vit_base_patch16_224"
 #define RUNS 11
 #define MAP_MAX_SIDE 1024
-
-static double
-now_s (void)
-{
-  return g_get_monotonic_time () / 1e6;
-}
-
-static int
-compare_doubles (const void *a, const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return (x > y) - (x < y);
-}
-
-static double
-median (double *values, int n)
-{
-  qsort (values, n, sizeof (double), compare_doubles);
-  return values[n / 2];
-}
 
 static FoveaVitRun *
 new_run (FoveaVit *vit, FoveaVitOutputs outputs)
@@ -82,14 +63,14 @@ time_map_back (const FoveaVit *vit, const float *grid, int rows, int cols)
     {
       g_autoptr (GError) error = NULL;
       int width, height;
-      double start = now_s ();
+      double start = fovea_bench_now_s ();
       g_autofree float *map = fovea_input_map_to_image (&pre, photo, grid, rows, cols,
                                                         MAP_MAX_SIDE, &width, &height, &error);
-      seconds[i] = now_s () - start;
+      seconds[i] = fovea_bench_now_s () - start;
       if (map == NULL)
         g_error ("%s", error->message);
     }
-  return median (seconds, RUNS);
+  return fovea_bench_median (seconds, RUNS);
 }
 
 int
@@ -127,22 +108,22 @@ main (void)
   forward (explained, pixels);
   for (int i = 0; i < RUNS; i++)
     {
-      double start = now_s ();
+      double start = fovea_bench_now_s ();
       forward (plain, pixels);
-      plain_s[i] = now_s () - start;
+      plain_s[i] = fovea_bench_now_s () - start;
 
-      start = now_s ();
+      start = fovea_bench_now_s ();
       forward (explained, pixels);
-      double middle = now_s ();
+      double middle = fovea_bench_now_s ();
       rollout (explained, grid);
-      explained_s[i] = now_s () - start;
-      rollout_s[i] = now_s () - middle;
+      explained_s[i] = fovea_bench_now_s () - start;
+      rollout_s[i] = fovea_bench_now_s () - middle;
     }
-  double p = median (plain_s, RUNS), e = median (explained_s, RUNS);
+  double p = fovea_bench_median (plain_s, RUNS), e = fovea_bench_median (explained_s, RUNS);
   printf ("forward, logits only (baseline)   %8.4f s\n", p);
   printf ("forward + attention + rollout     %8.4f s: %.3f× the baseline (target ≤ 1.1×)\n",
           e, e / p);
-  printf ("rollout alone                     %8.4f s\n", median (rollout_s, RUNS));
+  printf ("rollout alone                     %8.4f s\n", fovea_bench_median (rollout_s, RUNS));
   printf ("onto a 3000×2000 photo (≤ %d px)%8.4f s\n", MAP_MAX_SIDE,
           time_map_back (vit, grid, rows, cols));
 

@@ -12,6 +12,7 @@
 
 #include "fovea-loss.h"
 #include "fovea-optim.h"
+#include "fovea-bench.h"
 #include "fovea-test-common.h"
 #include "fovea-train-vit.h"
 
@@ -24,13 +25,6 @@ static const char config_json[] =
   " \"model_args\": {\"img_size\": 28, \"patch_size\": 4, \"embed_dim\": 192,"
   " \"depth\": 6, \"num_heads\": 3},"
   " \"pretrained_cfg\": {\"input_size\": [3, 28, 28]}}";
-
-static int
-compare_doubles (const void *a, const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return (x > y) - (x < y);
-}
 
 static double
 peak_rss_mb (void)
@@ -77,8 +71,7 @@ median_seconds (Trainer *t, gboolean backward)
       step (t, backward);
       seconds[i] = (g_get_monotonic_time () - start) / 1e6;
     }
-  qsort (seconds, RUNS, sizeof (double), compare_doubles);
-  return seconds[RUNS / 2];
+  return fovea_bench_median (seconds, RUNS);
 }
 
 static void

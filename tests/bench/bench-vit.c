@@ -21,6 +21,7 @@
 
 #include "fovea-adapter.h"
 #include "fovea-safetensors.h"
+#include "fovea-bench.h"
 #include "fovea-test-common.h"
 #include "fovea-vit.h"
 #include "tools/fovea-random-vit.h"
@@ -39,33 +40,13 @@ typedef struct {
 } Pass;
 
 static double
-now_s (void)
-{
-  return g_get_monotonic_time () / 1e6;
-}
-
-static int
-compare_doubles (const void *a, const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return (x > y) - (x < y);
-}
-
-static double
-median (double *values, int n)
-{
-  qsort (values, n, sizeof (double), compare_doubles);
-  return values[n / 2];
-}
-
-static double
 time_pass (const Pass *pass)
 {
   g_autoptr (GError) error = NULL;
-  double start = now_s ();
+  double start = fovea_bench_now_s ();
   if (!fovea_vit_forward (pass->run, pass->pixels, pass->batch, pass->lora, &error))
     g_error ("%s", error->message);
-  return now_s () - start;
+  return fovea_bench_now_s () - start;
 }
 
 /* The GEMMs of the forward pass alone, on the model's own weights (so
@@ -82,7 +63,7 @@ time_gemms (const FoveaVitConfig *c, FoveaSafetensors *weights, int batch,
     { "attn.qkv", dim, 3 * dim }, { "attn.proj", dim, dim },
     { "mlp.fc1", dim, hidden }, { "mlp.fc2", hidden, dim },
   };
-  double start = now_s ();
+  double start = fovea_bench_now_s ();
 
   cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, batch * patches, dim, patch_in,
                1.0f, in, patch_in, fovea_safetensors_lookup (weights, "patch_embed.proj.weight")->data,
@@ -106,7 +87,7 @@ time_gemms (const FoveaVitConfig *c, FoveaSafetensors *weights, int batch,
                        1.0f, out, tokens, in, 3 * dim, 0.0f, out + tokens * tokens, dim);
         }
     }
-  return now_s () - start;
+  return fovea_bench_now_s () - start;
 }
 
 /* Generated in a child process, so that the generator's buffers do not
@@ -157,7 +138,7 @@ bench_batch (FoveaVit *vit, const FoveaLora *lora, const float *pixels,
       bare_s[i] = time_pass (&bare) / batch;
       adapted_s[i] = time_pass (&adapted) / batch;
     }
-  double b = median (bare_s, runs), a = median (adapted_s, runs);
+  double b = fovea_bench_median (bare_s, runs), a = fovea_bench_median (adapted_s, runs);
   printf ("batch %d                          %7.4f s/image\n", batch, b);
   printf ("batch %d + MeLo r%d q/v            %7.4f s/image (%+.1f%%)\n",
           batch, MELO_RANK, a, 100.0 * (a - b) / b);
@@ -180,7 +161,7 @@ bench_gemms (const FoveaVit *vit, FoveaSafetensors *weights, int batch, int runs
   openblas_set_num_threads ((int) g_get_num_processors ());
   for (int i = 0; i < runs; i++)
     gemm_s[i] = time_gemms (c, weights, batch, in, out) / batch;
-  double g = median (gemm_s, runs);
+  double g = fovea_bench_median (gemm_s, runs);
   printf ("batch %d, GEMMs alone (baseline) %7.4f s/image: the engine takes %.0f%% of it\n",
           batch, g, 100.0 * engine_s / g);
 }
@@ -197,7 +178,7 @@ main (void)
   printf ("# %s, random weights, %d classes, 224×224, %u threads; wall-clock medians\n",
           ARCHITECTURE, NUM_CLASSES, g_get_num_processors ());
 
-  double start = now_s ();
+  double start = fovea_bench_now_s ();
   g_autoptr (FoveaVit) vit = fovea_vit_load (dir, &error);
   if (vit == NULL)
     g_error ("%s", error->message);
@@ -213,7 +194,7 @@ main (void)
       g_error ("%s", error->message);
     Pass first = { run, pixels, 1, NULL };
     time_pass (&first);
-    printf ("load to first result             %7.4f s\n", now_s () - start);
+    printf ("load to first result             %7.4f s\n", fovea_bench_now_s () - start);
   }
 
   g_autoptr (FoveaLora) lora = fovea_adapter_load (melo, vit, NULL, &error);

@@ -20,6 +20,20 @@ compare_doubles (const void *a, const void *b)
 }
 
 double
+fovea_bench_now_s (void)
+{
+  return g_get_monotonic_time () / 1e6;
+}
+
+double
+fovea_bench_median (double *values, int n)
+{
+  g_assert (n > 0);
+  qsort (values, n, sizeof (double), compare_doubles);
+  return values[n / 2];
+}
+
+double
 fovea_bench_median_ms (FoveaBenchFunc func, gconstpointer data, int runs)
 {
   g_assert (runs > 0);
@@ -30,6 +44,5 @@ fovea_bench_median_ms (FoveaBenchFunc func, gconstpointer data, int runs)
       func (data);
       ms[i] = fovea_bench_thread_cpu_ms () - start;
     }
-  qsort (ms, runs, sizeof (double), compare_doubles);
-  return ms[runs / 2];
+  return fovea_bench_median (ms, runs);
 }

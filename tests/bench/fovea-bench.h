@@ -18,4 +18,11 @@ double fovea_bench_median_ms     (FoveaBenchFunc func,
                                   gconstpointer  data,
                                   int            runs);
 
+/* Wall-clock seconds (monotonic), for benchmarks whose code uses every
+ * core, where thread CPU time would miss the other threads. */
+double fovea_bench_now_s         (void);
+/* The median of n values (sorted in place). */
+double fovea_bench_median        (double        *values,
+                                  int            n);
+
 G_END_DECLS
