@@ -360,16 +360,20 @@ fovea_analysis_new (void)
   return g_object_new (FOVEA_TYPE_ANALYSIS, NULL);
 }
 
-void
-fovea_analysis_run_async (FoveaAnalysis           *self,
-                          FoveaDocument           *document,
-                          FoveaModality            modality,
-                          FoveaModelCatalog       *catalog,
-                          const FoveaCatalogModel *model,
-                          const FoveaCatalogTask  *task,
-                          GCancellable            *cancellable,
-                          GAsyncReadyCallback      callback,
-                          gpointer                 user_data)
+/* Both jobs run on a worker thread with the same inputs: the document's
+ * image and the chosen model and task. */
+static void
+start_in_thread (FoveaAnalysis           *self,
+                 FoveaDocument           *document,
+                 FoveaModality            modality,
+                 FoveaModelCatalog       *catalog,
+                 const FoveaCatalogModel *model,
+                 const FoveaCatalogTask  *task,
+                 GCancellable            *cancellable,
+                 GAsyncReadyCallback      callback,
+                 gpointer                 user_data,
+                 gpointer                 source_tag,
+                 GTaskThreadFunc          thread_func)
 {
   g_autoptr(GTask) gtask = NULL;
   RunData *run;
@@ -388,10 +392,25 @@ fovea_analysis_run_async (FoveaAnalysis           *self,
   run->task = task;
 
   gtask = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (gtask, fovea_analysis_run_async);
+  g_task_set_source_tag (gtask, source_tag);
   g_task_set_task_data (gtask, run, run_data_free);
   g_task_set_return_on_cancel (gtask, TRUE);
-  g_task_run_in_thread (gtask, run_in_thread);
+  g_task_run_in_thread (gtask, thread_func);
+}
+
+void
+fovea_analysis_run_async (FoveaAnalysis           *self,
+                          FoveaDocument           *document,
+                          FoveaModality            modality,
+                          FoveaModelCatalog       *catalog,
+                          const FoveaCatalogModel *model,
+                          const FoveaCatalogTask  *task,
+                          GCancellable            *cancellable,
+                          GAsyncReadyCallback      callback,
+                          gpointer                 user_data)
+{
+  start_in_thread (self, document, modality, catalog, model, task, cancellable, callback,
+                   user_data, fovea_analysis_run_async, run_in_thread);
 }
 
 FoveaAnalysisResult *
@@ -443,27 +462,9 @@ fovea_analysis_gradcam_async (FoveaAnalysis           *self,
                               GAsyncReadyCallback      callback,
                               gpointer                 user_data)
 {
-  g_autoptr(GTask) gtask = NULL;
-  RunData *run;
-
-  g_return_if_fail (FOVEA_IS_ANALYSIS (self));
-  g_return_if_fail (FOVEA_IS_DOCUMENT (document));
-  g_return_if_fail (fovea_document_get_image (document) != NULL);
-  g_return_if_fail (catalog != NULL && model != NULL && task != NULL);
-
-  run = g_new0 (RunData, 1);
-  run->document = g_object_ref (document);
-  run->image = fovea_document_get_image (document);
-  run->modality = fovea_document_get_modality (document);
-  run->catalog = fovea_model_catalog_ref (catalog);
-  run->model = model;
-  run->task = task;
-
-  gtask = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (gtask, fovea_analysis_gradcam_async);
-  g_task_set_task_data (gtask, run, run_data_free);
-  g_task_set_return_on_cancel (gtask, TRUE);
-  g_task_run_in_thread (gtask, gradcam_in_thread);
+  start_in_thread (self, document, fovea_document_get_modality (document), catalog, model,
+                   task, cancellable, callback, user_data, fovea_analysis_gradcam_async,
+                   gradcam_in_thread);
 }
 
 float *
