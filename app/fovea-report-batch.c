@@ -195,6 +195,14 @@ draw_counts (ReportWriter *writer, FoveaGradeRecord *const *records, guint n_rec
   writer->y += 6;
 }
 
+/* Whether a newline-separated list already holds item. */
+static gboolean
+list_contains (const GString *list, const char *item)
+{
+  g_auto (GStrv) items = g_strsplit (list->str, "\n", -1);
+  return list->len > 0 && g_strv_contains ((const char *const *) items, item);
+}
+
 void
 report_render_batch (ReportWriter *writer, FoveaGradeRecord *const *records, guint n_records)
 {
@@ -220,12 +228,22 @@ report_render_batch (ReportWriter *writer, FoveaGradeRecord *const *records, gui
                 REPORT_CONTENT_WIDTH, 120);
   report_field (writer, _("Exam date"), report_dash (info->exam_date), REPORT_MARGIN,
                 REPORT_CONTENT_WIDTH, 120);
-  const FoveaGradeRecord *first = n_records > 0 ? records[0] : NULL;
-  report_field (writer, _("Model"),
-                first != NULL ? report_dash (first->model_name) : "—", REPORT_MARGIN,
+  /* A batch may run several tasks: every model, and every intended use,
+   * once each, in order of appearance. */
+  g_autoptr (GString) models = g_string_new (NULL);
+  g_autoptr (GString) uses = g_string_new (NULL);
+  for (guint i = 0; i < n_records; i++)
+    {
+      const char *name = records[i]->model_name, *use = records[i]->intended_use;
+      if (name != NULL && !list_contains (models, name))
+        g_string_append_printf (models, "%s%s", models->len > 0 ? "\n" : "", name);
+      if (use != NULL && !list_contains (uses, use))
+        g_string_append_printf (uses, "%s%s", uses->len > 0 ? "\n" : "", use);
+    }
+  report_field (writer, _("Model"), models->len > 0 ? models->str : "—", REPORT_MARGIN,
                 REPORT_CONTENT_WIDTH, 120);
-  if (first != NULL && first->intended_use != NULL)
-    report_field (writer, _("Intended use"), first->intended_use, REPORT_MARGIN,
+  if (uses->len > 0)
+    report_field (writer, _("Intended use"), uses->str, REPORT_MARGIN,
                   REPORT_CONTENT_WIDTH, 120);
 
   draw_counts (writer, records, n_records);

@@ -420,6 +420,10 @@ test_batch (void)
                                                    NASTY_PATIENT, "OD", 4);
   counts[0 + 5 * 7 % 5]--;  /* 35 % 5 = 0: that record was grade 0 */
   counts[4]++;
+  /* A second task's model: the heading names both, once each. */
+  FoveaGradeRecord *other = g_ptr_array_index (records, 12);
+  g_free (other->model_name);
+  other->model_name = g_strdup ("second-model+referable");
 
   g_autoptr (GError) error = NULL;
   g_assert_true (fovea_report_write_batch ((FoveaGradeRecord *const *) records->pdata,
@@ -442,6 +446,11 @@ test_batch (void)
   fovea_test_assert_contains (text, "Ungradable 8");
   fovea_test_assert_contains (text, "Failed (error) 1");
   fovea_test_assert_contains (text, "Total files 80");
+  fovea_test_assert_contains (text, "second-model+referable");
+  /* 79 records share the first model; it is named once. */
+  const char *first = strstr (text, "vit-tiny-dr (fixture)");
+  g_assert_nonnull (first);
+  g_assert_null (strstr (first + 1, "vit-tiny-dr (fixture)"));
   fovea_test_assert_contains (text, "Ungradable or failed");
   fovea_test_assert_contains (text, "truncated JPEG file");
   fovea_test_assert_contains (text, NASTY_PATIENT);
