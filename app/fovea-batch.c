@@ -36,6 +36,7 @@ struct _FoveaBatch
   GStrv                  task_names;
   int                    jobs;
   FoveaBatchSchedule     schedule;
+  FoveaModality          modality;   /* UNKNOWN: guessed per image */
   guint                  shard, n_shards;
   GHashTable            *skip;
   gboolean               has_thresholds;
@@ -57,6 +58,7 @@ typedef struct {
   char              *patient_id;
   FoveaNameEye       eye;
   float            **tensors;         /* one per task; NULL when not gradable */
+  guint              n_tensors;       /* length of tensors (entries may be NULL) */
   double             seconds;         /* in the decoder thread */
 } Item;
 
@@ -72,7 +74,6 @@ typedef struct {
   FoveaBatch   *batch;
   RunTask      *tasks;
   guint         n_tasks;
-  FoveaModality card_modality;        /* UNKNOWN: guess per image */
   FoveaDecodeOptions decode;
   Item        **items;
   guint         n_items;
@@ -146,6 +147,13 @@ void
 fovea_batch_set_jobs (FoveaBatch *batch, int jobs)
 {
   batch->jobs = jobs;
+}
+
+void
+fovea_batch_set_modality (FoveaBatch *batch, FoveaModality modality)
+{
+  g_return_if_fail (batch != NULL);
+  batch->modality = modality;
 }
 
 void
@@ -288,7 +296,7 @@ item_free (Item *item)
   g_free (item->patient_id);
   if (item->tensors != NULL)
     {
-      for (guint t = 0; item->tensors[t] != NULL; t++)
+      for (guint t = 0; t < item->n_tensors; t++)
         g_free (item->tensors[t]);
       g_free (item->tensors);
     }
@@ -317,6 +325,15 @@ assess_quality (Run *run, Item *item, const FoveaDecodeInfo *info)
     }
 }
 
+/* A task is run only on images of its card's modality: a fundus grade of
+ * an OCTA scan would read like a finding. */
+static gboolean
+fits_modality (const RunTask *rt, FoveaModality modality)
+{
+  const FoveaTaskCard *card = rt->task->card;
+  return card == NULL || card->modality == FOVEA_MODALITY_UNKNOWN || card->modality == modality;
+}
+
 static void
 decode_item (Run *run, Item *item)
 {
@@ -332,16 +349,19 @@ decode_item (Run *run, Item *item)
       item->seconds = (double) (g_get_monotonic_time () - start) / G_USEC_PER_SEC;
       return;
     }
-  item->modality = run->card_modality != FOVEA_MODALITY_UNKNOWN
-                   ? run->card_modality : fovea_modality_guess (item->image);
+  item->modality = run->batch->modality != FOVEA_MODALITY_UNKNOWN
+                   ? run->batch->modality : fovea_modality_guess (item->image);
   assess_quality (run, item, &info);
 
   if (item->quality.gradable)
     {
-      item->tensors = g_new0 (float *, run->n_tasks + 1);
+      item->tensors = g_new0 (float *, run->n_tasks);
+      item->n_tensors = run->n_tasks;
       for (guint t = 0; t < run->n_tasks; t++)
         {
           const FoveaPreprocess *pre = &run->tasks[t].task->preprocess;
+          if (!fits_modality (&run->tasks[t], item->modality))
+            continue;
           float *tensor = g_new (float, (gsize) 3 * pre->height * pre->width);
           if (!fovea_preprocess_image (pre, item->image, tensor, &error))
             {
@@ -434,6 +454,11 @@ new_record (const Run *run, const Item *item, const RunTask *rt)
     record->research_use_only = TRUE;
   if (item->error != NULL)
     record->error = g_strdup (item->error);
+  else if (item->image != NULL && !fits_modality (rt, item->modality))
+    record->error = g_strdup_printf ("the image looks like %s, but task %s is for %s images "
+                                     "(give the modality if it is one)",
+                                     fovea_modality_to_string (item->modality), rt->task->name,
+                                     fovea_modality_to_string (card->modality));
   record->seconds = item->seconds;
   (void) run;
   return record;
@@ -496,7 +521,7 @@ grade_group (Run *run, Item **group, guint n_group, FoveaGradeRecord ***records)
       g_autofree guint *which = g_new (guint, n_group);
       int n = 0;
       for (guint i = 0; i < n_group; i++)
-        if (group[i]->error == NULL && group[i]->tensors != NULL)
+        if (group[i]->error == NULL && group[i]->tensors != NULL && group[i]->tensors[t] != NULL)
           {
             memcpy (pixels + size * (gsize) n, group[i]->tensors[t], size * sizeof (float));
             which[n++] = i;
@@ -618,7 +643,6 @@ resolve_tasks (Run *run, GError **error)
   g_autofree char *model = g_path_get_basename (model_dir);
   run->n_tasks = indices->len;
   run->tasks = g_new0 (RunTask, run->n_tasks);
-  run->card_modality = FOVEA_MODALITY_UNKNOWN;
   int min_size = QUALITY_MIN_SIZE;
   for (guint t = 0; t < run->n_tasks; t++)
     {
@@ -630,8 +654,6 @@ resolve_tasks (Run *run, GError **error)
       rt->sha256 = fovea_file_sha256 (rt->task->weights_path, NULL, error);
       if (rt->sha256 == NULL)
         return FALSE;
-      if (run->card_modality == FOVEA_MODALITY_UNKNOWN && rt->task->card != NULL)
-        run->card_modality = rt->task->card->modality;
       /* Enough pixels for the resize after the centre (and fundus) crop. */
       const FoveaPreprocess *pre = &rt->task->preprocess;
       double crop = pre->crop_pct > 0 ? pre->crop_pct : 1.0;

@@ -103,6 +103,11 @@ void        fovea_batch_set_shard      (FoveaBatch  *batch,
  * rows, e.g. read back from a CSV on --resume: they are not visited. */
 void        fovea_batch_set_skip       (FoveaBatch  *batch,
                                         GHashTable  *done_paths);
+/* What the images are. UNKNOWN (the default): guessed per image. A task
+ * whose card is for another modality is not run on an image: its row
+ * gets an error saying so. */
+void        fovea_batch_set_modality   (FoveaBatch    *batch,
+                                        FoveaModality  modality);
 /* NULL: the modality's defaults. Copied. */
 void        fovea_batch_set_thresholds (FoveaBatch                   *batch,
                                         const FoveaQualityThresholds *thresholds);

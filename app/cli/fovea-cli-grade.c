@@ -222,6 +222,8 @@ fovea_cli_grade (int argc, char **argv)
   g_auto (GStrv) adapters = NULL;
   g_auto (GStrv) folders = NULL;
   gboolean recursive = FALSE, jsonl = FALSE, resume = FALSE, force = FALSE;
+  g_autofree char *modality_name = NULL;
+  FoveaModality modality = FOVEA_MODALITY_UNKNOWN;
   int jobs = 0, n_threads = 0, melo_scale = 0;
   const GOptionEntry entries[] = {
     { "task", 't', 0, G_OPTION_ARG_STRING_ARRAY, &task_args,
@@ -232,6 +234,9 @@ fovea_cli_grade (int argc, char **argv)
       "PEFT adapter folder or MeLo .safetensors file (repeatable)", "PATH" },
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "The CSV to write (required)", "FILE" },
     { "recursive", 'r', 0, G_OPTION_ARG_NONE, &recursive, "Descend into sub-folders", NULL },
+    { "modality", 0, 0, G_OPTION_ARG_STRING, &modality_name,
+      "What the images are (fundus, skin, octa); default: guessed per image. A task "
+      "for another modality is not run on an image (its row says why)", "M" },
     { "jsonl", 0, 0, G_OPTION_ARG_NONE, &jsonl,
       "Also print each row as a JSON object on stdout (JSON Lines)", NULL },
     { "resume", 0, 0, G_OPTION_ARG_NONE, &resume,
@@ -275,6 +280,11 @@ fovea_cli_grade (int argc, char **argv)
       fprintf (stderr, "fovea-cli grade: --resume and --force contradict each other\n");
       return FOVEA_CLI_EXIT_FATAL;
     }
+  if (modality_name != NULL && !fovea_modality_from_string (modality_name, &modality))
+    {
+      fprintf (stderr, "fovea-cli grade: --modality must be fundus, skin or octa\n");
+      return FOVEA_CLI_EXIT_FATAL;
+    }
   guint shard = 0, n_shards = 1;
   if (shard_text != NULL && !parse_shard (shard_text, &shard, &n_shards))
     {
@@ -305,6 +315,7 @@ fovea_cli_grade (int argc, char **argv)
   fovea_batch_set_recursive (batch, recursive);
   fovea_batch_set_tasks (batch, (const char *const *) tasks);
   fovea_batch_set_jobs (batch, jobs);
+  fovea_batch_set_modality (batch, modality);
   fovea_batch_set_shard (batch, shard, n_shards);
   /* Listing first: a missing folder must not leave an output behind. */
   if (fovea_batch_list_files (batch, &error) == NULL)

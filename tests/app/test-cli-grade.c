@@ -199,14 +199,12 @@ test_grade_mixed (void)
   g_assert_cmpstr (png[2], ==, "OS");
   g_assert_cmpstr (png[COL_ERROR], ==, "");
 
-  /* The small TIFF: decoded, but ungradable, so no grade. */
+  /* The small grey TIFF looks like OCTA: a fundus task is not run on it. */
   char **tif = find_row (rows, "P002_left.tif");
   g_assert_nonnull (tif);
-  g_assert_cmpstr (tif[COL_QUALITY], ==, "ungradable");
-  g_assert_nonnull (strstr (tif[5], "resolution"));
   g_assert_cmpstr (tif[COL_LABEL], ==, "");
   g_assert_cmpstr (tif[7], ==, "");
-  g_assert_cmpstr (tif[COL_ERROR], ==, "");
+  g_assert_nonnull (strstr (tif[COL_ERROR], "looks like octa"));
 
   char **broken = find_row (rows, "broken, \"quoted\".jpg");
   g_assert_nonnull (broken);
@@ -227,13 +225,20 @@ test_grade_mixed (void)
   g_assert_true (g_file_get_contents (out, &after_refusal, NULL, NULL));
   g_assert_cmpstr (after_refusal, ==, kept);
 
-  /* Recursive, with --force: sub/ included. */
+  /* Recursive, with --force: sub/ included. Said to be fundus, the TIFF
+   * is graded as one: decoded, but ungradable, so no grade. */
   r = fovea_test_run_cli ("grade", images, "--model", model, "--out", out, "--recursive",
-                          "--force", "--jobs", "2", NULL);
+                          "--force", "--jobs", "2", "--modality", "fundus", NULL);
   g_assert_cmpint (r.status, ==, 3);
   fovea_test_cli_result_clear (&r);
   g_autoptr (GPtrArray) all = read_rows (out);
   g_assert_cmpuint (all->len, ==, 6);
+  char **fundus_tif = find_row (all, "P002_left.tif");
+  g_assert_nonnull (fundus_tif);
+  g_assert_cmpstr (fundus_tif[COL_QUALITY], ==, "ungradable");
+  g_assert_nonnull (strstr (fundus_tif[5], "resolution"));
+  g_assert_cmpstr (fundus_tif[COL_LABEL], ==, "");
+  g_assert_cmpstr (fundus_tif[COL_ERROR], ==, "");
   char **sub = find_row (all, "P003_OD.jpg");
   g_assert_nonnull (sub);
   g_assert_cmpstr (sub[COL_QUALITY], ==, "gradable");
