@@ -248,6 +248,14 @@ softmax_row (float *x, int n)
     x[i] *= inv;
 }
 
+/* Exported without target_clones: clang 14 emits no symbol for a cloned
+ * external function; the call dispatches through the static one. */
+void
+fovea_softmax_row (float *x, int n)
+{
+  softmax_row (x, n);
+}
+
 typedef struct {
   float       *out;
   float       *att;

@@ -109,6 +109,12 @@ void fovea_attention_forward (FoveaPool   *pool,
                               int          heads,
                               int          head_dim);
 
+/* In place, softmax over one row of n attention scores (the vectorisable
+ * e^x of fovea-math-approx.h); the training kernels use it too, so that
+ * both forward passes agree. */
+void fovea_softmax_row       (float       *x,
+                              int          n);
+
 /* out[i] += a[i] over n values (on the calling thread: it is small). */
 void fovea_add_forward       (float       *out,
                               const float *a,

@@ -11,6 +11,7 @@
  * fixed order, so the pool's size never changes a bit of the result
  * (resuming a training run from a checkpoint relies on it). */
 #include "fovea-train-kernels.h"
+#include "fovea-kernels.h"
 #include "fovea-math-approx.h"
 
 #include "fovea-gemm.h"
@@ -433,28 +434,6 @@ typedef struct {
   int          tokens, heads, head_dim;
 } AttentionJob;
 
-VECTOR_CLONES static void
-train_softmax_row (float *x, int n)
-{
-  float max = x[0];
-#pragma omp simd reduction(max:max)
-  for (int i = 0; i < n; i++)
-    max = x[i] > max ? x[i] : max;
-
-  float sum = 0.0f;
-#pragma omp simd reduction(+:sum)
-  for (int i = 0; i < n; i++)
-    {
-      x[i] = exp_approx (x[i] - max);
-      sum += x[i];
-    }
-
-  float inv = 1.0f / sum;
-#pragma omp simd
-  for (int i = 0; i < n; i++)
-    x[i] *= inv;
-}
-
 /* dS = P ⊙ (dP − Σ_j dP·P), in place over dP. */
 VECTOR_CLONES static void
 train_softmax_backward_row (float *dp, const float *p, int n)
@@ -481,7 +460,7 @@ attention_forward_item (gpointer data, int item, int thread)
   cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, tokens, tokens, d,
                1.0f / sqrtf ((float) d), q, stride, q + dim, stride, 0.0f, p, tokens);
   for (int t = 0; t < tokens; t++)
-    train_softmax_row (p + (gsize) t * tokens, tokens);
+    fovea_softmax_row (p + (gsize) t * tokens, tokens);
   cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, tokens, d, tokens,
                1.0f, p, tokens, q + 2 * dim, stride,
                0.0f, job->out + row0 * dim + (gsize) h * d, dim);
