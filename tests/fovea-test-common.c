@@ -222,6 +222,19 @@ fovea_test_copy_file (const char *from,
   g_assert_true (g_file_set_contents (to, data, (gssize) length, NULL));
 }
 
+void
+fovea_test_copy_fixtures (const char *dest, const char *const (*pairs)[2], guint n_pairs)
+{
+  for (guint i = 0; i < n_pairs; i++)
+    {
+      g_autofree char *from = fovea_test_fixture_path (pairs[i][0]);
+      g_autofree char *to = g_build_filename (dest, pairs[i][1], NULL);
+      g_autofree char *parent = g_path_get_dirname (to);
+      g_assert_cmpint (g_mkdir_with_parents (parent, 0755), ==, 0);
+      fovea_test_copy_file (from, to);
+    }
+}
+
 char *
 fovea_test_make_model_with_card (const char *model,
                                  const char *card)

@@ -38,6 +38,11 @@ void        fovea_test_assert_contains (const char *text,
 /* Copies a file's bytes; fails the test on error. */
 void        fovea_test_copy_file      (const char *from,
                                        const char *to);
+/* Copies fixtures into dest: pairs[i][0] is a path under tests/fixtures,
+ * pairs[i][1] where it goes under dest; parent folders are made. */
+void        fovea_test_copy_fixtures  (const char        *dest,
+                                       const char *const (*pairs)[2],
+                                       guint              n_pairs);
 /* A temporary copy of a fixture model folder (vit/models/MODEL) with the
  * fixture card cards/CARD as its task_card.json; remove with
  * fovea_test_rmdir(). */

@@ -571,16 +571,7 @@ main (int argc, char **argv)
       { "vit/adapters/peft-layers-rank/adapter_model.safetensors", "tiny-token/adapters/fundus-5/adapter_model.safetensors" },
     };
 
-    g_assert_cmpint (g_mkdir_with_parents (peft, 0755), ==, 0);
-    for (guint i = 0; i < G_N_ELEMENTS (copies); i++)
-      {
-        g_autofree char *from = fovea_test_fixture_path (copies[i][0]);
-        g_autofree char *to = g_build_filename (models, copies[i][1], NULL);
-        g_autofree char *contents = NULL;
-        gsize length;
-        g_assert_true (g_file_get_contents (from, &contents, &length, NULL));
-        g_assert_true (g_file_set_contents (to, contents, (gssize) length, NULL));
-      }
+    fovea_test_copy_fixtures (models, copies, G_N_ELEMENTS (copies));
     g_autofree char *melo = g_build_filename (adapters, "melo-tiny_lora_4_8.task_card.json", NULL);
     g_autofree char *card = g_build_filename (peft, "task_card.json", NULL);
     g_assert_true (g_file_set_contents (melo, melo_card, -1, NULL));
