@@ -16,7 +16,7 @@
 #include "fovea-rollout.h"
 #include "fovea-bench.h"
 #include "fovea-test-common.h"
-#include "tools/fovea-random-vit.h"
+#include "bench-model.h"
 
 #define ARCHITECTURE "vit_base_patch16_224"
 #define RUNS 11
@@ -78,25 +78,12 @@ main (void)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *tmp = NULL;
-  const char *dir = g_getenv ("FOVEA_BENCH_MODEL");
-  if (dir == NULL)
-    {
-      dir = tmp = fovea_test_mkdtemp ();
-      if (!fovea_random_vit_write (dir, ARCHITECTURE, 1000, 1, &error))
-        g_error ("%s", error->message);
-    }
-  g_autoptr (FoveaVit) vit = fovea_vit_load (dir, &error);
-  if (vit == NULL)
-    g_error ("%s", error->message);
+  g_autoptr (FoveaVit) vit = bench_model_load (ARCHITECTURE, 1000, &tmp);
   const FoveaVitConfig *c = fovea_vit_get_config (vit);
   printf ("# %s (%s), %d×%d, batch 1, %u threads; wall-clock medians of %d\n",
-          c->architecture, tmp != NULL ? "random weights" : dir, c->img_size[0], c->img_size[1],
+          c->architecture, bench_model_source (tmp), c->img_size[0], c->img_size[1],
           g_get_num_processors (), RUNS);
-
-  gsize image = (gsize) 3 * c->img_size[0] * c->img_size[1];
-  g_autofree float *pixels = g_new (float, image);
-  for (gsize i = 0; i < image; i++)
-    pixels[i] = (float) ((i * 2654435761u) % 1000) / 500.0f - 1.0f;
+  g_autofree float *pixels = fovea_bench_pixels ((gsize) 3 * c->img_size[0] * c->img_size[1]);
 
   g_autoptr (FoveaVitRun) plain = new_run (vit, FOVEA_VIT_OUTPUT_LOGITS);
   g_autoptr (FoveaVitRun) explained = new_run (vit, FOVEA_VIT_OUTPUT_ATTENTION);

@@ -105,11 +105,8 @@ main (void)
       !fovea_vit_config_load_file (&config, path, &error))
     g_error ("%s", error->message);
 
-  gsize floats = (gsize) BATCH * 3 * 28 * 28;
-  g_autofree float *pixels = g_new (float, floats);
+  g_autofree float *pixels = fovea_bench_pixels ((gsize) BATCH * 3 * 28 * 28);
   int labels[BATCH];
-  for (gsize i = 0; i < floats; i++)
-    pixels[i] = (float) ((i * 2654435761u) % 1000) / 500.0f - 1.0f;
   for (int i = 0; i < BATCH; i++)
     labels[i] = i % CLASSES;
   printf ("# ViT dim 192, depth 6, 3 heads, patch 4, 28×28, batch %d, 2 threads; "

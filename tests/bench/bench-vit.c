@@ -184,9 +184,7 @@ main (void)
     g_error ("%s", error->message);
   const FoveaVitConfig *c = fovea_vit_get_config (vit);
   gsize image = (gsize) 3 * c->img_size[0] * c->img_size[1];
-  g_autofree float *pixels = g_new (float, image * 8);
-  for (gsize i = 0; i < image * 8; i++)
-    pixels[i] = (float) ((i * 2654435761u) % 1000) / 500.0f - 1.0f;
+  g_autofree float *pixels = fovea_bench_pixels (image * 8);
   {
     g_autoptr (FoveaVitRun) run = fovea_vit_run_new (vit, 1, c->img_size[0], c->img_size[1],
                                                      0, 0, &error);

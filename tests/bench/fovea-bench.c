@@ -46,3 +46,12 @@ fovea_bench_median_ms (FoveaBenchFunc func, gconstpointer data, int runs)
     }
   return fovea_bench_median (ms, runs);
 }
+
+float *
+fovea_bench_pixels (gsize n)
+{
+  float *pixels = g_new (float, n);
+  for (gsize i = 0; i < n; i++)
+    pixels[i] = (float) ((i * 2654435761u) % 1000) / 500.0f - 1.0f;
+  return pixels;
+}

@@ -25,4 +25,8 @@ double fovea_bench_now_s         (void);
 double fovea_bench_median        (double        *values,
                                   int            n);
 
+/* n input values in [-1, 1), the same in every run (a fixed hash of the
+ * index): what the model benchmarks feed the forward pass. g_free. */
+float *fovea_bench_pixels        (gsize          n);
+
 G_END_DECLS
