@@ -22,9 +22,6 @@ typedef enum {
   BANK_NONE,
 } BankState;
 
-/* What the search found: everything a worker needs, copied. */
-typedef FoveaInstalledBank BankInfo;
-
 struct _FoveaExplainer
 {
   GObject            parent_instance;
@@ -33,7 +30,7 @@ struct _FoveaExplainer
   FoveaExplainCache *cache;
   GCancellable      *search_cancellable;
   BankState          bank_state;
-  BankInfo          *bank;         /* NULL until found */
+  FoveaInstalledBank *bank;        /* NULL until found */
   char              *why_no_bank;
 
   /* Workers only: the loaded bank, kept between maps. */
@@ -53,8 +50,6 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
-
-#define bank_info_free fovea_installed_bank_free
 
 /* What a map explains besides the image: the model and task, or the bank. */
 static char *
@@ -94,7 +89,7 @@ search_bank_done_cb (GObject      *source_object,
   /* Cancelled: a newer search is on its way. */
   if (info == NULL)
     return;
-  g_clear_pointer (&self->bank, bank_info_free);
+  g_clear_pointer (&self->bank, fovea_installed_bank_free);
   g_clear_pointer (&self->why_no_bank, g_free);
   if (info->bank_path != NULL)
     {
@@ -117,7 +112,7 @@ typedef struct {
   char              *source;
   float             *values;    /* rollout, Grad-CAM: computed first */
   int                width, height;
-  BankInfo          *bank;      /* anomaly: a copy */
+  FoveaInstalledBank *bank;      /* anomaly: a copy */
 } ExplainJob;
 
 static void
@@ -126,7 +121,7 @@ explain_job_free (ExplainJob *job)
   g_clear_object (&job->document);
   g_free (job->source);
   g_free (job->values);
-  bank_info_free (job->bank);
+  fovea_installed_bank_free (job->bank);
   g_free (job);
 }
 
@@ -210,7 +205,7 @@ shrink_map (const FoveaAnomalyMap *anomaly_map,
 /* The bank's detector, loaded on first use. Called with anomaly_lock held. */
 static FoveaAnomaly *
 ensure_anomaly (FoveaExplainer *self,
-                const BankInfo *bank,
+                const FoveaInstalledBank *bank,
                 GError        **error)
 {
   FoveaPatchBank *patches;
@@ -314,7 +309,7 @@ fovea_explainer_finalize (GObject *object)
   /* Workers hold a reference, so none is running now. */
   g_clear_pointer (&self->anomaly, fovea_anomaly_free);
   g_free (self->anomaly_bank_path);
-  bank_info_free (self->bank);
+  fovea_installed_bank_free (self->bank);
   g_free (self->why_no_bank);
   g_mutex_clear (&self->anomaly_lock);
 
