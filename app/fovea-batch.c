@@ -325,15 +325,6 @@ assess_quality (Run *run, Item *item, const FoveaDecodeInfo *info)
     }
 }
 
-/* A task is run only on images of its card's modality: a fundus grade of
- * an OCTA scan would read like a finding. */
-static gboolean
-fits_modality (const RunTask *rt, FoveaModality modality)
-{
-  const FoveaTaskCard *card = rt->task->card;
-  return card == NULL || card->modality == FOVEA_MODALITY_UNKNOWN || card->modality == modality;
-}
-
 static void
 decode_item (Run *run, Item *item)
 {
@@ -360,7 +351,7 @@ decode_item (Run *run, Item *item)
       for (guint t = 0; t < run->n_tasks; t++)
         {
           const FoveaPreprocess *pre = &run->tasks[t].task->preprocess;
-          if (!fits_modality (&run->tasks[t], item->modality))
+          if (!fovea_task_card_fits_modality (run->tasks[t].task->card, item->modality))
             continue;
           float *tensor = g_new (float, (gsize) 3 * pre->height * pre->width);
           if (!fovea_preprocess_image (pre, item->image, tensor, &error))
@@ -454,7 +445,7 @@ new_record (const Run *run, const Item *item, const RunTask *rt)
     record->research_use_only = TRUE;
   if (item->error != NULL)
     record->error = g_strdup (item->error);
-  else if (item->image != NULL && !fits_modality (rt, item->modality))
+  else if (item->image != NULL && !fovea_task_card_fits_modality (card, item->modality))
     record->error = g_strdup_printf ("the image looks like %s, but task %s is for %s images "
                                      "(give the modality if it is one)",
                                      fovea_modality_to_string (item->modality), rt->task->name,

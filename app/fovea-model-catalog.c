@@ -365,5 +365,5 @@ fovea_catalog_task_fits_modality (const FoveaCatalogTask *task, FoveaModality mo
 {
   if (task->error != NULL)
     return FALSE;
-  return task->card == NULL || task->card->modality == modality;
+  return fovea_task_card_fits_modality (task->card, modality);
 }

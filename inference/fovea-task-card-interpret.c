@@ -101,3 +101,9 @@ fovea_task_card_apply_min_grade (const FoveaTaskCard *card,
   result->referable = result->label_index >= min_grade;
   return TRUE;
 }
+
+gboolean
+fovea_task_card_fits_modality (const FoveaTaskCard *card, FoveaModality modality)
+{
+  return card == NULL || card->modality == FOVEA_MODALITY_UNKNOWN || card->modality == modality;
+}

@@ -106,6 +106,13 @@ gboolean       fovea_task_card_apply_min_grade (const FoveaTaskCard *card,
                                                 int                  min_grade,
                                                 FoveaTaskResult     *result);
 
+/* Whether a task with this card may run on an image of this modality:
+ * no card (uncalibrated output claims no modality), a card without one,
+ * or the same one. A fundus grade of an OCTA scan would read like a
+ * finding, so every caller asks this before running a task. */
+gboolean       fovea_task_card_fits_modality (const FoveaTaskCard *card,
+                                              FoveaModality        modality);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FoveaTaskCard, fovea_task_card_free)
 
 G_END_DECLS

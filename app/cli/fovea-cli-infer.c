@@ -263,7 +263,7 @@ infer_image (const Infer *infer, const char *path)
       const FoveaTaskCard *card = fovea_engine_get_task (infer->engine, task)->card;
       /* A fundus grade of an OCTA scan would look like a finding: refuse
        * it, unless the user says what the image is. */
-      if (card != NULL && card->modality != FOVEA_MODALITY_UNKNOWN && card->modality != modality)
+      if (!fovea_task_card_fits_modality (card, modality))
         {
           g_autofree char *message =
             g_strdup_printf ("the image looks like %s, but this task is for %s images "

@@ -429,6 +429,22 @@ test_apply_min_grade (void)
   fovea_task_result_clear (&result);
 }
 
+/* A task runs only on its card's modality; without a card nothing is
+ * claimed, so nothing is refused. */
+static void
+test_fits_modality (void)
+{
+  g_autoptr (FoveaTaskCard) fundus = load_fixture_card ("dr-grading.json");
+  g_autoptr (FoveaTaskCard) skin = load_fixture_card ("skin-lesion.json");
+
+  g_assert_true (fovea_task_card_fits_modality (fundus, FOVEA_MODALITY_FUNDUS));
+  g_assert_false (fovea_task_card_fits_modality (fundus, FOVEA_MODALITY_OCTA));
+  g_assert_false (fovea_task_card_fits_modality (fundus, FOVEA_MODALITY_SKIN));
+  g_assert_true (fovea_task_card_fits_modality (skin, FOVEA_MODALITY_SKIN));
+  g_assert_false (fovea_task_card_fits_modality (skin, FOVEA_MODALITY_FUNDUS));
+  g_assert_true (fovea_task_card_fits_modality (NULL, FOVEA_MODALITY_OCTA));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -443,5 +459,6 @@ main (int argc, char **argv)
   g_test_add_func ("/task-card/interpret/grading", test_interpret_grading);
   g_test_add_func ("/task-card/interpret/uncalibrated", test_interpret_uncalibrated);
   g_test_add_func ("/task-card/interpret/site-min-grade", test_apply_min_grade);
+  g_test_add_func ("/task-card/fits-modality", test_fits_modality);
   return g_test_run ();
 }
