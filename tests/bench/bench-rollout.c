@@ -76,7 +76,6 @@ time_map_back (const FoveaVit *vit, const float *grid, int rows, int cols)
 int
 main (void)
 {
-  g_autoptr (GError) error = NULL;
   g_autofree char *tmp = NULL;
   g_autoptr (FoveaVit) vit = bench_model_load (ARCHITECTURE, 1000, &tmp);
   const FoveaVitConfig *c = fovea_vit_get_config (vit);
