@@ -6,6 +6,8 @@
  *                         [--seed S] [--melo FILE]
  *
  * ARCHITECTURE is a timm name (default vit_base_patch16_224). */
+#define G_LOG_DOMAIN "fovea-make-random-vit"
+
 #include <stdio.h>
 #include <stdlib.h>
 

@@ -3,6 +3,8 @@
  * shipped. `fovea-make-samples OUTDIR` writes the files listed in
  * resources/samples/meson.build; the output is the same byte for byte on
  * every run (fixed seeds, no clock, no environment). */
+#define G_LOG_DOMAIN "fovea-make-samples"
+
 #include <stdio.h>
 
 #include "fovea-encode.h"

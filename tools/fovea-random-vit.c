@@ -3,6 +3,8 @@
  * The architecture's hyper-parameters come from Fovea's own config
  * loader, so whatever name it understands can be generated, and the
  * tensors are written under timm's names with fovea_safetensors_write. */
+#define G_LOG_DOMAIN "fovea-random-vit"
+
 #include "fovea-random-vit.h"
 
 #include <errno.h>

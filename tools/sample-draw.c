@@ -1,4 +1,6 @@
 /* sample-draw.c: drawing helpers shared by the synthetic sample images. */
+#define G_LOG_DOMAIN "sample-draw"
+
 #include "sample-draw.h"
 
 #include <math.h>

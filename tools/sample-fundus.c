@@ -6,6 +6,8 @@
  * retina is painted per pixel, lesions and vessels are drawn with Cairo on
  * top (vessels by multiplying, as blood absorbs light), and the black
  * surround of the camera's aperture is applied last. */
+#define G_LOG_DOMAIN "sample-fundus"
+
 #include "samples.h"
 #include "sample-draw.h"
 

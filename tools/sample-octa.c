@@ -3,6 +3,8 @@
  * (304×304, 10 µm a pixel): bright flow signal in large vessels that come
  * in from the edges and in a fine capillary mesh, a dark avascular zone of
  * about 0.5 mm at the centre, and the speckle of the flow signal. */
+#define G_LOG_DOMAIN "sample-octa"
+
 #include "samples.h"
 #include "sample-draw.h"
 

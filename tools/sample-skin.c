@@ -2,6 +2,8 @@
  * textured skin with creases and a few hairs, an irregular brown lesion
  * with a darker reticular pigment network and some globules, seen through
  * the round window of a contact dermatoscope. */
+#define G_LOG_DOMAIN "sample-skin"
+
 #include "samples.h"
 #include "sample-draw.h"
 

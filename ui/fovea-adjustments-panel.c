@@ -10,6 +10,8 @@
  * recompute anything. A new recipe cancels the one in progress and waits
  * FOVEA_ADJUSTMENTS_PANEL_DEBOUNCE_MS, so that a slider drag computes once
  * it pauses rather than at every step. */
+#define G_LOG_DOMAIN "fovea-adjustments-panel"
+
 #include "config.h"
 
 #include "fovea-adjustments-panel.h"

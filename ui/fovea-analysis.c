@@ -1,5 +1,7 @@
 /* fovea-analysis.c: quality gate, then the task on the kept engine, in a
  * worker thread. */
+#define G_LOG_DOMAIN "fovea-analysis"
+
 #include "config.h"
 
 #include "fovea-analysis.h"

@@ -1,6 +1,8 @@
 /* fovea-application.c: the application object: actions, accelerators,
  * settings, the colour scheme, and opening files given on the command
  * line. */
+#define G_LOG_DOMAIN "fovea-application"
+
 #include "config.h"
 
 #include "fovea-application.h"

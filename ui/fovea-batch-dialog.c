@@ -1,4 +1,6 @@
 /* fovea-batch-dialog.c: File → Grade Folder…: folder, subfolders, tasks. */
+#define G_LOG_DOMAIN "fovea-batch-dialog"
+
 #include "config.h"
 
 #include "fovea-batch-dialog.h"

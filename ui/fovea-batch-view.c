@@ -3,6 +3,8 @@
  * The table is a GtkColumnView over job rows → GtkFilterListModel (the
  * search text and the row kind) → GtkSortListModel (the column view's own
  * sorter, so clicking a header sorts) → GtkSingleSelection. */
+#define G_LOG_DOMAIN "fovea-batch-view"
+
 #include "config.h"
 
 #include "fovea-batch-view.h"

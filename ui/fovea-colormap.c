@@ -1,5 +1,7 @@
 /* fovea-colormap.c: a perceptual colour map, and heat-maps turned into
  * textures with it. */
+#define G_LOG_DOMAIN "fovea-colormap"
+
 #include "fovea-colormap.h"
 
 #include <math.h>

@@ -4,6 +4,8 @@
  * Both sides are ordinary image views given one FoveaViewport, so a zoom
  * or drag on either moves both, and the original's texture is shared by
  * the two, so it is uploaded once. */
+#define G_LOG_DOMAIN "fovea-compare-view"
+
 #include "config.h"
 
 #include "fovea-compare-view.h"

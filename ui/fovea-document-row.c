@@ -4,6 +4,8 @@
  * the eye and modality as drop-downs bound both ways to the document, and
  * the review status as icon, colour and text together, so that no state
  * is told by colour alone. */
+#define G_LOG_DOMAIN "fovea-document-row"
+
 #include "config.h"
 
 #include "fovea-document-row.h"

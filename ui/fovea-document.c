@@ -4,6 +4,8 @@
  * The worker thread decodes the file, guesses the modality and makes both
  * textures, so the main thread never touches pixels. The object itself is
  * read and changed on the main thread alone, so widgets can bind to it. */
+#define G_LOG_DOMAIN "fovea-document"
+
 #include "config.h"
 
 #include "fovea-document.h"

@@ -1,5 +1,7 @@
 /* fovea-explain-cache.c: a short most-recently-used list of documents,
  * each with its maps by "kind:source". */
+#define G_LOG_DOMAIN "fovea-explain-cache"
+
 #include "config.h"
 
 #include "fovea-explain-cache.h"

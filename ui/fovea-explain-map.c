@@ -1,4 +1,6 @@
 /* fovea-explain-map.c: an explanation overlay, normalised and coloured. */
+#define G_LOG_DOMAIN "fovea-explain-map"
+
 #include "config.h"
 
 #include "fovea-explain-map.h"

@@ -1,4 +1,6 @@
 /* fovea-explainer.c: explanation maps made in worker threads, cached. */
+#define G_LOG_DOMAIN "fovea-explainer"
+
 #include "config.h"
 
 #include "fovea-explainer.h"

@@ -1,5 +1,7 @@
 /* fovea-grade-record-from-analysis.c: an interactive analysis as a
  * FoveaGradeRecord. */
+#define G_LOG_DOMAIN "fovea-grade-record-from-analysis"
+
 #include "config.h"
 
 #include "fovea-grade-record-from-analysis.h"

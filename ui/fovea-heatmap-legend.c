@@ -1,5 +1,7 @@
 /* fovea-heatmap-legend.c: the colour ramp of a heat-map with its title and
  * the values at either end. */
+#define G_LOG_DOMAIN "fovea-heatmap-legend"
+
 #include "fovea-heatmap-legend.h"
 
 #include <math.h>

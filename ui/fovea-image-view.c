@@ -6,6 +6,8 @@
  * brightness, contrast and red-free are push_color_matrix, so none of them
  * re-uploads or recomputes pixels: the renderer keeps each texture on the
  * GPU and a new frame only draws it differently. */
+#define G_LOG_DOMAIN "fovea-image-view"
+
 #include "fovea-image-view.h"
 
 #include <math.h>

@@ -1,4 +1,6 @@
 /* fovea-overlay-chooser.c: radio buttons for the overlay kinds. */
+#define G_LOG_DOMAIN "fovea-overlay-chooser"
+
 #include "config.h"
 
 #include "fovea-overlay-chooser.h"

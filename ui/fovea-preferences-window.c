@@ -3,6 +3,8 @@
  * Every row is bound to its key with g_settings_bind(), so a change
  * written anywhere shows here and a change made here takes effect at once
  * (the application applies color-scheme itself). */
+#define G_LOG_DOMAIN "fovea-preferences-window"
+
 #include "config.h"
 
 #include "fovea-preferences-window.h"

@@ -4,6 +4,8 @@
  * The offered tasks are pointers into the catalog, which the panel holds a
  * reference on; a result holds its own. Result rows are rebuilt for each
  * result: there are a dozen at most, so nothing is worth reusing. */
+#define G_LOG_DOMAIN "fovea-results-panel"
+
 #include "config.h"
 
 #include "fovea-results-panel.h"

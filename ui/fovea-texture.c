@@ -1,4 +1,6 @@
 /* fovea-texture.c: turning a FoveaImage into a GdkTexture for display. */
+#define G_LOG_DOMAIN "fovea-texture"
+
 #include "fovea-texture.h"
 
 #include <string.h>

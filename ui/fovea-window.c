@@ -7,6 +7,8 @@
  * is a stack: the image view with its overlays (heat-map legend, the
  * "Enhanced" label), or the compare view, which shares the image view's
  * zoom and pan so that switching keeps the place. */
+#define G_LOG_DOMAIN "fovea-window"
+
 #include "config.h"
 
 #include "fovea-window.h"

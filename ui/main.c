@@ -1,4 +1,6 @@
 /* main.c: the entry point of the `fovea` GUI. */
+#define G_LOG_DOMAIN "fovea-main"
+
 #include "config.h"
 
 #include <glib/gi18n.h>

@@ -8,6 +8,8 @@
  * leave-one-image-out scores that calibrate the image score; the card
  * (in the file's __metadata__) records what `explain` needs to check that
  * it runs the bank on the same backbone. */
+#define G_LOG_DOMAIN "fovea-cli-anomaly-bank"
+
 #include "config.h"
 
 #include <stdio.h>

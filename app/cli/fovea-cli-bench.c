@@ -5,6 +5,8 @@
  * warm-up pass, then --runs timed passes (wall clock, since the pass is
  * multi-threaded). Figures are per image: the median and the fastest run
  * divided by the batch. */
+#define G_LOG_DOMAIN "fovea-cli-bench"
+
 #include "config.h"
 
 #include <json-glib/json-glib.h>

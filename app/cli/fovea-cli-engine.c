@@ -1,4 +1,6 @@
 /* fovea-cli-engine.c: loading the engine for `infer` and `bench`. */
+#define G_LOG_DOMAIN "fovea-cli-engine"
+
 #include "config.h"
 
 #include <stdio.h>

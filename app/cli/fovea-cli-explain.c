@@ -13,6 +13,8 @@
  * With --json prints {"image", "kind", "method", "score", "peak": [x, y],
  * ...}. Exit 1 for bad usage, a missing or unfit model or bank (nothing
  * done); 3 when the image cannot be read or the map cannot be written. */
+#define G_LOG_DOMAIN "fovea-cli-explain"
+
 #include "config.h"
 
 #include <json-glib/json-glib.h>

@@ -6,6 +6,8 @@
  * writing one CSV row per file and task as it goes (fovea-csv-log.h).
  * With --report-dir, also one PDF per graded file and task and, at the end,
  * DIR/summary.pdf over every record (fovea-report.h). */
+#define G_LOG_DOMAIN "fovea-cli-grade"
+
 #include "config.h"
 
 #include <errno.h>

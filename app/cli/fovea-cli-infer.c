@@ -5,6 +5,8 @@
  * how to preprocess them) or on an already-normalised tensor file, the way
  * ports are checked against PyTorch. With --json, one object per input and
  * task per line (JSON Lines); a readable table otherwise. */
+#define G_LOG_DOMAIN "fovea-cli-infer"
+
 #include "config.h"
 
 #include <json-glib/json-glib.h>

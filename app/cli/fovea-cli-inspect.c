@@ -3,6 +3,8 @@
  * One JSON object per image per line with --json (JSON Lines, so output can
  * be streamed into other tools), a readable table otherwise. A file that
  * cannot be read still gets its line; the exit status then says so. */
+#define G_LOG_DOMAIN "fovea-cli-inspect"
+
 #include "config.h"
 
 #include <stdio.h>

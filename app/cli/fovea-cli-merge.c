@@ -5,6 +5,8 @@
  * task rows keep their order), written atomically. A file and task found
  * twice, a partial last row (a shard still running or killed: resume it
  * first) or a row of the wrong width is refused, and nothing is written. */
+#define G_LOG_DOMAIN "fovea-cli-merge"
+
 #include "config.h"
 
 #include <stdio.h>

@@ -1,4 +1,6 @@
 /* fovea-cli-paths.c: expanding folders given on the command line. */
+#define G_LOG_DOMAIN "fovea-cli-paths"
+
 #include "fovea-cli-paths.h"
 
 #include "fovea-decode.h"

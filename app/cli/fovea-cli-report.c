@@ -7,6 +7,8 @@
  * and task (fovea-report.h). The patient and eye given apply to every
  * image. Exit status: 0, 3 when some image failed (its pages say why), 1 on
  * a fatal error (then no file is written). */
+#define G_LOG_DOMAIN "fovea-cli-report"
+
 #include "config.h"
 
 #include <glib/gi18n-lib.h>

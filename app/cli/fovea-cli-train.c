@@ -1,5 +1,7 @@
 /* fovea-cli-train.c: `fovea-cli train`: a LoRA adapter (or a whole small
  * ViT) trained on labelled images, written with its filled-in task card. */
+#define G_LOG_DOMAIN "fovea-cli-train"
+
 #include "config.h"
 
 #include <math.h>

@@ -1,4 +1,6 @@
 /* fovea-cli.c: the headless entry point. Dispatches to one sub-command. */
+#define G_LOG_DOMAIN "fovea-cli"
+
 #include "config.h"
 
 #include <locale.h>

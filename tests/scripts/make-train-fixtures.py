@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Writes tests/fixtures/train/: the references the C training code
-(inference/fovea-train-vit.c, tests/inference/test-train-vit.c) is held to.
+(inference/train/fovea-train-vit.c, tests/inference/test-train-vit.c) is held to.
 
 Run from anywhere with Debian's python3-torch:
     /usr/bin/python3 tests/scripts/make-train-fixtures.py

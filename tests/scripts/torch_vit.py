@@ -1,6 +1,6 @@
 """A small PyTorch re-implementation of timm's VisionTransformer (timm is not
 in Debian), with timm's tensor names and semantics, plus PEFT and MeLo LoRA
-wrappers. It is the reference the C engine (inference/fovea-vit.c) is held
+wrappers. It is the reference the C engine (inference/vit/fovea-vit.c) is held
 to by the fixtures that make-vit-fixtures.py writes.
 
 What follows timm (models/vision_transformer.py, layers/pos_embed.py):
@@ -158,7 +158,7 @@ class VisionTransformer(nn.Module):
 
 
 def attention_rollout(attentions, num_prefix_tokens, global_pool, grid):
-    """Attention rollout (Abnar & Zuidema 2020) as inference/fovea-rollout.h
+    """Attention rollout (Abnar & Zuidema 2020) as inference/explain/fovea-rollout.h
     computes it: per block A' = 0.5 * mean over heads of A + 0.5 * I, the
     product A'_last ... A'_first, and of it the row the head reads (the class
     token's for 'token', the mean of the patch tokens' rows for 'avg') over

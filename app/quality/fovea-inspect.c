@@ -1,0 +1,139 @@
+/* fovea-inspect.c: the facts `fovea-cli inspect` reports about one file,
+ * as a JSON object (the table form is rendered from the same object). */
+#define G_LOG_DOMAIN "fovea-inspect"
+
+#include "fovea-inspect.h"
+
+#include <math.h>
+
+#include "fovea-modality-guess.h"
+
+/* Scores are measurements, not exact values: four significant decimals
+ * keep the JSON readable without losing anything a threshold can see. */
+static double
+round4 (double value)
+{
+  return round (value * 1e4) / 1e4;
+}
+
+static JsonNode *
+build_error_node (const char *path, const GError *error)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "path");
+  json_builder_add_string_value (builder, path);
+  json_builder_set_member_name (builder, "error");
+  json_builder_add_string_value (builder, error->message);
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
+
+static void
+add_fov (JsonBuilder *builder, const FoveaFov *fov)
+{
+  json_builder_set_member_name (builder, "fov");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "found");
+  json_builder_add_boolean_value (builder, fov->found);
+  json_builder_set_member_name (builder, "cx");
+  json_builder_add_double_value (builder, round4 (fov->cx));
+  json_builder_set_member_name (builder, "cy");
+  json_builder_add_double_value (builder, round4 (fov->cy));
+  json_builder_set_member_name (builder, "r");
+  json_builder_add_double_value (builder, round4 (fov->r));
+  json_builder_end_object (builder);
+}
+
+static void
+add_quality (JsonBuilder *builder, const FoveaQualityReport *report)
+{
+  json_builder_set_member_name (builder, "quality");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "gradable");
+  json_builder_add_boolean_value (builder, report->gradable);
+
+  json_builder_set_member_name (builder, "reasons");
+  json_builder_begin_array (builder);
+  for (guint bit = 0; bit < FOVEA_QUALITY_N_REASONS; bit++)
+    {
+      if (report->reasons & (1u << bit))
+        json_builder_add_string_value (builder,
+                                       fovea_quality_reason_to_string (1u << bit));
+    }
+  json_builder_end_array (builder);
+
+  const struct { const char *name; double value; } scores[] = {
+    { "sharpness", report->sharpness },
+    { "dark_fraction", report->dark_fraction },
+    { "bright_fraction", report->bright_fraction },
+    { "mean_luminance", report->mean_luminance },
+    { "fov_area_fraction", report->fov.area_fraction },
+    { "fov_coverage", report->fov.coverage },
+    { "fov_cutoff", report->fov.cutoff },
+    { "effective_resolution", report->effective_resolution },
+  };
+  json_builder_set_member_name (builder, "scores");
+  json_builder_begin_object (builder);
+  for (guint i = 0; i < G_N_ELEMENTS (scores); i++)
+    {
+      json_builder_set_member_name (builder, scores[i].name);
+      json_builder_add_double_value (builder, round4 (scores[i].value));
+    }
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+}
+
+JsonNode *
+fovea_inspect_file (const char        *path,
+                    FoveaModality      modality,
+                    const char *const *threshold_overrides,
+                    gboolean          *out_ok)
+{
+  g_autoptr (GError) error = NULL;
+  FoveaDecodeInfo info;
+  g_autoptr (FoveaImage) image = fovea_decode_file (path, NULL, &info, &error);
+  if (image == NULL)
+    {
+      *out_ok = FALSE;
+      return build_error_node (path, error);
+    }
+
+  if (modality == FOVEA_MODALITY_UNKNOWN)
+    modality = fovea_modality_guess (image);
+
+  FoveaQualityThresholds thresholds;
+  fovea_quality_thresholds_init (&thresholds, modality);
+  if (!fovea_quality_thresholds_apply (&thresholds, threshold_overrides, &error))
+    {
+      *out_ok = FALSE;
+      return build_error_node (path, error);
+    }
+  FoveaQualityReport report;
+  fovea_quality_assess (image, modality, &thresholds, &report);
+
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "path");
+  json_builder_add_string_value (builder, path);
+  /* Lower case, like the modality: these are identifiers, not prose. */
+  g_autofree char *format = g_ascii_strdown (fovea_file_format_to_string (info.format), -1);
+  json_builder_set_member_name (builder, "format");
+  json_builder_add_string_value (builder, format);
+  json_builder_set_member_name (builder, "width");
+  json_builder_add_int_value (builder, image->width);
+  json_builder_set_member_name (builder, "height");
+  json_builder_add_int_value (builder, image->height);
+  json_builder_set_member_name (builder, "channels");
+  json_builder_add_int_value (builder, image->channels);
+  json_builder_set_member_name (builder, "bit_depth");
+  json_builder_add_int_value (builder, image->bit_depth);
+  json_builder_set_member_name (builder, "modality");
+  json_builder_add_string_value (builder, fovea_modality_to_string (modality));
+  add_fov (builder, &report.fov);
+  add_quality (builder, &report);
+  json_builder_end_object (builder);
+
+  *out_ok = TRUE;
+  return json_builder_get_root (builder);
+}

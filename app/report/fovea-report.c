@@ -1,0 +1,252 @@
+/* fovea-report.c: the public entry points and the atomic two-pass write. */
+#define G_LOG_DOMAIN "fovea-report"
+
+#include "config.h"
+
+#include <cairo-pdf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fovea-report-private.h"
+
+G_DEFINE_QUARK (fovea-report-error-quark, fovea_report_error)
+
+typedef struct {
+  int      fd;       /* -1: count only, throw the bytes away */
+  int      errsv;    /* errno of the first failed write */
+} ReportSink;
+
+static cairo_status_t
+write_sink (void *closure, const unsigned char *data, unsigned int length)
+{
+  ReportSink *sink = closure;
+  if (sink->fd < 0)
+    return CAIRO_STATUS_SUCCESS;
+  while (length > 0)
+    {
+      ssize_t n = write (sink->fd, data, length);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        {
+          sink->errsv = n < 0 ? errno : ENOSPC;
+          return CAIRO_STATUS_WRITE_ERROR;
+        }
+      data += n;
+      length -= (unsigned int) n;
+    }
+  return CAIRO_STATUS_SUCCESS;
+}
+
+static char *
+format_pdf_date (GDateTime *now)
+{
+  /* ISO 8601 with the offset, as cairo_pdf_surface_set_metadata wants it. */
+  g_autofree char *base = g_date_time_format (now, "%Y-%m-%dT%H:%M:%S");
+  GTimeSpan offset = g_date_time_get_utc_offset (now) / G_TIME_SPAN_MINUTE;
+  char sign = offset < 0 ? '-' : '+';
+  if (offset < 0)
+    offset = -offset;
+  return g_strdup_printf ("%s%c%02d:%02d", base, sign, (int) (offset / 60), (int) (offset % 60));
+}
+
+/* One pass: renders into a PDF surface on sink; returns the page count, or
+ * -1 with error. */
+static int
+render_pass (ReportSink *sink, const char *title, const FoveaReportInfo *info,
+             GDateTime *now, int n_pages, ReportRenderFunc render, gpointer data,
+             GError **error)
+{
+  cairo_surface_t *surface = cairo_pdf_surface_create_for_stream (write_sink, sink,
+                                                                  REPORT_PAGE_WIDTH,
+                                                                  REPORT_PAGE_HEIGHT);
+  g_autofree char *date = format_pdf_date (now);
+  cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_TITLE, title);
+  cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_AUTHOR, "Fovea");
+  cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_CREATOR, "Fovea " FOVEA_VERSION);
+  cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_CREATE_DATE, date);
+
+  cairo_t *cr = cairo_create (surface);
+  ReportWriter writer = {
+    .cr = cr,
+    .layout = pango_cairo_create_layout (cr),
+    .info = info,
+    .running_title = title,
+    .generated = g_date_time_format (now, "%Y-%m-%d %H:%M"),
+    .n_pages = n_pages,
+  };
+  /* Font sizes are points on the page. */
+  pango_cairo_context_set_resolution (pango_layout_get_context (writer.layout), 72);
+  pango_layout_context_changed (writer.layout);
+  render (&writer, data);
+  if (writer.page > 0)
+    report_finish_page (&writer);
+
+  cairo_status_t status = cairo_status (cr);
+  g_object_unref (writer.layout);
+  g_free (writer.generated);
+  cairo_destroy (cr);
+  cairo_surface_finish (surface);
+  if (status == CAIRO_STATUS_SUCCESS)
+    status = cairo_surface_status (surface);
+  cairo_surface_destroy (surface);
+
+  if (status != CAIRO_STATUS_SUCCESS)
+    {
+      if (sink->errsv != 0)
+        g_set_error (error, FOVEA_REPORT_ERROR, FOVEA_REPORT_ERROR_WRITE,
+                     _("Could not write the report: %s"), g_strerror (sink->errsv));
+      else
+        g_set_error (error, FOVEA_REPORT_ERROR, FOVEA_REPORT_ERROR_FAILED,
+                     _("Could not render the report: %s"), cairo_status_to_string (status));
+      return -1;
+    }
+  return writer.page;
+}
+
+gboolean
+report_write_document (const char *path, const char *title, const FoveaReportInfo *info,
+                       ReportRenderFunc render, gpointer data, GError **error)
+{
+  g_return_val_if_fail (path != NULL, FALSE);
+  static const FoveaReportInfo no_info = { 0 };
+  if (info == NULL)
+    info = &no_info;
+  g_autoptr (GDateTime) now = g_date_time_new_now_local ();
+
+  /* Pass 1 counts the pages. */
+  ReportSink counter = { -1, 0 };
+  int n_pages = render_pass (&counter, title, info, now, 0, render, data, error);
+  if (n_pages < 0)
+    return FALSE;
+
+  /* Pass 2 writes a temporary file beside the target, then renames it. */
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *base = g_path_get_basename (path);
+  g_autofree char *tmp = g_strdup_printf ("%s/.%s.XXXXXX", dir, base);
+  int fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, 0644);
+  if (fd < 0)
+    {
+      int errsv = errno;
+      g_set_error (error, FOVEA_REPORT_ERROR, FOVEA_REPORT_ERROR_WRITE,
+                   _("Could not create the report “%s”: %s"), path, g_strerror (errsv));
+      return FALSE;
+    }
+  ReportSink sink = { fd, 0 };
+  gboolean ok = render_pass (&sink, title, info, now, n_pages, render, data, error) >= 0;
+  if (ok && fsync (fd) != 0)
+    {
+      int errsv = errno;
+      g_set_error (error, FOVEA_REPORT_ERROR, FOVEA_REPORT_ERROR_WRITE,
+                   _("Could not write the report “%s”: %s"), path, g_strerror (errsv));
+      ok = FALSE;
+    }
+  if (close (fd) != 0 && ok)
+    {
+      int errsv = errno;
+      g_set_error (error, FOVEA_REPORT_ERROR, FOVEA_REPORT_ERROR_WRITE,
+                   _("Could not write the report “%s”: %s"), path, g_strerror (errsv));
+      ok = FALSE;
+    }
+  if (ok && g_rename (tmp, path) != 0)
+    {
+      int errsv = errno;
+      g_set_error (error, FOVEA_REPORT_ERROR, FOVEA_REPORT_ERROR_WRITE,
+                   _("Could not write the report “%s”: %s"), path, g_strerror (errsv));
+      ok = FALSE;
+    }
+  if (!ok)
+    g_unlink (tmp);
+  return ok;
+}
+
+typedef struct {
+  FoveaGradeRecord *const *records;
+  const FoveaImage *const *images;
+  guint                    n_records;
+  const ReportImageItem   *single;
+} ImagesDoc;
+
+static void
+render_images (ReportWriter *writer, gpointer data)
+{
+  const ImagesDoc *doc = data;
+  if (doc->single != NULL)
+    {
+      report_render_image_item (writer, doc->single);
+      return;
+    }
+  for (guint i = 0; i < doc->n_records; i++)
+    {
+      ReportImageItem item = {
+        .record = doc->records[i],
+        .image = doc->images != NULL ? doc->images[i] : NULL,
+      };
+      report_render_image_item (writer, &item);
+    }
+}
+
+static char *
+image_title (const FoveaGradeRecord *record)
+{
+  if (record->patient_id != NULL && record->patient_id[0] != '\0')
+    return g_strdup_printf (_("Fovea grading report: %s"), record->patient_id);
+  return g_strdup (_("Fovea grading report"));
+}
+
+gboolean
+fovea_report_write_image (const FoveaGradeRecord *record, const FoveaImage *image,
+                          const float *overlay, int overlay_width, int overlay_height,
+                          const FoveaReportInfo *info, const char *path, GError **error)
+{
+  g_return_val_if_fail (record != NULL, FALSE);
+  g_return_val_if_fail (overlay == NULL || (overlay_width > 0 && overlay_height > 0), FALSE);
+  const ReportImageItem item = { record, image, overlay, overlay_width, overlay_height };
+  const ImagesDoc doc = { .single = &item };
+  g_autofree char *title = image_title (record);
+  return report_write_document (path, title, info, render_images, (gpointer) &doc, error);
+}
+
+gboolean
+fovea_report_write_images (FoveaGradeRecord *const *records, const FoveaImage *const *images,
+                           guint n_records, const FoveaReportInfo *info, const char *path,
+                           GError **error)
+{
+  g_return_val_if_fail (records != NULL || n_records == 0, FALSE);
+  if (n_records == 0)
+    {
+      g_set_error (error, FOVEA_REPORT_ERROR, FOVEA_REPORT_ERROR_FAILED,
+                   _("Nothing to report: no images"));
+      return FALSE;
+    }
+  const ImagesDoc doc = { records, images, n_records, NULL };
+  g_autofree char *title = image_title (records[0]);
+  return report_write_document (path, title, info, render_images, (gpointer) &doc, error);
+}
+
+typedef struct {
+  FoveaGradeRecord *const *records;
+  guint                    n_records;
+} BatchDoc;
+
+static void
+render_batch (ReportWriter *writer, gpointer data)
+{
+  const BatchDoc *doc = data;
+  report_render_batch (writer, doc->records, doc->n_records);
+}
+
+gboolean
+fovea_report_write_batch (FoveaGradeRecord *const *records, guint n_records,
+                          const FoveaReportInfo *info, const char *path, GError **error)
+{
+  g_return_val_if_fail (records != NULL || n_records == 0, FALSE);
+  const BatchDoc doc = { records, n_records };
+  return report_write_document (path, _("Fovea batch grading summary"), info, render_batch,
+                                (gpointer) &doc, error);
+}

@@ -1,0 +1,240 @@
+/* fovea-trainer-output.c: the trained weights and their task card,
+ * published as a whole: everything is written into a temporary sibling
+ * folder, which is then renamed to the output (an existing output, when
+ * forced, is moved aside first and removed last). A crash leaves either
+ * the old output or the new one, never a mixture. */
+#define G_LOG_DOMAIN "fovea-trainer-output"
+
+#include "fovea-trainer-private.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fovea-commit.h"
+
+static const char *
+weights_file (const FoveaTrainer *t)
+{
+  return t->options->full ? "model.safetensors" : "adapter_model.safetensors";
+}
+
+static char *
+file_sha256 (const char *path, GError **error)
+{
+  g_autoptr (GMappedFile) file = g_mapped_file_new (path, FALSE, error);
+  if (file == NULL)
+    return NULL;
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA256,
+                                      (const guchar *) g_mapped_file_get_contents (file),
+                                      g_mapped_file_get_length (file));
+}
+
+static void
+add_metric (JsonArray *metrics, const char *name, double value, const char *split)
+{
+  if (isnan (value))
+    return;
+  JsonObject *metric = json_object_new ();
+  json_object_set_string_member (metric, "name", name);
+  /* Three decimals: the validation set is small, more would be noise. */
+  json_object_set_double_member (metric, "value", round (value * 1000) / 1000);
+  json_object_set_string_member (metric, "split", split);
+  json_array_add_object_element (metrics, metric);
+}
+
+static JsonObject *
+training_details (const FoveaTrainer *t)
+{
+  const FoveaTrainerOptions *o = t->options;
+  JsonObject *details = json_object_new ();
+
+  json_object_set_string_member (details, "mode", o->full ? "full" : "lora");
+  if (!o->full)
+    {
+      json_object_set_int_member (details, "lora_rank", o->lora.rank);
+      json_object_set_double_member (details, "lora_alpha", o->lora.alpha);
+    }
+  json_object_set_int_member (details, "epochs", o->epochs);
+  json_object_set_int_member (details, "best_epoch", t->best_epoch);
+  json_object_set_int_member (details, "batch", o->batch);
+  json_object_set_double_member (details, "lr", o->lr);
+  json_object_set_double_member (details, "weight_decay", o->weight_decay);
+  json_object_set_boolean_member (details, "augment", o->augment);
+  json_object_set_boolean_member (details, "balanced_sampling", o->balanced);
+  json_object_set_boolean_member (details, "class_weights", o->class_weights);
+  json_object_set_double_member (details, "label_smoothing", o->label_smoothing);
+  return details;
+}
+
+/* Rewrites a full model folder without its head: the tensors but head.*
+ * copied, num_classes 0 in config.json. */
+static gboolean
+strip_head (const char *dir, GError **error)
+{
+  g_autofree char *weights = g_build_filename (dir, "model.safetensors", NULL);
+  g_autofree char *config = g_build_filename (dir, "config.json", NULL);
+  g_autoptr (FoveaSafetensors) st = fovea_safetensors_open (weights, error);
+  if (st == NULL)
+    return FALSE;
+  guint n = fovea_safetensors_get_n_tensors (st), kept = 0;
+  g_autofree FoveaTensorView *views = g_new (FoveaTensorView, MAX (n, 1));
+  for (guint i = 0; i < n; i++)
+    {
+      const FoveaTensorView *view = fovea_safetensors_get_nth (st, i);
+      if (!g_str_has_prefix (view->name, "head."))
+        views[kept++] = *view;
+    }
+  if (!fovea_safetensors_write (weights, views, kept, NULL, error))
+    return FALSE;
+
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  if (!json_parser_load_from_file (parser, config, error))
+    return FALSE;
+  json_object_set_int_member (json_node_get_object (json_parser_get_root (parser)),
+                              "num_classes", 0);
+  g_autoptr (JsonGenerator) generator = json_generator_new ();
+  json_generator_set_pretty (generator, TRUE);
+  json_generator_set_indent (generator, 2);
+  json_generator_set_root (generator, json_parser_get_root (parser));
+  return json_generator_to_file (generator, config, error);
+}
+
+/* The card given for training, with provenance replaced by this run's. */
+static gboolean
+write_card (const FoveaTrainer *t, const char *dir, const char *sha256, GError **error)
+{
+  const FoveaTrainerOptions *o = t->options;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autofree char *train = fovea_train_data_describe (t->train);
+  g_autofree char *val = fovea_train_data_describe (t->val);
+
+  if (!json_parser_load_from_file (parser, o->card_path, error))
+    return FALSE;
+  JsonObject *card = json_node_get_object (json_parser_get_root (parser));
+  /* The figures are measured on the set that also chose the epoch: say
+   * so, since that makes them optimistic. */
+  g_autofree char *split = g_strdup_printf ("%s; also used to select the epoch", val);
+  JsonArray *metrics = json_array_new ();
+  add_metric (metrics, "acc", t->best_metrics.acc, split);
+  add_metric (metrics, t->n_classes == 2 ? "auc" : "macro_auc", t->best_metrics.auc, split);
+  add_metric (metrics, "qwk", t->best_metrics.qwk, split);
+
+  JsonObject *provenance = json_object_new ();
+  /* The template says what the data is; the run adds which part of it. */
+  g_autofree char *training_data = g_strdup_printf ("%s; trained on %s",
+                                                    t->card->training_data, train);
+  json_object_set_string_member (provenance, "training_data", training_data);
+  json_object_set_array_member (provenance, "metrics", metrics);
+  json_object_set_string_member (provenance, "sha256", sha256);
+  if (o->command_line != NULL)
+    json_object_set_string_member (provenance, "command", o->command_line);
+  json_object_set_int_member (provenance, "seed", (gint64) o->seed);
+  json_object_set_string_member (provenance, "commit", FOVEA_COMMIT);
+  json_object_set_object_member (provenance, "training", training_details (t));
+  json_object_set_object_member (card, "provenance", provenance);
+
+  g_autoptr (JsonGenerator) generator = json_generator_new ();
+  json_generator_set_pretty (generator, TRUE);
+  json_generator_set_indent (generator, 2);
+  json_generator_set_root (generator, json_parser_get_root (parser));
+  g_autofree char *text = json_generator_to_data (generator, NULL);
+  g_autofree char *with_newline = g_strconcat (text, "\n", NULL);
+  /* A headless backbone has no outputs to read: its card documents how
+   * it was made, and is not a task. */
+  g_autofree char *path = g_build_filename (dir, o->headless ? "backbone_card.json"
+                                                              : "task_card.json", NULL);
+  if (!g_file_set_contents (path, with_newline, -1, error))
+    return FALSE;
+  if (o->headless)
+    return TRUE;
+
+  /* What was written must load as a card that fits the model. */
+  g_autoptr (FoveaTaskCard) check = fovea_task_card_load_file (path, error);
+  return check != NULL &&
+         fovea_task_card_check_outputs (check, fovea_train_vit_get_n_outputs (t->model), error);
+}
+
+static void
+remove_tree (const char *dir)
+{
+  g_autoptr (GDir) listing = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (listing != NULL && (name = g_dir_read_name (listing)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+        remove_tree (path);
+      else
+        g_remove (path);
+    }
+  g_rmdir (dir);
+}
+
+static gboolean
+publish (const char *staged, const char *out_dir, GError **error)
+{
+  g_autofree char *parent = g_path_get_dirname (out_dir);
+  g_autofree char *base = g_path_get_basename (out_dir);
+  g_autofree char *aside = NULL;
+
+  if (g_file_test (out_dir, G_FILE_TEST_EXISTS))
+    {
+      aside = g_strdup_printf ("%s/.%s.old-%d", parent, base, (int) getpid ());
+      if (g_rename (out_dir, aside) != 0)
+        {
+          int saved = errno;
+          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                       "Cannot move the old %s aside: %s", out_dir, g_strerror (saved));
+          return FALSE;
+        }
+    }
+  if (g_rename (staged, out_dir) != 0)
+    {
+      int saved = errno;
+      if (aside != NULL)
+        g_rename (aside, out_dir);
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   "Cannot write %s: %s", out_dir, g_strerror (saved));
+      return FALSE;
+    }
+  if (aside != NULL)
+    remove_tree (aside);
+  return TRUE;
+}
+
+gboolean
+fovea_trainer_write_output (FoveaTrainer *t, GError **error)
+{
+  const char *out_dir = t->options->out_dir;
+  g_autofree char *parent = g_path_get_dirname (out_dir);
+  g_autofree char *base = g_path_get_basename (out_dir);
+  g_autofree char *template = g_strdup_printf ("%s/.%s.partial-XXXXXX", parent, base);
+
+  for (int i = 0; i < t->n_params; i++)
+    memcpy (t->params[i].value, t->best[i], t->params[i].n * sizeof (float));
+
+  if (g_mkdtemp (template) == NULL)
+    {
+      int saved = errno;
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   "Cannot create a folder next to %s: %s", out_dir, g_strerror (saved));
+      return FALSE;
+    }
+  g_autofree char *weights = g_build_filename (template, weights_file (t), NULL);
+  g_autofree char *sha256 = NULL;
+  /* No commit or time in the weights file: retraining at any revision
+   * that computes the same gives byte-identical weights. */
+  gboolean ok = fovea_train_vit_save (t->model, template, NULL, error) &&
+                (!t->options->headless || strip_head (template, error)) &&
+                (sha256 = file_sha256 (weights, error)) != NULL &&
+                write_card (t, template, sha256, error) &&
+                publish (template, out_dir, error);
+  if (!ok)
+    remove_tree (template);
+  return ok;
+}

@@ -1,0 +1,58 @@
+/* fovea-vit.c: loading a timm ViT from a hub-layout folder. */
+#define G_LOG_DOMAIN "fovea-vit"
+
+#include "fovea-vit-private.h"
+
+FoveaVit *
+fovea_vit_load (const char *dir, GError **error)
+{
+  g_return_val_if_fail (dir != NULL, NULL);
+
+  g_autoptr (FoveaVit) vit = g_new0 (FoveaVit, 1);
+  g_autofree char *config_path = g_build_filename (dir, "config.json", NULL);
+
+  if (!fovea_vit_config_load_file (&vit->config, config_path, error))
+    return NULL;
+  vit->weights_path = g_build_filename (dir, "model.safetensors", NULL);
+  vit->weights = fovea_safetensors_open (vit->weights_path, error);
+  if (vit->weights == NULL || !fovea_vit_weights_load (vit, error))
+    return NULL;
+  return g_steal_pointer (&vit);
+}
+
+void
+fovea_vit_free (FoveaVit *vit)
+{
+  if (vit == NULL)
+    return;
+  fovea_vit_config_clear (&vit->config);
+  g_clear_pointer (&vit->weights, fovea_safetensors_unref);
+  g_free (vit->weights_path);
+  g_free (vit->sha256);
+  g_free (vit->blocks);
+  g_free (vit->packed_memory);
+  g_free (vit);
+}
+
+const FoveaVitConfig *
+fovea_vit_get_config (const FoveaVit *vit)
+{
+  return &vit->config;
+}
+
+const char *
+fovea_vit_get_sha256 (FoveaVit *vit)
+{
+  if (vit->sha256 != NULL)
+    return vit->sha256;
+
+  /* Mapped again rather than read: the pages are mostly in the page cache
+   * already, since the weights are mapped from the same file. */
+  g_autoptr (GMappedFile) file = g_mapped_file_new (vit->weights_path, FALSE, NULL);
+  if (file == NULL)
+    return NULL;
+  vit->sha256 = g_compute_checksum_for_data (G_CHECKSUM_SHA256,
+                                             (const guchar *) g_mapped_file_get_contents (file),
+                                             g_mapped_file_get_length (file));
+  return vit->sha256;
+}
