@@ -184,6 +184,7 @@ fovea_cli_train (int argc, char **argv)
   FoveaTrainerOptions o;
   g_autofree char *model = NULL, *card = NULL, *data = NULL, *val = NULL, *out = NULL;
   g_autofree char *lora = NULL, *select = NULL, *label_map_text = NULL;
+  g_autofree char *labels = NULL, *label_column = NULL, *split_file = NULL, *images = NULL;
   g_autoptr (GArray) label_map = g_array_new (FALSE, FALSE, sizeof (int));
   gboolean full = FALSE, no_augment = FALSE;
   double seed = 1;
@@ -201,9 +202,18 @@ fovea_cli_train (int argc, char **argv)
     { "task-card", 0, 0, G_OPTION_ARG_FILENAME, &card,
       "The task card: labels, kind and preprocessing; written out with provenance", "CARD" },
     { "data", 0, 0, G_OPTION_ARG_FILENAME, &data,
-      "Training set: a folder with labels.csv, or FILE.npz[:SPLIT]", "PATH" },
+      "Training set: a folder with labels.csv, DIR:SPLIT with --split-file, or FILE.npz[:SPLIT]",
+      "PATH" },
     { "val", 0, 0, G_OPTION_ARG_FILENAME, &val,
       "Validation set (selects the epoch; its metrics go in the card)", "PATH" },
+    { "labels", 0, 0, G_OPTION_ARG_FILENAME, &labels,
+      "The folders' labels table (default: DIR/labels.csv)", "CSV" },
+    { "label-column", 0, 0, G_OPTION_ARG_STRING, &label_column,
+      "Its column with the labels: integers or the card's label names (default: label)", "NAME" },
+    { "split-file", 0, 0, G_OPTION_ARG_FILENAME, &split_file,
+      "A file,split table: --data DIR:train --val DIR:val pick its rows", "CSV" },
+    { "images", 0, 0, G_OPTION_ARG_FILENAME, &images,
+      "The folder the table's files are in (default: DIR)", "DIR" },
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Output folder", "DIR" },
     { "epochs", 0, 0, G_OPTION_ARG_INT, &o.epochs, "Epochs (default 10)", "N" },
     { "batch", 0, 0, G_OPTION_ARG_INT, &o.batch, "Images per step (default 32)", "B" },
@@ -291,6 +301,10 @@ fovea_cli_train (int argc, char **argv)
   o.card_path = card;
   o.data_path = data;
   o.val_path = val;
+  o.labels_csv = labels;
+  o.label_column = label_column;
+  o.split_csv = split_file;
+  o.images_dir = images;
   o.out_dir = out;
   o.augment = !no_augment;
   o.seed = (guint64) seed;
