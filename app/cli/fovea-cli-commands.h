@@ -21,6 +21,7 @@ int fovea_cli_grade   (int argc, char **argv);
 int fovea_cli_merge   (int argc, char **argv);
 int fovea_cli_report  (int argc, char **argv);
 int fovea_cli_train   (int argc, char **argv);
+int fovea_cli_evaluate (int argc, char **argv);
 int fovea_cli_explain (int argc, char **argv);
 int fovea_cli_anomaly_bank (int argc, char **argv);
 
