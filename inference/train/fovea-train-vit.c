@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fovea-rng.h"
+
 #define ARENA_ALIGN 64
 #define ARENA_MAX_BYTES 0x1p46
 
@@ -22,19 +24,10 @@ typedef struct {
   guint64 state;
 } TrainRng;
 
-static guint64
-rng_next (TrainRng *rng)
-{
-  guint64 z = (rng->state += G_GUINT64_CONSTANT (0x9E3779B97F4A7C15));
-  z = (z ^ (z >> 30)) * G_GUINT64_CONSTANT (0xBF58476D1CE4E5B9);
-  z = (z ^ (z >> 27)) * G_GUINT64_CONSTANT (0x94D049BB133111EB);
-  return z ^ (z >> 31);
-}
-
 static double
 rng_uniform (TrainRng *rng)
 {
-  return ((double) (rng_next (rng) >> 11) + 0.5) * 0x1p-53;
+  return ((double) (fovea_splitmix64 (&rng->state) >> 11) + 0.5) * 0x1p-53;
 }
 
 static double
