@@ -679,12 +679,6 @@ fovea_train_vit_get_n_outputs (const FoveaTrainVit *model)
   return model->n_outputs;
 }
 
-int
-fovea_train_vit_get_max_batch (const FoveaTrainVit *model)
-{
-  return model->max_batch;
-}
-
 const FoveaTrainParam *
 fovea_train_vit_get_params (FoveaTrainVit *model, int *n_params)
 {

@@ -186,12 +186,6 @@ fovea_vit_run_get_n_tokens (const FoveaVitRun *run)
 }
 
 int
-fovea_vit_run_get_n_prefix (const FoveaVitRun *run)
-{
-  return run->vit->n_prefix;
-}
-
-int
 fovea_vit_run_get_grid (const FoveaVitRun *run, int *grid_h, int *grid_w)
 {
   if (grid_h != NULL)
