@@ -229,7 +229,7 @@ fovea_linear_forward (FoveaPool *pool, float *out, int out_stride, const float *
 }
 
 VECTOR_CLONES static void
-softmax_row (float *x, int n)
+softmax_row_approx (float *x, int n)
 {
   float max = x[0];
 #pragma omp simd reduction(max:max)
@@ -253,9 +253,9 @@ softmax_row (float *x, int n)
 /* Exported without target_clones: clang 14 emits no symbol for a cloned
  * external function; the call dispatches through the static one. */
 void
-fovea_softmax_row (float *x, int n)
+fovea_softmax_row_approx (float *x, int n)
 {
-  softmax_row (x, n);
+  softmax_row_approx (x, n);
 }
 
 typedef struct {
@@ -287,7 +287,7 @@ attention_item (gpointer data, int item, int thread)
                scale, q, qkv_stride, q + dim, qkv_stride,
                0.0f, scores, tokens);
   for (int t = 0; t < tokens; t++)
-    softmax_row (scores + (gsize) t * tokens, tokens);
+    softmax_row_approx (scores + (gsize) t * tokens, tokens);
   cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans,
                tokens, job->head_dim, tokens,
                1.0f, scores, tokens, q + 2 * dim, qkv_stride,

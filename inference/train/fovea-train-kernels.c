@@ -462,7 +462,7 @@ attention_forward_item (gpointer data, int item, int thread)
   cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, tokens, tokens, d,
                1.0f / sqrtf ((float) d), q, stride, q + dim, stride, 0.0f, p, tokens);
   for (int t = 0; t < tokens; t++)
-    fovea_softmax_row (p + (gsize) t * tokens, tokens);
+    fovea_softmax_row_approx (p + (gsize) t * tokens, tokens);
   cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, tokens, d, tokens,
                1.0f, p, tokens, q + 2 * dim, stride,
                0.0f, job->out + row0 * dim + (gsize) h * d, dim);
