@@ -36,7 +36,7 @@ typedef struct {
   char  *split;   /* the data it was measured on, e.g. "retinamnist val" */
 } FoveaTaskMetric;
 
-typedef struct {
+typedef struct _FoveaTaskCard {
   char           *name;             /* short id, e.g. "dr-grading" */
   char           *title;            /* human title */
   FoveaTaskKind   kind;

@@ -9,6 +9,7 @@
 #include "fovea-adapter.h"
 #include "fovea-metrics.h"
 #include "fovea-softmax.h"
+#include "fovea-task-card.h"
 #include "fovea-test-common.h"
 #include "fovea-train-data.h"
 
