@@ -11,6 +11,7 @@
 #include <json-glib/json-glib.h>
 #include <math.h>
 
+#include "fovea-rng.h"
 #include "fovea-safetensors.h"
 
 static const double imagenet_mean[3] = { 0.485, 0.456, 0.406 };
@@ -32,10 +33,7 @@ typedef struct {
 static float
 next_uniform (TensorList *list)
 {
-  guint64 z = (list->state += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  z ^= z >> 31;
+  guint64 z = fovea_splitmix64 (&list->state);
   return (float) (z >> 40) / (float) (1 << 24) * 2.0f - 1.0f;  /* [-1, 1) */
 }
 

@@ -18,6 +18,7 @@
 #include "fovea-cli-data.h"
 #include "fovea-cli-engine.h"
 #include "fovea-evaluation.h"
+#include "fovea-json-number.h"
 #include "fovea-train-data.h"
 
 #define EVAL_BATCH 8
@@ -101,16 +102,6 @@ print_table (GPtrArray *metrics, const char *split)
 }
 
 static void
-add_number (JsonBuilder *builder, const char *member, double value)
-{
-  json_builder_set_member_name (builder, member);
-  if (isfinite (value))
-    json_builder_add_double_value (builder, value);
-  else
-    json_builder_add_null_value (builder);
-}
-
-static void
 print_json (GPtrArray *metrics, const char *task, const char *split, double threshold,
             double specificity)
 {
@@ -127,16 +118,16 @@ print_json (GPtrArray *metrics, const char *task, const char *split, double thre
       const FoveaEvalMetric *m = g_ptr_array_index (metrics, i);
       json_builder_set_member_name (builder, m->name);
       json_builder_begin_object (builder);
-      add_number (builder, "value", m->value);
-      add_number (builder, "ci_low", m->ci_low);
-      add_number (builder, "ci_high", m->ci_high);
+      fovea_json_add_number (builder, "value", m->value);
+      fovea_json_add_number (builder, "ci_low", m->ci_low);
+      fovea_json_add_number (builder, "ci_high", m->ci_high);
       json_builder_end_object (builder);
     }
   json_builder_end_object (builder);
   if (!isnan (threshold))
     {
-      add_number (builder, "min_probability", threshold);
-      add_number (builder, "specificity_at_min_probability", specificity);
+      fovea_json_add_number (builder, "min_probability", threshold);
+      fovea_json_add_number (builder, "specificity_at_min_probability", specificity);
     }
   json_builder_end_object (builder);
   g_autoptr (JsonNode) root = json_builder_get_root (builder);

@@ -4,7 +4,6 @@
 #include "config.h"
 
 #include "fovea-model-catalog.h"
-#include "fovea-anomaly-installed.h"
 
 #include <string.h>
 
@@ -259,7 +258,7 @@ scan_place (FoveaModelCatalog *catalog, const char *folder, FoveaCatalogPlace pl
       /* Anomaly banks live beside the backbones, in a folder of their own
        * (fovea-anomaly-installed.h). */
       if (!g_file_test (path, G_FILE_TEST_IS_DIR) ||
-          strcmp (name, FOVEA_ANOMALY_BANKS_FOLDER) == 0)
+          strcmp (name, FOVEA_CATALOG_BANKS_FOLDER) == 0)
         continue;
 
       const FoveaCatalogModel *earlier = find_model (catalog, name);

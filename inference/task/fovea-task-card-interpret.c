@@ -29,7 +29,7 @@ static float *
 softmax_new (const float *logits, int n)
 {
   float *probs = g_new (float, n);
-  fovea_softmax (logits, n, probs);
+  fovea_softmax_precise (logits, n, probs);
   return probs;
 }
 

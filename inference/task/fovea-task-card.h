@@ -38,7 +38,7 @@ typedef struct {
   gboolean held_out;       /* on data no training or choice saw */
 } FoveaTaskMetric;
 
-typedef struct {
+typedef struct _FoveaTaskCard {
   char           *name;             /* short id, e.g. "dr-grading" */
   char           *title;            /* human title */
   FoveaTaskKind   kind;

@@ -23,8 +23,6 @@
  * of whoever allocates for them. */
 #define CONFIG_MAX_SIZE 100000
 
-G_DEFINE_QUARK (fovea-model-error-quark, fovea_model_error)
-
 /* timm's vit_{tiny,small,base,large,huge}_* widths, depths and heads. */
 static const struct
 {

@@ -85,7 +85,6 @@ gboolean              fovea_vit_forward     (FoveaVitRun     *run,
 int                   fovea_vit_run_get_n_outputs    (const FoveaVitRun *run);
 const float          *fovea_vit_run_get_logits       (const FoveaVitRun *run); /* batch × n_outputs */
 int                   fovea_vit_run_get_n_tokens     (const FoveaVitRun *run); /* prefix + patches */
-int                   fovea_vit_run_get_n_prefix     (const FoveaVitRun *run); /* class + register tokens */
 /* The patch grid; returns the number of patches. */
 int                   fovea_vit_run_get_grid         (const FoveaVitRun *run, int *grid_h, int *grid_w);
 /* batch × heads × tokens × tokens for that block; NULL unless requested. */

@@ -11,6 +11,7 @@
 #include "fovea-decode.h"
 #include "fovea-preprocess.h"
 #include "fovea-safetensors.h"
+#include "fovea-task-card.h"
 #include "fovea-test-common.h"
 
 /* The JSON Lines of stdout, parsed: JsonObject* (the nodes stay alive). */
