@@ -3,7 +3,8 @@
  * holds the same tensors as the fixture's own model.safetensors; existing
  * folders are kept without --force, a folder holding the checkpoint is
  * never replaced, and refused checkpoints, unknown architectures and
- * weights that do not fit the architecture leave nothing behind. */
+ * weights that do not fit the architecture leave nothing behind. And a
+ * folder with only pytorch_model.bin runs through `fovea-cli infer`. */
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
@@ -180,6 +181,26 @@ test_refused (Fixture *f, gconstpointer data)
   assert_no_leftovers (f->dir);
 }
 
+/* The hub folder with only pytorch_model.bin runs through infer as its
+ * model.safetensors twin does, to the printed digit. */
+static void
+test_infer_bin_folder (void)
+{
+  g_autofree char *bin_dir = fovea_test_fixture_path ("torch/vit-f16-bin");
+  g_autofree char *st_dir = fovea_test_fixture_path ("vit/models/f16-weights");
+  g_autofree char *input = fovea_test_fixture_path ("vit/cases/f16-weights.safetensors");
+  FoveaCliResult from_bin = fovea_test_run_cli ("infer", "--model", bin_dir, "--input-tensor",
+                                                 input, "--json", NULL);
+  FoveaCliResult from_st = fovea_test_run_cli ("infer", "--model", st_dir, "--input-tensor",
+                                                input, "--json", NULL);
+  g_assert_cmpint (from_bin.status, ==, 0);
+  g_assert_cmpint (from_st.status, ==, 0);
+  fovea_test_assert_contains (from_bin.out, "\"logits\":[");
+  g_assert_cmpstr (from_bin.out, ==, from_st.out);
+  fovea_test_cli_result_clear (&from_bin);
+  fovea_test_cli_result_clear (&from_st);
+}
+
 static void
 test_usage (void)
 {
@@ -205,6 +226,7 @@ main (int argc, char **argv)
       g_test_add (name, Fixture, &refused_cases[i], fixture_set_up, test_refused,
                   fixture_tear_down);
     }
+  g_test_add_func ("/cli-convert/infer-bin-folder", test_infer_bin_folder);
   g_test_add_func ("/cli-convert/usage", test_usage);
   return g_test_run ();
 }
