@@ -182,11 +182,18 @@ check_storages (Reader *r, GArray *tensors, guint64 *data_size)
                           "storage is %" G_GUINT64_FORMAT " elements of %s (%" G_GSIZE_FORMAT
                           " bytes each)", t->name, member, size, t->storage_numel,
                           t->type->name, t->type->element_size);
-      if (g_hash_table_add (seen, (gpointer) t->storage_key))
-        storage_bytes += want;
-      out_bytes += (guint64) t->n_elements * fovea_dtype_get_size (t->type->dtype);
+      /* Sums saturate: an overflow is over the limit anyway. */
+      if (g_hash_table_add (seen, (gpointer) t->storage_key) &&
+          !g_uint64_checked_add (&storage_bytes, storage_bytes, want))
+        storage_bytes = G_MAXUINT64;
+      if (!g_uint64_checked_add (&out_bytes, out_bytes,
+                                 (guint64) t->n_elements * fovea_dtype_get_size (t->type->dtype)))
+        out_bytes = G_MAXUINT64;
     }
-  guint64 limit = IMAGE_FACTOR * storage_bytes + IMAGE_SLACK;
+  guint64 limit;
+  if (!g_uint64_checked_mul (&limit, storage_bytes, IMAGE_FACTOR) ||
+      !g_uint64_checked_add (&limit, limit, IMAGE_SLACK))
+    limit = G_MAXUINT64;
   if (out_bytes > limit)
     return set_error (r, FOVEA_TORCH_CHECKPOINT_ERROR_LIMIT,
                       "its tensors would take %" G_GUINT64_FORMAT " bytes, more than %d times "

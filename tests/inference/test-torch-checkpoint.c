@@ -77,6 +77,7 @@ static const GoodCase good_cases[] = {
   { "state-dict.pt", NULL, FALSE },
   { "protocol4.pt", NULL, FALSE },
   { "big-endian.pt", NULL, FALSE },
+  { "deflated.pt", NULL, FALSE },
   { "module-prefix.pt", NULL, TRUE },
   { "wrapped-state_dict.pt", "state_dict", FALSE },
   { "wrapped-model.pt", "model", FALSE },
@@ -185,6 +186,8 @@ static const BadCase bad_cases[] = {
   { "storage-size-mismatch.pt", "torch", FOVEA_TORCH_CHECKPOINT_ERROR_TENSOR,
     "tensor “w”: member “storage-size-mismatch/data/0” holds 40 bytes, but its storage is "
     "12 elements of torch.FloatStorage" },
+  { "expanded-view.pt", "torch", FOVEA_TORCH_CHECKPOINT_ERROR_LIMIT,
+    "its tensors would take 134217728 bytes, more than 4 times their 4 bytes of storage" },
   { "crc-mismatch.pt", "zip", FOVEA_ZIP_ERROR_MEMBER,
     "member “state-dict/data/0”: its CRC-32 does not match" },
   { "truncated-zip.pt", "zip", FOVEA_ZIP_ERROR_FORMAT, "not a zip archive, or truncated" },

@@ -15,17 +15,17 @@ tests/fixtures/torch/README.md):
   one storage, a 0-d tensor, an empty tensor, an nn.Parameter and an int64
   num_batches_tracked; state-dict.safetensors holds what Fovea must read
   from it (float64 as F32, views made contiguous, no integer tensor).
-- wrapped-*.pt, module-prefix.pt, protocol4.pt, big-endian.pt: the same
-  weights wrapped in a training checkpoint, prefixed "module.", pickled
-  with protocol 4, and stored big-endian (a byteorder member, as torch
-  >= 2.1 writes on big-endian machines).
+- wrapped-*.pt, module-prefix.pt, protocol4.pt, big-endian.pt, deflated.pt:
+  the same weights wrapped in a training checkpoint, prefixed "module.",
+  pickled with protocol 4, stored big-endian (a byteorder member, as torch
+  >= 2.1 writes on big-endian machines), and re-zipped with deflate.
 - vit-f16-bin/: the f16-weights ViT fixture as a hub folder holding only
   pytorch_model.bin.
 Refused ones: the legacy format, a TorchScript module, pickles that call
 os.system / posix.system / builtins.eval (each would touch a canary file in
 the working directory), an INST opcode, an unknown opcode, a truncated
 data.pkl, a missing storage, a view past its storage's end, a storage of the
-wrong size, a damaged CRC, a truncated zip and a zip without data.pkl.
+wrong size, a stride-0 view that would blow 4 bytes up to 128 MiB, a damaged CRC, a truncated zip and a zip without data.pkl.
 """
 import argparse
 import collections
@@ -153,6 +153,10 @@ def bad_views():
     torch_like_archive("offset-past-end.pt", torch_pickle(past), {"0": ten})
     wrong = collections.OrderedDict(w=Tensor(Storage(torch.FloatStorage, "0", 12), 0, [12], [1]))
     torch_like_archive("storage-size-mismatch.pt", torch_pickle(wrong), {"0": ten})
+    # One element seen 2^25 times through stride 0: 128 MiB from 4 bytes.
+    expanded = collections.OrderedDict(e=Tensor(Storage(torch.FloatStorage, "0", 1), 0,
+                                                [1 << 25], [0]))
+    torch_like_archive("expanded-view.pt", torch_pickle(expanded), {"0": f32_bytes([1.0])})
 
 
 class Payload:
@@ -245,6 +249,18 @@ def damaged(good):
     # The zip cut before its central directory.
     with open(out("truncated-zip.pt"), "wb") as f:
         f.write(bytes(data[:len(data) // 2]))
+
+
+def deflated(name):
+    """A copy of a checkpoint re-zipped with deflate (as zip tools do)."""
+    members = zip_members(out(name))
+    folder = members[0][0].split("/")[0]
+    with zipfile.ZipFile(out("deflated.pt"), "w", compression=zipfile.ZIP_DEFLATED) as z:
+        for member, data in members:
+            info = zipfile.ZipInfo(member.replace(folder + "/", "deflated/", 1),
+                                   date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(info, data)
 
 
 def big_endian(sd):
@@ -341,6 +357,7 @@ def main():
     save(collections.OrderedDict(("module." + k, v) for k, v in sd.items()), "module-prefix.pt")
     save(sd, "protocol4.pt", pickle_protocol=4)
     big_endian(sd)
+    deflated("state-dict.pt")
     legacy()
     save([sd["linear.weight"]], "not-a-dict.pt")
     save({"epoch": 3, "weights": [sd["linear.weight"]]}, "no-state-dict.pt")
