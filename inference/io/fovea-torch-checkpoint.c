@@ -123,7 +123,7 @@ read_small_member (Reader *r, const char *name)
     return NULL;
   gsize length;
   const char *data = g_bytes_get_data (bytes, &length);
-  char *text = g_strndup (data, length);
+  char *text = g_strndup (length > 0 ? data : "", length);
   g_strchomp (text);
   return text;
 }

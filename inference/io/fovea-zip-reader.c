@@ -64,6 +64,8 @@ stream_read (voidpf opaque, voidpf s, void *buffer, uLong size)
 {
   Stream *stream = s;
   gsize n = MIN ((gsize) size, stream->length - stream->pos);
+  if (n == 0)  /* empty bytes may have a NULL data pointer */
+    return 0;
   memcpy (buffer, stream->data + stream->pos, n);
   stream->pos += n;
   return (uLong) n;
