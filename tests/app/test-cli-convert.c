@@ -94,6 +94,7 @@ test_converts (Fixture *f, gconstpointer data)
     }
   g_autoptr (FoveaVit) vit = fovea_vit_load (f->out, &error);
   g_assert_no_error (error);
+  g_assert_cmpint (fovea_vit_get_config (vit)->num_classes, ==, 3);
   assert_no_leftovers (f->dir);
 }
 
