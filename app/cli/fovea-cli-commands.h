@@ -24,5 +24,6 @@ int fovea_cli_train   (int argc, char **argv);
 int fovea_cli_evaluate (int argc, char **argv);
 int fovea_cli_explain (int argc, char **argv);
 int fovea_cli_anomaly_bank (int argc, char **argv);
+int fovea_cli_convert (int argc, char **argv);
 
 G_END_DECLS

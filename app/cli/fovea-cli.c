@@ -36,6 +36,8 @@ static const FoveaCliCommand commands[] = {
     "Write a saliency or anomaly map of an image" },
   { "anomaly-bank", fovea_cli_anomaly_bank,
     "Build a PatchCore memory bank from normal images" },
+  { "convert", fovea_cli_convert,
+    "Write a PyTorch checkpoint as a hub folder (model.safetensors)" },
 };
 
 static void

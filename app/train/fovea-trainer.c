@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "fovea-loss.h"
+#include "fovea-model-weights.h"
 
 G_DEFINE_QUARK (fovea-trainer-error-quark, fovea_trainer_error)
 
@@ -172,13 +173,14 @@ build_model (FoveaTrainer *t, GError **error)
   if (o->full)
     {
       g_autofree char *config_path = g_build_filename (o->model_dir, "config.json", NULL);
-      g_autofree char *weights_path = g_build_filename (o->model_dir, "model.safetensors", NULL);
+      /* model.safetensors or pytorch_model.bin: NULL when neither. */
+      g_autofree char *weights_path = fovea_model_weights_find (o->model_dir);
 
       if (!fovea_vit_config_load_file (&t->config, config_path, error))
         return FALSE;
       /* Weights next to the config are the starting point; without
        * them the model starts from timm's initialisation. */
-      if (g_file_test (weights_path, G_FILE_TEST_EXISTS))
+      if (weights_path != NULL)
         {
           t->backbone = fovea_vit_load (o->model_dir, error);
           if (t->backbone == NULL)
