@@ -301,10 +301,3 @@ fovea_batch_dialog_select_task (FoveaBatchDialog *self,
     }
   return FALSE;
 }
-
-FoveaModelCatalog *
-fovea_batch_dialog_get_catalog (FoveaBatchDialog *self)
-{
-  g_return_val_if_fail (FOVEA_IS_BATCH_DIALOG (self), NULL);
-  return self->catalog;
-}

@@ -35,6 +35,5 @@ gboolean                 fovea_batch_dialog_select_task   (FoveaBatchDialog  *se
  * one is ticked and all are of one model. */
 GPtrArray               *fovea_batch_dialog_dup_tasks     (FoveaBatchDialog  *self,
                                                            const FoveaCatalogModel **out_model);
-FoveaModelCatalog       *fovea_batch_dialog_get_catalog   (FoveaBatchDialog  *self);
 
 G_END_DECLS

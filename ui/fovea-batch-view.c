@@ -507,13 +507,6 @@ fovea_batch_view_new (FoveaBatchJob *job,
   return self;
 }
 
-FoveaBatchJob *
-fovea_batch_view_get_job (FoveaBatchView *self)
-{
-  g_return_val_if_fail (FOVEA_IS_BATCH_VIEW (self), NULL);
-  return self->job;
-}
-
 GListModel *
 fovea_batch_view_get_shown_rows (FoveaBatchView *self)
 {

@@ -27,7 +27,6 @@ typedef enum {
 
 FoveaBatchView *fovea_batch_view_new             (FoveaBatchJob    *job,
                                                   GtkWindow        *parent);
-FoveaBatchJob  *fovea_batch_view_get_job         (FoveaBatchView   *self);
 /* The rows as shown: filtered, then sorted by the table's columns. */
 GListModel     *fovea_batch_view_get_shown_rows  (FoveaBatchView   *self);
 GtkColumnView  *fovea_batch_view_get_column_view (FoveaBatchView   *self);
