@@ -58,7 +58,7 @@ typedef struct {
   FoveaModality      modality;
   FoveaQualityReport quality;
   char              *patient_id;
-  FoveaNameEye       eye;
+  FoveaEye           eye;
   float            **tensors;         /* one per task; NULL when not gradable */
   guint              n_tensors;       /* length of tensors (entries may be NULL) */
   double             seconds;         /* in the decoder thread */
@@ -420,7 +420,7 @@ new_record (const Run *run, const Item *item, const RunTask *rt)
   FoveaGradeRecord *record = fovea_grade_record_new (item->path);
   const FoveaTaskCard *card = rt->task->card;
   g_free (record->eye);
-  record->eye = g_strdup (fovea_name_eye_to_string (item->eye));
+  record->eye = g_strdup (fovea_eye_to_string (item->eye));
   record->patient_id = g_strdup (item->patient_id);
   record->modality = item->modality;
   record->quality = item->quality;
