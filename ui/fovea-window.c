@@ -25,7 +25,7 @@
 #include "fovea-document.h"
 #include "fovea-document-row.h"
 #include "fovea-explainer.h"
-#include "fovea-grade-record-from-analysis.h"
+#include "fovea-grade-record-build.h"
 #include "fovea-hash-cache.h"
 #include "fovea-heatmap-legend.h"
 #include "fovea-overlay-chooser.h"
@@ -815,6 +815,51 @@ typedef struct {
   char             *path;
 } ExportJob;
 
+/* The record of result, run on document's image. model_sha256 is left
+ * NULL: hashing the weights may take a second, so the export thread does
+ * it (weights_path). */
+static FoveaGradeRecord *
+record_from_analysis (FoveaDocument             *document,
+                      const FoveaAnalysisResult *result)
+{
+  g_autofree char *path = g_file_get_path (fovea_document_get_file (document));
+  const FoveaCatalogTask *task = result->task;
+  const FoveaGradeSource source = {
+    .path = path,
+    .patient_id = fovea_document_get_patient_id (document),
+    .eye = fovea_document_get_eye (document),
+    .modality = result->modality,
+    .quality = &result->quality,
+    .task_name = task != NULL ? task->name : NULL,
+    .card = task != NULL ? task->card : NULL,
+    .model_name = result->model != NULL ? result->model->name : NULL,
+    .adapter = task != NULL && task->path != NULL,
+    .seconds = result->total_s,
+  };
+  FoveaGradeRecord *record = fovea_grade_record_build (&source);
+
+  if (result->output != NULL && result->output->batch >= 1)
+    fovea_grade_record_set_outcome (record, source.card, result->output, 0,
+                                    result->referral_min_grade);
+  return record;
+}
+
+/* The weights file the result's task ran with: the MeLo file, the PEFT
+ * folder's adapter_model.safetensors, or the backbone's model.safetensors. */
+static char *
+dup_weights_path (const FoveaAnalysisResult *result)
+{
+  if (result->task != NULL && result->task->path != NULL)
+    {
+      if (g_file_test (result->task->path, G_FILE_TEST_IS_DIR))
+        return g_build_filename (result->task->path, "adapter_model.safetensors", NULL);
+      return g_strdup (result->task->path);
+    }
+  if (result->model != NULL)
+    return g_build_filename (result->model->path, "model.safetensors", NULL);
+  return NULL;
+}
+
 static void
 export_job_free (ExportJob *job)
 {
@@ -883,9 +928,9 @@ fovea_window_export_report (FoveaWindow *self,
       return;
     }
   job = g_new0 (ExportJob, 1);
-  job->record = fovea_grade_record_new_from_analysis (self->shown_document, result);
+  job->record = record_from_analysis (self->shown_document, result);
   job->document = g_object_ref (self->shown_document);
-  job->weights_path = fovea_grade_record_dup_weights_path (result);
+  job->weights_path = dup_weights_path (result);
   /* The report shows the overlay the clinician is looking at, if any:
    * its values are already 0..1. */
   if (self->shown_map != NULL && fovea_image_view_get_heatmap_visible (self->image_view))

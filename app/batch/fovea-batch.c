@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "fovea-decode.h"
+#include "fovea-grade-record-build.h"
 #include "fovea-hash-cache.h"
 #include "fovea-modality-guess.h"
 #include "fovea-name-guess.h"
@@ -68,7 +69,6 @@ typedef struct {
 typedef struct {
   guint                  index;
   const FoveaEngineTask *task;
-  char                  *model_name;
   char                  *sha256;
 } RunTask;
 
@@ -76,6 +76,7 @@ typedef struct {
   FoveaBatch   *batch;
   RunTask      *tasks;
   guint         n_tasks;
+  char         *model_name;           /* the backbone's folder name */
   FoveaDecodeOptions decode;
   Item        **items;
   guint         n_items;
@@ -417,34 +418,22 @@ decoder_thread (gpointer data)
 static FoveaGradeRecord *
 new_record (const Run *run, const Item *item, const RunTask *rt)
 {
-  FoveaGradeRecord *record = fovea_grade_record_new (item->path);
   const FoveaTaskCard *card = rt->task->card;
-  g_free (record->eye);
-  record->eye = g_strdup (fovea_eye_to_string (item->eye));
-  record->patient_id = g_strdup (item->patient_id);
-  record->modality = item->modality;
-  record->quality = item->quality;
-  record->task = g_strdup (rt->task->name);
-  record->model_name = g_strdup (rt->model_name);
-  record->model_sha256 = g_strdup (rt->sha256);
-  record->calibrated = card != NULL;
-  if (card != NULL)
-    {
-      record->labels = g_strdupv (card->labels);
-      record->training_data = g_strdup (card->training_data);
-      record->intended_use = g_strdup (card->intended_use);
-      record->research_use_only = card->research_use_only;
-      record->metrics = g_ptr_array_new_with_free_func (g_free);
-      for (guint m = 0; card->metrics != NULL && m < card->metrics->len; m++)
-        {
-          const FoveaTaskMetric *metric = card->metrics->pdata[m];
-          g_ptr_array_add (record->metrics,
-                           g_strdup_printf ("%s %g (%s)", metric->name, metric->value,
-                                            metric->split != NULL ? metric->split : ""));
-        }
-    }
-  else
-    record->research_use_only = TRUE;
+  const FoveaGradeSource source = {
+    .path = item->path,
+    .patient_id = item->patient_id,
+    .eye = item->eye,
+    .modality = item->modality,
+    .quality = &item->quality,
+    .task_name = rt->task->name,
+    .card = card,
+    .model_name = run->model_name,
+    .adapter = rt->index != 0,
+    .model_sha256 = rt->sha256,
+    .seconds = item->seconds,
+  };
+  FoveaGradeRecord *record = fovea_grade_record_build (&source);
+
   if (item->error != NULL)
     record->error = g_strdup (item->error);
   else if (item->image != NULL && !fovea_task_card_fits_modality (card, item->modality))
@@ -452,36 +441,7 @@ new_record (const Run *run, const Item *item, const RunTask *rt)
                                      "(give the modality if it is one)",
                                      fovea_modality_to_string (item->modality), rt->task->name,
                                      fovea_modality_to_string (card->modality));
-  record->seconds = item->seconds;
-  (void) run;
   return record;
-}
-
-static void
-fill_result (FoveaGradeRecord *record, const RunTask *rt, const FoveaEngineOutput *output,
-             int row, double seconds)
-{
-  const FoveaTaskResult *result = &output->results[row];
-  const FoveaTaskCard *card = rt->task->card;
-  record->logits = g_array_sized_new (FALSE, FALSE, sizeof (float), (guint) output->n_outputs);
-  g_array_append_vals (record->logits, output->logits + (gsize) row * output->n_outputs,
-                       (guint) output->n_outputs);
-  record->seconds += seconds;
-  if (!result->calibrated || card == NULL)
-    return;
-  record->label = g_strdup (result->label);
-  if (card->kind == FOVEA_TASK_GRADING_REGRESSION)
-    record->grade = result->label_index;
-  else
-    {
-      record->confidence = result->score;
-      record->probs = g_array_sized_new (FALSE, FALSE, sizeof (float), (guint) result->n_outputs);
-      g_array_append_vals (record->probs, result->probs, (guint) result->n_outputs);
-    }
-  record->has_referable = result->has_referable;
-  record->referable = result->referable;
-  if (result->has_referable)
-    record->referral_rule = g_strdup (card->referral_rule);
 }
 
 /* When the engine's threads already fill every core, decoders running
@@ -537,7 +497,10 @@ grade_group (Run *run, Item **group, guint n_group, FoveaGradeRecord ***records)
           if (output == NULL)
             record->error = g_strdup (error->message);
           else
-            fill_result (record, rt, output, k, per_image);
+            {
+              fovea_grade_record_set_outcome (record, rt->task->card, output, k, 0);
+              record->seconds += per_image;
+            }
         }
     }
 }
@@ -633,7 +596,7 @@ resolve_tasks (Run *run, GError **error)
 
   const FoveaEngineTask *backbone = fovea_engine_get_task (engine, 0);
   g_autofree char *model_dir = g_path_get_dirname (backbone->weights_path);
-  g_autofree char *model = g_path_get_basename (model_dir);
+  run->model_name = g_path_get_basename (model_dir);
   run->n_tasks = indices->len;
   run->tasks = g_new0 (RunTask, run->n_tasks);
   int min_size = QUALITY_MIN_SIZE;
@@ -642,8 +605,6 @@ resolve_tasks (Run *run, GError **error)
       RunTask *rt = &run->tasks[t];
       rt->index = g_array_index (indices, guint, t);
       rt->task = fovea_engine_get_task (engine, rt->index);
-      rt->model_name = rt->index == 0 ? g_strdup (model)
-                                      : g_strdup_printf ("%s+%s", model, rt->task->name);
       rt->sha256 = fovea_file_sha256 (rt->task->weights_path, NULL, error);
       if (rt->sha256 == NULL)
         return FALSE;
@@ -663,11 +624,9 @@ static void
 run_clear (Run *run)
 {
   for (guint t = 0; t < run->n_tasks; t++)
-    {
-      g_free (run->tasks[t].model_name);
-      g_free (run->tasks[t].sha256);
-    }
+    g_free (run->tasks[t].sha256);
   g_free (run->tasks);
+  g_free (run->model_name);
   for (guint i = 0; i < run->n_items; i++)
     item_free (run->items[i]);
   g_free (run->items);
