@@ -36,15 +36,24 @@ batch_item_free (BatchItem *item)
   g_free (item);
 }
 
+gboolean
+batch_resolve_thresholds (BatchRun *run, GError **error)
+{
+  for (int m = 0; m < (int) G_N_ELEMENTS (run->thresholds); m++)
+    {
+      fovea_quality_thresholds_init (&run->thresholds[m], (FoveaModality) m);
+      if (!fovea_quality_thresholds_apply (&run->thresholds[m],
+                                           (const char *const *) run->batch->thresholds, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 static void
 assess_quality (BatchRun *run, BatchItem *item, const FoveaDecodeInfo *info)
 {
-  FoveaQualityThresholds thresholds;
-  if (run->batch->has_thresholds)
-    thresholds = run->batch->thresholds;
-  else
-    fovea_quality_thresholds_init (&thresholds, item->modality);
-  fovea_quality_assess (item->image, item->modality, &thresholds, &item->quality);
+  const FoveaQualityThresholds *thresholds = &run->thresholds[item->modality];
+  fovea_quality_assess (item->image, item->modality, thresholds, &item->quality);
 
   /* The resolution is the camera's, not the DCT-scaled copy's. */
   if (info->scale_denom > 1)
@@ -52,7 +61,7 @@ assess_quality (BatchRun *run, BatchItem *item, const FoveaDecodeInfo *info)
       FoveaQualityReport *q = &item->quality;
       q->effective_resolution *= info->scale_denom;
       q->reasons &= ~(guint) FOVEA_QUALITY_RESOLUTION;
-      if (q->effective_resolution < thresholds.min_resolution)
+      if (q->effective_resolution < thresholds->min_resolution)
         q->reasons |= FOVEA_QUALITY_RESOLUTION;
       q->gradable = q->reasons == 0;
     }

@@ -31,8 +31,7 @@ struct _FoveaBatch
   FoveaModality          modality;   /* UNKNOWN: guessed per image */
   guint                  shard, n_shards;
   GHashTable            *skip;
-  gboolean               has_thresholds;
-  FoveaQualityThresholds thresholds;
+  GStrv                  thresholds; /* "NAME=VALUE" overrides; NULL: none */
   FoveaBatchRecordFunc   record_func;
   FoveaBatchProgressFunc progress_func;
   gpointer               user_data;
@@ -67,6 +66,8 @@ typedef struct {
   guint         n_tasks;
   char         *model_name;           /* the backbone's folder name */
   FoveaDecodeOptions decode;
+  /* Per modality: its defaults with the batch's overrides. */
+  FoveaQualityThresholds thresholds[FOVEA_MODALITY_OCTA + 1];
   BatchItem   **items;
   guint         n_items;
   GMutex        mutex;
@@ -81,6 +82,10 @@ typedef struct {
 
 /* fovea-batch-decode.c */
 void              batch_item_free        (BatchItem         *item);
+/* Each modality's quality thresholds with the batch's overrides; FALSE
+ * with the error of a bad override. */
+gboolean          batch_resolve_thresholds (BatchRun        *run,
+                                            GError         **error);
 /* Starts the run's decoder threads; they stop once every item is claimed. */
 GPtrArray        *batch_start_decoders   (BatchRun          *run);
 /* Stops them (at the next item) and waits for them. */

@@ -31,6 +31,7 @@ fovea_batch_free (FoveaBatch *batch)
     return;
   g_ptr_array_unref (batch->folders);
   g_strfreev (batch->task_names);
+  g_strfreev (batch->thresholds);
   g_clear_pointer (&batch->skip, g_hash_table_unref);
   g_clear_pointer (&batch->files, g_ptr_array_unref);
   g_free (batch);
@@ -102,11 +103,11 @@ fovea_batch_set_skip (FoveaBatch *batch, GHashTable *done_paths)
 }
 
 void
-fovea_batch_set_thresholds (FoveaBatch *batch, const FoveaQualityThresholds *thresholds)
+fovea_batch_set_thresholds (FoveaBatch *batch, const char *const *overrides)
 {
-  batch->has_thresholds = thresholds != NULL;
-  if (thresholds != NULL)
-    batch->thresholds = *thresholds;
+  g_return_if_fail (batch != NULL);
+  g_strfreev (batch->thresholds);
+  batch->thresholds = g_strdupv ((char **) overrides);
 }
 
 void
@@ -152,7 +153,7 @@ fovea_batch_run (FoveaBatch *batch, GCancellable *cancellable, FoveaBatchProgres
   run.batch = batch;
   g_mutex_init (&run.mutex);
   g_cond_init (&run.cond);
-  if (!batch_resolve_tasks (&run, error))
+  if (!batch_resolve_thresholds (&run, error) || !batch_resolve_tasks (&run, error))
     {
       run_clear (&run);
       return FALSE;
