@@ -81,52 +81,52 @@ typedef struct {
 } BatchRun;
 
 /* fovea-batch-decode.c */
-void              batch_item_free        (BatchItem         *item);
+void              batch_item_free          (BatchItem *item);
 /* Each modality's quality thresholds with the batch's overrides; FALSE
  * with the error of a bad override. */
-gboolean          batch_resolve_thresholds (BatchRun        *run,
-                                            GError         **error);
+gboolean          batch_resolve_thresholds (BatchRun  *run,
+                                            GError   **error);
 /* Starts the run's decoder threads; they stop once every item is claimed. */
-GPtrArray        *batch_start_decoders   (BatchRun          *run);
+GPtrArray        *batch_start_decoders     (BatchRun *run);
 /* Stops them (at the next item) and waits for them. */
-void              batch_stop_decoders    (BatchRun          *run,
-                                          GPtrArray         *threads);
+void              batch_stop_decoders      (BatchRun  *run,
+                                            GPtrArray *threads);
 /* Waits until item index is decoded; FALSE when cancelled. */
-gboolean          batch_wait_ready       (BatchRun          *run,
-                                          guint              index,
-                                          GCancellable      *cancellable);
+gboolean          batch_wait_ready         (BatchRun     *run,
+                                            guint         index,
+                                            GCancellable *cancellable);
 /* Frees the items before end, delivered: decoders may go on past them. */
-void              batch_release_items    (BatchRun          *run,
-                                          guint              end);
-void              batch_set_engine_busy  (BatchRun          *run,
-                                          gboolean           busy);
+void              batch_release_items      (BatchRun *run,
+                                            guint     end);
+void              batch_set_engine_busy    (BatchRun *run,
+                                            gboolean  busy);
 
 /* fovea-batch-engine.c */
 /* The tasks of the run, their weights' hashes, and the decode size that
  * preprocessing needs. */
-gboolean          batch_resolve_tasks    (BatchRun          *run,
-                                          GError           **error);
+gboolean          batch_resolve_tasks      (BatchRun  *run,
+                                            GError   **error);
 /* Runs every task on the group's gradable items; fills records[item][task]. */
-void              batch_grade_group      (BatchRun          *run,
-                                          BatchItem        **group,
-                                          guint              n_group,
-                                          FoveaGradeRecord ***records);
+void              batch_grade_group        (BatchRun           *run,
+                                            BatchItem         **group,
+                                            guint               n_group,
+                                            FoveaGradeRecord ***records);
 
 /* fovea-batch-records.c */
 /* The record of item for task, before the engine runs: an error when
  * the file failed, or when the task is not for the image's modality. */
-FoveaGradeRecord *batch_new_record       (const BatchRun    *run,
-                                          const BatchItem   *item,
-                                          const BatchTask   *task);
+FoveaGradeRecord *batch_new_record         (const BatchRun  *run,
+                                            const BatchItem *item,
+                                            const BatchTask *task);
 /* Hands the group's records over in file then task order, and frees
  * them; counts each file in progress. FALSE when the record callback
  * failed. */
-gboolean          batch_deliver_group    (BatchRun           *run,
-                                          BatchItem         **group,
-                                          guint               n_group,
-                                          FoveaGradeRecord ***records,
-                                          FoveaBatchProgress *progress,
-                                          gint64              start,
-                                          GError            **error);
+gboolean          batch_deliver_group      (BatchRun             *run,
+                                            BatchItem           **group,
+                                            guint                 n_group,
+                                            FoveaGradeRecord   ***records,
+                                            FoveaBatchProgress   *progress,
+                                            gint64                start,
+                                            GError              **error);
 
 G_END_DECLS
