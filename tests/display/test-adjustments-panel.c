@@ -9,9 +9,9 @@
 #include <string.h>
 
 #include "fovea-adjustments-panel.h"
+#include "fovea-display-test.h"
 #include "fovea-encode.h"
 #include "fovea-enhance.h"
-#include "fovea-display-test.h"
 
 typedef struct {
   GtkWindow             *window;

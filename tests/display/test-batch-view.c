@@ -12,7 +12,7 @@
 #include "fovea-application.h"
 #include "fovea-batch-row.h"
 #include "fovea-display-test.h"
-#include "fovea-window.h"
+#include "fovea-window-private.h"
 
 static const char melo_card[] =
   "{\"schema_version\": 1, \"name\": \"fundus-7\","

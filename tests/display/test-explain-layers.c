@@ -15,7 +15,7 @@
 #include "fovea-display-test.h"
 #include "fovea-heatmap-legend.h"
 #include "fovea-overlay-chooser.h"
-#include "fovea-window.h"
+#include "fovea-window-private.h"
 
 static const char melo_card[] =
   "{\"schema_version\": 1, \"name\": \"fundus-7\","

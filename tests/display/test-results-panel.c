@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include "fovea-decode.h"
-#include "fovea-results-panel.h"
 #include "fovea-display-test.h"
+#include "fovea-results-panel.h"
 
 #define RESEARCH_LABEL "Research use only — not a diagnosis; requires clinician review"
 

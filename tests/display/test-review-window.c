@@ -16,7 +16,7 @@
 #include "fovea-display-test.h"
 #include "fovea-encode.h"
 #include "fovea-heatmap-legend.h"
-#include "fovea-window.h"
+#include "fovea-window-private.h"
 
 /* 8-bit rounding in the renderer, both ways. */
 #define LEVELS 3
