@@ -3,7 +3,7 @@
 
 #include "config.h"
 
-#include "fovea-batch-dialog.h"
+#include "fovea-batch-dialog-private.h"
 
 #include <glib/gi18n.h>
 

@@ -26,10 +26,6 @@ const char              *fovea_batch_dialog_get_folder    (FoveaBatchDialog  *se
 void                     fovea_batch_dialog_set_recursive (FoveaBatchDialog  *self,
                                                            gboolean           recursive);
 gboolean                 fovea_batch_dialog_get_recursive (FoveaBatchDialog  *self);
-/* Ticks (or unticks) the offered task of that name; FALSE if none. */
-gboolean                 fovea_batch_dialog_select_task   (FoveaBatchDialog  *self,
-                                                           const char        *name,
-                                                           gboolean           selected);
 /* The ticked tasks (FoveaCatalogTask*, borrowed from the catalog), and
  * their model in *out_model; NULL (and *out_model NULL) unless at least
  * one is ticked and all are of one model. */

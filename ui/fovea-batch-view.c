@@ -7,7 +7,7 @@
 
 #include "config.h"
 
-#include "fovea-batch-view.h"
+#include "fovea-batch-view-private.h"
 
 #include <glib/gi18n.h>
 

@@ -8,7 +8,7 @@
 
 #include "config.h"
 
-#include "fovea-results-panel.h"
+#include "fovea-results-panel-private.h"
 
 #include <glib/gi18n.h>
 

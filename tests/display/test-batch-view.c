@@ -10,8 +10,11 @@
 #include <string.h>
 
 #include "fovea-application.h"
+#include "fovea-batch-dialog-private.h"
 #include "fovea-batch-row.h"
+#include "fovea-batch-view-private.h"
 #include "fovea-display-test.h"
+#include "fovea-results-panel-private.h"
 #include "fovea-window-private.h"
 
 static const char melo_card[] =
