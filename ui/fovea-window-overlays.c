@@ -1,7 +1,8 @@
 /* fovea-window-overlays.c: the explanation overlays of the shown result
- * (Grad-CAM, anomaly): made in a worker thread by the explainer, or taken
- * from its cache, drawn as the image view's heat-map layer with its
- * legend, and dropped with the document, task or kind they were made for. */
+ * (attention rollout, Grad-CAM, anomaly): made in a worker thread by the
+ * explainer, or taken from its cache, drawn as the image view's heat-map
+ * layer with its legend, and dropped with the document, task or kind
+ * they were made for. */
 #define G_LOG_DOMAIN "fovea-window-overlays"
 
 #include "config.h"
