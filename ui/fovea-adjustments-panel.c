@@ -14,7 +14,7 @@
 
 #include "config.h"
 
-#include "fovea-adjustments-panel.h"
+#include "fovea-adjustments-panel-private.h"
 
 #include <glib/gi18n.h>
 #include <math.h>

@@ -57,7 +57,5 @@ gboolean                fovea_adjustments_panel_get_can_redo    (FoveaAdjustment
 gboolean                fovea_adjustments_panel_get_enhanced    (FoveaAdjustmentsPanel *self);
 /* The state the controls show. Owned by the panel. */
 const FoveaAdjustments *fovea_adjustments_panel_get_adjustments (FoveaAdjustmentsPanel *self);
-/* For tests: how many enhanced images have been computed (or started). */
-guint                   fovea_adjustments_panel_get_n_computations (FoveaAdjustmentsPanel *self);
 
 G_END_DECLS

@@ -4,7 +4,7 @@
 
 #include "config.h"
 
-#include "fovea-analysis.h"
+#include "fovea-analysis-private.h"
 
 #include "fovea-input-map.h"
 

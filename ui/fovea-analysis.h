@@ -99,19 +99,10 @@ float               *fovea_analysis_gradcam_finish   (FoveaAnalysis           *s
                                                       int                     *height,
                                                       GError                 **error);
 
-/* How many times a backbone has been loaded: switching tasks on one
- * backbone must leave it unchanged. Any thread. */
-guint                fovea_analysis_get_n_backbone_loads (FoveaAnalysis *self);
 /* The site's referral threshold for grading tasks (Preferences): results
  * of later runs are referable from this grade up, instead of by the card's
  * rule. 0 keeps the card's rule. */
 void                 fovea_analysis_set_referral_min_grade (FoveaAnalysis *self,
                                                             int            min_grade);
-
-/* While paused, runs wait after their quality check, before the model,
- * and Grad-CAM before it starts, until resumed or cancelled: lets tests see and cancel a running
- * analysis however fast the model is. */
-void                 fovea_analysis_set_paused       (FoveaAnalysis           *self,
-                                                      gboolean                 paused);
 
 G_END_DECLS

@@ -3,7 +3,7 @@
 
 #include "config.h"
 
-#include "fovea-batch-dialog.h"
+#include "fovea-batch-dialog-private.h"
 
 #include <glib/gi18n.h>
 
@@ -300,11 +300,4 @@ fovea_batch_dialog_select_task (FoveaBatchDialog *self,
         }
     }
   return FALSE;
-}
-
-FoveaModelCatalog *
-fovea_batch_dialog_get_catalog (FoveaBatchDialog *self)
-{
-  g_return_val_if_fail (FOVEA_IS_BATCH_DIALOG (self), NULL);
-  return self->catalog;
 }

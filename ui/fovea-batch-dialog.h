@@ -26,15 +26,10 @@ const char              *fovea_batch_dialog_get_folder    (FoveaBatchDialog  *se
 void                     fovea_batch_dialog_set_recursive (FoveaBatchDialog  *self,
                                                            gboolean           recursive);
 gboolean                 fovea_batch_dialog_get_recursive (FoveaBatchDialog  *self);
-/* Ticks (or unticks) the offered task of that name; FALSE if none. */
-gboolean                 fovea_batch_dialog_select_task   (FoveaBatchDialog  *self,
-                                                           const char        *name,
-                                                           gboolean           selected);
 /* The ticked tasks (FoveaCatalogTask*, borrowed from the catalog), and
  * their model in *out_model; NULL (and *out_model NULL) unless at least
  * one is ticked and all are of one model. */
 GPtrArray               *fovea_batch_dialog_dup_tasks     (FoveaBatchDialog  *self,
                                                            const FoveaCatalogModel **out_model);
-FoveaModelCatalog       *fovea_batch_dialog_get_catalog   (FoveaBatchDialog  *self);
 
 G_END_DECLS

@@ -7,7 +7,7 @@
 
 #include "config.h"
 
-#include "fovea-batch-view.h"
+#include "fovea-batch-view-private.h"
 
 #include <glib/gi18n.h>
 
@@ -505,13 +505,6 @@ fovea_batch_view_new (FoveaBatchJob *job,
   update_progress (self);
   update_errors (self);
   return self;
-}
-
-FoveaBatchJob *
-fovea_batch_view_get_job (FoveaBatchView *self)
-{
-  g_return_val_if_fail (FOVEA_IS_BATCH_VIEW (self), NULL);
-  return self->job;
 }
 
 GListModel *

@@ -18,6 +18,7 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (FoveaBatchView, fovea_batch_view, FOVEA, BATCH_VIEW, AdwWindow)
 
+/* What the filter drop-down keeps, in its order. */
 typedef enum {
   FOVEA_BATCH_FILTER_ALL,
   FOVEA_BATCH_FILTER_REFERABLE,
@@ -27,24 +28,5 @@ typedef enum {
 
 FoveaBatchView *fovea_batch_view_new             (FoveaBatchJob    *job,
                                                   GtkWindow        *parent);
-FoveaBatchJob  *fovea_batch_view_get_job         (FoveaBatchView   *self);
-/* The rows as shown: filtered, then sorted by the table's columns. */
-GListModel     *fovea_batch_view_get_shown_rows  (FoveaBatchView   *self);
-GtkColumnView  *fovea_batch_view_get_column_view (FoveaBatchView   *self);
-/* The per-file error list: one row per failed file. */
-GtkListBox     *fovea_batch_view_get_errors_list (FoveaBatchView   *self);
-/* Sets the search entry's text (the table shows rows whose file, patient,
- * eye, quality, grade or error contain it, case-insensitively). */
-void            fovea_batch_view_set_search      (FoveaBatchView   *self,
-                                                  const char       *text);
-void            fovea_batch_view_set_filter      (FoveaBatchView   *self,
-                                                  FoveaBatchFilter  filter);
-/* Sorts the table by the column of that id ("file", "patient", "eye",
- * "quality", "grade", "referable", "confidence", "error"). */
-void            fovea_batch_view_sort_by         (FoveaBatchView   *self,
-                                                  const char       *column_id,
-                                                  GtkSortType       direction);
-/* The progress line as shown, e.g. "3 / 10 · 12.5 images/s · 1 s left". */
-const char     *fovea_batch_view_get_progress_text (FoveaBatchView *self);
 
 G_END_DECLS

@@ -88,7 +88,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (LoadResult, load_result_free)
 static void
 guess_from_name (FoveaDocument *self)
 {
-  self->eye = (FoveaEye) fovea_name_guess (self->display_name, &self->patient_id);
+  self->eye = fovea_name_guess (self->display_name, &self->patient_id);
 }
 
 /* Loading */
@@ -391,21 +391,6 @@ fovea_document_init (FoveaDocument *self)
 }
 
 /* Public API */
-
-const char *
-fovea_eye_to_string (FoveaEye eye)
-{
-  switch (eye)
-    {
-    case FOVEA_EYE_OD:
-      return "OD";
-    case FOVEA_EYE_OS:
-      return "OS";
-    case FOVEA_EYE_UNKNOWN:
-    default:
-      return "";
-    }
-}
 
 FoveaDocument *
 fovea_document_new (GFile *file)

@@ -4,6 +4,7 @@
 
 #include <gdk/gdk.h>
 
+#include "fovea-eye.h"
 #include "fovea-image.h"
 #include "fovea-modality.h"
 
@@ -15,13 +16,6 @@ typedef enum {
   FOVEA_DOCUMENT_FAILED,
 } FoveaDocumentState;
 
-/* Which eye an ophthalmic image shows: oculus dexter or sinister. */
-typedef enum {
-  FOVEA_EYE_UNKNOWN,
-  FOVEA_EYE_OD,
-  FOVEA_EYE_OS,
-} FoveaEye;
-
 /* Where the review of a document stands. */
 typedef enum {
   FOVEA_DOCUMENT_STATUS_NOT_ANALYSED,
@@ -30,9 +24,6 @@ typedef enum {
   FOVEA_DOCUMENT_STATUS_REFERABLE,
   FOVEA_DOCUMENT_STATUS_FAILED,
 } FoveaDocumentStatus;
-
-/* "OD", "OS", or "" when unknown. */
-const char *fovea_eye_to_string (FoveaEye eye);
 
 #define FOVEA_TYPE_DOCUMENT (fovea_document_get_type ())
 

@@ -121,23 +121,3 @@ fovea_explain_cache_insert (FoveaExplainCache *cache,
   while (g_queue_get_length (&cache->documents) > FOVEA_EXPLAIN_CACHE_N_DOCUMENTS)
     document_maps_free (g_queue_pop_tail (&cache->documents));
 }
-
-guint
-fovea_explain_cache_get_n_maps (FoveaExplainCache *cache)
-{
-  guint n = 0;
-
-  g_return_val_if_fail (cache != NULL, 0);
-
-  for (GList *l = cache->documents.head; l != NULL; l = l->next)
-    n += g_hash_table_size (((DocumentMaps *) l->data)->maps);
-  return n;
-}
-
-guint
-fovea_explain_cache_get_n_documents (FoveaExplainCache *cache)
-{
-  g_return_val_if_fail (cache != NULL, 0);
-
-  return g_queue_get_length (&cache->documents);
-}

@@ -37,10 +37,6 @@ void               fovea_explain_cache_insert (FoveaExplainCache *cache,
 /* Forgets every map, e.g. when the models change. */
 void               fovea_explain_cache_clear  (FoveaExplainCache *cache);
 
-/* For tests: how many maps and documents are held. */
-guint              fovea_explain_cache_get_n_maps      (FoveaExplainCache *cache);
-guint              fovea_explain_cache_get_n_documents (FoveaExplainCache *cache);
-
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FoveaExplainCache, fovea_explain_cache_free)
 
 G_END_DECLS

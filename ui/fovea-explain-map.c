@@ -102,12 +102,3 @@ fovea_explain_map_unref (FoveaExplainMap *map)
   g_clear_object (&map->texture);
   g_free (box);
 }
-
-gsize
-fovea_explain_map_get_size (const FoveaExplainMap *map)
-{
-  g_return_val_if_fail (map != NULL, 0);
-
-  /* Floats plus the texture's 4 bytes a pixel. */
-  return (gsize) map->width * map->height * (sizeof (float) + 4);
-}

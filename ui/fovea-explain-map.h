@@ -50,9 +50,6 @@ FoveaExplainMap *fovea_explain_map_new   (FoveaOverlayKind   kind,
 FoveaExplainMap *fovea_explain_map_ref   (FoveaExplainMap   *map);
 void             fovea_explain_map_unref (FoveaExplainMap   *map);
 
-/* Bytes the map holds (values and texture), for the cache's bound. */
-gsize            fovea_explain_map_get_size (const FoveaExplainMap *map);
-
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FoveaExplainMap, fovea_explain_map_unref)
 
 G_END_DECLS

@@ -3,7 +3,7 @@
 
 #include "config.h"
 
-#include "fovea-explainer.h"
+#include "fovea-explainer-private.h"
 
 #include <glib/gi18n.h>
 #include <math.h>

@@ -61,8 +61,4 @@ FoveaExplainMap *fovea_explainer_explain_finish (FoveaExplainer             *sel
                                                  GAsyncResult               *result,
                                                  GError                    **error);
 
-/* For tests: how many maps worker threads have made, cancelled ones
- * included (a cache hit makes none). */
-guint            fovea_explainer_get_n_computed (FoveaExplainer             *self);
-
 G_END_DECLS

@@ -3,7 +3,7 @@
 
 #include "config.h"
 
-#include "fovea-overlay-chooser.h"
+#include "fovea-overlay-chooser-private.h"
 
 struct _FoveaOverlayChooser
 {

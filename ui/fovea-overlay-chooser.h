@@ -31,8 +31,5 @@ gboolean          fovea_overlay_chooser_get_available (FoveaOverlayChooser *self
 void              fovea_overlay_chooser_set_busy      (FoveaOverlayChooser *self,
                                                        gboolean             busy);
 gboolean          fovea_overlay_chooser_get_busy      (FoveaOverlayChooser *self);
-/* The radio button of kind, for tests. */
-GtkCheckButton   *fovea_overlay_chooser_get_button    (FoveaOverlayChooser *self,
-                                                       FoveaOverlayKind     kind);
 
 G_END_DECLS

@@ -8,9 +8,11 @@
 
 #include "config.h"
 
-#include "fovea-results-panel.h"
+#include "fovea-results-panel-private.h"
 
 #include <glib/gi18n.h>
+
+#include "fovea-grade-record-build.h"
 
 /* Raw outputs listed for a task without a card; a 1000-class ImageNet
  * head would otherwise fill the panel with meaningless numbers. */
@@ -228,19 +230,6 @@ add_probability_row (FoveaResultsPanel *self,
   add_suffix_text (row, percent);
 }
 
-/* The wording of the referral rule that was applied: the card's own, or
- * the site's threshold from Preferences. */
-static char *
-dup_referral_rule (const FoveaTaskCard *card,
-                   int                  site_min_grade)
-{
-  if (site_min_grade <= 0)
-    return g_strdup (card->referral_rule);
-  /* Translators: a grade and its name, e.g. "Grade 3 (Severe NPDR) or worse". */
-  return g_strdup_printf (_("Grade %d (%s) or worse, the threshold set in Preferences"),
-                          site_min_grade, card->labels[site_min_grade]);
-}
-
 static void
 show_calibrated (FoveaResultsPanel     *self,
                  const FoveaTaskCard   *card,
@@ -269,7 +258,7 @@ show_calibrated (FoveaResultsPanel     *self,
 
   if (outcome->has_referable)
     {
-      g_autofree char *rule = dup_referral_rule (card, site_min_grade);
+      g_autofree char *rule = fovea_grade_record_dup_referral_rule (card, site_min_grade);
       AdwActionRow *row = add_row (self->outcome_list,
                                    outcome->referable ? _("Referable") : _("Not referable"),
                                    rule);

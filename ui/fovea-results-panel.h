@@ -32,9 +32,6 @@ void                       fovea_results_panel_set_catalog  (FoveaResultsPanel *
 void                       fovea_results_panel_set_document (FoveaResultsPanel *self,
                                                              FoveaDocument     *document,
                                                              FoveaModality      modality);
-/* Selects the offered task of that name; FALSE if none is offered. */
-gboolean                   fovea_results_panel_select_task  (FoveaResultsPanel *self,
-                                                             const char        *name);
 /* Whether an analysis is running ("busy" property). */
 gboolean                   fovea_results_panel_get_busy     (FoveaResultsPanel *self);
 /* The result on show, NULL when none is. */

@@ -91,12 +91,21 @@ deliver (FoveaBatchJob            *self,
          const FoveaBatchProgress *progress)
 {
   Delivery *delivery = g_new0 (Delivery, 1);
+  g_autoptr(GSource) source = g_idle_source_new ();
 
   delivery->job = g_object_ref (self);
   delivery->row = row;
   if (progress != NULL)
     delivery->progress = *progress;
-  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, deliver_cb, delivery, delivery_free);
+  /* Always a source on the main thread's context, never
+   * g_main_context_invoke: that calls deliver_cb right here, in the
+   * worker, whenever the main thread is not iterating at that moment, so
+   * rows would be appended off the main thread and deliveries overtake
+   * ones still queued (a finished job then showed an old progress). */
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, deliver_cb, delivery, delivery_free);
+  g_source_set_static_name (source, "[fovea] batch job delivery");
+  g_source_attach (source, self->context);
 }
 
 /* Worker thread. */

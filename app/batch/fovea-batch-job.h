@@ -5,7 +5,7 @@
  * it: closing the view leaves it running. The worker thread runs
  * fovea_batch_run (fovea-batch.h) on an engine of its own (so the review
  * window's analyses go on meanwhile); every record and progress report is
- * handed to the main thread with g_main_context_invoke, where the rows are
+ * handed to the main thread as an idle source, in order, where the rows are
  * appended and the properties notified. Nothing is touched from the worker
  * but the job's own locked pause state. */
 #pragma once

@@ -172,13 +172,6 @@ fovea_batch_row_get_confidence (FoveaBatchRow *self)
   return self->record->confidence;
 }
 
-const char *
-fovea_batch_row_get_search_text (FoveaBatchRow *self)
-{
-  g_return_val_if_fail (FOVEA_IS_BATCH_ROW (self), NULL);
-  return self->search_text;
-}
-
 static const char *
 or_empty (const char *text)
 {

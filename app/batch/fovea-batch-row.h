@@ -32,7 +32,8 @@ const char             *fovea_batch_row_get_confidence_text(FoveaBatchRow    *se
  * when none). */
 int                     fovea_batch_row_get_grade          (FoveaBatchRow    *self);
 double                  fovea_batch_row_get_confidence     (FoveaBatchRow    *self);
-/* Everything a search matches: file, patient, eye, quality, grade, error. */
-const char             *fovea_batch_row_get_search_text    (FoveaBatchRow    *self);
+/* The "search-text" property (read through an expression by the view's
+ * filter): everything a search matches: file, patient, eye, quality,
+ * grade, error. */
 
 G_END_DECLS

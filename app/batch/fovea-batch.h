@@ -108,9 +108,12 @@ void        fovea_batch_set_skip       (FoveaBatch  *batch,
  * gets an error saying so. */
 void        fovea_batch_set_modality   (FoveaBatch    *batch,
                                         FoveaModality  modality);
-/* NULL: the modality's defaults. Copied. */
-void        fovea_batch_set_thresholds (FoveaBatch                   *batch,
-                                        const FoveaQualityThresholds *thresholds);
+/* Quality threshold overrides, "NAME=VALUE" (fovea_quality_thresholds_apply),
+ * applied over each image's modality defaults as `fovea-cli inspect`
+ * applies them. NULL (the default): the defaults. Copied. A bad one makes
+ * fovea_batch_run fail with its error before any file is read. */
+void        fovea_batch_set_thresholds (FoveaBatch         *batch,
+                                        const char *const  *overrides);
 void        fovea_batch_set_callbacks  (FoveaBatch            *batch,
                                         FoveaBatchRecordFunc   record_func,
                                         FoveaBatchProgressFunc progress_func,

@@ -1,9 +1,9 @@
 /* fovea-grade-record.h: what grading one image file found — one row of a
  * batch CSV, one per-image PDF report, one line of the batch summary.
  *
- * Filled by the batch runner (fovea-batch.h) or from an interactive
- * analysis; read by the CSV writer and the report writer. Everything is
- * owned by the record. */
+ * Made by fovea-grade-record-build.h, for the batch runner (fovea-batch.h)
+ * and the window's Export Report alike; read by the CSV writer and the
+ * report writer. Everything is owned by the record. */
 #pragma once
 
 #include "fovea-modality.h"

@@ -6,15 +6,15 @@
 #include <string.h>
 
 static const struct {
-  const char  *token;
-  FoveaNameEye eye;
+  const char *token;
+  FoveaEye    eye;
 } eye_tokens[] = {
-  { "od", FOVEA_NAME_EYE_OD },
-  { "right", FOVEA_NAME_EYE_OD },
-  { "r", FOVEA_NAME_EYE_OD },
-  { "os", FOVEA_NAME_EYE_OS },
-  { "left", FOVEA_NAME_EYE_OS },
-  { "l", FOVEA_NAME_EYE_OS },
+  { "od", FOVEA_EYE_OD },
+  { "right", FOVEA_EYE_OD },
+  { "r", FOVEA_EYE_OD },
+  { "os", FOVEA_EYE_OS },
+  { "left", FOVEA_EYE_OS },
+  { "l", FOVEA_EYE_OS },
 };
 
 static gboolean
@@ -23,7 +23,7 @@ is_separator (const char *p)
   return !g_unichar_isalnum (g_utf8_get_char (p));
 }
 
-static FoveaNameEye
+static FoveaEye
 match_eye_token (const char *token,
                  gsize       length)
 {
@@ -31,17 +31,17 @@ match_eye_token (const char *token,
     if (strlen (eye_tokens[i].token) == length &&
         g_ascii_strncasecmp (token, eye_tokens[i].token, length) == 0)
       return eye_tokens[i].eye;
-  return FOVEA_NAME_EYE_UNKNOWN;
+  return FOVEA_EYE_UNKNOWN;
 }
 
 /* The eye named by the stem's tokens; unknown when none does or when they
  * disagree. *out_last_start is where the last token starts when it names
  * the eye, NULL otherwise. */
-static FoveaNameEye
+static FoveaEye
 guess_eye (const char  *stem,
            const char **out_last_start)
 {
-  FoveaNameEye eye = FOVEA_NAME_EYE_UNKNOWN;
+  FoveaEye eye = FOVEA_EYE_UNKNOWN;
   gboolean conflict = FALSE;
   const char *p = stem;
 
@@ -49,7 +49,7 @@ guess_eye (const char  *stem,
   while (*p != '\0')
     {
       const char *start;
-      FoveaNameEye token_eye;
+      FoveaEye token_eye;
 
       if (is_separator (p))
         {
@@ -61,17 +61,17 @@ guess_eye (const char  *stem,
         p = g_utf8_next_char (p);
 
       token_eye = match_eye_token (start, (gsize) (p - start));
-      *out_last_start = token_eye != FOVEA_NAME_EYE_UNKNOWN ? start : NULL;
-      if (token_eye == FOVEA_NAME_EYE_UNKNOWN)
+      *out_last_start = token_eye != FOVEA_EYE_UNKNOWN ? start : NULL;
+      if (token_eye == FOVEA_EYE_UNKNOWN)
         continue;
-      if (eye != FOVEA_NAME_EYE_UNKNOWN && eye != token_eye)
+      if (eye != FOVEA_EYE_UNKNOWN && eye != token_eye)
         conflict = TRUE;
       eye = token_eye;
     }
   if (conflict)
     {
       *out_last_start = NULL;
-      return FOVEA_NAME_EYE_UNKNOWN;
+      return FOVEA_EYE_UNKNOWN;
     }
   return eye;
 }
@@ -93,11 +93,11 @@ guess_patient_id (const char *stem,
   return g_strndup (stem, (gsize) (end - stem));
 }
 
-FoveaNameEye
+FoveaEye
 fovea_name_guess (const char  *name,
                   char       **out_patient_id)
 {
-  g_return_val_if_fail (name != NULL, FOVEA_NAME_EYE_UNKNOWN);
+  g_return_val_if_fail (name != NULL, FOVEA_EYE_UNKNOWN);
 
   const char *slash = strrchr (name, G_DIR_SEPARATOR);
   const char *base = slash != NULL ? slash + 1 : name;
@@ -108,23 +108,8 @@ fovea_name_guess (const char  *name,
   g_autofree char *stem = g_strndup (valid, stem_length);
   const char *last_eye_token;
 
-  FoveaNameEye eye = guess_eye (stem, &last_eye_token);
+  FoveaEye eye = guess_eye (stem, &last_eye_token);
   if (out_patient_id != NULL)
     *out_patient_id = guess_patient_id (stem, last_eye_token);
   return eye;
-}
-
-const char *
-fovea_name_eye_to_string (FoveaNameEye eye)
-{
-  switch (eye)
-    {
-    case FOVEA_NAME_EYE_OD:
-      return "OD";
-    case FOVEA_NAME_EYE_OS:
-      return "OS";
-    case FOVEA_NAME_EYE_UNKNOWN:
-    default:
-      return "";
-    }
 }

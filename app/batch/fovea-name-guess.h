@@ -11,20 +11,13 @@
 
 #include <glib.h>
 
-G_BEGIN_DECLS
+#include "fovea-eye.h"
 
-/* Same order as the UI's FoveaEye. */
-typedef enum {
-  FOVEA_NAME_EYE_UNKNOWN,
-  FOVEA_NAME_EYE_OD,
-  FOVEA_NAME_EYE_OS,
-} FoveaNameEye;
+G_BEGIN_DECLS
 
 /* name: a file name or path (only its last component is read).
  * *out_patient_id (may be NULL) receives a newly allocated string. */
-FoveaNameEye fovea_name_guess            (const char   *name,
-                                          char        **out_patient_id);
-/* "OD", "OS", or "" when unknown. */
-const char  *fovea_name_eye_to_string    (FoveaNameEye  eye);
+FoveaEye fovea_name_guess (const char  *name,
+                           char       **out_patient_id);
 
 G_END_DECLS

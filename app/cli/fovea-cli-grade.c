@@ -1,6 +1,7 @@
 /* fovea-cli-grade.c: `fovea-cli grade FOLDER… --task NAME[,NAME] --model DIR
  *   [--adapter PATH]… --out results.csv [--recursive] [--jsonl] [--resume]
- *   [--force] [--jobs N] [--shard I/N] [--report-dir DIR]`
+ *   [--force] [--jobs N] [--shard I/N] [--report-dir DIR]
+ *   [--threshold NAME=VALUE]…`
  *
  * Grades every supported image file of the folders through fovea-batch.h,
  * writing one CSV row per file and task as it goes (fovea-csv-log.h).
@@ -20,6 +21,7 @@
 #include "fovea-batch.h"
 #include "fovea-cli-commands.h"
 #include "fovea-cli-engine.h"
+#include "fovea-cli-thresholds.h"
 #include "fovea-csv-log.h"
 #include "fovea-report.h"
 
@@ -223,6 +225,7 @@ fovea_cli_grade (int argc, char **argv)
   g_auto (GStrv) task_args = NULL;
   g_auto (GStrv) adapters = NULL;
   g_auto (GStrv) folders = NULL;
+  g_auto (GStrv) thresholds = NULL;
   gboolean recursive = FALSE, jsonl = FALSE, resume = FALSE, force = FALSE;
   g_autofree char *modality_name = NULL;
   FoveaModality modality = FOVEA_MODALITY_UNKNOWN;
@@ -255,6 +258,8 @@ fovea_cli_grade (int argc, char **argv)
       "DIR" },
     { "melo-scale", 0, 0, G_OPTION_ARG_INT, &melo_scale,
       "Scale of MeLo adapters without a _lora_R_ALPHA tag in their name", "N" },
+    { "threshold", 0, 0, G_OPTION_ARG_STRING_ARRAY, &thresholds, FOVEA_CLI_THRESHOLD_HELP,
+      "NAME=VALUE" },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &folders, NULL, "FOLDER…" },
     G_OPTION_ENTRY_NULL
   };
@@ -287,6 +292,8 @@ fovea_cli_grade (int argc, char **argv)
       fprintf (stderr, "fovea-cli grade: --modality must be fundus, skin or octa\n");
       return FOVEA_CLI_EXIT_FATAL;
     }
+  if (!fovea_cli_check_thresholds ("grade", (const char *const *) thresholds))
+    return FOVEA_CLI_EXIT_FATAL;
   guint shard = 0, n_shards = 1;
   if (shard_text != NULL && !parse_shard (shard_text, &shard, &n_shards))
     {
@@ -319,6 +326,7 @@ fovea_cli_grade (int argc, char **argv)
   fovea_batch_set_jobs (batch, jobs);
   fovea_batch_set_modality (batch, modality);
   fovea_batch_set_shard (batch, shard, n_shards);
+  fovea_batch_set_thresholds (batch, (const char *const *) thresholds);
   /* Listing first: a missing folder must not leave an output behind. */
   if (fovea_batch_list_files (batch, &error) == NULL)
     {

@@ -11,6 +11,7 @@
 
 #include "fovea-cli-commands.h"
 #include "fovea-cli-paths.h"
+#include "fovea-cli-thresholds.h"
 #include "fovea-inspect.h"
 
 static void
@@ -73,8 +74,7 @@ fovea_cli_inspect (int argc, char **argv)
       "Print one JSON object per image per line", NULL },
     { "recursive", 'r', 0, G_OPTION_ARG_NONE, &recursive,
       "Descend into sub-folders of folder arguments", NULL },
-    { "threshold", 't', 0, G_OPTION_ARG_STRING_ARRAY, &thresholds,
-      "Override a quality threshold, e.g. min_sharpness=3 (repeatable; see README)",
+    { "threshold", 't', 0, G_OPTION_ARG_STRING_ARRAY, &thresholds, FOVEA_CLI_THRESHOLD_HELP,
       "NAME=VALUE" },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args, NULL, "IMAGE|FOLDER…" },
     G_OPTION_ENTRY_NULL
@@ -101,14 +101,8 @@ fovea_cli_inspect (int argc, char **argv)
                        "(expected fundus, skin or octa)\n", modality_name);
       return FOVEA_CLI_EXIT_FATAL;
     }
-  /* Check the overrides once, up front, rather than failing every file. */
-  FoveaQualityThresholds scratch;
-  fovea_quality_thresholds_init (&scratch, FOVEA_MODALITY_FUNDUS);
-  if (!fovea_quality_thresholds_apply (&scratch, (const char *const *) thresholds, &error))
-    {
-      fprintf (stderr, "fovea-cli inspect: %s\n", error->message);
-      return FOVEA_CLI_EXIT_FATAL;
-    }
+  if (!fovea_cli_check_thresholds ("inspect", (const char *const *) thresholds))
+    return FOVEA_CLI_EXIT_FATAL;
   if (args == NULL)
     {
       fprintf (stderr, "fovea-cli inspect: no image given\n");

@@ -202,13 +202,13 @@ test_name_guess (void)
   struct {
     const char  *name;
     const char  *patient;
-    FoveaNameEye eye;
+    FoveaEye     eye;
   } cases[] = {
-    { "P017_OD.jpg", "P017", FOVEA_NAME_EYE_OD },
-    { "/data/site/P017-left.png", "P017", FOVEA_NAME_EYE_OS },
-    { "left_OD.tif", "left_OD", FOVEA_NAME_EYE_UNKNOWN },
-    { "scan42.jpg", "scan42", FOVEA_NAME_EYE_UNKNOWN },
-    { ".png", ".png", FOVEA_NAME_EYE_UNKNOWN },
+    { "P017_OD.jpg", "P017", FOVEA_EYE_OD },
+    { "/data/site/P017-left.png", "P017", FOVEA_EYE_OS },
+    { "left_OD.tif", "left_OD", FOVEA_EYE_UNKNOWN },
+    { "scan42.jpg", "scan42", FOVEA_EYE_UNKNOWN },
+    { ".png", ".png", FOVEA_EYE_UNKNOWN },
   };
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
@@ -216,7 +216,7 @@ test_name_guess (void)
       g_assert_cmpint (fovea_name_guess (cases[i].name, &patient), ==, cases[i].eye);
       g_assert_cmpstr (patient, ==, cases[i].patient);
     }
-  g_assert_cmpstr (fovea_name_eye_to_string (FOVEA_NAME_EYE_OS), ==, "OS");
+  g_assert_cmpstr (fovea_eye_to_string (FOVEA_EYE_OS), ==, "OS");
 }
 
 int

@@ -2,8 +2,9 @@
  * separate process, on a mixed temporary folder (PNG, JPEG, TIFF, a
  * truncated file, an empty file, a sub-folder) with the tiny fixture model
  * and a fundus card: rows for every file, error rows, exit statuses,
- * recursion, refusing to overwrite, kill -9 then --resume, shards merged,
- * sources left unchanged, and --report-dir's PDFs and summary. */
+ * recursion, a --threshold that makes an image ungradable, refusing to
+ * overwrite, kill -9 then --resume, shards merged, sources left unchanged,
+ * and --report-dir's PDFs and summary. */
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
@@ -250,6 +251,21 @@ test_grade_mixed (void)
   g_assert_cmpint (r.status, ==, 0);
   fovea_test_cli_result_clear (&r);
 
+  /* --threshold, as for inspect: a sharpness no photograph reaches makes
+   * the same image ungradable, for blur, and it gets no grade. */
+  g_autofree char *out_strict = g_build_filename (out_dir, "strict.csv", NULL);
+  r = fovea_test_run_cli ("grade", sub_dir, "--model", model, "--out", out_strict,
+                          "--threshold", "min_sharpness=1e9", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  fovea_test_cli_result_clear (&r);
+  g_autoptr (GPtrArray) strict = read_rows (out_strict);
+  char **blurred = find_row (strict, "P003_OD.jpg");
+  g_assert_nonnull (blurred);
+  g_assert_cmpstr (blurred[COL_QUALITY], ==, "ungradable");
+  g_assert_cmpstr (blurred[5], ==, "blur");
+  g_assert_cmpstr (blurred[COL_LABEL], ==, "");
+  g_assert_cmpstr (blurred[COL_ERROR], ==, "");
+
   /* Fatal: a missing folder, an unknown task, a bad shard; no output left. */
   g_autofree char *none = g_build_filename (out_dir, "none.csv", NULL);
   g_autofree char *missing = g_build_filename (images, "missing", NULL);
@@ -257,6 +273,8 @@ test_grade_mixed (void)
     { "grade", missing, "--model", model, "--out", none, NULL },
     { "grade", images, "--model", model, "--task", "nope", "--out", none, NULL },
     { "grade", images, "--model", model, "--shard", "2/2", "--out", none, NULL },
+    { "grade", images, "--model", model, "--threshold", "min_sharpness", "--out", none, NULL },
+    { "grade", images, "--model", model, "--threshold", "no_such=1", "--out", none, NULL },
   };
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "fovea-display-test.h"
+#include "fovea-window-private.h"
 
 /* Set-up and tear-down */
 

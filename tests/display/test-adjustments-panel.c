@@ -8,10 +8,10 @@
 #include <math.h>
 #include <string.h>
 
-#include "fovea-adjustments-panel.h"
+#include "fovea-adjustments-panel-private.h"
+#include "fovea-display-test.h"
 #include "fovea-encode.h"
 #include "fovea-enhance.h"
-#include "fovea-display-test.h"
 
 typedef struct {
   GtkWindow             *window;

@@ -10,9 +10,12 @@
 #include <string.h>
 
 #include "fovea-application.h"
+#include "fovea-batch-dialog-private.h"
 #include "fovea-batch-row.h"
+#include "fovea-batch-view-private.h"
 #include "fovea-display-test.h"
-#include "fovea-window.h"
+#include "fovea-results-panel-private.h"
+#include "fovea-window-private.h"
 
 static const char melo_card[] =
   "{\"schema_version\": 1, \"name\": \"fundus-7\","

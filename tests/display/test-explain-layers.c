@@ -10,12 +10,15 @@
 #include <math.h>
 #include <string.h>
 
+#include "fovea-analysis-private.h"
 #include "fovea-anomaly.h"
 #include "fovea-application.h"
 #include "fovea-display-test.h"
+#include "fovea-explainer-private.h"
 #include "fovea-heatmap-legend.h"
-#include "fovea-overlay-chooser.h"
-#include "fovea-window.h"
+#include "fovea-overlay-chooser-private.h"
+#include "fovea-results-panel-private.h"
+#include "fovea-window-private.h"
 
 static const char melo_card[] =
   "{\"schema_version\": 1, \"name\": \"fundus-7\","

@@ -10,9 +10,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fovea-analysis-private.h"
 #include "fovea-decode.h"
-#include "fovea-results-panel.h"
 #include "fovea-display-test.h"
+#include "fovea-results-panel-private.h"
 
 #define RESEARCH_LABEL "Research use only — not a diagnosis; requires clinician review"
 

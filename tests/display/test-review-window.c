@@ -11,12 +11,14 @@
 #include <math.h>
 #include <string.h>
 
+#include "fovea-analysis-private.h"
 #include "fovea-application.h"
 #include "fovea-colormap.h"
 #include "fovea-display-test.h"
 #include "fovea-encode.h"
 #include "fovea-heatmap-legend.h"
-#include "fovea-window.h"
+#include "fovea-results-panel-private.h"
+#include "fovea-window-private.h"
 
 /* 8-bit rounding in the renderer, both ways. */
 #define LEVELS 3

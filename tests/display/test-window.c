@@ -7,9 +7,9 @@
 
 #include "fovea-application.h"
 #include "fovea-decode.h"
-#include "fovea-document.h"
 #include "fovea-display-test.h"
-#include "fovea-window.h"
+#include "fovea-document.h"
+#include "fovea-window-private.h"
 
 static FoveaApplication *application;
 

@@ -1,0 +1,81 @@
+/* fovea-batch-records.c: a batch run's records: made for each file and
+ * task with the grade-record builder, and handed to the record callback
+ * in file then task order, with progress after each file. */
+#define G_LOG_DOMAIN "fovea-batch-records"
+
+#include "fovea-batch-private.h"
+
+#include <math.h>
+
+#include "fovea-grade-record-build.h"
+
+FoveaGradeRecord *
+batch_new_record (const BatchRun *run, const BatchItem *item, const BatchTask *rt)
+{
+  const FoveaTaskCard *card = rt->task->card;
+  const FoveaGradeSource source = {
+    .path = item->path,
+    .patient_id = item->patient_id,
+    .eye = item->eye,
+    .modality = item->modality,
+    .quality = &item->quality,
+    .task_name = rt->task->name,
+    .card = card,
+    .model_name = run->model_name,
+    .adapter = rt->index != 0,
+    .model_sha256 = rt->sha256,
+    .seconds = item->seconds,
+  };
+  FoveaGradeRecord *record = fovea_grade_record_build (&source);
+
+  if (item->error != NULL)
+    record->error = g_strdup (item->error);
+  else if (item->image != NULL && !fovea_task_card_fits_modality (card, item->modality))
+    record->error = g_strdup_printf ("the image looks like %s, but task %s is for %s images "
+                                     "(give the modality if it is one)",
+                                     fovea_modality_to_string (item->modality), rt->task->name,
+                                     fovea_modality_to_string (card->modality));
+  return record;
+}
+
+static void
+report_progress (BatchRun *run, FoveaBatchProgress *progress, gint64 start)
+{
+  progress->elapsed_s = (double) (g_get_monotonic_time () - start) / G_USEC_PER_SEC;
+  progress->images_per_s = progress->elapsed_s > 0 ? progress->n_done / progress->elapsed_s : 0;
+  progress->eta_s = progress->images_per_s > 0
+                    ? (progress->n_total - progress->n_done) / progress->images_per_s : NAN;
+  if (run->batch->progress_func != NULL)
+    run->batch->progress_func (progress, run->batch->user_data);
+}
+
+gboolean
+batch_deliver_group (BatchRun *run, BatchItem **group, guint n_group, FoveaGradeRecord ***records,
+                     FoveaBatchProgress *progress, gint64 start, GError **error)
+{
+  gboolean ok = TRUE;
+  for (guint i = 0; i < n_group; i++)
+    {
+      gboolean failed = FALSE;
+      for (guint t = 0; t < run->n_tasks; t++)
+        {
+          FoveaGradeRecord *record = records[i][t];
+          failed |= record->error != NULL;
+          if (ok && run->batch->record_func != NULL &&
+              !run->batch->record_func (record, group[i]->image, t + 1 == run->n_tasks,
+                                        run->batch->user_data, error))
+            ok = FALSE;
+          fovea_grade_record_free (record);
+        }
+      g_free (records[i]);
+      if (!ok)
+        continue;
+      progress->n_done++;
+      if (failed)
+        progress->n_failed++;
+      else if (!group[i]->quality.gradable)
+        progress->n_ungradable++;
+      report_progress (run, progress, start);
+    }
+  return ok;
+}
