@@ -52,6 +52,7 @@ struct _FoveaCnn {
   char             *head_name;       /* its tensor name prefix */
 
   gpointer          weight_memory;   /* every convolution's folded weights */
+  gsize             weight_bytes;
 };
 
 /* One conv's shapes in a run: the block's convolutions, then downsample. */
@@ -72,6 +73,7 @@ struct _FoveaCnnRun {
   int               feature_h, feature_w, feature_c;
 
   gpointer          arena;
+  gsize             arena_bytes;
   float            *x, *y;
   float            *t[2];
   float            *scratch;        /* im2col rows */

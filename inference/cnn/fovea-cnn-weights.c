@@ -262,6 +262,7 @@ fovea_cnn_weights_load (FoveaCnn *cnn, GArray *sources, GError **error)
     return FALSE;
 
   float *next = cnn->weight_memory = allocate_weights (total);
+  cnn->weight_bytes = total * sizeof (float);
   g_autofree float *folded = g_try_new (float, largest);
   g_autofree float *unpacked = pack ? g_try_new (float, largest) : NULL;
   if (next == NULL || folded == NULL || (pack && unpacked == NULL))

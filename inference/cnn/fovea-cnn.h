@@ -46,6 +46,8 @@ FoveaCnn             *fovea_cnn_new         (const FoveaCnnConfig *config,
                                              GError              **error);
 void                  fovea_cnn_free        (FoveaCnn          *cnn);
 const FoveaCnnConfig *fovea_cnn_get_config  (const FoveaCnn    *cnn);
+/* Bytes of the folded (and packed) convolution weights the network holds. */
+gsize                 fovea_cnn_get_weights_size (const FoveaCnn *cnn);
 /* SHA-256 of the weights file, hex; computed on first call. NULL if the
  * network was not loaded from a file, or it can no longer be read. */
 const char           *fovea_cnn_get_sha256  (FoveaCnn          *cnn);
@@ -60,6 +62,8 @@ FoveaCnnRun          *fovea_cnn_run_new     (FoveaCnn          *cnn,
                                              int                n_threads,
                                              GError           **error);
 void                  fovea_cnn_run_free    (FoveaCnnRun       *run);
+/* Bytes of the run's activation arena and outputs. */
+gsize                 fovea_cnn_run_get_memory_size (const FoveaCnnRun *run);
 
 /* Runs batch ≤ max_batch images. pixels is batch × in_chans × height ×
  * width F32 (NCHW, as PyTorch), already normalised. */
@@ -75,8 +79,8 @@ const float          *fovea_cnn_run_get_logits       (const FoveaCnnRun *run); /
 /* The pooled features (batch × num_features), the head's input. */
 const float          *fovea_cnn_run_get_features     (const FoveaCnnRun *run);
 /* The last convolutional block's output, before pooling (what Grad-CAM
- * weighs): batch × height × width × channels, channels-last. Its size
- * depends on the run's only, so it is known before any forward. */
+ * weighs): batch × height × width × channels, channels-last; NULL before
+ * the first forward. Its size is the run's, known before any forward. */
 const float          *fovea_cnn_run_get_feature_map  (const FoveaCnnRun *run,
                                                       int               *height,
                                                       int               *width,

@@ -87,6 +87,13 @@ gboolean fovea_hub_config_parse_file (const char     *path,
                                       gpointer        data,
                                       GError        **error);
 
+/* The "architecture" of model_dir/config.json, which says which family
+ * (fovea_cnn_architecture_is_known, else a ViT) loads the folder: what a
+ * generic backbone dispatches on. NULL with an error if the file cannot
+ * be read or has no architecture string. */
+char    *fovea_hub_config_read_architecture (const char *model_dir,
+                                             GError    **error);
+
 /* pretrained_cfg's members that change the arithmetic. */
 typedef struct {
   float             mean[3];
