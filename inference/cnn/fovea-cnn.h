@@ -46,7 +46,8 @@ FoveaCnn             *fovea_cnn_new         (const FoveaCnnConfig *config,
                                              GError              **error);
 void                  fovea_cnn_free        (FoveaCnn          *cnn);
 const FoveaCnnConfig *fovea_cnn_get_config  (const FoveaCnn    *cnn);
-/* Bytes of the folded (and packed) convolution weights the network holds. */
+/* Bytes of the weights as the network holds them: the folded (and
+ * packed) convolutions, and the head. */
 gsize                 fovea_cnn_get_weights_size (const FoveaCnn *cnn);
 /* SHA-256 of the weights file, hex; computed on first call. NULL if the
  * network was not loaded from a file, or it can no longer be read. */

@@ -41,16 +41,11 @@ gboolean fovea_conv_gemm_supported      (void);
 int      fovea_conv_gemm_panel_vectors  (int          out_dim);
 int      fovea_conv_gemm_n_panels       (int          out_dim,
                                          int          panel_vectors);
-/* Floats the packed copy of an out_dim × depth weight takes. */
+/* Floats the packed copy of an out_dim × depth weight takes. Packed, 64-
+ * byte aligned: panel p holds, for each k, its width = 16 · panel_vectors
+ * weights W[p · width + j][k] side by side, zeros past out_dim; so W[n][k]
+ * lies at (n / width · depth + k) · width + n % width. */
 gsize    fovea_conv_gemm_packed_size    (int          out_dim,
-                                         int          depth,
-                                         int          panel_vectors);
-/* Packs weight (out_dim × depth, row-major) into packed (64-byte
- * aligned): panel p holds, for each k, its 16 · panel_vectors weights
- * W[p · width + j][k] side by side, zeros past out_dim. */
-void     fovea_conv_gemm_pack           (float       *packed,
-                                         const float *weight,
-                                         int          out_dim,
                                          int          depth,
                                          int          panel_vectors);
 /* On the calling thread: the columns of panels [p0, p1) of C (rows ×

@@ -59,26 +59,27 @@ typedef struct {
   /* Depthwise: kernel_h · kernel_w × channels (tap-major). Otherwise, when
    * not packed: out_channels × depth, depth = (ky, kx, channel in group). */
   const float *weight;
-  const float *packed;         /* per group, fovea_conv_gemm_pack's panels; or NULL */
+  const float *packed;         /* per group, fovea-conv-gemm.h's panels; or NULL */
   int          panel_vectors;
   const float *bias;           /* out_channels */
 } FoveaConv;
 
 /* Rows of the GEMM's depth: kernel_h · kernel_w · in_channels / groups. */
 int   fovea_conv_depth         (const FoveaConv        *conv);
-/* Writes a PyTorch Conv2d weight (out × in / groups × kernel_h × kernel_w)
- * into weight in conv's unpacked layout (see FoveaConv.weight); the sizes
- * are the same. */
+/* Floats of conv's weight as the forward pass reads it: packed (when
+ * panel_vectors > 0, fovea-conv-gemm.h's panels, one set per group) or
+ * not (FoveaConv.weight's layout). */
+gsize fovea_conv_weight_size   (const FoveaConv        *conv);
+/* Where the weights of output o lie in that layout: W[o][k], k in (ky,
+ * kx, channel in group) order, at base + k · stride; returns base. */
+gsize fovea_conv_weight_row    (const FoveaConv        *conv,
+                                int                     o,
+                                gsize                  *stride);
+/* Writes a PyTorch Conv2d weight (out × in / groups × kernel_h ×
+ * kernel_w) into weight (fovea_conv_weight_size floats) in that layout. */
 void  fovea_conv_layout_weight (const FoveaConv        *conv,
                                 const float            *torch_weight,
                                 float                  *weight);
-/* Floats of packed weights for conv with panel_vectors set (0: depthwise). */
-gsize fovea_conv_packed_size   (const FoveaConv        *conv);
-/* Packs unpacked (out_channels × fovea_conv_depth) into packed and sets
- * conv->packed. */
-void  fovea_conv_pack          (FoveaConv              *conv,
-                                float                  *packed,
-                                const float            *unpacked);
 
 /* Floats of scratch fovea_conv_forward needs for this input, any batch
  * up to `batch`, and this number of threads. */

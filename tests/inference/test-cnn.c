@@ -235,11 +235,6 @@ check_conv (JsonObject *spec, gboolean pack)
   conv.depthwise = conv.groups > 1 && conv.groups == conv.in_channels &&
                    conv.groups == conv.out_channels;
 
-  const FoveaTensorView *weight_view = conv_tensor (st, name, "weight");
-  g_autofree float *weight = g_new (float, weight_view->n_elements);
-  fovea_conv_layout_weight (&conv, weight_view->data, weight);
-  conv.weight = weight;
-  g_autofree float *packed = NULL;
   if (pack && !conv.depthwise)
     {
       if (!fovea_conv_gemm_supported ())
@@ -248,9 +243,14 @@ check_conv (JsonObject *spec, gboolean pack)
           return;
         }
       conv.panel_vectors = fovea_conv_gemm_panel_vectors (conv.out_channels / conv.groups);
-      packed = g_aligned_alloc0 (fovea_conv_packed_size (&conv), sizeof (float), 64);
-      fovea_conv_pack (&conv, packed, weight);
     }
+  /* 64-byte aligned, as the packed panels must be. */
+  float *weight = g_aligned_alloc (fovea_conv_weight_size (&conv), sizeof (float), 64);
+  fovea_conv_layout_weight (&conv, conv_tensor (st, name, "weight")->data, weight);
+  if (conv.panel_vectors > 0)
+    conv.packed = weight;
+  else
+    conv.weight = weight;
 
   int batch = (int) input->shape[0];
   FoveaWindowShape shape;
@@ -272,7 +272,7 @@ check_conv (JsonObject *spec, gboolean pack)
   double rel = relative_error (out, want, output->n_elements);
   g_test_message ("%s%s: max relative difference %.2e", name, pack ? "" : " (OpenBLAS)", rel);
   g_assert_cmpfloat (rel, <=, tolerance_rel);
-  g_aligned_free (g_steal_pointer (&packed));
+  g_aligned_free (weight);
 }
 
 static void
