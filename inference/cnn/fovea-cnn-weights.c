@@ -1,11 +1,12 @@
 /* fovea-cnn-weights.c: every convolution's weight with its BatchNorm
- * folded in, and the head's view, each checked for presence and shape.
+ * folded in, and the head's, each checked for presence and shape.
  *
  * Folding: BN (conv (x)) = γ (W·x − μ) / √(σ² + ε) + β is one convolution
  * with W' = W · γ / √(σ² + ε) and bias β − μ · γ / √(σ² + ε), computed in
  * double once at load. The folded weight is then laid out for its kernel
  * ((ky, kx, channel) rows for the GEMM, then packed into panels where the
  * CPU has AVX-512; tap-major for the depthwise kernel) in one allocation,
+ * with the head (a Linear is a 1×1 convolution with a bias and no BN),
  * and the file's pages of the source weight are given back at once, so
  * memory holds the weights about once, even at the peak of loading.
  *
@@ -154,7 +155,8 @@ scaled_row (const FoveaTensorView *view, gsize start, gsize n, double scale, flo
 /* One convolution to fold, and where its weights go. */
 typedef struct {
   FoveaConv  *conv;
-  ConvViews   views;
+  ConvViews   views;      /* BatchNorm's NULL for the head */
+  const FoveaTensorView *conv_bias;  /* the head's bias; NULL for the others */
   double      eps;
   gboolean    drop_pages;
   float      *weight;   /* fovea_conv_weight_size floats */
@@ -176,7 +178,8 @@ populate_pages (const FoveaTensorView *view)
 #endif
 }
 
-/* W' = W · γ / √(σ² + ε) and β − μ · γ / √(σ² + ε), each output's row of
+/* W' = W · γ / √(σ² + ε) and β − μ · γ / √(σ² + ε) (the head: W and its
+ * bias as they are), each output's row of
  * W (in PyTorch's (channel, ky, kx) order) written where the kernel reads
  * it (fovea_conv_weight_row). */
 static void
@@ -196,8 +199,14 @@ fold_item (gpointer data, int index, int thread)
     memset (item->weight, 0, sizeof (float) * fovea_conv_weight_size (conv));
   for (int o = 0; o < conv->out_channels; o++)
     {
-      double scale = element (v->gamma, o) / sqrt (element (v->var, o) + item->eps);
-      item->bias[o] = (float) (element (v->beta, o) - element (v->mean, o) * scale);
+      double scale = 1.0;
+      if (v->gamma == NULL)
+        item->bias[o] = (float) element (item->conv_bias, o);
+      else
+        {
+          scale = element (v->gamma, o) / sqrt (element (v->var, o) + item->eps);
+          item->bias[o] = (float) (element (v->beta, o) - element (v->mean, o) * scale);
+        }
       scaled_row (v->weight, o * per_output, per_output, scale, row);
 
       gsize stride, base = fovea_conv_weight_row (conv, o, &stride);
@@ -250,29 +259,25 @@ check_all_used (Loader *loader, GError **error)
   return TRUE;
 }
 
+/* The head, a 1×1 convolution on the pooled features: weight
+ * [num_classes, num_features] (a Linear's, the same bytes as a Conv2d's
+ * [num_classes, num_features, 1, 1]) and bias, with no BatchNorm. */
 static gboolean
-take_head (Loader *loader, GError **error)
+take_head (Loader *loader, FoldItem *item, GError **error)
 {
   FoveaCnn *cnn = loader->cnn;
   const FoveaCnnConfig *c = &cnn->config;
-  FoveaLinear *head = &cnn->head;
-  g_autofree char *weight = g_strconcat (cnn->head_name, ".weight", NULL);
-  g_autofree char *bias = g_strconcat (cnn->head_name, ".bias", NULL);
 
-  if (c->num_classes == 0)
+  cnn->has_head = c->num_classes > 0;
+  if (!cnn->has_head)
     return TRUE;
-  if (take (loader, weight, SHAPE (c->num_classes, c->num_features), error) == NULL ||
-      take (loader, bias, SHAPE (c->num_classes), error) == NULL)
-    return FALSE;
-  /* F32 in place; F16 and BF16 converted once, into memory st owns. */
-  head->weight = fovea_safetensors_get_f32 (cnn->weights, weight,
-                                            SHAPE (c->num_classes, c->num_features), error);
-  head->bias = fovea_safetensors_get_f32 (cnn->weights, bias, SHAPE (c->num_classes), error);
-  if (head->weight == NULL || head->bias == NULL)
-    return FALSE;
-  head->in_dim = c->num_features;
-  head->out_dim = c->num_classes;
-  return TRUE;
+  fovea_cnn_conv_init (cnn, &cnn->head, c->num_features, c->num_classes, 1, 1, 1);
+  item->conv = &cnn->head;
+  item->views.weight = take_member (loader, cnn->head_name, ".weight",
+                                    SHAPE (c->num_classes, c->num_features), error);
+  item->conv_bias = item->views.weight == NULL ? NULL
+    : take_member (loader, cnn->head_name, ".bias", SHAPE (c->num_classes), error);
+  return item->conv_bias != NULL;
 }
 
 static gpointer
@@ -293,25 +298,32 @@ fovea_cnn_weights_load (FoveaCnn *cnn, GArray *sources, GError **error)
   g_autoptr (GHashTable) used = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   Loader loader = { cnn, used };
   guint n = sources->len;
-  g_autofree FoldItem *items = g_new0 (FoldItem, n);
+  /* The convolutions, then the head. */
+  g_autofree FoldItem *items = g_new0 (FoldItem, n + 1);
   gboolean pack = fovea_conv_gemm_supported () && !(cnn->flags & FOVEA_CNN_LOAD_OPENBLAS);
   gsize total = 0;
 
   for (guint i = 0; i < n; i++)
     {
       const FoveaCnnConvSource *source = &g_array_index (sources, FoveaCnnConvSource, i);
-      FoveaConv *conv = source->conv;
+      items[i].conv = source->conv;
       if (!take_conv (&loader, source, &items[i].views, error))
         return FALSE;
+    }
+  if (!take_head (&loader, &items[n], error) || !check_all_used (&loader, error))
+    return FALSE;
+  if (cnn->has_head)
+    n++;
+
+  for (guint i = 0; i < n; i++)
+    {
+      FoveaConv *conv = items[i].conv;
       if (pack && !conv->depthwise)
         conv->panel_vectors = fovea_conv_gemm_panel_vectors (conv->out_channels / conv->groups);
-      items[i].conv = conv;
       items[i].eps = cnn->config.bn_eps;
       items[i].drop_pages = cnn->from_file;
       total += round_up (fovea_conv_weight_size (conv)) + round_up ((gsize) conv->out_channels);
     }
-  if (!take_head (&loader, error) || !check_all_used (&loader, error))
-    return FALSE;
 
   float *next = cnn->weight_memory = allocate_weights (total);
   if (next == NULL)

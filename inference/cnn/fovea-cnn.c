@@ -90,8 +90,7 @@ fovea_cnn_get_config (const FoveaCnn *cnn)
 gsize
 fovea_cnn_get_weights_size (const FoveaCnn *cnn)
 {
-  const FoveaLinear *head = &cnn->head;
-  return cnn->weight_bytes + sizeof (float) * (gsize) head->out_dim * (head->in_dim + 1);
+  return cnn->weight_bytes;
 }
 
 const char *

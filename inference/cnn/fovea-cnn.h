@@ -3,9 +3,9 @@
  * that a backbone can be either (see fovea_cnn_architecture_is_known).
  *
  * FoveaCnn is the frozen network: every convolution with its BatchNorm
- * folded in, once, at load (the folded weights are the one copy kept in
- * memory: the file's pages are given back as each is folded), and the
- * head's weight a view into the weights. FoveaCnnRun is one activation
+ * folded in, once, at load, laid out for its kernel (the folded weights
+ * are the one copy kept in memory: the file's pages are given back as
+ * each is folded), the head likewise. FoveaCnnRun is one activation
  * arena for a (model, batch, image size) tuple, allocated once and reused
  * by every forward pass: no allocation happens on the hot path.
  *
@@ -47,7 +47,7 @@ FoveaCnn             *fovea_cnn_new         (const FoveaCnnConfig *config,
 void                  fovea_cnn_free        (FoveaCnn          *cnn);
 const FoveaCnnConfig *fovea_cnn_get_config  (const FoveaCnn    *cnn);
 /* Bytes of the weights as the network holds them: the folded (and
- * packed) convolutions, and the head. */
+ * packed) convolutions and the head. */
 gsize                 fovea_cnn_get_weights_size (const FoveaCnn *cnn);
 /* SHA-256 of the weights file, hex; computed on first call. NULL if the
  * network was not loaded from a file, or it can no longer be read. */
