@@ -1,6 +1,7 @@
 /* fovea-engine-explain.c: Grad-CAM through the engine's tasks. Each task
  * gets its own frozen training model (fovea-train-vit.h) the first time,
- * referring to the backbone's weights and the task's adapter. */
+ * referring to the backbone's weights and the task's adapter. ViTs only
+ * for now: a CNN's needs the CNN backward pass (the CNN trainer's). */
 #define G_LOG_DOMAIN "fovea-engine-explain"
 
 #include "fovea-engine-private.h"
@@ -17,7 +18,9 @@ gradcam_model (FoveaEngine *engine, guint task_index, GError **error)
   model = g_hash_table_lookup (engine->gradcam, GUINT_TO_POINTER (task_index));
   if (model != NULL)
     return model;
-  model = fovea_train_vit_new_frozen (engine->vit, task->lora, 1, engine->n_threads, error);
+  model = fovea_train_vit_new_frozen (fovea_engine_backbone_get_vit (engine->backbone),
+                                      fovea_engine_adapter_get_lora (task->adapter), 1,
+                                      engine->n_threads, error);
   if (model != NULL)
     g_hash_table_insert (engine->gradcam, GUINT_TO_POINTER (task_index), model);
   return model;
@@ -31,7 +34,15 @@ fovea_engine_gradcam (FoveaEngine *engine, guint task_index, const FoveaImage *i
   g_return_val_if_fail (task_index < engine->tasks->len, NULL);
 
   const FoveaEngineTask *task = g_ptr_array_index (engine->tasks, task_index);
-  const FoveaVitConfig *c = fovea_vit_get_config (engine->vit);
+  const FoveaVit *vit = fovea_engine_backbone_get_vit (engine->backbone);
+  if (vit == NULL)
+    {
+      g_set_error (error, FOVEA_ENGINE_ERROR, FOVEA_ENGINE_ERROR_UNSUPPORTED,
+                   "Grad-CAM of “%s” is not available yet on a CNN: it needs the CNN "
+                   "backward pass", task->name);
+      return NULL;
+    }
+  const FoveaVitConfig *c = fovea_vit_get_config (vit);
   const FoveaPreprocess *pre = &task->preprocess;
 
   if (pre->height != c->input_size[1] || pre->width != c->input_size[2])

@@ -10,6 +10,7 @@
 #define G_LOG_DOMAIN "fovea-cnn-forward"
 
 #include "fovea-cnn-private.h"
+#include "fovea-cnn-adapter.h"
 
 #include <cblas.h>
 #include <string.h>
@@ -31,9 +32,9 @@ conv_forward (FoveaCnnRun *run, const FoveaConv *conv, const FoveaWindowShape *s
 
 /* y = act (conv_n (... act (conv_1 (x))) + shortcut (x)); then x ↔ y. */
 static void
-block_forward (FoveaCnnRun *run, int index, int batch)
+block_forward (FoveaCnnRun *run, const FoveaCnnBlock *blocks, int index, int batch)
 {
-  const FoveaCnnBlock *block = &run->cnn->blocks[index];
+  const FoveaCnnBlock *block = &blocks[index];
   const FoveaWindowShape *shapes = run->shapes + (gsize) index * FOVEA_CNN_BLOCK_SHAPES;
   int last = block->n_convs - 1;
   const float *in = run->x;
@@ -58,9 +59,9 @@ block_forward (FoveaCnnRun *run, int index, int batch)
   swap_buffers (run);
 }
 
-/* Global pooling and the head (or the pooled features, headless). */
+/* Global pooling and the head (NULL: the pooled features, headless). */
 static void
-head_forward (FoveaCnnRun *run, int batch)
+head_forward (FoveaCnnRun *run, const FoveaConv *head, int batch)
 {
   const FoveaCnn *cnn = run->cnn;
   int features = cnn->config.num_features;
@@ -68,18 +69,45 @@ head_forward (FoveaCnnRun *run, int batch)
   fovea_global_pool_forward (run->pooled, run->pool_scratch, run->x, batch,
                              run->feature_h * run->feature_w, run->feature_c,
                              cnn->config.global_pool);
-  if (cnn->has_head)
+  if (head != NULL)
     {
       FoveaWindowShape pixel = { 1, 1, 1, 1, 0, 0 };
-      conv_forward (run, &cnn->head, &pixel, batch, run->pooled, run->logits, NULL,
+      conv_forward (run, head, &pixel, batch, run->pooled, run->logits, NULL,
                     FOVEA_ACT_NONE);
     }
   else
     memcpy (run->logits, run->pooled, sizeof (float) * (gsize) batch * features);
 }
 
+/* Room in the run's logits for n_outputs per image. */
+static gboolean
+fit_logits (FoveaCnnRun *run, int n_outputs, GError **error)
+{
+  if (n_outputs > run->logits_width)
+    {
+      float *logits = g_try_renew (float, run->logits, (gsize) run->max_batch * n_outputs);
+      if (logits == NULL)
+        {
+          g_set_error (error, FOVEA_MODEL_ERROR, FOVEA_MODEL_ERROR_NO_MEMORY,
+                       "Out of memory for %d × %d logits", run->max_batch, n_outputs);
+          return FALSE;
+        }
+      run->logits = logits;
+      run->logits_width = n_outputs;
+    }
+  run->n_outputs = n_outputs;
+  return TRUE;
+}
+
 gboolean
 fovea_cnn_forward (FoveaCnnRun *run, const float *pixels, int batch, GError **error)
+{
+  return fovea_cnn_forward_adapted (run, pixels, batch, NULL, error);
+}
+
+gboolean
+fovea_cnn_forward_adapted (FoveaCnnRun *run, const float *pixels, int batch,
+                           const FoveaCnnAdapter *adapter, GError **error)
 {
   g_return_val_if_fail (run != NULL, FALSE);
   g_return_val_if_fail (pixels != NULL, FALSE);
@@ -92,6 +120,18 @@ fovea_cnn_forward (FoveaCnnRun *run, const float *pixels, int batch, GError **er
                    batch, run->max_batch);
       return FALSE;
     }
+  if (adapter != NULL && adapter->cnn != cnn)
+    {
+      g_set_error (error, FOVEA_MODEL_ERROR, FOVEA_MODEL_ERROR_ADAPTER,
+                   "Adapter %s was made for another network than this %s",
+                   adapter->name, cnn->config.architecture);
+      return FALSE;
+    }
+  const FoveaCnnBlock *blocks = adapter != NULL ? adapter->blocks : cnn->blocks;
+  const FoveaConv *head = adapter != NULL && adapter->has_head ? &adapter->head
+                          : cnn->has_head ? &cnn->head : NULL;
+  if (!fit_logits (run, head != NULL ? head->out_channels : cnn->config.num_features, error))
+    return FALSE;
 
   /* The run's pool splits the work itself (see fovea-kernels.c). */
   openblas_set_num_threads (1);
@@ -100,7 +140,7 @@ fovea_cnn_forward (FoveaCnnRun *run, const float *pixels, int batch, GError **er
                       run->height, run->width);
   for (int i = 0; i < cnn->n_blocks; i++)
     {
-      block_forward (run, i, batch);
+      block_forward (run, blocks, i, batch);
       if (i == cnn->max_pool_after)
         {
           fovea_max_pool_forward (run->pool, &cnn->max_pool, &run->max_pool_shape, batch,
@@ -110,7 +150,7 @@ fovea_cnn_forward (FoveaCnnRun *run, const float *pixels, int batch, GError **er
         }
     }
   run->features = run->x;
-  head_forward (run, batch);
+  head_forward (run, head, batch);
   run->batch = batch;
   return TRUE;
 }

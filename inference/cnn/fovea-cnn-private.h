@@ -38,8 +38,10 @@ struct _FoveaCnn {
   FoveaCnnConfig    config;
   char             *weights_name;    /* for messages */
   FoveaSafetensors *weights;
-  gboolean          from_file;       /* weights mapped by fovea_cnn_load from weights_name:
-                                      * their pages may be given back, and hashed */
+  gboolean          from_file;       /* weights read by fovea_cnn_load from weights_name,
+                                      * which can be hashed */
+  gboolean          mapped;          /* ... and mapped (model.safetensors): the pages
+                                      * of a folded weight may be given back */
   FoveaCnnLoadFlags flags;
   char             *sha256;          /* NULL until asked for */
 
@@ -55,6 +57,23 @@ struct _FoveaCnn {
 
   gpointer          weight_memory;   /* every convolution's folded weights */
   gsize             weight_bytes;
+  /* Where each convolution's weights came from (FoveaCnnConvSource), in
+   * blocks order: adapters name convolutions by these module names. */
+  GArray           *sources;
+};
+
+/* A variant of a network's weights (fovea-cnn-adapter.h): its own copy
+ * of the blocks, whose adapted convolutions point at merged weights it
+ * owns (every other one at the network's), and its own head. */
+struct _FoveaCnnAdapter {
+  FoveaCnn      *cnn;          /* not owned; outlives the adapter */
+  char          *name;
+  FoveaCnnBlock *blocks;       /* cnn->n_blocks */
+  gboolean       has_head;     /* FALSE: the network's own */
+  FoveaConv      head;
+  GPtrArray     *memory;       /* the merged weights and the head, aligned */
+  int            n_merged;     /* convolutions with a LoRA merged in */
+  gsize          weight_bytes;
 };
 
 /* One conv's shapes in a run: the block's convolutions, then downsample. */
@@ -83,8 +102,9 @@ struct _FoveaCnnRun {
   float            *pool_scratch;   /* num_features */
   float            *features;       /* the last block's output, after a forward */
 
-  float            *logits;         /* max_batch × n_outputs */
-  int               n_outputs;
+  float            *logits;         /* max_batch × logits_width */
+  int               logits_width;   /* grown for an adapter's wider head */
+  int               n_outputs;      /* of the last forward (the network's before one) */
   int               batch;          /* of the last forward */
 };
 

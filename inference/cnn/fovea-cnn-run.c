@@ -162,6 +162,7 @@ fovea_cnn_run_new (FoveaCnn *cnn, int max_batch, int height, int width, int n_th
   run->pool_scratch = (float *) (base + pool_scratch_at);
 
   run->n_outputs = c->num_classes > 0 ? c->num_classes : c->num_features;
+  run->logits_width = run->n_outputs;
   run->logits = g_try_new (float, (gsize) max_batch * run->n_outputs);
   if (run->logits == NULL)
     {
@@ -187,7 +188,7 @@ fovea_cnn_run_free (FoveaCnnRun *run)
 gsize
 fovea_cnn_run_get_memory_size (const FoveaCnnRun *run)
 {
-  return run->arena_bytes + sizeof (float) * (gsize) run->max_batch * run->n_outputs;
+  return run->arena_bytes + sizeof (float) * (gsize) run->max_batch * run->logits_width;
 }
 
 int

@@ -321,7 +321,7 @@ fovea_cnn_weights_load (FoveaCnn *cnn, GArray *sources, GError **error)
       if (pack && !conv->depthwise)
         conv->panel_vectors = fovea_conv_gemm_panel_vectors (conv->out_channels / conv->groups);
       items[i].eps = cnn->config.bn_eps;
-      items[i].drop_pages = cnn->from_file;
+      items[i].drop_pages = cnn->mapped;
       total += round_up (fovea_conv_weight_size (conv)) + round_up ((gsize) conv->out_channels);
     }
 

@@ -6,6 +6,8 @@
 
 #include <stdlib.h>
 
+#include "fovea-model-weights.h"
+
 void
 fovea_cnn_conv_init (const FoveaCnn *cnn, FoveaConv *conv, int in_channels,
                      int out_channels, int kernel, int stride, int groups)
@@ -25,8 +27,8 @@ build (FoveaCnn *cnn, FoveaCnnLoadFlags flags, GError **error)
 {
   g_autoptr (FoveaCnn) owned = cnn;
   cnn->flags = flags;
-  g_autoptr (GArray) sources = fovea_cnn_describe (cnn);
-  if (!fovea_cnn_weights_load (cnn, sources, error))
+  cnn->sources = fovea_cnn_describe (cnn);
+  if (!fovea_cnn_weights_load (cnn, cnn->sources, error))
     return NULL;
   return g_steal_pointer (&owned);
 }
@@ -41,11 +43,14 @@ fovea_cnn_load (const char *dir, FoveaCnnLoadFlags flags, GError **error)
 
   if (!fovea_cnn_config_load_file (&cnn->config, config_path, error))
     return NULL;
-  cnn->weights_name = g_build_filename (dir, "model.safetensors", NULL);
-  cnn->weights = fovea_safetensors_open (cnn->weights_name, error);
+  cnn->weights = fovea_model_weights_open (dir, error);
   if (cnn->weights == NULL)
     return NULL;
+  cnn->weights_name = g_strdup (fovea_safetensors_get_path (cnn->weights));
   cnn->from_file = TRUE;
+  /* pytorch_model.bin is unpacked into memory the reader owns, which
+   * would not refault from the file. */
+  cnn->mapped = !g_str_has_suffix (cnn->weights_name, FOVEA_MODEL_WEIGHTS_PYTORCH);
   return build (g_steal_pointer (&cnn), flags, error);
 }
 
@@ -77,6 +82,8 @@ fovea_cnn_free (FoveaCnn *cnn)
   g_free (cnn->sha256);
   g_free (cnn->blocks);
   g_free (cnn->head_name);
+  if (cnn->sources != NULL)
+    g_array_unref (cnn->sources);
   free (cnn->weight_memory);
   g_free (cnn);
 }

@@ -30,7 +30,8 @@ typedef enum {
   FOVEA_CNN_LOAD_OPENBLAS = 1 << 0,
 } FoveaCnnLoadFlags;
 
-/* Loads dir/config.json and dir/model.safetensors. Loading is strict: a
+/* Loads dir/config.json and dir/model.safetensors (or dir/pytorch_model.bin
+ * when that is all there is: fovea-model-weights.h). Loading is strict: a
  * tensor missing, of the wrong shape, or that the architecture does not
  * have gives an error naming it. */
 FoveaCnn             *fovea_cnn_load        (const char        *dir,
@@ -74,7 +75,8 @@ gboolean              fovea_cnn_forward     (FoveaCnnRun       *run,
                                              GError           **error);
 
 /* Results of the last forward pass, owned by the run. n_outputs is
- * num_classes, or num_features pooled features when headless. */
+ * num_classes (an adapter's head classes, fovea-cnn-adapter.h), or
+ * num_features pooled features when headless. */
 int                   fovea_cnn_run_get_n_outputs    (const FoveaCnnRun *run);
 const float          *fovea_cnn_run_get_logits       (const FoveaCnnRun *run); /* batch × n_outputs */
 /* The pooled features (batch × num_features), the head's input. */

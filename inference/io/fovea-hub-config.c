@@ -157,6 +157,36 @@ fovea_hub_config_read_architecture (const char *model_dir, GError **error)
   return architecture;
 }
 
+static gboolean
+take_label_names (FoveaHubReader *reader, JsonObject *root, gpointer data)
+{
+  JsonNode *node = json_object_get_member (root, "label_names");
+  if (node == NULL)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    return fovea_hub_fail (reader, "label_names is not a list of strings");
+  JsonArray *array = json_node_get_array (node);
+  guint n = json_array_get_length (array);
+  g_autoptr (GStrvBuilder) names = g_strv_builder_new ();
+  for (guint i = 0; i < n; i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+      if (!fovea_hub_holds_type (element, G_TYPE_STRING))
+        return fovea_hub_fail (reader, "label_names[%u] is not a string", i);
+      g_strv_builder_add (names, json_node_get_string (element));
+    }
+  *(GStrv *) data = g_strv_builder_end (names);
+  return TRUE;
+}
+
+gboolean
+fovea_hub_config_read_label_names (const char *model_dir, GStrv *label_names, GError **error)
+{
+  g_autofree char *path = g_build_filename (model_dir, "config.json", NULL);
+  *label_names = NULL;
+  return fovea_hub_config_parse_file (path, take_label_names, label_names, error);
+}
+
 JsonObject *
 fovea_hub_get_pretrained_cfg (FoveaHubReader *reader, JsonObject *root)
 {

@@ -82,6 +82,16 @@ gboolean fovea_hub_config_parse_file (const char     *path,
 char    *fovea_hub_config_read_architecture (const char *model_dir,
                                              GError    **error);
 
+/* The "label_names" of model_dir/config.json (timm's: the name of each
+ * output of the model's own head, in order), in *label_names; NULL when
+ * it has none. FALSE with an error when the file cannot be read, or the
+ * member is not a list of strings. Names say what a pretraining head
+ * (ImageNet's) was trained on, not what a clinical task means: that is a
+ * task card's (fovea-task-card.h). */
+gboolean fovea_hub_config_read_label_names  (const char *model_dir,
+                                             GStrv      *label_names,
+                                             GError    **error);
+
 /* pretrained_cfg's members that change the arithmetic. */
 typedef struct {
   float             mean[3];
