@@ -11,19 +11,9 @@
 
 #include <glib.h>
 
-#include "fovea-resize.h"
+#include "fovea-hub-config.h"
 
 G_BEGIN_DECLS
-
-#define FOVEA_MODEL_ERROR (fovea_model_error_quark ())
-
-typedef enum {
-  FOVEA_MODEL_ERROR_CONFIG,       /* config.json missing, malformed or unsupported */
-  FOVEA_MODEL_ERROR_WEIGHTS,      /* a weight missing or of the wrong shape */
-  FOVEA_MODEL_ERROR_INPUT,        /* an input of the wrong size */
-  FOVEA_MODEL_ERROR_ADAPTER,      /* an adapter that does not fit the backbone */
-  FOVEA_MODEL_ERROR_NO_MEMORY,
-} FoveaModelError;
 
 typedef enum {
   FOVEA_VIT_POOL_TOKEN,  /* the class token ("token") */
@@ -53,8 +43,6 @@ typedef struct {
   FoveaResizeFilter interpolation;
   double            crop_pct;
 } FoveaVitConfig;
-
-GQuark   fovea_model_error_quark       (void);
 
 gboolean fovea_vit_config_load_file    (FoveaVitConfig *config,
                                         const char     *path,

@@ -1,0 +1,115 @@
+/* fovea-hub-config.h: what every model family's config.json (the Hugging
+ * Face hub layout that timm writes) has in common: the model error
+ * domain, strict readers for its members, the parse itself, and
+ * pretrained_cfg — how pixels become the input tensor:
+ *
+ *   {"architecture": "...", "num_classes": 5, "model_args": {...},
+ *    "pretrained_cfg": {"mean": [..], "std": [..], "input_size": [3, 224, 224],
+ *                       "interpolation": "bicubic", "crop_pct": 0.9, ...}}
+ *
+ * Each family (fovea-vit-config.c, fovea-cnn-config.c) resolves its own
+ * architecture names and model_args with these. Every error names the
+ * file and the member. */
+#pragma once
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+#include "fovea-resize.h"
+
+G_BEGIN_DECLS
+
+#define FOVEA_MODEL_ERROR (fovea_model_error_quark ())
+
+typedef enum {
+  FOVEA_MODEL_ERROR_CONFIG,       /* config.json missing, malformed or unsupported */
+  FOVEA_MODEL_ERROR_WEIGHTS,      /* a weight missing or of the wrong shape */
+  FOVEA_MODEL_ERROR_INPUT,        /* an input of the wrong size */
+  FOVEA_MODEL_ERROR_ADAPTER,      /* an adapter that does not fit the backbone */
+  FOVEA_MODEL_ERROR_NO_MEMORY,
+} FoveaModelError;
+
+GQuark fovea_model_error_quark (void);
+
+/* Larger sizes are not real models, and would overflow the arithmetic
+ * of whoever allocates for them. */
+#define FOVEA_HUB_MAX_SIZE 100000
+
+/* Where a config is being read from, for messages. */
+typedef struct {
+  const char *file;
+  GError    **error;
+} FoveaHubReader;
+
+/* Sets a FOVEA_MODEL_ERROR_CONFIG error "file: problem"; returns FALSE. */
+gboolean fovea_hub_fail              (FoveaHubReader *reader,
+                                      const char     *format,
+                                      ...) G_GNUC_PRINTF (2, 3);
+gboolean fovea_hub_holds_type        (JsonNode       *node,
+                                      GType           type);
+gboolean fovea_hub_in_list           (const char *const *list,
+                                      gsize           n,
+                                      const char     *key);
+/* An integer from min to FOVEA_HUB_MAX_SIZE. */
+gboolean fovea_hub_read_int          (FoveaHubReader *reader,
+                                      JsonNode       *node,
+                                      const char     *key,
+                                      int             min,
+                                      int            *out);
+gboolean fovea_hub_read_number       (FoveaHubReader *reader,
+                                      JsonNode       *node,
+                                      const char     *key,
+                                      double         *out);
+gboolean fovea_hub_read_bool         (FoveaHubReader *reader,
+                                      JsonNode       *node,
+                                      const char     *key,
+                                      gboolean       *out);
+gboolean fovea_hub_read_number_array (FoveaHubReader *reader,
+                                      JsonNode       *node,
+                                      const char     *key,
+                                      double         *out,
+                                      guint           n);
+
+/* Reads the root object of config.json: the text must be UTF-8 and
+ * strict JSON (fovea-json-check.h) holding an object, which is handed to
+ * load. file names the config in messages. */
+typedef gboolean (*FoveaHubLoadFunc) (FoveaHubReader *reader,
+                                      JsonObject     *root,
+                                      gpointer        data);
+gboolean fovea_hub_config_parse      (const char     *json,
+                                      gsize           length,
+                                      const char     *file,
+                                      FoveaHubLoadFunc load,
+                                      gpointer        data,
+                                      GError        **error);
+gboolean fovea_hub_config_parse_file (const char     *path,
+                                      FoveaHubLoadFunc load,
+                                      gpointer        data,
+                                      GError        **error);
+
+/* pretrained_cfg's members that change the arithmetic. */
+typedef struct {
+  float             mean[3];
+  float             std[3];
+  int               input_size[3];   /* channels, height, width */
+  FoveaResizeFilter interpolation;
+  double            crop_pct;
+} FoveaPretrainedCfg;
+
+/* The object holding pretrained_cfg's keys: root's "pretrained_cfg", or
+ * root itself in older hub configs that have none. NULL (error set)
+ * when pretrained_cfg is not an object. */
+JsonObject *fovea_hub_get_pretrained_cfg  (FoveaHubReader     *reader,
+                                           JsonObject         *root);
+/* Overrides out's members with those cfg has, checking each. */
+gboolean    fovea_hub_read_pretrained_cfg (FoveaHubReader     *reader,
+                                           JsonObject         *cfg,
+                                           FoveaPretrainedCfg *out);
+/* num_classes from the root, else from cfg; *num_classes is unchanged
+ * when neither has one. */
+gboolean    fovea_hub_read_num_classes    (FoveaHubReader     *reader,
+                                           JsonObject         *root,
+                                           JsonObject         *cfg,
+                                           int                *num_classes);
+
+G_END_DECLS
