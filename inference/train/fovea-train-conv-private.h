@@ -48,7 +48,6 @@ void     fovea_train_reduce_partials      (FoveaPool                  *pool,
                                            const float                *partials);
 
 int      fovea_train_conv_pixels          (const FoveaTrainConvGeom   *geom);
-gboolean fovea_train_conv_is_pointwise    (const FoveaTrainConvGeom   *geom);
 
 /* out (rows × cols) = act (out + bias + residual); bias, residual NULL
  * for none. */
@@ -57,7 +56,7 @@ void     fovea_train_epilogue_rows        (float                      *out,
                                            const float                *residual,
                                            int                         rows,
                                            int                         cols,
-                                           FoveaTrainAct               act);
+                                           FoveaAct               act);
 
 void     fovea_train_depthwise_forward    (FoveaPool                  *pool,
                                            const FoveaTrainConvGeom   *geom,
@@ -66,7 +65,7 @@ void     fovea_train_depthwise_forward    (FoveaPool                  *pool,
                                            const float                *work,
                                            const float                *bias,
                                            const float                *residual,
-                                           FoveaTrainAct               act);
+                                           FoveaAct               act);
 void     fovea_train_depthwise_backward   (FoveaPool                  *pool,
                                            const FoveaTrainConvGeom   *geom,
                                            float                      *din,

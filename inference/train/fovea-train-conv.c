@@ -37,22 +37,6 @@
 
 /* ---- geometry ---- */
 
-int
-fovea_train_conv_out_size (int in, int kernel, int stride, int pad, int dilation)
-{
-  return (in + 2 * pad - dilation * (kernel - 1) - 1) / stride + 1;
-}
-
-void
-fovea_train_conv_same_padding (int in, int kernel, int stride, int dilation, int *out,
-                               int *pad_before)
-{
-  int size = (in + stride - 1) / stride;
-  int total = MAX ((size - 1) * stride + (kernel - 1) * dilation + 1 - in, 0);
-  *out = size;
-  *pad_before = total / 2;
-}
-
 gboolean
 fovea_train_conv_geom_check (const FoveaTrainConvGeom *g, const char **problem)
 {
@@ -321,7 +305,7 @@ typedef struct {
   float                    *out;
   const float              *in, *work, *bias, *residual;
   const FoveaTrainConvLora *lora;
-  FoveaTrainAct             act;
+  FoveaAct             act;
   float                    *scratch;
   gsize                     thread_scratch;
 } ForwardJob;
@@ -341,13 +325,13 @@ conv_epilogue_row (float *out, const float *bias, const float *residual, int n, 
       for (int i = 0; i < n; i++)
         out[i] += residual[i];
     }
-  if (act == FOVEA_TRAIN_ACT_RELU)
+  if (act == FOVEA_ACT_RELU)
     {
 #pragma omp simd
       for (int i = 0; i < n; i++)
         out[i] = out[i] > 0.0f ? out[i] : 0.0f;
     }
-  else if (act == FOVEA_TRAIN_ACT_RELU6)
+  else if (act == FOVEA_ACT_RELU6)
     {
 #pragma omp simd
       for (int i = 0; i < n; i++)
@@ -357,9 +341,9 @@ conv_epilogue_row (float *out, const float *bias, const float *residual, int n, 
 
 void
 fovea_train_epilogue_rows (float *out, const float *bias, const float *residual, int rows,
-                           int cols, FoveaTrainAct act)
+                           int cols, FoveaAct act)
 {
-  if (bias == NULL && residual == NULL && act == FOVEA_TRAIN_ACT_NONE)
+  if (bias == NULL && residual == NULL && act == FOVEA_ACT_NONE)
     return;
   for (int r = 0; r < rows; r++)
     conv_epilogue_row (out + (gsize) r * cols, bias,
@@ -408,7 +392,7 @@ void
 fovea_train_conv_forward (FoveaPool *pool, const FoveaTrainConvGeom *g, float *out,
                           const float *in, const float *work, const float *bias,
                           const FoveaTrainConvLora *lora, const float *residual,
-                          FoveaTrainAct act, float *scratch)
+                          FoveaAct act, float *scratch)
 {
   g_return_if_fail (lora == NULL || fovea_train_conv_is_pointwise (g));
 

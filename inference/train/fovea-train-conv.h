@@ -24,20 +24,17 @@
 
 #include <glib.h>
 
+#include "fovea-conv-gemm.h"
 #include "fovea-pool.h"
 
 G_BEGIN_DECLS
 
-typedef enum {
-  FOVEA_TRAIN_ACT_NONE,
-  FOVEA_TRAIN_ACT_RELU,
-  FOVEA_TRAIN_ACT_RELU6,
-} FoveaTrainAct;
-
-/* One convolution's shapes. Positions outside the input (the padding)
- * read as zero; pad_top / pad_left are the padding before the first row /
- * column, and the output size says how much is implied after (TF's
- * "same" pads stride-2 layers bottom/right only: pad_top 0). */
+/* One convolution's shapes (sizes and padding as the engine's
+ * fovea_window_shape works them out). Positions outside the input (the
+ * padding) read as zero; pad_top / pad_left are the padding before the
+ * first row / column, and the output size says how much is implied after
+ * (TF's "same" pads stride-2 layers bottom/right only: pad_top 0). The
+ * activations are the engine's FoveaAct. */
 typedef struct {
   int batch;
   int in_h, in_w, in_c;
@@ -49,21 +46,6 @@ typedef struct {
   int groups;
 } FoveaTrainConvGeom;
 
-/* Output size of one axis: PyTorch's symmetric padding pad on each side. */
-int      fovea_train_conv_out_size      (int in,
-                                         int kernel,
-                                         int stride,
-                                         int pad,
-                                         int dilation);
-/* TF / timm "same" padding of one axis: the output is ceil (in / stride)
- * and the padding before it is half the total, rounded down. */
-void     fovea_train_conv_same_padding  (int  in,
-                                         int  kernel,
-                                         int  stride,
-                                         int  dilation,
-                                         int *out,
-                                         int *pad_before);
-
 /* Whether the geometry is consistent (sizes positive, channels divisible
  * by groups, the output reachable from the input); problem names the
  * first fault. */
@@ -71,6 +53,9 @@ gboolean fovea_train_conv_geom_check    (const FoveaTrainConvGeom *geom,
                                          const char              **problem);
 /* A depthwise layer: one input channel per group and one output each. */
 gboolean fovea_train_conv_is_depthwise  (const FoveaTrainConvGeom *geom);
+/* A 1×1 convolution of stride 1, unpadded, ungrouped: a GEMM on the
+ * input as it lies (the layers a CNN's LoRA adapts). */
+gboolean fovea_train_conv_is_pointwise  (const FoveaTrainConvGeom *geom);
 /* Floats of the working weight (out · kh · kw · in / groups). */
 gsize    fovea_train_conv_weight_size   (const FoveaTrainConvGeom *geom);
 
@@ -114,7 +99,7 @@ void     fovea_train_conv_forward       (FoveaPool                *pool,
                                          const float              *bias,
                                          const FoveaTrainConvLora *lora,
                                          const float              *residual,
-                                         FoveaTrainAct             act,
+                                         FoveaAct             act,
                                          float                    *scratch);
 
 /* From dout, the gradient of the convolution's output before the
@@ -159,7 +144,7 @@ void     fovea_train_act_backward       (FoveaPool                *pool,
                                          float                    *d,
                                          const float              *y,
                                          gsize                     n,
-                                         FoveaTrainAct             act);
+                                         FoveaAct             act);
 
 /* Max pooling (PyTorch's MaxPool2d, padding as -inf; the first maximum in
  * scan order wins). geom's out_c equals in_c; groups and weights unused. */

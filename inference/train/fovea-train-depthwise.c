@@ -34,9 +34,9 @@ typedef int LaneMask __attribute__ ((vector_size (64)));
 static inline float
 dw_activate (float x, int act)
 {
-  if (act == FOVEA_TRAIN_ACT_RELU)
+  if (act == FOVEA_ACT_RELU)
     return x > 0.0f ? x : 0.0f;
-  if (act == FOVEA_TRAIN_ACT_RELU6)
+  if (act == FOVEA_ACT_RELU6)
     return x > 0.0f ? (x < 6.0f ? x : 6.0f) : 0.0f;
   return x;
 }
@@ -58,9 +58,9 @@ dw_gather (float *out, const float *const *x, const float *const *w, int n_taps,
       if (residual != NULL)
         acc += *(const Lanes *) (residual + c);
       /* C has no vector select: comparisons give all-ones lane masks */
-      if (act != FOVEA_TRAIN_ACT_NONE)
+      if (act != FOVEA_ACT_NONE)
         acc = (Lanes) ((LaneMask) acc & (acc > zero));
-      if (act == FOVEA_TRAIN_ACT_RELU6)
+      if (act == FOVEA_ACT_RELU6)
         {
           LaneMask below = acc < six;
           acc = (Lanes) (((LaneMask) acc & below) | ((LaneMask) six & ~below));
@@ -91,7 +91,7 @@ typedef struct {
   const FoveaTrainConvGeom   *g;
   float                      *out;
   const float                *in, *work, *bias, *residual, *dout;
-  FoveaTrainAct               act;
+  FoveaAct               act;
   gboolean                    accumulate;
   const FoveaTrainReducePlan *plan;
   float                      *partials;
@@ -134,7 +134,7 @@ forward_row_item (gpointer data, int item, int thread)
 void
 fovea_train_depthwise_forward (FoveaPool *pool, const FoveaTrainConvGeom *g, float *out,
                                const float *in, const float *work, const float *bias,
-                               const float *residual, FoveaTrainAct act)
+                               const float *residual, FoveaAct act)
 {
   g_return_if_fail (g->kernel_h * g->kernel_w <= MAX_TAPS);
   DepthwiseJob job = { .g = g, .out = out, .in = in, .work = work, .bias = bias,
@@ -173,7 +173,7 @@ input_row_item (gpointer data, int item, int thread)
             }
         }
       float *to = job->out + (row0 + iw) * c;
-      dw_gather (to, dy, w, n, job->accumulate ? to : NULL, NULL, c, FOVEA_TRAIN_ACT_NONE);
+      dw_gather (to, dy, w, n, job->accumulate ? to : NULL, NULL, c, FOVEA_ACT_NONE);
     }
 }
 

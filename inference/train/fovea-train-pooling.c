@@ -27,7 +27,7 @@ typedef struct {
 VECTOR_CLONES static void
 pool_act_chunk (float *d, const float *y, int n, int act)
 {
-  if (act == FOVEA_TRAIN_ACT_RELU)
+  if (act == FOVEA_ACT_RELU)
     {
 #pragma omp simd
       for (int i = 0; i < n; i++)
@@ -51,9 +51,9 @@ act_item (gpointer data, int item, int thread)
 }
 
 void
-fovea_train_act_backward (FoveaPool *pool, float *d, const float *y, gsize n, FoveaTrainAct act)
+fovea_train_act_backward (FoveaPool *pool, float *d, const float *y, gsize n, FoveaAct act)
 {
-  if (act == FOVEA_TRAIN_ACT_NONE)
+  if (act == FOVEA_ACT_NONE)
     return;
   ActJob job = { d, y, n, act };
   fovea_pool_run (pool, (int) ((n + ACT_CHUNK - 1) / ACT_CHUNK), act_item, &job);

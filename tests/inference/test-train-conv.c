@@ -16,6 +16,7 @@
 
 #include <cblas.h>
 
+#include "fovea-conv.h"
 #include "fovea-train-conv.h"
 
 #define TOL_REL 2e-5
@@ -57,31 +58,31 @@ assert_close (const char *what, const float *got, const double *want, gsize n)
 typedef struct {
   const char   *name;
   int           batch, in_h, in_w, in_c, out_c, kernel, stride, dilation, groups;
-  gboolean      same;        /* TF "same" padding, else PyTorch's pad = kernel / 2 · dilation */
-  int           pad;         /* with same FALSE: -1 for kernel / 2 · dilation */
-  FoveaTrainAct act;
+  gboolean      same;        /* TF "same" padding (fovea_window_shape's) */
+  int           pad;         /* PyTorch's on each side; -1 for kernel / 2 · dilation */
+  FoveaAct act;
   gboolean      bias, residual;
 } ConvCase;
 
 static const ConvCase cases[] = {
-  { "3x3", 2, 7, 6, 5, 6, 3, 1, 1, 1, FALSE, -1, FOVEA_TRAIN_ACT_RELU, TRUE, FALSE },
-  { "3x3-s2", 2, 9, 8, 4, 7, 3, 2, 1, 1, FALSE, -1, FOVEA_TRAIN_ACT_RELU6, FALSE, FALSE },
-  { "3x3-s2-same-even", 2, 8, 10, 3, 8, 3, 2, 1, 1, TRUE, 0, FOVEA_TRAIN_ACT_RELU6, TRUE, FALSE },
-  { "3x3-s2-same-odd", 1, 9, 7, 3, 4, 3, 2, 1, 1, TRUE, 0, FOVEA_TRAIN_ACT_NONE, FALSE, FALSE },
-  { "3x3-dilated", 2, 9, 9, 4, 5, 3, 1, 2, 1, FALSE, -1, FOVEA_TRAIN_ACT_NONE, TRUE, TRUE },
-  { "3x3-grouped", 2, 6, 6, 8, 12, 3, 1, 1, 4, FALSE, -1, FOVEA_TRAIN_ACT_RELU, FALSE, FALSE },
-  { "1x1", 3, 5, 7, 6, 9, 1, 1, 1, 1, FALSE, 0, FOVEA_TRAIN_ACT_NONE, FALSE, TRUE },
-  { "1x1-relu6", 2, 16, 17, 8, 16, 1, 1, 1, 1, FALSE, 0, FOVEA_TRAIN_ACT_RELU6, TRUE, FALSE },
-  { "1x1-s2", 2, 7, 8, 6, 10, 1, 2, 1, 1, FALSE, 0, FOVEA_TRAIN_ACT_NONE, FALSE, FALSE },
-  { "7x7-s2-stem", 2, 17, 15, 3, 8, 7, 2, 1, 1, FALSE, 3, FOVEA_TRAIN_ACT_RELU, FALSE, FALSE },
-  { "depthwise-3x3", 2, 7, 9, 24, 24, 3, 1, 1, 24, FALSE, -1, FOVEA_TRAIN_ACT_RELU6, TRUE, FALSE },
-  { "depthwise-3x3-s2-same", 2, 10, 9, 17, 17, 3, 2, 1, 17, TRUE, 0, FOVEA_TRAIN_ACT_RELU6, FALSE, FALSE },
-  { "depthwise-5x5-s2", 1, 11, 12, 8, 8, 5, 2, 1, 8, FALSE, -1, FOVEA_TRAIN_ACT_NONE, TRUE, TRUE },
-  { "depthwise-3x3-dilated", 2, 8, 8, 16, 16, 3, 1, 2, 16, FALSE, -1, FOVEA_TRAIN_ACT_RELU, FALSE, FALSE },
+  { "3x3", 2, 7, 6, 5, 6, 3, 1, 1, 1, FALSE, -1, FOVEA_ACT_RELU, TRUE, FALSE },
+  { "3x3-s2", 2, 9, 8, 4, 7, 3, 2, 1, 1, FALSE, -1, FOVEA_ACT_RELU6, FALSE, FALSE },
+  { "3x3-s2-same-even", 2, 8, 10, 3, 8, 3, 2, 1, 1, TRUE, 0, FOVEA_ACT_RELU6, TRUE, FALSE },
+  { "3x3-s2-same-odd", 1, 9, 7, 3, 4, 3, 2, 1, 1, TRUE, 0, FOVEA_ACT_NONE, FALSE, FALSE },
+  { "3x3-dilated", 2, 9, 9, 4, 5, 3, 1, 2, 1, FALSE, -1, FOVEA_ACT_NONE, TRUE, TRUE },
+  { "3x3-grouped", 2, 6, 6, 8, 12, 3, 1, 1, 4, FALSE, -1, FOVEA_ACT_RELU, FALSE, FALSE },
+  { "1x1", 3, 5, 7, 6, 9, 1, 1, 1, 1, FALSE, 0, FOVEA_ACT_NONE, FALSE, TRUE },
+  { "1x1-relu6", 2, 16, 17, 8, 16, 1, 1, 1, 1, FALSE, 0, FOVEA_ACT_RELU6, TRUE, FALSE },
+  { "1x1-s2", 2, 7, 8, 6, 10, 1, 2, 1, 1, FALSE, 0, FOVEA_ACT_NONE, FALSE, FALSE },
+  { "7x7-s2-stem", 2, 17, 15, 3, 8, 7, 2, 1, 1, FALSE, 3, FOVEA_ACT_RELU, FALSE, FALSE },
+  { "depthwise-3x3", 2, 7, 9, 24, 24, 3, 1, 1, 24, FALSE, -1, FOVEA_ACT_RELU6, TRUE, FALSE },
+  { "depthwise-3x3-s2-same", 2, 10, 9, 17, 17, 3, 2, 1, 17, TRUE, 0, FOVEA_ACT_RELU6, FALSE, FALSE },
+  { "depthwise-5x5-s2", 1, 11, 12, 8, 8, 5, 2, 1, 8, FALSE, -1, FOVEA_ACT_NONE, TRUE, TRUE },
+  { "depthwise-3x3-dilated", 2, 8, 8, 16, 16, 3, 1, 2, 16, FALSE, -1, FOVEA_ACT_RELU, FALSE, FALSE },
   /* many pixels: several reduction chunks and forward tiles */
-  { "1x1-large", 2, 48, 40, 8, 12, 1, 1, 1, 1, FALSE, 0, FOVEA_TRAIN_ACT_RELU6, FALSE, TRUE },
-  { "3x3-large", 2, 40, 36, 4, 8, 3, 1, 1, 1, FALSE, -1, FOVEA_TRAIN_ACT_RELU, TRUE, FALSE },
-  { "depthwise-large", 2, 48, 40, 16, 16, 3, 1, 1, 16, FALSE, -1, FOVEA_TRAIN_ACT_RELU6, TRUE, FALSE },
+  { "1x1-large", 2, 48, 40, 8, 12, 1, 1, 1, 1, FALSE, 0, FOVEA_ACT_RELU6, FALSE, TRUE },
+  { "3x3-large", 2, 40, 36, 4, 8, 3, 1, 1, 1, FALSE, -1, FOVEA_ACT_RELU, TRUE, FALSE },
+  { "depthwise-large", 2, 48, 40, 16, 16, 3, 1, 1, 16, FALSE, -1, FOVEA_ACT_RELU6, TRUE, FALSE },
 };
 
 static void
@@ -92,18 +93,15 @@ make_geom (const ConvCase *cc, FoveaTrainConvGeom *g)
                               .kernel_w = cc->kernel, .stride_h = cc->stride,
                               .stride_w = cc->stride, .dilation_h = cc->dilation,
                               .dilation_w = cc->dilation, .groups = cc->groups };
-  if (cc->same)
-    {
-      fovea_train_conv_same_padding (cc->in_h, cc->kernel, cc->stride, cc->dilation, &g->out_h,
-                                     &g->pad_top);
-      fovea_train_conv_same_padding (cc->in_w, cc->kernel, cc->stride, cc->dilation, &g->out_w,
-                                     &g->pad_left);
-      return;
-    }
   int pad = cc->pad >= 0 ? cc->pad : cc->kernel / 2 * cc->dilation;
-  g->pad_top = g->pad_left = pad;
-  g->out_h = fovea_train_conv_out_size (cc->in_h, cc->kernel, cc->stride, pad, cc->dilation);
-  g->out_w = fovea_train_conv_out_size (cc->in_w, cc->kernel, cc->stride, pad, cc->dilation);
+  FoveaWindow window = { cc->kernel, cc->kernel, cc->stride, cc->stride, cc->dilation,
+                         cc->dilation, pad, pad, cc->same };
+  FoveaWindowShape shape;
+  fovea_window_shape (&window, cc->in_h, cc->in_w, &shape);
+  g->out_h = shape.out_h;
+  g->out_w = shape.out_w;
+  g->pad_top = shape.pad_top;
+  g->pad_left = shape.pad_left;
 }
 
 /* Calls fn (b, oh, ow, o, ih, iw, input channel, weight index) for every
@@ -157,11 +155,11 @@ backward_term (gpointer data, gsize out_at, gsize in_at, gsize w_at)
 }
 
 static double
-apply_act (double x, FoveaTrainAct act)
+apply_act (double x, FoveaAct act)
 {
-  if (act == FOVEA_TRAIN_ACT_RELU)
+  if (act == FOVEA_ACT_RELU)
     return MAX (x, 0.0);
-  if (act == FOVEA_TRAIN_ACT_RELU6)
+  if (act == FOVEA_ACT_RELU6)
     return CLAMP (x, 0.0, 6.0);
   return x;
 }
@@ -251,9 +249,9 @@ test_conv_case (gconstpointer data)
       double x = pre[i] + (bias ? bias[i % g.out_c] : 0) + (residual ? residual[i] : 0);
       want_out[i] = apply_act (x, cc->act);
       /* the mask from the kernel's own output, as its backward reads it */
-      gboolean pass = cc->act == FOVEA_TRAIN_ACT_NONE ||
-                      (cc->act == FOVEA_TRAIN_ACT_RELU && r.out[i] > 0) ||
-                      (cc->act == FOVEA_TRAIN_ACT_RELU6 && r.out[i] > 0 && r.out[i] < 6);
+      gboolean pass = cc->act == FOVEA_ACT_NONE ||
+                      (cc->act == FOVEA_ACT_RELU && r.out[i] > 0) ||
+                      (cc->act == FOVEA_ACT_RELU6 && r.out[i] > 0 && r.out[i] < 6);
       dpre[i] = pass ? dout[i] : 0;
       dbias[i % g.out_c] += dpre[i];
     }
@@ -280,24 +278,10 @@ test_conv_case (gconstpointer data)
   result_clear (&r);
 }
 
-/* PyTorch's and TF's output sizes and paddings. */
+/* The geometry checks. */
 static void
 test_geometry (void)
 {
-  int out, pad;
-  g_assert_cmpint (fovea_train_conv_out_size (224, 3, 2, 1, 1), ==, 112);
-  g_assert_cmpint (fovea_train_conv_out_size (224, 7, 2, 3, 1), ==, 112);
-  g_assert_cmpint (fovea_train_conv_out_size (7, 3, 1, 2, 2), ==, 7);
-  fovea_train_conv_same_padding (224, 3, 2, 1, &out, &pad);
-  g_assert_cmpint (out, ==, 112);
-  g_assert_cmpint (pad, ==, 0);   /* one row of padding, at the bottom */
-  fovea_train_conv_same_padding (225, 3, 2, 1, &out, &pad);
-  g_assert_cmpint (out, ==, 113);
-  g_assert_cmpint (pad, ==, 1);   /* two: one each side */
-  fovea_train_conv_same_padding (224, 3, 1, 1, &out, &pad);
-  g_assert_cmpint (out, ==, 224);
-  g_assert_cmpint (pad, ==, 1);
-
   FoveaTrainConvGeom g = { 1, 8, 8, 6, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, 1, 4 };
   const char *problem = NULL;
   g_assert_false (fovea_train_conv_geom_check (&g, &problem));  /* 6 channels in 4 groups */
@@ -335,7 +319,7 @@ test_lora (void)
   FoveaTrainConvLora lora = { r, a, b, u };
 
   openblas_set_num_threads (1);
-  fovea_train_conv_forward (pool, &g, out, in, weight, NULL, &lora, NULL, FOVEA_TRAIN_ACT_NONE,
+  fovea_train_conv_forward (pool, &g, out, in, weight, NULL, &lora, NULL, FOVEA_ACT_NONE,
                             NULL);
   fovea_train_conv_lora_backward (pool, &g, &lora, da, db, din, du, dout, in, partials);
 
@@ -385,8 +369,8 @@ test_pooling (void)
                            .kernel_h = 3, .kernel_w = 3, .stride_h = 2, .stride_w = 2,
                            .pad_top = 1, .pad_left = 1, .dilation_h = 1, .dilation_w = 1,
                            .groups = 1 };
-  g.out_h = fovea_train_conv_out_size (9, 3, 2, 1, 1);
-  g.out_w = fovea_train_conv_out_size (8, 3, 2, 1, 1);
+  g.out_h = 5;   /* (9 + 2 − 3) / 2 + 1 */
+  g.out_w = 4;
   gsize n_in = (gsize) 2 * 9 * 8 * 5, n_out = (gsize) 2 * g.out_h * g.out_w * 5;
   g_autoptr (GError) error = NULL;
   g_autoptr (FoveaPool) pool = fovea_pool_new (2, &error);
