@@ -552,6 +552,12 @@ fovea_train_cnn_get_max_batch (const FoveaTrainCnn *model)
   return model->max_batch;
 }
 
+const char *
+fovea_train_cnn_get_head_module (const FoveaTrainCnn *model)
+{
+  return model->head_module;
+}
+
 gsize
 fovea_train_cnn_get_arena_bytes (const FoveaTrainCnn *model)
 {

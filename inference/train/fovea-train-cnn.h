@@ -90,6 +90,8 @@ gboolean              fovea_train_cnn_is_head_only    (const FoveaTrainCnn *mode
 const FoveaCnnConfig *fovea_train_cnn_get_config      (const FoveaTrainCnn *model);
 int                   fovea_train_cnn_get_n_outputs   (const FoveaTrainCnn *model);
 int                   fovea_train_cnn_get_max_batch   (const FoveaTrainCnn *model);
+/* The head's module name in files ("classifier.1", "fc", "classifier"). */
+const char           *fovea_train_cnn_get_head_module (const FoveaTrainCnn *model);
 /* The bytes of the activation arena planned for (max_batch, height,
  * width): activations kept for the backward pass, gradients, scratch. */
 gsize                 fovea_train_cnn_get_arena_bytes (const FoveaTrainCnn *model);
