@@ -139,7 +139,7 @@ train_cnn_plan (FoveaTrainCnn *model, GError **error)
   int threads = fovea_pool_get_n_threads (model->pool);
   g_autoptr (GArray) blocks = g_array_new (FALSE, FALSE, sizeof (Block));
   g_autofree int *last_use = g_new (int, model->tensors->len);
-  double scratch = 0, partials = 0, dwork = 0, du = 0;
+  double scratch = 0, partials = 0, dwork = 0;
   double dpooled = batch * train_cnn_tensor (model, model->pooled)->c;
 
   mark_tensors (model);
@@ -154,24 +154,21 @@ train_cnn_plan (FoveaTrainCnn *model, GError **error)
       if (op->kind != TRAIN_OP_CONV)
         continue;
       const FoveaTrainConvGeom *g = &op->geom;
-      int pixels = g->batch * g->out_h * g->out_w;
-      scratch = MAX (scratch, (double) fovea_train_conv_thread_scratch (g) * threads);
+      TrainTensor *out = train_cnn_tensor (model, op->out);
+      gboolean backward = out->needs_grad &&
+                          (op_trained (op) || train_cnn_tensor (model, op->in)->needs_grad);
+      scratch = MAX (scratch, (double) fovea_train_conv_thread_scratch (g, backward) * threads);
       partials = MAX (partials, (double) fovea_train_conv_partials_size (g));
       if (op->dweight != NULL)
         dwork = MAX (dwork, (double) fovea_train_conv_weight_size (g));
       if (op->dbias != NULL)
         dpooled = MAX (dpooled, g->out_c);
-      if (op->lora.rank > 0)
+      if (op->lora.da != NULL || op->lora.db != NULL)
         {
-          dwork = MAX (dwork, (double) op->lora.rank * (g->in_c + g->out_c));
-          du = MAX (du, (double) pixels * op->lora.rank);
-          partials = MAX (partials, (double) fovea_train_reduce_partials_size (pixels, g->out_c,
-                                                                               op->lora.rank));
-          partials = MAX (partials, (double) fovea_train_reduce_partials_size (pixels, op->lora.rank,
-                                                                               g->in_c));
-          /* u is read back by the backward pass only to train B */
-          add_block (blocks, &op->lora.u, (double) pixels * op->lora.rank, i,
-                     op->lora.db != NULL ? end : i);
+          int r = op->lora.rank;
+          dwork = MAX (dwork, (double) r * (g->in_c + g->out_c));
+          partials = MAX (partials, (double) fovea_train_conv_lora_partials_size (g, r));
+          scratch = MAX (scratch, (double) fovea_train_conv_lora_thread_scratch (g, r) * threads);
         }
     }
 
@@ -188,7 +185,6 @@ train_cnn_plan (FoveaTrainCnn *model, GError **error)
   add_block (blocks, &model->scratch, scratch, 0, end);
   add_block (blocks, &model->partials, partials, 0, end);
   add_block (blocks, &model->dwork, dwork, 0, end);
-  add_block (blocks, &model->du, du, 0, end);
   add_block (blocks, &model->logits, batch * model->n_outputs, 0, end);
   add_block (blocks, &model->dpooled, dpooled, 0, end);
 

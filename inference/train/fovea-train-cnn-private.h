@@ -23,14 +23,15 @@ typedef enum {
   TRAIN_OP_HEAD,          /* the linear classifier */
 } TrainOpKind;
 
-/* A LoRA on a 1×1 convolution (PEFT's Conv2d LoRA). */
+/* A LoRA on a 1×1 convolution (PEFT's Conv2d LoRA). The layer runs on
+ * the merged working weight base_work + b_work · a. */
 typedef struct {
   int    rank;
   float  scale;           /* alpha / r, or alpha / √r (rsLoRA) */
   float *a, *b;           /* rank × in, out × rank: the parameters */
   float *da, *db;         /* their gradients, NULL when frozen */
-  float *b_work;          /* scale · BatchNorm scale ⊙ b, refreshed every forward */
-  float *u;               /* arena: pixels × rank, in · aᵀ */
+  float *b_work;          /* scale · BatchNorm scale ⊙ b */
+  float *base_work;       /* the frozen layer's folded working weight */
 } TrainConvLora;
 
 typedef struct {
@@ -53,6 +54,9 @@ typedef struct {
   float             *bn_shift;      /* β − mean · scale */
   float             *work;          /* working layout, BatchNorm scale folded in */
   float             *work_bias;     /* shift + scale · bias (NULL: none) */
+  float             *packed;        /* for the engine's GEMM, or NULL */
+  float             *packed_t;
+  FoveaTrainConvWeights weights;    /* what the kernels read: work and its packed copies */
   gboolean           refresh;       /* work is recomputed from weight each forward */
   TrainConvLora      lora;          /* rank 0: none */
 } TrainOp;
@@ -88,14 +92,14 @@ struct _FoveaTrainCnn {
   GArray          *file_shapes;     /* TrainCnnShape, parallel to params */
   GPtrArray       *names;
   GPtrArray       *owned;           /* other buffers the model frees */
+  GPtrArray       *aligned;         /* 64-byte aligned ones (free) */
 
   /* The arena, planned once for (max_batch, height, width). */
   gpointer         arena;
   gsize            arena_bytes;
-  float           *scratch;         /* per-thread im2col tiles */
+  float           *scratch;         /* per-thread im2col tiles, LoRA chunks */
   float           *partials;        /* weight gradients' partial sums */
   float           *dwork;           /* a trained layer's working-layout gradient */
-  float           *du;              /* LoRA backward */
   float           *logits;
   float           *dpooled;
 };

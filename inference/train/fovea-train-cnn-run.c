@@ -82,12 +82,10 @@ op_forward (FoveaTrainCnn *model, const TrainOp *op)
     {
     case TRAIN_OP_CONV:
       {
-        FoveaTrainConvLora lora = { op->lora.rank, op->lora.a, op->lora.b_work, op->lora.u };
         const float *residual = op->residual >= 0 ? train_cnn_tensor (model, op->residual)->data
                                                   : NULL;
-        fovea_train_conv_forward (model->pool, &g, out, in->data, op->work, op->work_bias,
-                                  op->lora.rank > 0 ? &lora : NULL, residual, op->act,
-                                  model->scratch);
+        fovea_train_conv_forward (model->pool, &g, out, in->data, &op->weights, op->work_bias,
+                                  residual, op->act, model->scratch);
         break;
       }
     case TRAIN_OP_MAXPOOL:
@@ -159,24 +157,26 @@ pass_gradient (Backward *bw, int t, const float *d)
   bw->started[t] = TRUE;
 }
 
-/* A LoRA's gradients (the kernel writes them; the parameters add them
- * up, B's through its folded scale) and its share of din. */
+/* A LoRA's gradients: the kernel writes them into dwork (db then da),
+ * the parameters add them up, B's through its folded scale. Its share of
+ * din came with the merged weight. */
 static void
-lora_backward (Backward *bw, const TrainOp *op, const FoveaTrainConvGeom *g, float *din,
-               const float *dy, const float *in)
+lora_backward (Backward *bw, const TrainOp *op, const FoveaTrainConvGeom *g, const float *dy,
+               const float *in)
 {
   FoveaTrainCnn *model = bw->model;
   const TrainConvLora *l = &op->lora;
-  FoveaTrainConvLora lora = { l->rank, l->a, l->b_work, l->u };
+  FoveaTrainConvLora lora = { l->rank, l->a, l->b_work };
   int r = l->rank;
-  float *da = l->da != NULL ? model->dwork : NULL;
-  float *db = l->db != NULL ? model->dwork + (gsize) r * g->in_c : NULL;
+  float *db = model->dwork, *da = model->dwork + (gsize) g->out_c * r;
 
-  fovea_train_conv_lora_backward (model->pool, g, &lora, da, db, din, model->du, dy, in,
+  if (l->da == NULL && l->db == NULL)
+    return;
+  fovea_train_conv_lora_backward (model->pool, g, &lora, da, db, dy, in, model->scratch,
                                   model->partials);
-  if (da != NULL)
+  if (l->da != NULL)
     cblas_saxpy (r * g->in_c, 1.0f, da, 1, l->da, 1);
-  if (db != NULL)
+  if (l->db != NULL)
     for (int o = 0; o < g->out_c; o++)
       {
         float s = l->scale * (op->bn_scale ? op->bn_scale[o] : 1.0f);
@@ -204,7 +204,7 @@ conv_backward (Backward *bw, const TrainOp *op, float *dy)
   if (dbias != NULL)
     memset (dbias, 0, sizeof (float) * g.out_c);
   fovea_train_conv_backward (model->pool, &g, din, din != NULL && bw->started[op->in], dwork,
-                             dbias, dy, in->data, op->work, model->scratch, model->partials);
+                             dbias, dy, in->data, &op->weights, model->scratch, model->partials);
   if (dwork != NULL)
     fovea_train_conv_grad_from_work (&g, op->dweight, dwork, op->bn_scale);
   if (dbias != NULL)
@@ -213,7 +213,7 @@ conv_backward (Backward *bw, const TrainOp *op, float *dy)
   if (din != NULL)
     bw->started[op->in] = TRUE;
   if (op->lora.rank > 0)
-    lora_backward (bw, op, &g, din, dy, in->data);
+    lora_backward (bw, op, &g, dy, in->data);
 }
 
 static void

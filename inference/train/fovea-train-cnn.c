@@ -9,6 +9,7 @@
 
 #include "fovea-train-cnn-private.h"
 
+#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,16 +154,27 @@ refresh_weight (TrainOp *op)
       }
 }
 
+/* b_work = scale · BatchNorm scale ⊙ b, and the merged working weight
+ * work = base_work + b_work · a (a 1×1 layer: work is out × in). */
 static void
 refresh_lora (TrainOp *op)
 {
-  int r = op->lora.rank;
-  for (int c = 0; c < op->geom.out_c; c++)
+  int r = op->lora.rank, out = op->geom.out_c, in = op->geom.in_c;
+  for (int c = 0; c < out; c++)
     {
       float s = op->lora.scale * (op->bn_scale ? op->bn_scale[c] : 1.0f);
       for (int j = 0; j < r; j++)
         op->lora.b_work[c * r + j] = s * op->lora.b[c * r + j];
     }
+  memcpy (op->work, op->lora.base_work, sizeof (float) * (gsize) out * in);
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, out, in, r, 1.0f, op->lora.b_work, r,
+               op->lora.a, in, 1.0f, op->work, in);
+}
+
+static void
+repack (TrainOp *op)
+{
+  fovea_train_conv_pack (&op->geom, &op->weights, op->work, op->packed, op->packed_t);
 }
 
 void
@@ -173,11 +185,26 @@ train_cnn_refresh_work (FoveaTrainCnn *model)
       TrainOp *op = train_cnn_op (model, i);
       if (op->kind != TRAIN_OP_CONV)
         continue;
+      gboolean lora = op->lora.rank > 0 && op->lora.db != NULL;
       if (op->refresh)
         refresh_weight (op);
-      if (op->lora.rank > 0 && op->lora.db != NULL)
+      if (lora)
         refresh_lora (op);
+      if (op->refresh || lora)
+        repack (op);
     }
+}
+
+static float *
+aligned_floats (FoveaTrainCnn *model, gsize n)
+{
+  void *buffer = NULL;
+  if (n == 0)
+    return NULL;
+  if (posix_memalign (&buffer, 64, n * sizeof (float)) != 0)
+    g_error ("out of memory for %" G_GSIZE_FORMAT " floats", n);
+  g_ptr_array_add (model->aligned, buffer);
+  return buffer;
 }
 
 /* Working copies for every convolution; frozen ones are final, and their
@@ -190,15 +217,23 @@ prepare_work (FoveaTrainCnn *model)
       TrainOp *op = train_cnn_op (model, i);
       if (op->kind != TRAIN_OP_CONV)
         continue;
+      gsize n = fovea_train_conv_weight_size (&op->geom), packed, packed_t;
       fold_batchnorm (model, op);
-      op->work = owned_floats (model, fovea_train_conv_weight_size (&op->geom));
+      op->work = owned_floats (model, n);
       if (op->bn_shift != NULL || op->bias != NULL)
         op->work_bias = owned_floats (model, op->geom.out_c);
-      if (op->lora.rank > 0)
-        op->lora.b_work = owned_floats (model, (gsize) op->geom.out_c * op->lora.rank);
+      fovea_train_conv_packed_sizes (&op->geom, &packed, &packed_t);
+      op->packed = aligned_floats (model, packed);
+      op->packed_t = aligned_floats (model, packed_t);
       refresh_weight (op);
       if (op->lora.rank > 0)
-        refresh_lora (op);
+        {
+          op->lora.b_work = owned_floats (model, (gsize) op->geom.out_c * op->lora.rank);
+          op->lora.base_work = g_memdup2 (op->work, sizeof (float) * n);
+          g_ptr_array_add (model->owned, op->lora.base_work);
+          refresh_lora (op);
+        }
+      repack (op);
       if (!op->refresh)
         op->weight = NULL;
     }
@@ -222,6 +257,7 @@ model_new (FoveaTrainMode mode, const FoveaCnnConfig *config, const FoveaTrainCn
   model->file_shapes = g_array_new (FALSE, FALSE, sizeof (TrainCnnShape));
   model->names = g_ptr_array_new_with_free_func (g_free);
   model->owned = g_ptr_array_new_with_free_func (g_free);
+  model->aligned = g_ptr_array_new_with_free_func (free);
   model->features = model->pooled = -1;
   return model;
 }
@@ -514,6 +550,7 @@ fovea_train_cnn_free (FoveaTrainCnn *model)
   g_array_unref (model->file_shapes);
   g_ptr_array_unref (model->names);
   g_ptr_array_unref (model->owned);
+  g_ptr_array_unref (model->aligned);
   free (model->arena);
   if (model->pool != NULL)
     fovea_pool_free (model->pool);

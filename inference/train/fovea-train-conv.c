@@ -23,6 +23,8 @@
 
 #include "fovea-train-conv-private.h"
 
+#include "fovea-conv-gemm.h"
+
 #include <cblas.h>
 #include <math.h>
 #include <string.h>
@@ -190,16 +192,18 @@ fovea_train_reduce_partials (FoveaPool *pool, const FoveaTrainReducePlan *plan, 
   fovea_pool_run (pool, (int) ((plan->size + REDUCE_SPAN - 1) / REDUCE_SPAN), reduce_item, &job);
 }
 
-/* ---- scratch ---- */
+/* ---- scratch and packing ---- */
 
 gsize
-fovea_train_conv_thread_scratch (const FoveaTrainConvGeom *g)
+fovea_train_conv_thread_scratch (const FoveaTrainConvGeom *g, gboolean backward)
 {
-  if (fovea_train_conv_is_depthwise (g) || fovea_train_conv_is_pointwise (g))
+  if (fovea_train_conv_is_depthwise (g))
     return 0;
+  if (fovea_train_conv_is_pointwise (g))
+    return backward ? (gsize) TILE_PIXELS * g->in_c : 0;  /* an input-gradient tile to add */
   gsize tile = (gsize) TILE_PIXELS * g->groups * group_k (g);
   gsize row = (gsize) g->out_w * g->kernel_w * group_in (g);
-  return MAX (tile, row);
+  return backward ? MAX (tile, row) : tile;
 }
 
 gsize
@@ -209,6 +213,60 @@ fovea_train_conv_partials_size (const FoveaTrainConvGeom *g)
   if (fovea_train_conv_is_depthwise (g))
     return fovea_train_reduce_partials_size (pixels, 1, g->kernel_h * g->kernel_w * g->in_c);
   return fovea_train_reduce_partials_size (pixels, g->out_c, group_k (g));
+}
+
+void
+fovea_train_conv_packed_sizes (const FoveaTrainConvGeom *g, gsize *forward, gsize *input_grad)
+{
+  *forward = *input_grad = 0;
+  if (!fovea_conv_gemm_supported () || g->groups != 1)
+    return;
+  *forward = fovea_conv_gemm_packed_size (g->out_c, group_k (g),
+                                          fovea_conv_gemm_panel_vectors (g->out_c));
+  if (fovea_train_conv_is_pointwise (g))
+    *input_grad = fovea_conv_gemm_packed_size (g->in_c, g->out_c,
+                                               fovea_conv_gemm_panel_vectors (g->in_c));
+}
+
+/* W (rows × cols) transposed and packed as the engine's kernel packs a
+ * weight of cols outputs and depth rows: panel p's row k holds W[k][p ·
+ * width …], a contiguous run, zeros past cols (fovea_conv_gemm_pack's
+ * layout, read without making the transpose). */
+static void
+pack_transposed (float *packed, const float *w, int rows, int cols, int panel_vectors)
+{
+  int width = panel_vectors * FOVEA_CONV_GEMM_VECTOR;
+  int n_panels = fovea_conv_gemm_n_panels (cols, panel_vectors);
+
+  for (int p = 0; p < n_panels; p++)
+    for (int k = 0; k < rows; k++)
+      {
+        float *dst = packed + ((gsize) p * rows + k) * width;
+        int c0 = p * width, n = MIN (width, cols - c0);
+        memcpy (dst, w + (gsize) k * cols + c0, sizeof (float) * n);
+        memset (dst + n, 0, sizeof (float) * (width - n));
+      }
+}
+
+void
+fovea_train_conv_pack (const FoveaTrainConvGeom *g, FoveaTrainConvWeights *weights,
+                       const float *work, float *packed, float *packed_t)
+{
+  gsize forward, input_grad;
+  fovea_train_conv_packed_sizes (g, &forward, &input_grad);
+  *weights = (FoveaTrainConvWeights) { .work = work };
+  if (forward > 0 && packed != NULL)
+    {
+      weights->panel_vectors = fovea_conv_gemm_panel_vectors (g->out_c);
+      fovea_conv_gemm_pack (packed, work, g->out_c, group_k (g), weights->panel_vectors);
+      weights->packed = packed;
+    }
+  if (input_grad > 0 && packed_t != NULL)
+    {
+      weights->panel_vectors_t = fovea_conv_gemm_panel_vectors (g->in_c);
+      pack_transposed (packed_t, work, g->out_c, g->in_c, weights->panel_vectors_t);
+      weights->packed_t = packed_t;
+    }
 }
 
 /* ---- weight layout ---- */
@@ -301,13 +359,13 @@ im2col_tile (const FoveaTrainConvGeom *g, float *tile, const float *in, int p0, 
 /* ---- forward ---- */
 
 typedef struct {
-  const FoveaTrainConvGeom *g;
-  float                    *out;
-  const float              *in, *work, *bias, *residual;
-  const FoveaTrainConvLora *lora;
-  FoveaAct             act;
-  float                    *scratch;
-  gsize                     thread_scratch;
+  const FoveaTrainConvGeom    *g;
+  float                       *out;
+  const float                 *in, *bias, *residual;
+  const FoveaTrainConvWeights *w;
+  FoveaAct                     act;
+  float                       *scratch;
+  gsize                        thread_scratch;
 } ForwardJob;
 
 VECTOR_CLONES static void
@@ -350,59 +408,63 @@ fovea_train_epilogue_rows (float *out, const float *bias, const float *residual,
                        residual ? residual + (gsize) r * cols : NULL, cols, act);
 }
 
+/* C (n × out_c) = act (A · Wᵀ + bias + residual) with the packed kernel,
+ * its epilogue fused. */
+static void
+packed_gemm (const FoveaTrainConvGeom *g, const FoveaTrainConvWeights *w, int n, const float *a,
+             int lda, float *c, const float *bias, const float *residual, FoveaAct act)
+{
+  FoveaConvEpilogue epilogue = { bias, residual, g->out_c, act };
+  fovea_conv_gemm_block (n, g->out_c, group_k (g), a, lda, w->packed, w->panel_vectors, 0,
+                         fovea_conv_gemm_n_panels (g->out_c, w->panel_vectors), c, g->out_c,
+                         &epilogue);
+}
+
 static void
 forward_item (gpointer data, int item, int thread)
 {
   const ForwardJob *job = data;
   const FoveaTrainConvGeom *g = job->g;
+  const FoveaTrainConvWeights *w = job->w;
   int p0 = item * TILE_PIXELS, n = MIN (TILE_PIXELS, fovea_train_conv_pixels (g) - p0);
   float *out = job->out + (gsize) p0 * g->out_c;
+  const float *residual = job->residual ? job->residual + (gsize) p0 * g->out_c : NULL;
+  const float *a = job->in + (gsize) p0 * g->in_c;
+  int k = group_k (g), lda = g->in_c;
 
-  if (fovea_train_conv_is_pointwise (g))
-    {
-      const float *in = job->in + (gsize) p0 * g->in_c;
-      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, n, g->out_c, g->in_c, 1.0f, in,
-                   g->in_c, job->work, g->in_c, 0.0f, out, g->out_c);
-      if (job->lora != NULL)
-        {
-          const FoveaTrainConvLora *lora = job->lora;
-          float *u = lora->u + (gsize) p0 * lora->rank;
-          cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, n, lora->rank, g->in_c, 1.0f,
-                       in, g->in_c, lora->a, g->in_c, 0.0f, u, lora->rank);
-          cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, n, g->out_c, lora->rank, 1.0f,
-                       u, lora->rank, lora->b, lora->rank, 1.0f, out, g->out_c);
-        }
-    }
-  else
+  if (!fovea_train_conv_is_pointwise (g))
     {
       float *tile = job->scratch + (gsize) thread * job->thread_scratch;
-      int k = group_k (g), ld = g->groups * k, gout = group_out (g);
       im2col_tile (g, tile, job->in, p0, n);
-      for (int grp = 0; grp < g->groups; grp++)
-        cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, n, gout, k, 1.0f,
-                     tile + (gsize) grp * k, ld, job->work + (gsize) grp * gout * k, k, 0.0f,
-                     out + (gsize) grp * gout, g->out_c);
+      a = tile;
+      lda = g->groups * k;
     }
-  fovea_train_epilogue_rows (out, job->bias,
-                             job->residual ? job->residual + (gsize) p0 * g->out_c : NULL, n,
-                             g->out_c, job->act);
+  if (w->packed != NULL)
+    {
+      packed_gemm (g, w, n, a, lda, out, job->bias, residual, job->act);
+      return;
+    }
+  int gout = group_out (g);
+  for (int grp = 0; grp < g->groups; grp++)
+    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, n, gout, k, 1.0f,
+                 a + (gsize) grp * k, lda, w->work + (gsize) grp * gout * k, k, 0.0f,
+                 out + (gsize) grp * gout, g->out_c);
+  fovea_train_epilogue_rows (out, job->bias, residual, n, g->out_c, job->act);
 }
 
 void
 fovea_train_conv_forward (FoveaPool *pool, const FoveaTrainConvGeom *g, float *out,
-                          const float *in, const float *work, const float *bias,
-                          const FoveaTrainConvLora *lora, const float *residual,
-                          FoveaAct act, float *scratch)
+                          const float *in, const FoveaTrainConvWeights *weights,
+                          const float *bias, const float *residual, FoveaAct act,
+                          float *scratch)
 {
-  g_return_if_fail (lora == NULL || fovea_train_conv_is_pointwise (g));
-
   if (fovea_train_conv_is_depthwise (g))
     {
-      fovea_train_depthwise_forward (pool, g, out, in, work, bias, residual, act);
+      fovea_train_depthwise_forward (pool, g, out, in, weights->work, bias, residual, act);
       return;
     }
-  ForwardJob job = { g, out, in, work, bias, residual, lora, act, scratch,
-                     fovea_train_conv_thread_scratch (g) };
+  ForwardJob job = { g, out, in, bias, residual, weights, act, scratch,
+                     fovea_train_conv_thread_scratch (g, FALSE) };
   int pixels = fovea_train_conv_pixels (g);
   fovea_pool_run (pool, (pixels + TILE_PIXELS - 1) / TILE_PIXELS, forward_item, &job);
 }
@@ -410,24 +472,42 @@ fovea_train_conv_forward (FoveaPool *pool, const FoveaTrainConvGeom *g, float *o
 /* ---- backward: the input's gradient ---- */
 
 typedef struct {
-  const FoveaTrainConvGeom *g;
-  float                    *din;
-  gboolean                  accumulate;
-  const float              *dout, *work;
-  float                    *scratch;
-  gsize                     thread_scratch;
+  const FoveaTrainConvGeom    *g;
+  float                       *din;
+  gboolean                     accumulate;
+  const float                 *dout;
+  const FoveaTrainConvWeights *w;
+  float                       *scratch;
+  gsize                        thread_scratch;
 } InputGradJob;
 
+/* din tile = dout tile · W: the packed kernel on Wᵀ (its residual adds
+ * the tile's earlier gradient, computed aside since the kernel keeps
+ * partial sums in its output), or OpenBLAS. */
 static void
 pointwise_input_item (gpointer data, int item, int thread)
 {
   const InputGradJob *job = data;
   const FoveaTrainConvGeom *g = job->g;
+  const FoveaTrainConvWeights *w = job->w;
   int p0 = item * TILE_PIXELS, n = MIN (TILE_PIXELS, fovea_train_conv_pixels (g) - p0);
+  const float *dout = job->dout + (gsize) p0 * g->out_c;
+  float *din = job->din + (gsize) p0 * g->in_c;
 
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, n, g->in_c, g->out_c, 1.0f,
-               job->dout + (gsize) p0 * g->out_c, g->out_c, job->work, g->in_c,
-               job->accumulate ? 1.0f : 0.0f, job->din + (gsize) p0 * g->in_c, g->in_c);
+  if (w->packed_t == NULL)
+    {
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, n, g->in_c, g->out_c, 1.0f,
+                   dout, g->out_c, w->work, g->in_c, job->accumulate ? 1.0f : 0.0f, din,
+                   g->in_c);
+      return;
+    }
+  float *c = job->accumulate ? job->scratch + (gsize) thread * job->thread_scratch : din;
+  FoveaConvEpilogue epilogue = { NULL, job->accumulate ? din : NULL, g->in_c, FOVEA_ACT_NONE };
+  fovea_conv_gemm_block (n, g->in_c, g->out_c, dout, g->out_c, w->packed_t, w->panel_vectors_t,
+                         0, fovea_conv_gemm_n_panels (g->in_c, w->panel_vectors_t), c, g->in_c,
+                         &epilogue);
+  if (job->accumulate)
+    memcpy (din, c, sizeof (float) * (gsize) n * g->in_c);
 }
 
 /* Input row ih of image b: for every kernel row kh that reads it from an
@@ -456,7 +536,7 @@ input_row_item (gpointer data, int item, int thread)
         {
           cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, g->out_w, n, gout, 1.0f,
                        dy + (gsize) grp * gout, g->out_c,
-                       job->work + (gsize) grp * gout * k + (gsize) kh * n, k, 0.0f, tmp, n);
+                       job->w->work + (gsize) grp * gout * k + (gsize) kh * n, k, 0.0f, tmp, n);
           for (int ow = 0; ow < g->out_w; ow++)
             for (int kw = 0; kw < g->kernel_w; kw++)
               {
@@ -525,7 +605,8 @@ weight_grad_item (gpointer data, int item, int thread)
 void
 fovea_train_conv_backward (FoveaPool *pool, const FoveaTrainConvGeom *g, float *din,
                            gboolean accumulate, float *dwork, float *dbias, const float *dout,
-                           const float *in, const float *work, float *scratch, float *partials)
+                           const float *in, const FoveaTrainConvWeights *weights,
+                           float *scratch, float *partials)
 {
   int pixels = fovea_train_conv_pixels (g);
 
@@ -533,14 +614,14 @@ fovea_train_conv_backward (FoveaPool *pool, const FoveaTrainConvGeom *g, float *
     fovea_train_column_sum (pool, dbias, dout, pixels, g->out_c, g->out_c);
   if (fovea_train_conv_is_depthwise (g))
     {
-      fovea_train_depthwise_backward (pool, g, din, accumulate, dwork, dout, in, work,
-                                      partials);
+      fovea_train_depthwise_backward (pool, g, din, accumulate, dwork, dout, in,
+                                      weights->work, partials);
       return;
     }
-  gsize thread_scratch = fovea_train_conv_thread_scratch (g);
+  gsize thread_scratch = fovea_train_conv_thread_scratch (g, TRUE);
   if (din != NULL)
     {
-      InputGradJob job = { g, din, accumulate, dout, work, scratch, thread_scratch };
+      InputGradJob job = { g, din, accumulate, dout, weights, scratch, thread_scratch };
       if (fovea_train_conv_is_pointwise (g))
         fovea_pool_run (pool, (pixels + TILE_PIXELS - 1) / TILE_PIXELS, pointwise_input_item,
                         &job);
@@ -559,84 +640,87 @@ fovea_train_conv_backward (FoveaPool *pool, const FoveaTrainConvGeom *g, float *
 
 /* ---- LoRA ---- */
 
+/* Both LoRA gradients in one pass: the reduction's result is db
+ * (out_c × rank) then da (rank × in_c), side by side. */
+static void
+lora_plan (const FoveaTrainConvGeom *g, int rank, FoveaTrainReducePlan *plan)
+{
+  fovea_train_reduce_plan (fovea_train_conv_pixels (g), 1, rank * (g->out_c + g->in_c), plan);
+}
+
+gsize
+fovea_train_conv_lora_thread_scratch (const FoveaTrainConvGeom *g, int rank)
+{
+  FoveaTrainReducePlan plan;
+  lora_plan (g, rank, &plan);
+  return (gsize) plan.chunk * 2 * rank;
+}
+
+gsize
+fovea_train_conv_lora_partials_size (const FoveaTrainConvGeom *g, int rank)
+{
+  FoveaTrainReducePlan plan;
+  lora_plan (g, rank, &plan);
+  return (gsize) (plan.n_chunks - 1) * plan.size;
+}
+
 typedef struct {
   const FoveaTrainConvGeom   *g;
   const FoveaTrainConvLora   *lora;
   const FoveaTrainReducePlan *plan;
-  float                      *target, *partials, *din, *du;
+  float                      *result, *partials, *scratch;
   const float                *dout, *in;
-  gboolean                    for_b;
+  gsize                       thread_scratch;
 } LoraJob;
 
-/* du = dout · b, then din += du · a, per tile of pixels. */
+/* One chunk of pixels: u = in · aᵀ and du = dout · b (both chunk ×
+ * rank), then db += doutᵀ · u and da += duᵀ · in. */
 static void
-lora_input_item (gpointer data, int item, int thread)
-{
-  const LoraJob *job = data;
-  const FoveaTrainConvGeom *g = job->g;
-  int r = job->lora->rank, p0 = item * TILE_PIXELS;
-  int n = MIN (TILE_PIXELS, fovea_train_conv_pixels (g) - p0);
-  float *du = job->du + (gsize) p0 * r;
-
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, n, r, g->out_c, 1.0f,
-               job->dout + (gsize) p0 * g->out_c, g->out_c, job->lora->b, r, 0.0f, du, r);
-  if (job->din != NULL)
-    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, n, g->in_c, r, 1.0f, du, r,
-                 job->lora->a, g->in_c, 1.0f, job->din + (gsize) p0 * g->in_c, g->in_c);
-}
-
-/* db = doutᵀ · u (for_b) or da = duᵀ · in, one chunk and piece. */
-static void
-lora_weight_item (gpointer data, int item, int thread)
+lora_chunk_item (gpointer data, int chunk, int thread)
 {
   const LoraJob *job = data;
   const FoveaTrainConvGeom *g = job->g;
   const FoveaTrainReducePlan *plan = job->plan;
-  int r = job->lora->rank;
-  int chunk = item / plan->n_pieces, piece = item % plan->n_pieces;
-  int p0 = chunk * plan->chunk, n = MIN (plan->chunk, fovea_train_conv_pixels (g) - p0);
-  int rows = job->for_b ? g->out_c : r, cols = job->for_b ? r : g->in_c;
-  int o0 = piece * plan->piece, m = MIN (plan->piece, rows - o0);
-  float *target = fovea_train_reduce_target (plan, job->target, job->partials, chunk) +
-                  (gsize) o0 * cols;
+  int r = job->lora->rank, p0 = chunk * plan->chunk;
+  int n = MIN (plan->chunk, fovea_train_conv_pixels (g) - p0);
+  const float *dout = job->dout + (gsize) p0 * g->out_c, *in = job->in + (gsize) p0 * g->in_c;
+  float *u = job->scratch + (gsize) thread * job->thread_scratch, *du = u + (gsize) n * r;
+  float *db = fovea_train_reduce_target (plan, job->result, job->partials, chunk);
+  float *da = db + (gsize) g->out_c * r;
 
-  if (job->for_b)
-    cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, m, r, n, 1.0f,
-                 job->dout + (gsize) p0 * g->out_c + o0, g->out_c,
-                 job->lora->u + (gsize) p0 * r, r, 0.0f, target, r);
-  else
-    cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, m, g->in_c, n, 1.0f,
-                 job->du + (gsize) p0 * r + o0, r, job->in + (gsize) p0 * g->in_c, g->in_c,
-                 0.0f, target, g->in_c);
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, n, r, g->in_c, 1.0f, in, g->in_c,
+               job->lora->a, g->in_c, 0.0f, u, r);
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, n, r, g->out_c, 1.0f, dout, g->out_c,
+               job->lora->b, r, 0.0f, du, r);
+  cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, g->out_c, r, n, 1.0f, dout, g->out_c,
+               u, r, 0.0f, db, r);
+  cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, r, g->in_c, n, 1.0f, du, r, in,
+               g->in_c, 0.0f, da, g->in_c);
 }
 
 void
 fovea_train_conv_lora_backward (FoveaPool *pool, const FoveaTrainConvGeom *g,
                                 const FoveaTrainConvLora *lora, float *da, float *db,
-                                float *din, float *du, const float *dout, const float *in,
+                                const float *dout, const float *in, float *scratch,
                                 float *partials)
 {
-  int pixels = fovea_train_conv_pixels (g), r = lora->rank;
+  g_return_if_fail (fovea_train_conv_is_pointwise (g));
+  int r = lora->rank;
   FoveaTrainReducePlan plan;
-  LoraJob job = { g, lora, &plan, NULL, partials, din, du, dout, in, FALSE };
-
-  if (db != NULL)
+  lora_plan (g, r, &plan);
+  g_autofree float *result = NULL;
+  /* chunk 0 writes the result: db and da must lie side by side */
+  float *both = db != NULL && da == db + (gsize) g->out_c * r ? db
+                : (result = g_new (float, plan.size));
+  LoraJob job = { g, lora, &plan, both, partials, scratch, dout, in,
+                  fovea_train_conv_lora_thread_scratch (g, r) };
+  fovea_pool_run (pool, plan.n_chunks, lora_chunk_item, &job);
+  fovea_train_reduce_partials (pool, &plan, both, partials);
+  if (result != NULL)
     {
-      fovea_train_reduce_plan (pixels, g->out_c, r, &plan);
-      job.target = db;
-      job.for_b = TRUE;
-      fovea_pool_run (pool, plan.n_chunks * plan.n_pieces, lora_weight_item, &job);
-      fovea_train_reduce_partials (pool, &plan, db, partials);
-    }
-  if (da == NULL && din == NULL)
-    return;
-  fovea_pool_run (pool, (pixels + TILE_PIXELS - 1) / TILE_PIXELS, lora_input_item, &job);
-  if (da != NULL)
-    {
-      fovea_train_reduce_plan (pixels, r, g->in_c, &plan);
-      job.target = da;
-      job.for_b = FALSE;
-      fovea_pool_run (pool, plan.n_chunks * plan.n_pieces, lora_weight_item, &job);
-      fovea_train_reduce_partials (pool, &plan, da, partials);
+      if (db != NULL)
+        memcpy (db, result, sizeof (float) * (gsize) g->out_c * r);
+      if (da != NULL)
+        memcpy (da, result + (gsize) g->out_c * r, sizeof (float) * (gsize) r * g->in_c);
     }
 }

@@ -59,9 +59,41 @@ gboolean fovea_train_conv_is_pointwise  (const FoveaTrainConvGeom *geom);
 /* Floats of the working weight (out · kh · kw · in / groups). */
 gsize    fovea_train_conv_weight_size   (const FoveaTrainConvGeom *geom);
 
-/* Scratch the kernels below need, in floats: per pool thread (im2col
- * tiles), and for the weight gradient's partial sums. */
-gsize    fovea_train_conv_thread_scratch (const FoveaTrainConvGeom *geom);
+/* A convolution's weight as the kernels read it: the working layout,
+ * and where the CPU runs the engine's AVX-512 GEMM (fovea-conv-gemm.h,
+ * about twice OpenBLAS's speed on these shapes) packed copies of it for
+ * the forward GEMM (A · Wᵀ, dense layers of one group) and of its
+ * transpose for a 1×1 layer's input gradient (dout · W). NULL packed
+ * copies mean OpenBLAS on work. */
+typedef struct {
+  const float *work;
+  const float *packed;
+  int          panel_vectors;
+  const float *packed_t;
+  int          panel_vectors_t;
+} FoveaTrainConvWeights;
+
+/* Floats the packed copies take (0 when not used: depthwise, grouped,
+ * no AVX-512). */
+void     fovea_train_conv_packed_sizes   (const FoveaTrainConvGeom *geom,
+                                          gsize                    *forward,
+                                          gsize                    *input_grad);
+/* Points weights at work and, where fovea_train_conv_packed_sizes says
+ * so, packs work into packed and packed_t (64-byte aligned); a NULL
+ * buffer leaves that GEMM to OpenBLAS. Called again whenever work
+ * changes. */
+void     fovea_train_conv_pack           (const FoveaTrainConvGeom *geom,
+                                          FoveaTrainConvWeights    *weights,
+                                          const float              *work,
+                                          float                    *packed,
+                                          float                    *packed_t);
+
+/* Scratch the kernels below need, in floats: per pool thread for the
+ * forward pass or also the backward (im2col tiles, a 1×1 layer's
+ * accumulated input gradient), and for the weight gradient's partial
+ * sums. */
+gsize    fovea_train_conv_thread_scratch (const FoveaTrainConvGeom *geom,
+                                          gboolean                  backward);
 gsize    fovea_train_conv_partials_size  (const FoveaTrainConvGeom *geom);
 
 /* work = PyTorch's weight [out][in/groups][kh][kw] in the working layout,
@@ -76,31 +108,18 @@ void     fovea_train_conv_grad_from_work (const FoveaTrainConvGeom *geom,
                                           const float              *dwork,
                                           const float              *scale);
 
-/* A LoRA update on a 1×1 convolution's output, before the epilogue:
- *   out += u · bᵀ,  u = in · aᵀ (kept for the backward pass)
- * a is rank × in_c; b is out_c × rank with PEFT's scaling and any folded
- * BatchNorm scale already applied (the caller's working copy). */
-typedef struct {
-  int          rank;
-  const float *a;
-  const float *b;
-  float       *u;       /* pixels × rank, written by the forward */
-} FoveaTrainConvLora;
-
-/* out (pixels × out_c) = act (conv (in) + lora + bias + residual).
- * bias (out_c) and residual (pixels × out_c) may be NULL; lora may be
- * NULL and needs a 1×1, stride-1, unpadded, ungrouped layer. scratch
- * holds fovea_train_conv_thread_scratch floats per pool thread. */
-void     fovea_train_conv_forward       (FoveaPool                *pool,
-                                         const FoveaTrainConvGeom *geom,
-                                         float                    *out,
-                                         const float              *in,
-                                         const float              *work,
-                                         const float              *bias,
-                                         const FoveaTrainConvLora *lora,
-                                         const float              *residual,
-                                         FoveaAct             act,
-                                         float                    *scratch);
+/* out (pixels × out_c) = act (conv (in) + bias + residual). bias (out_c)
+ * and residual (pixels × out_c) may be NULL. scratch holds
+ * fovea_train_conv_thread_scratch floats per pool thread. */
+void     fovea_train_conv_forward       (FoveaPool                   *pool,
+                                         const FoveaTrainConvGeom    *geom,
+                                         float                       *out,
+                                         const float                 *in,
+                                         const FoveaTrainConvWeights *weights,
+                                         const float                 *bias,
+                                         const float                 *residual,
+                                         FoveaAct                     act,
+                                         float                       *scratch);
 
 /* From dout, the gradient of the convolution's output before the
  * activation (fovea_train_act_backward has been applied):
@@ -108,35 +127,50 @@ void     fovea_train_conv_forward       (FoveaPool                *pool,
  *   dwork = the working weight's gradient (overwritten; NULL: none);
  *   dbias += the bias's gradient (NULL: none).
  * partials holds fovea_train_conv_partials_size floats. */
-void     fovea_train_conv_backward      (FoveaPool                *pool,
-                                         const FoveaTrainConvGeom *geom,
-                                         float                    *din,
-                                         gboolean                  accumulate,
-                                         float                    *dwork,
-                                         float                    *dbias,
-                                         const float              *dout,
-                                         const float              *in,
-                                         const float              *work,
-                                         float                    *scratch,
-                                         float                    *partials);
+void     fovea_train_conv_backward      (FoveaPool                   *pool,
+                                         const FoveaTrainConvGeom    *geom,
+                                         float                       *din,
+                                         gboolean                     accumulate,
+                                         float                       *dwork,
+                                         float                       *dbias,
+                                         const float                 *dout,
+                                         const float                 *in,
+                                         const FoveaTrainConvWeights *weights,
+                                         float                       *scratch,
+                                         float                       *partials);
 
-/* A LoRA's backward (lora as given to the forward, u filled):
- *   da  = the gradient of a (rank × in_c, overwritten; NULL: none);
- *   db  = the gradient of the working b (out_c × rank, overwritten;
- *         NULL: none), which the caller scales back to its own b;
- *   din += its share (NULL: none).
- * du holds pixels × rank floats of scratch; partials as for the
- * convolution (fovea_train_conv_partials_size covers it). */
-void     fovea_train_conv_lora_backward (FoveaPool                *pool,
-                                         const FoveaTrainConvGeom *geom,
-                                         const FoveaTrainConvLora *lora,
-                                         float                    *da,
-                                         float                    *db,
-                                         float                    *din,
-                                         float                    *du,
-                                         const float              *dout,
-                                         const float              *in,
-                                         float                    *partials);
+/* A LoRA on a 1×1 stride-1 convolution (PEFT's Conv2d LoRA),
+ *   out = conv (in) + u · bᵀ,  u = in · aᵀ,
+ * a rank × in_c, b out_c × rank with PEFT's scaling and any folded
+ * BatchNorm scale already applied (the caller's working copy). The
+ * forward pass and the input gradient go through the merged weight
+ * W + b · a (the caller's working weight): the same function, one GEMM. */
+typedef struct {
+  int          rank;
+  const float *a;
+  const float *b;
+} FoveaTrainConvLora;
+
+/* The LoRA's weight gradients from the layer's dout and input, in one
+ * pass over chunks of pixels (u and dout · b recomputed per chunk):
+ *   da = the gradient of a (rank × in_c), db = that of the working b
+ *   (out_c × rank, which the caller scales back to its own b), both
+ *   overwritten; either may be NULL.
+ * scratch holds fovea_train_conv_lora_thread_scratch floats per pool
+ * thread, partials fovea_train_conv_lora_partials_size. */
+gsize    fovea_train_conv_lora_thread_scratch (const FoveaTrainConvGeom *geom,
+                                               int                       rank);
+gsize    fovea_train_conv_lora_partials_size  (const FoveaTrainConvGeom *geom,
+                                               int                       rank);
+void     fovea_train_conv_lora_backward (FoveaPool                   *pool,
+                                         const FoveaTrainConvGeom    *geom,
+                                         const FoveaTrainConvLora    *lora,
+                                         float                       *da,
+                                         float                       *db,
+                                         const float                 *dout,
+                                         const float                 *in,
+                                         float                       *scratch,
+                                         float                       *partials);
 
 /* d *= the activation's derivative, read from its output y (ReLU: y > 0;
  * ReLU6: 0 < y < 6, as PyTorch's threshold / hardtanh backward). */

@@ -178,11 +178,35 @@ result_clear (ConvResult *r)
   g_free (r->dbias);
 }
 
+/* The working weight with its packed copies (packed: where the CPU has
+ * the engine's AVX-512 GEMM; else, or when packed is FALSE, OpenBLAS). */
+typedef struct {
+  FoveaTrainConvWeights weights;
+  float                *packed, *packed_t;
+} Packed;
+
+static void
+pack_weights (const FoveaTrainConvGeom *g, const float *work, gboolean packed, Packed *p)
+{
+  gsize forward, input_grad;
+  fovea_train_conv_packed_sizes (g, &forward, &input_grad);
+  p->packed = forward && packed ? g_aligned_alloc (forward, sizeof (float), 64) : NULL;
+  p->packed_t = input_grad && packed ? g_aligned_alloc (input_grad, sizeof (float), 64) : NULL;
+  fovea_train_conv_pack (g, &p->weights, work, p->packed, p->packed_t);
+}
+
+static void
+packed_clear (Packed *p)
+{
+  g_aligned_free (p->packed);
+  g_aligned_free (p->packed_t);
+}
+
 /* Runs the kernels with n_threads on the given tensors. */
 static void
-run_kernels (const FoveaTrainConvGeom *g, const ConvCase *cc, int n_threads, const float *in,
-             const float *weight, const float *scale, const float *bias, const float *residual,
-             const float *dout, ConvResult *r)
+run_kernels (const FoveaTrainConvGeom *g, const ConvCase *cc, int n_threads, gboolean packed,
+             const float *in, const float *weight, const float *scale, const float *bias,
+             const float *residual, const float *dout, ConvResult *r)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (FoveaPool) pool = fovea_pool_new (n_threads, &error);
@@ -191,13 +215,15 @@ run_kernels (const FoveaTrainConvGeom *g, const ConvCase *cc, int n_threads, con
   gsize n_in = (gsize) g->batch * g->in_h * g->in_w * g->in_c;
   gsize n_w = fovea_train_conv_weight_size (g);
   g_autofree float *work = g_new (float, n_w);
-  g_autofree float *scratch = g_new0 (float, MAX (1, fovea_train_conv_thread_scratch (g) * n_threads));
+  g_autofree float *scratch = g_new0 (float, MAX (1, fovea_train_conv_thread_scratch (g, TRUE) * n_threads));
   g_autofree float *partials = g_new0 (float, MAX (1, fovea_train_conv_partials_size (g)));
 
   openblas_set_num_threads (1);
   fovea_train_conv_weight_to_work (g, work, weight, scale);
+  Packed p;
+  pack_weights (g, work, packed, &p);
   r->out = g_new (float, n_out);
-  fovea_train_conv_forward (pool, g, r->out, in, work, bias, NULL, residual, cc->act, scratch);
+  fovea_train_conv_forward (pool, g, r->out, in, &p.weights, bias, residual, cc->act, scratch);
   g_autofree float *dpre = g_memdup2 (dout, sizeof (float) * n_out);
   fovea_train_act_backward (pool, dpre, r->out, n_out, cc->act);
   r->din = g_new (float, n_in);
@@ -207,9 +233,10 @@ run_kernels (const FoveaTrainConvGeom *g, const ConvCase *cc, int n_threads, con
   r->dwork = g_new (float, n_w);
   r->dbias = g_new0 (float, g->out_c);
   fovea_train_conv_backward (pool, g, r->din, TRUE, r->dwork, bias ? r->dbias : NULL, dpre, in,
-                             work, scratch, partials);
+                             &p.weights, scratch, partials);
   r->dweight = g_new0 (float, n_w);
   fovea_train_conv_grad_from_work (g, r->dweight, r->dwork, scale);
+  packed_clear (&p);
 }
 
 static void
@@ -232,50 +259,55 @@ test_conv_case (gconstpointer data)
   g_autofree float *residual = cc->residual ? random_array (n_out, -1, 1) : NULL;
   g_autofree float *dout = random_array (n_out, -1, 1);
 
-  ConvResult r = { 0 };
-  run_kernels (&g, cc, 2, in, weight, scale, bias, residual, dout, &r);
-
-  /* the reference */
-  g_autofree double *pre = g_new0 (double, n_out);
-  g_autofree double *want_out = g_new (double, n_out);
-  g_autofree double *din = g_new (double, n_in);
-  g_autofree double *dweight = g_new0 (double, n_w);
-  g_autofree double *dbias = g_new0 (double, g.out_c);
-  g_autofree float *dpre = g_new (float, n_out);
-  RefData ref = { in, weight, scale, dpre, pre, din, dweight, g.out_c };
-  for_each_term (&g, forward_term, &ref);
-  for (gsize i = 0; i < n_out; i++)
+  for (int packed = 0; packed < 2; packed++)
     {
-      double x = pre[i] + (bias ? bias[i % g.out_c] : 0) + (residual ? residual[i] : 0);
-      want_out[i] = apply_act (x, cc->act);
-      /* the mask from the kernel's own output, as its backward reads it */
-      gboolean pass = cc->act == FOVEA_ACT_NONE ||
-                      (cc->act == FOVEA_ACT_RELU && r.out[i] > 0) ||
-                      (cc->act == FOVEA_ACT_RELU6 && r.out[i] > 0 && r.out[i] < 6);
-      dpre[i] = pass ? dout[i] : 0;
-      dbias[i % g.out_c] += dpre[i];
-    }
-  for (gsize i = 0; i < n_in; i++)
-    din[i] = 0.5;
-  for_each_term (&g, backward_term, &ref);
+      g_test_message ("%s", packed ? "the engine's packed GEMM where the CPU has it"
+                                   : "OpenBLAS");
+      ConvResult r = { 0 };
+      run_kernels (&g, cc, 2, packed, in, weight, scale, bias, residual, dout, &r);
 
-  assert_close ("forward", r.out, want_out, n_out);
-  assert_close ("input gradient", r.din, din, n_in);
-  assert_close ("weight gradient", r.dweight, dweight, n_w);
-  if (bias != NULL)
-    assert_close ("bias gradient", r.dbias, dbias, g.out_c);
+      /* the reference */
+      g_autofree double *pre = g_new0 (double, n_out);
+      g_autofree double *want_out = g_new (double, n_out);
+      g_autofree double *din = g_new (double, n_in);
+      g_autofree double *dweight = g_new0 (double, n_w);
+      g_autofree double *dbias = g_new0 (double, g.out_c);
+      g_autofree float *dpre = g_new (float, n_out);
+      RefData ref = { in, weight, scale, dpre, pre, din, dweight, g.out_c };
+      for_each_term (&g, forward_term, &ref);
+      for (gsize i = 0; i < n_out; i++)
+        {
+          double x = pre[i] + (bias ? bias[i % g.out_c] : 0) + (residual ? residual[i] : 0);
+          want_out[i] = apply_act (x, cc->act);
+          /* the mask from the kernel's own output, as its backward reads it */
+          gboolean pass = cc->act == FOVEA_ACT_NONE ||
+                          (cc->act == FOVEA_ACT_RELU && r.out[i] > 0) ||
+                          (cc->act == FOVEA_ACT_RELU6 && r.out[i] > 0 && r.out[i] < 6);
+          dpre[i] = pass ? dout[i] : 0;
+          dbias[i % g.out_c] += dpre[i];
+        }
+      for (gsize i = 0; i < n_in; i++)
+        din[i] = 0.5;
+      for_each_term (&g, backward_term, &ref);
 
-  /* the same bits whatever the number of threads */
-  for (int threads = 1; threads <= 3; threads += 2)
-    {
-      ConvResult again = { 0 };
-      run_kernels (&g, cc, threads, in, weight, scale, bias, residual, dout, &again);
-      g_assert_cmpmem (again.out, n_out * sizeof (float), r.out, n_out * sizeof (float));
-      g_assert_cmpmem (again.din, n_in * sizeof (float), r.din, n_in * sizeof (float));
-      g_assert_cmpmem (again.dwork, n_w * sizeof (float), r.dwork, n_w * sizeof (float));
-      result_clear (&again);
+      assert_close ("forward", r.out, want_out, n_out);
+      assert_close ("input gradient", r.din, din, n_in);
+      assert_close ("weight gradient", r.dweight, dweight, n_w);
+      if (bias != NULL)
+        assert_close ("bias gradient", r.dbias, dbias, g.out_c);
+
+      /* the same bits whatever the number of threads */
+      for (int threads = 1; threads <= 3; threads += 2)
+        {
+          ConvResult again = { 0 };
+          run_kernels (&g, cc, threads, packed, in, weight, scale, bias, residual, dout, &again);
+          g_assert_cmpmem (again.out, n_out * sizeof (float), r.out, n_out * sizeof (float));
+          g_assert_cmpmem (again.din, n_in * sizeof (float), r.din, n_in * sizeof (float));
+          g_assert_cmpmem (again.dwork, n_w * sizeof (float), r.dwork, n_w * sizeof (float));
+          result_clear (&again);
+        }
+      result_clear (&r);
     }
-  result_clear (&r);
 }
 
 /* The geometry checks. */
@@ -307,21 +339,29 @@ test_lora (void)
   g_autofree float *weight = random_array ((gsize) g.out_c * g.in_c, -0.5, 0.5);
   g_autofree float *a = random_array ((gsize) r * g.in_c, -0.5, 0.5);
   g_autofree float *b = random_array ((gsize) g.out_c * r, -0.5, 0.5);
-  g_autofree float *u = g_new (float, (gsize) pixels * r);
-  g_autofree float *du = g_new (float, (gsize) pixels * r);
   g_autofree float *out = g_new (float, (gsize) pixels * g.out_c);
   g_autofree float *dout = random_array ((gsize) pixels * g.out_c, -1, 1);
   g_autofree float *din = g_new0 (float, (gsize) pixels * g.in_c);
   g_autofree float *da = g_new (float, (gsize) r * g.in_c);
   g_autofree float *db = g_new (float, (gsize) g.out_c * r);
-  gsize n_partials = MAX (fovea_train_conv_partials_size (&g), 1);
-  g_autofree float *partials = g_new (float, n_partials * 4);
-  FoveaTrainConvLora lora = { r, a, b, u };
+  g_autofree float *partials = g_new (float, MAX (fovea_train_conv_lora_partials_size (&g, r), 1));
+  g_autofree float *scratch = g_new (float, MAX (fovea_train_conv_thread_scratch (&g, TRUE),
+                                                  fovea_train_conv_lora_thread_scratch (&g, r)) * 2);
+  FoveaTrainConvLora lora = { r, a, b };
 
+  /* the layer runs on the merged weight W + b · a */
+  g_autofree float *merged = g_memdup2 (weight, sizeof (float) * g.out_c * g.in_c);
+  for (int o = 0; o < g.out_c; o++)
+    for (int i = 0; i < g.in_c; i++)
+      for (int j = 0; j < r; j++)
+        merged[o * g.in_c + i] += b[o * r + j] * a[j * g.in_c + i];
+  Packed packed;
+  pack_weights (&g, merged, TRUE, &packed);
   openblas_set_num_threads (1);
-  fovea_train_conv_forward (pool, &g, out, in, weight, NULL, &lora, NULL, FOVEA_ACT_NONE,
-                            NULL);
-  fovea_train_conv_lora_backward (pool, &g, &lora, da, db, din, du, dout, in, partials);
+  fovea_train_conv_forward (pool, &g, out, in, &packed.weights, NULL, NULL, FOVEA_ACT_NONE, scratch);
+  fovea_train_conv_backward (pool, &g, din, FALSE, NULL, NULL, dout, in, &packed.weights, scratch, NULL);
+  fovea_train_conv_lora_backward (pool, &g, &lora, da, db, dout, in, scratch, partials);
+  packed_clear (&packed);
 
   g_autofree double *want_out = g_new0 (double, (gsize) pixels * g.out_c);
   g_autofree double *want_din = g_new0 (double, (gsize) pixels * g.in_c);
@@ -346,6 +386,8 @@ test_lora (void)
               duu[j] += (double) dy[o] * b[o * r + j];
               want_db[o * r + j] += dy[o] * uu[j];
             }
+          for (int i = 0; i < g.in_c; i++)
+            want_din[(gsize) p * g.in_c + i] += (double) dy[o] * weight[o * g.in_c + i];
           want_out[(gsize) p * g.out_c + o] = y;
         }
       for (int j = 0; j < r; j++)
