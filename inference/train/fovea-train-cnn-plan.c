@@ -4,11 +4,14 @@
  * Which tensors need a gradient: those between the loss and a trained
  * parameter (or, when nothing is trained, the feature map Grad-CAM
  * reads). Which are kept for the backward pass: the input of a layer
- * whose weight (or LoRA A) is trained, the output of a layer whose
- * activation a gradient passes back through (ReLU's mask is read from
- * it), and max pooling's input. Everything else lives only until its last
- * reader in the forward pass, so training only a head keeps no
- * activation at all, and frozen Grad-CAM keeps only the last stage's.
+ * whose weight (or LoRA) is trained, and max pooling's input; the output
+ * of a layer whose activation a gradient passes back through is kept
+ * too, but when nothing else reads it only as one bit per value (the
+ * activation's derivative: with LoRA, MobileNetV2's expanded tensors,
+ * half its activations, cost 1/32 of their size). Everything else lives
+ * only until its last reader in the forward pass, so training only a
+ * head keeps no activation at all, and frozen Grad-CAM keeps only the
+ * last stage's.
  *
  * Placement: each buffer has a lifetime on one timeline (forward op i at
  * time i, its backward at 2N − 1 − i) and a size; buffers are placed
@@ -40,11 +43,12 @@ op_trained (const TrainOp *op)
   return op->dweight != NULL || op->dbias != NULL || op->lora.da != NULL || op->lora.db != NULL;
 }
 
-/* needs_grad and keep, in forward order. */
+/* needs_grad, keep and mask_only, in forward order. */
 static void
 mark_tensors (FoveaTrainCnn *model)
 {
   int n_ops = (int) model->ops->len;
+  g_autofree gboolean *masked = g_new0 (gboolean, model->tensors->len);
 
   for (int i = 0; i < n_ops; i++)
     {
@@ -62,7 +66,7 @@ mark_tensors (FoveaTrainCnn *model)
       if (!back)
         continue;
       if (out != NULL && op->act != FOVEA_ACT_NONE)
-        out->keep = TRUE;
+        masked[op->out] = TRUE;
       if (op->dweight != NULL || op->lora.da != NULL)
         in->keep = TRUE;
       if (op->kind == TRAIN_OP_MAXPOOL && in->needs_grad)
@@ -70,6 +74,8 @@ mark_tensors (FoveaTrainCnn *model)
       if (op->kind == TRAIN_OP_GLOBAL_POOL && op->pool != FOVEA_CNN_POOL_AVG && in->needs_grad)
         in->keep = TRUE;
     }
+  for (guint t = 0; t < model->tensors->len; t++)
+    train_cnn_tensor (model, t)->mask_only = masked[t] && !train_cnn_tensor (model, t)->keep;
 }
 
 static void
@@ -178,6 +184,8 @@ train_cnn_plan (FoveaTrainCnn *model, GError **error)
       double n = batch * tensor->c * tensor->h * tensor->w;
       int start = MAX (tensor->producer, 0);
       add_block (blocks, &tensor->data, n, start, tensor->keep ? end : last_use[t]);
+      if (tensor->mask_only)
+        add_block (blocks, (float **) &tensor->mask, (n + 31) / 32, start, end);
       if (tensor->needs_grad)
         add_block (blocks, &tensor->grad, n, end - 1 - last_use[t],
                    end - 1 - MAX (tensor->producer, 0));

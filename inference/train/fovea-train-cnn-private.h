@@ -64,9 +64,11 @@ typedef struct {
 typedef struct {
   int      c, h, w;                 /* per image */
   int      producer;                /* op index, -1 for the input */
-  gboolean keep;                    /* read by the backward pass */
+  gboolean keep;                    /* its values are read by the backward pass */
+  gboolean mask_only;               /* only its activation's derivative is: kept as bits */
   gboolean needs_grad;
   float   *data, *grad;             /* arena */
+  guint8  *mask;                    /* arena, when mask_only */
 } TrainTensor;
 
 struct _FoveaTrainCnn {

@@ -40,6 +40,12 @@ to_channels_last_item (gpointer data, int item, int thread)
       row[(gsize) x * c + k] = image[(gsize) k * plane + x];
 }
 
+static gsize
+tensor_floats (const FoveaTrainCnn *model, const TrainTensor *t)
+{
+  return (gsize) model->batch * t->c * t->h * t->w;
+}
+
 /* op's geometry at the running batch. */
 static FoveaTrainConvGeom
 geom_of (const FoveaTrainCnn *model, const TrainOp *op)
@@ -122,7 +128,14 @@ fovea_train_cnn_forward (FoveaTrainCnn *model, const float *pixels, int batch, G
   LayoutJob job = { input->data, pixels, input->c, input->h, input->w };
   fovea_pool_run (model->pool, batch * input->h, to_channels_last_item, &job);
   for (guint i = 0; i < model->ops->len; i++)
-    op_forward (model, train_cnn_op (model, i));
+    {
+      const TrainOp *op = train_cnn_op (model, i);
+      op_forward (model, op);
+      TrainTensor *out = op->out >= 0 ? train_cnn_tensor (model, op->out) : NULL;
+      if (out != NULL && out->mask_only)
+        fovea_train_act_mask (model->pool, out->mask, out->data, tensor_floats (model, out),
+                              op->act);
+    }
   if (train_cnn_op (model, model->ops->len - 1)->kind != TRAIN_OP_HEAD)
     memcpy (model->logits, train_cnn_tensor (model, model->pooled)->data,
             sizeof (float) * (gsize) batch * model->n_outputs);
@@ -135,12 +148,6 @@ typedef struct {
   FoveaTrainCnn *model;
   gboolean      *started;   /* per tensor: its gradient has been written */
 } Backward;
-
-static gsize
-tensor_floats (const FoveaTrainCnn *model, const TrainTensor *t)
-{
-  return (gsize) model->batch * t->c * t->h * t->w;
-}
 
 /* grad[t] = d, or += d once written. */
 static void
@@ -193,7 +200,10 @@ conv_backward (Backward *bw, const TrainOp *op, float *dy)
   TrainTensor *in = train_cnn_tensor (model, op->in), *out = train_cnn_tensor (model, op->out);
   gsize n_out = tensor_floats (model, out);
 
-  fovea_train_act_backward (model->pool, dy, out->data, n_out, op->act);
+  if (out->mask_only)
+    fovea_train_act_backward_mask (model->pool, dy, out->mask, n_out);
+  else
+    fovea_train_act_backward (model->pool, dy, out->data, n_out, op->act);
   if (op->residual >= 0 && train_cnn_tensor (model, op->residual)->needs_grad)
     pass_gradient (bw, op->residual, dy);
 

@@ -180,6 +180,20 @@ void     fovea_train_act_backward       (FoveaPool                *pool,
                                          gsize                     n,
                                          FoveaAct             act);
 
+/* The same derivative kept as one bit per element (bit k % 8 of byte
+ * k / 8): a 32nd of the output's memory, where the output itself is not
+ * needed. */
+void     fovea_train_act_mask           (FoveaPool                *pool,
+                                         guint8                   *mask,
+                                         const float              *y,
+                                         gsize                     n,
+                                         FoveaAct                  act);
+/* d *= the derivative a mask holds. */
+void     fovea_train_act_backward_mask  (FoveaPool                *pool,
+                                         float                    *d,
+                                         const guint8             *mask,
+                                         gsize                     n);
+
 /* Max pooling (PyTorch's MaxPool2d, padding as -inf; the first maximum in
  * scan order wins). geom's out_c equals in_c; groups and weights unused. */
 void     fovea_train_maxpool_forward    (FoveaPool                *pool,

@@ -59,6 +59,59 @@ fovea_train_act_backward (FoveaPool *pool, float *d, const float *y, gsize n, Fo
   fovea_pool_run (pool, (int) ((n + ACT_CHUNK - 1) / ACT_CHUNK), act_item, &job);
 }
 
+/* One bit per element, set where the derivative passes (the bits of
+ * byte k are elements 8k to 8k + 7, lowest first). */
+typedef struct {
+  guint8      *mask;
+  float       *d;
+  const float *y;
+  gsize        n;
+  int          act;
+} MaskJob;
+
+static void
+mask_item (gpointer data, int item, int thread)
+{
+  const MaskJob *job = data;
+  gsize start = (gsize) item * ACT_CHUNK, end = MIN (job->n, start + ACT_CHUNK);
+  for (gsize i = start; i < end; i += 8)
+    {
+      guint8 bits = 0;
+      for (gsize k = 0; k < 8 && i + k < end; k++)
+        {
+          float y = job->y[i + k];
+          gboolean pass = job->act == FOVEA_ACT_RELU ? y > 0.0f : y > 0.0f && y < 6.0f;
+          bits |= (guint8) (pass << k);
+        }
+      job->mask[i / 8] = bits;
+    }
+}
+
+void
+fovea_train_act_mask (FoveaPool *pool, guint8 *mask, const float *y, gsize n, FoveaAct act)
+{
+  g_return_if_fail (act != FOVEA_ACT_NONE);
+  MaskJob job = { mask, NULL, y, n, act };
+  fovea_pool_run (pool, (int) ((n + ACT_CHUNK - 1) / ACT_CHUNK), mask_item, &job);
+}
+
+static void
+mask_backward_item (gpointer data, int item, int thread)
+{
+  const MaskJob *job = data;
+  gsize start = (gsize) item * ACT_CHUNK, end = MIN (job->n, start + ACT_CHUNK);
+  for (gsize i = start; i < end; i++)
+    if (!(job->mask[i / 8] & (1u << (i % 8))))
+      job->d[i] = 0.0f;
+}
+
+void
+fovea_train_act_backward_mask (FoveaPool *pool, float *d, const guint8 *mask, gsize n)
+{
+  MaskJob job = { (guint8 *) mask, d, NULL, n, FOVEA_ACT_NONE };
+  fovea_pool_run (pool, (int) ((n + ACT_CHUNK - 1) / ACT_CHUNK), mask_backward_item, &job);
+}
+
 /* ---- max pooling ---- */
 
 typedef struct {

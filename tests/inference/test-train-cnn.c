@@ -605,8 +605,8 @@ test_save_adapters (void)
     }
 }
 
-/* Head training keeps no activation, LoRA training all it needs (at a
- * size where activations outweigh scratch). */
+/* Head training keeps no activation, LoRA training what it needs, full
+ * training more (at a size where activations outweigh scratch). */
 static void
 test_arena (void)
 {
@@ -621,8 +621,9 @@ test_arena (void)
   gsize f = fovea_train_cnn_get_arena_bytes (full);
   g_test_message ("arena: head %" G_GSIZE_FORMAT ", lora %" G_GSIZE_FORMAT ", full %"
                   G_GSIZE_FORMAT " bytes", h, l, f);
-  g_assert_cmpuint (h * 4, <, l);
-  g_assert_cmpuint (l, <=, f + f / 2);
+  g_assert_cmpuint (h * 3, <, l);
+  /* LoRA keeps MobileNetV2's expanded tensors as bits, full training as values */
+  g_assert_cmpuint (l * 3, <, f * 2);
 }
 
 static void
