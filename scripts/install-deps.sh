@@ -12,7 +12,7 @@ build_packages="
   libopenblas-dev
   libgtk-4-dev libadwaita-1-dev libcairo2-dev libpango1.0-dev
   libpng-dev libjpeg62-turbo-dev libtiff-dev libgdk-pixbuf-2.0-dev libexif-dev
-  libminizip-dev
+  libminizip-dev zlib1g-dev
   desktop-file-utils appstream
   fonts-dejavu-core fonts-noto-cjk
 "

@@ -4,6 +4,8 @@
 
 #include "fovea-random-tensors.h"
 
+#include "fovea-rng.h"
+
 void
 fovea_random_tensors_init (FoveaRandomTensors *list, guint64 seed)
 {
@@ -22,10 +24,7 @@ fovea_random_tensors_clear (FoveaRandomTensors *list)
 float
 fovea_random_uniform (guint64 *state)
 {
-  guint64 z = (*state += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  z ^= z >> 31;
+  guint64 z = fovea_splitmix64 (state);
   return (float) (z >> 40) / (float) (1 << 24) * 2.0f - 1.0f;  /* [-1, 1) */
 }
 

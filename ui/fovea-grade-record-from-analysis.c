@@ -8,6 +8,8 @@
 
 #include <math.h>
 
+#include "fovea-model-weights.h"
+
 char *
 fovea_grade_record_dup_weights_path (const FoveaAnalysisResult *result)
 {
@@ -20,7 +22,7 @@ fovea_grade_record_dup_weights_path (const FoveaAnalysisResult *result)
       return g_strdup (result->task->path);
     }
   if (result->model != NULL)
-    return g_build_filename (result->model->path, "model.safetensors", NULL);
+    return fovea_model_weights_find (result->model->path);
   return NULL;
 }
 

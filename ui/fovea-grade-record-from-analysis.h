@@ -16,7 +16,8 @@ G_BEGIN_DECLS
 FoveaGradeRecord *fovea_grade_record_new_from_analysis (FoveaDocument             *document,
                                                         const FoveaAnalysisResult *result);
 /* The weights file the result's task ran with: the MeLo file, the PEFT
- * folder's adapter_model.safetensors, or the backbone's model.safetensors. */
+ * folder's adapter_model.safetensors, or the backbone's model.safetensors
+ * (or pytorch_model.bin); NULL when there is none. */
 char             *fovea_grade_record_dup_weights_path  (const FoveaAnalysisResult *result);
 
 G_END_DECLS

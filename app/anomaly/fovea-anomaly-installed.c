@@ -57,7 +57,7 @@ fovea_anomaly_find_installed (FoveaModelCatalog *catalog, FoveaModality modality
                               GCancellable *cancellable)
 {
   g_autofree char *models = fovea_model_catalog_dup_bundled_dir ();
-  g_autofree char *dir = g_build_filename (models, FOVEA_ANOMALY_BANKS_FOLDER, NULL);
+  g_autofree char *dir = g_build_filename (models, FOVEA_CATALOG_BANKS_FOLDER, NULL);
   g_autoptr (GPtrArray) paths = list_banks (dir);
   FoveaInstalledBank *found = g_new0 (FoveaInstalledBank, 1);
   g_autofree char *last_problem = NULL;

@@ -1,20 +1,17 @@
 /* fovea-anomaly-installed.h: the anomaly banks that come installed, for
  * the window's Anomaly overlay and `fovea-cli explain` without --bank.
  *
- * Banks are the .safetensors files of BUNDLED_MODELS/anomaly/ (the catalog
- * leaves that folder out); each is usable with the installed backbone
- * whose model.safetensors hashes to its card's backbone_sha256. Banks
- * built on an adapter's features are not offered (they would need that
- * adapter too). */
+ * Banks are the .safetensors files of BUNDLED_MODELS/anomaly/
+ * (FOVEA_CATALOG_BANKS_FOLDER, which the catalog leaves out); each is
+ * usable with the installed backbone whose model.safetensors hashes to its
+ * card's backbone_sha256. Banks built on an adapter's features are not
+ * offered (they would need that adapter too). */
 #pragma once
 
 #include "fovea-model-catalog.h"
 #include "fovea-modality.h"
 
 G_BEGIN_DECLS
-
-/* The folder of a models place that holds banks, not a backbone. */
-#define FOVEA_ANOMALY_BANKS_FOLDER "anomaly"
 
 typedef struct {
   char          *bank_path;   /* NULL when none was found */

@@ -4,6 +4,7 @@
 
 #include "fovea-anomaly.h"
 #include "fovea-lora.h"
+#include "fovea-preprocess.h"
 #include "fovea-vit.h"
 
 G_BEGIN_DECLS

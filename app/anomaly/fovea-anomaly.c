@@ -177,12 +177,6 @@ fovea_anomaly_free (FoveaAnomaly *anomaly)
   g_free (anomaly);
 }
 
-const FoveaPreprocess *
-fovea_anomaly_get_preprocess (const FoveaAnomaly *anomaly)
-{
-  return &anomaly->pre;
-}
-
 const FoveaPatchBank *
 fovea_anomaly_get_bank (const FoveaAnomaly *anomaly)
 {

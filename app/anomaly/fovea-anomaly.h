@@ -19,7 +19,6 @@
 #include "fovea-image.h"
 #include "fovea-modality.h"
 #include "fovea-patchcore.h"
-#include "fovea-preprocess.h"
 
 G_BEGIN_DECLS
 
@@ -80,7 +79,6 @@ FoveaAnomaly    *fovea_anomaly_new_for_bank (const char                *model_di
                                              GError                   **error);
 void             fovea_anomaly_free         (FoveaAnomaly *anomaly);
 
-const FoveaPreprocess *fovea_anomaly_get_preprocess (const FoveaAnomaly *anomaly);
 /* NULL until a bank is built or given. */
 const FoveaPatchBank  *fovea_anomaly_get_bank       (const FoveaAnomaly *anomaly);
 

@@ -44,21 +44,16 @@ static GParamSpec *properties[N_PROPS];
 static char *
 dup_quality_text (const FoveaGradeRecord *record)
 {
-  g_autoptr(GString) text = NULL;
-
   if (record->error != NULL)
     return g_strdup ("");
   if (record->quality.gradable)
     return g_strdup (_("Gradable"));
 
-  text = g_string_new (_("Ungradable"));
-  for (guint i = 0; i < FOVEA_QUALITY_N_REASONS; i++)
-    if (record->quality.reasons & (1u << i))
-      {
-        g_string_append (text, text->len == strlen (_("Ungradable")) ? ": " : ", ");
-        g_string_append (text, fovea_quality_reason_to_string ((FoveaQualityReason) (1u << i)));
-      }
-  return g_string_free (g_steal_pointer (&text), FALSE);
+  g_auto (GStrv) reasons = fovea_quality_reason_names (record->quality.reasons, NULL);
+  if (reasons[0] == NULL)
+    return g_strdup (_("Ungradable"));
+  g_autofree char *joined = g_strjoinv (", ", reasons);
+  return g_strdup_printf ("%s: %s", _("Ungradable"), joined);
 }
 
 static char *

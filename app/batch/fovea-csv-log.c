@@ -204,15 +204,8 @@ format_double (const char *format, double value)
 static char *
 quality_reasons (guint reasons)
 {
-  g_autoptr (GString) text = g_string_new (NULL);
-  for (guint bit = 0; bit < FOVEA_QUALITY_N_REASONS; bit++)
-    if (reasons & (1u << bit))
-      {
-        if (text->len > 0)
-          g_string_append_c (text, ';');
-        g_string_append (text, fovea_quality_reason_to_string (1u << bit));
-      }
-  return g_string_free (g_steal_pointer (&text), FALSE);
+  g_auto (GStrv) names = fovea_quality_reason_names (reasons, NULL);
+  return g_strjoinv (";", names);
 }
 
 GStrv

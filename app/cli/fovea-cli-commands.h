@@ -21,7 +21,9 @@ int fovea_cli_grade   (int argc, char **argv);
 int fovea_cli_merge   (int argc, char **argv);
 int fovea_cli_report  (int argc, char **argv);
 int fovea_cli_train   (int argc, char **argv);
+int fovea_cli_evaluate (int argc, char **argv);
 int fovea_cli_explain (int argc, char **argv);
 int fovea_cli_anomaly_bank (int argc, char **argv);
+int fovea_cli_convert (int argc, char **argv);
 
 G_END_DECLS

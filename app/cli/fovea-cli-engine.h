@@ -1,5 +1,7 @@
-/* fovea-cli-engine.h: what `infer` and `bench` share: loading a model and
- * its adapters into an engine, reporting failures the same way. */
+/* fovea-cli-engine.h: what the commands that run a model (`infer`,
+ * `bench`, `grade`, `report` and `explain`) share: loading a model and its
+ * adapters into an engine, given or found among the installed models,
+ * and reporting failures the same way. */
 #pragma once
 
 #include "fovea-engine.h"

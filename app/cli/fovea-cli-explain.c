@@ -28,6 +28,7 @@
 #include "fovea-decode.h"
 #include "fovea-encode.h"
 #include "fovea-input-map.h"
+#include "fovea-json-number.h"
 #include "fovea-anomaly-installed.h"
 
 #define COMMAND "fovea-cli explain"
@@ -276,16 +277,6 @@ write_png16 (const ExplainResult *result, const char *path, GError **error)
 }
 
 static void
-add_number (JsonBuilder *builder, const char *member, double value)
-{
-  json_builder_set_member_name (builder, member);
-  if (isfinite (value))
-    json_builder_add_double_value (builder, value);
-  else
-    json_builder_add_null_value (builder);
-}
-
-static void
 print_json (const char *image, const char *kind, const char *method,
             const ExplainResult *result, int peak_x, int peak_y, const char *out)
 {
@@ -302,15 +293,15 @@ print_json (const char *image, const char *kind, const char *method,
       json_builder_set_member_name (b, "task");
       json_builder_add_string_value (b, result->task);
     }
-  add_number (b, "score", result->score);
+  fovea_json_add_number (b, "score", result->score);
   if (strcmp (kind, "anomaly") == 0)
-    add_number (b, "normalised_score", result->normalised);
+    fovea_json_add_number (b, "normalised_score", result->normalised);
   json_builder_set_member_name (b, "peak");
   json_builder_begin_array (b);
   json_builder_add_int_value (b, peak_x);
   json_builder_add_int_value (b, peak_y);
   json_builder_end_array (b);
-  add_number (b, "png_scale", result->png_scale);
+  fovea_json_add_number (b, "png_scale", result->png_scale);
   json_builder_set_member_name (b, "out");
   json_builder_add_string_value (b, out);
   json_builder_set_member_name (b, "research_use_only");

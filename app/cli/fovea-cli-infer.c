@@ -10,7 +10,6 @@
 #include "config.h"
 
 #include <json-glib/json-glib.h>
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,6 +18,7 @@
 #include "fovea-modality-guess.h"
 #include "fovea-cli-paths.h"
 #include "fovea-decode.h"
+#include "fovea-json-number.h"
 
 #define PIXEL_VALUES "pixel_values"
 #define TABLE_MAX_LOGITS 6
@@ -31,22 +31,12 @@ typedef struct {
 } Infer;
 
 static void
-add_number (JsonBuilder *builder, double value)
-{
-  /* JSON has no NaN or infinity. */
-  if (isfinite (value))
-    json_builder_add_double_value (builder, value);
-  else
-    json_builder_add_null_value (builder);
-}
-
-static void
 add_floats (JsonBuilder *builder, const char *member, const float *values, int n)
 {
   json_builder_set_member_name (builder, member);
   json_builder_begin_array (builder);
   for (int i = 0; i < n; i++)
-    add_number (builder, values[i]);
+    fovea_json_add_number (builder, NULL, values[i]);
   json_builder_end_array (builder);
 }
 
@@ -62,7 +52,7 @@ add_interpretation (JsonBuilder *builder, const FoveaEngineTask *task,
   else
     {
       json_builder_set_member_name (builder, "score");
-      add_number (builder, result->score);
+      fovea_json_add_number (builder, NULL, result->score);
       json_builder_set_member_name (builder, "grade");
       json_builder_add_int_value (builder, result->label_index);
       json_builder_set_member_name (builder, "grade_name");

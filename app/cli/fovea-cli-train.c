@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "fovea-cli-commands.h"
+#include "fovea-cli-data.h"
 #include "fovea-trainer.h"
 
 typedef struct {
@@ -124,21 +125,6 @@ parse_select (const char *text, FoveaTrainerSelect *select)
   return FALSE;
 }
 
-static gboolean
-parse_label_map (const char *text, GArray *map)
-{
-  g_auto (GStrv) items = g_strsplit (text, ",", -1);
-  for (guint i = 0; items[i] != NULL; i++)
-    {
-      gint64 label;
-      if (!g_ascii_string_to_signed (items[i], 10, 0, 65535, &label, NULL))
-        return FALSE;
-      int value = (int) label;
-      g_array_append_val (map, value);
-    }
-  return map->len > 0;
-}
-
 static void
 format_duration (double seconds, char *out, gsize size)
 {
@@ -202,8 +188,8 @@ fovea_cli_train (int argc, char **argv)
 {
   FoveaTrainerOptions o;
   g_autofree char *model = NULL, *card = NULL, *data = NULL, *val = NULL, *out = NULL;
-  g_autofree char *lora = NULL, *select = NULL, *label_map_text = NULL, *input_size = NULL;
-  g_autoptr (GArray) label_map = g_array_new (FALSE, FALSE, sizeof (int));
+  g_autofree char *lora = NULL, *select = NULL, *input_size = NULL;
+  g_auto (FoveaCliDataOptions) source = { 0 };
   gboolean full = FALSE, head = FALSE, no_augment = FALSE;
   double seed = 1;
   g_autofree char *command_line = quote_command_line (argc, argv);
@@ -226,7 +212,8 @@ fovea_cli_train (int argc, char **argv)
     { "task-card", 0, 0, G_OPTION_ARG_FILENAME, &card,
       "The task card: labels, kind and preprocessing; written out with provenance", "CARD" },
     { "data", 0, 0, G_OPTION_ARG_FILENAME, &data,
-      "Training set: a folder with labels.csv, or FILE.npz[:SPLIT]", "PATH" },
+      "Training set: a folder with labels.csv, DIR:SPLIT with --split-file, or FILE.npz[:SPLIT]",
+      "PATH" },
     { "val", 0, 0, G_OPTION_ARG_FILENAME, &val,
       "Validation set (selects the epoch; its metrics go in the card)", "PATH" },
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Output folder", "DIR" },
@@ -250,8 +237,6 @@ fovea_cli_train (int argc, char **argv)
       "Labels are ordered grades: also report quadratic weighted kappa", NULL },
     { "select", 0, 0, G_OPTION_ARG_STRING, &select,
       "Validation metric that picks the epoch: auc (default), acc or qwk", "METRIC" },
-    { "label-map", 0, 0, G_OPTION_ARG_STRING, &label_map_text,
-      "Task label of each data label, e.g. 0,0,1,1,1 for grade ≥ 2", "L0,L1,…" },
     { "seed", 0, 0, G_OPTION_ARG_DOUBLE, &seed, "Seed of every random choice (default 1)", "S" },
     { "threads", 0, 0, G_OPTION_ARG_INT, &o.threads, "Threads (default: one per core)", "N" },
     { "resume", 0, 0, G_OPTION_ARG_NONE, &o.resume,
@@ -262,6 +247,7 @@ fovea_cli_train (int argc, char **argv)
 
   g_autoptr (GOptionContext) context = g_option_context_new ("— train a task adapter or a model");
   g_option_context_add_main_entries (context, entries, NULL);
+  fovea_cli_data_options_add (&source, context);
   g_option_context_set_summary (context,
     "Trains on --data, picks the epoch with the best --val metric, and writes a\n"
     "PEFT adapter folder (--lora, --head) or a hub model folder (--full) with the\n"
@@ -307,12 +293,8 @@ fovea_cli_train (int argc, char **argv)
       fprintf (stderr, "fovea-cli train: --seed must be a whole number ≥ 0\n");
       return FOVEA_CLI_EXIT_FATAL;
     }
-  if (label_map_text != NULL && !parse_label_map (label_map_text, label_map))
-    {
-      fprintf (stderr, "fovea-cli train: --label-map must be a comma-separated list of "
-               "labels ≥ 0\n");
-      return FOVEA_CLI_EXIT_FATAL;
-    }
+  if (!fovea_cli_data_options_parse (&source, "train"))
+    return FOVEA_CLI_EXIT_FATAL;
   if (o.resume && o.force)
     {
       fprintf (stderr, "fovea-cli train: --resume and --force contradict each other\n");
@@ -325,14 +307,18 @@ fovea_cli_train (int argc, char **argv)
   o.card_path = card;
   o.data_path = data;
   o.val_path = val;
+  o.labels_csv = source.labels;
+  o.label_column = source.label_column;
+  o.split_csv = source.split_file;
+  o.images_dir = source.images;
   o.out_dir = out;
   o.augment = !no_augment;
   o.seed = (guint64) seed;
   o.command_line = command_line;
-  if (label_map->len > 0)
+  if (source.label_map->len > 0)
     {
-      o.label_map = (const int *) label_map->data;
-      o.n_label_map = (int) label_map->len;
+      o.label_map = (const int *) source.label_map->data;
+      o.n_label_map = (int) source.label_map->len;
     }
 
   gboolean tty = isatty (fileno (stderr));

@@ -30,10 +30,14 @@ static const FoveaCliCommand commands[] = {
     "Grade images and write a PDF report (one A4 page-set per image)" },
   { "train", fovea_cli_train,
     "Train a LoRA adapter or a whole small ViT on labelled images" },
+  { "evaluate", fovea_cli_evaluate,
+    "A task's figures on labelled images, with 95% bootstrap intervals" },
   { "explain", fovea_cli_explain,
     "Write a saliency or anomaly map of an image" },
   { "anomaly-bank", fovea_cli_anomaly_bank,
     "Build a PatchCore memory bank from normal images" },
+  { "convert", fovea_cli_convert,
+    "Write a PyTorch checkpoint as a hub folder (model.safetensors)" },
 };
 
 static void

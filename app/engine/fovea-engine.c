@@ -3,6 +3,7 @@
 
 #include "fovea-engine-private.h"
 #include "fovea-hash-cache.h"
+#include "fovea-model-weights.h"
 
 #include <string.h>
 
@@ -137,7 +138,10 @@ fovea_engine_new (const char *model_dir, int n_threads, GError **error)
     return NULL;
 
   g_autoptr (FoveaEngineTask) task = g_new0 (FoveaEngineTask, 1);
-  task->weights_path = g_build_filename (model_dir, "model.safetensors", NULL);
+  /* The file the backbone was read from, which its card's hash is of. */
+  task->weights_path = fovea_model_weights_find (model_dir);
+  if (task->weights_path == NULL)  /* removed since: the hash check says so */
+    task->weights_path = g_build_filename (model_dir, FOVEA_MODEL_WEIGHTS_SAFETENSORS, NULL);
   task->n_outputs = count_outputs (fovea_vit_get_config (engine->vit), NULL);
   g_autofree char *card_path = g_build_filename (model_dir, CARD_FILE, NULL);
   if (!attach_card (engine, task, card_path, error) ||

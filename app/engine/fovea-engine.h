@@ -48,7 +48,7 @@ typedef enum {
 
 typedef struct {
   char            *name;
-  char            *weights_path;  /* model.safetensors, adapter_model.safetensors or the MeLo file */
+  char            *weights_path;  /* model.safetensors (or pytorch_model.bin), adapter_model.safetensors or the MeLo file */
   FoveaLora       *lora;          /* NULL for the backbone */
   FoveaTaskCard   *card;          /* NULL: uncalibrated */
   char            *card_path;     /* NULL without a card */

@@ -4,10 +4,10 @@
 #include "config.h"
 
 #include "fovea-model-catalog.h"
-#include "fovea-anomaly-installed.h"
 
 #include <string.h>
 
+#include "fovea-model-weights.h"
 #include "fovea-vit-config.h"
 
 G_DEFINE_QUARK (fovea-catalog-error-quark, fovea_catalog_error)
@@ -76,6 +76,18 @@ require_file (const char *folder, const char *name, GError **error)
     return TRUE;
   g_set_error (error, FOVEA_CATALOG_ERROR, FOVEA_CATALOG_ERROR_MISSING,
                "%s: %s is missing", folder, name);
+  return FALSE;
+}
+
+/* model.safetensors, or pytorch_model.bin in an older hub folder. */
+static gboolean
+require_weights (const char *folder, GError **error)
+{
+  g_autofree char *path = fovea_model_weights_find (folder);
+  if (path != NULL)
+    return TRUE;
+  g_set_error (error, FOVEA_CATALOG_ERROR, FOVEA_CATALOG_ERROR_MISSING,
+               "%s: %s is missing", folder, FOVEA_MODEL_WEIGHTS_SAFETENSORS);
   return FALSE;
 }
 
@@ -220,7 +232,7 @@ scan_model (const char *path, const char *name, FoveaCatalogPlace place)
   g_autofree char *config_path = g_build_filename (path, "config.json", NULL);
   FoveaVitConfig config = { 0 };
   if (!require_file (path, "config.json", &model->error) ||
-      !require_file (path, "model.safetensors", &model->error))
+      !require_weights (path, &model->error))
     return model;
   if (!fovea_vit_config_load_file (&config, config_path, &local_error))
     {
@@ -259,7 +271,7 @@ scan_place (FoveaModelCatalog *catalog, const char *folder, FoveaCatalogPlace pl
       /* Anomaly banks live beside the backbones, in a folder of their own
        * (fovea-anomaly-installed.h). */
       if (!g_file_test (path, G_FILE_TEST_IS_DIR) ||
-          strcmp (name, FOVEA_ANOMALY_BANKS_FOLDER) == 0)
+          strcmp (name, FOVEA_CATALOG_BANKS_FOLDER) == 0)
         continue;
 
       const FoveaCatalogModel *earlier = find_model (catalog, name);

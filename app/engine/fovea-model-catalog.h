@@ -57,6 +57,10 @@ typedef enum {
 
 #define FOVEA_CATALOG_N_PLACES 3
 
+/* The folder of a place that holds anomaly banks, not a backbone: the
+ * scan skips it, fovea-anomaly-installed.h reads it. */
+#define FOVEA_CATALOG_BANKS_FOLDER "anomaly"
+
 typedef struct {
   char          *name;       /* the task's name in FoveaEngine: card name, else
                               * the adapter's file or folder name, else "backbone" */

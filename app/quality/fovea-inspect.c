@@ -55,12 +55,9 @@ add_quality (JsonBuilder *builder, const FoveaQualityReport *report)
 
   json_builder_set_member_name (builder, "reasons");
   json_builder_begin_array (builder);
-  for (guint bit = 0; bit < FOVEA_QUALITY_N_REASONS; bit++)
-    {
-      if (report->reasons & (1u << bit))
-        json_builder_add_string_value (builder,
-                                       fovea_quality_reason_to_string (1u << bit));
-    }
+  g_auto (GStrv) reasons = fovea_quality_reason_names (report->reasons, NULL);
+  for (guint i = 0; reasons[i] != NULL; i++)
+    json_builder_add_string_value (builder, reasons[i]);
   json_builder_end_array (builder);
 
   const struct { const char *name; double value; } scores[] = {

@@ -106,3 +106,16 @@ fovea_quality_reason_to_string (FoveaQualityReason reason)
       return "unknown";
     }
 }
+
+GStrv
+fovea_quality_reason_names (guint reasons, FoveaQualityReasonNameFunc name_func)
+{
+  g_autoptr (GStrvBuilder) names = g_strv_builder_new ();
+
+  if (name_func == NULL)
+    name_func = fovea_quality_reason_to_string;
+  for (guint bit = 0; bit < FOVEA_QUALITY_N_REASONS; bit++)
+    if (reasons & (1u << bit))
+      g_strv_builder_add (names, name_func ((FoveaQualityReason) (1u << bit)));
+  return g_strv_builder_end (names);
+}

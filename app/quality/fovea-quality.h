@@ -108,4 +108,14 @@ void        fovea_quality_assess          (const FoveaImage             *image,
 /* "blur", "underexposed", "overexposed", "field_of_view", "resolution". */
 const char *fovea_quality_reason_to_string (FoveaQualityReason reason);
 
+/* A wording of a reason: fovea_quality_reason_to_string's, or a caller's
+ * own (a translated sentence for a report). */
+typedef const char *(*FoveaQualityReasonNameFunc) (FoveaQualityReason reason);
+
+/* The reasons set in reasons (FoveaQualityReason bits), in the enum's
+ * order, each worded by name_func (NULL: fovea_quality_reason_to_string):
+ * a NULL-terminated array, empty when none is set. */
+GStrv       fovea_quality_reason_names     (guint                      reasons,
+                                            FoveaQualityReasonNameFunc name_func);
+
 G_END_DECLS

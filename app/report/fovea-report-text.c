@@ -42,12 +42,8 @@ reason_text (FoveaQualityReason reason)
 char *
 report_quality_reasons (const FoveaQualityReport *quality)
 {
-  g_autoptr (GString) text = g_string_new (NULL);
-  for (int i = 0; i < FOVEA_QUALITY_N_REASONS; i++)
-    if (quality->reasons & (1u << i))
-      g_string_append_printf (text, "%s%s", text->len ? ", " : "",
-                              reason_text ((FoveaQualityReason) (1u << i)));
-  return g_string_free (g_steal_pointer (&text), FALSE);
+  g_auto (GStrv) reasons = fovea_quality_reason_names (quality->reasons, reason_text);
+  return g_strjoinv (", ", reasons);
 }
 
 /* One line: what the record found, for tables and the result block. */

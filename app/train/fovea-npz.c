@@ -342,13 +342,6 @@ fovea_npz_close (FoveaNpz *npz)
   g_free (npz);
 }
 
-gboolean
-fovea_npz_has_array (FoveaNpz *npz, const char *name)
-{
-  g_autofree char *entry = g_strconcat (name, ".npy", NULL);
-  return unzLocateFile (npz->zip, entry, 1) == UNZ_OK;
-}
-
 static gboolean
 set_io_error (FoveaNpz *npz, const char *name, const char *what, GError **error)
 {

@@ -63,8 +63,6 @@ gboolean       fovea_npy_parse_header (const guint8   *bytes,
 FoveaNpz      *fovea_npz_open        (const char  *path,
                                       GError     **error);
 void           fovea_npz_close       (FoveaNpz    *npz);
-gboolean       fovea_npz_has_array   (FoveaNpz    *npz,
-                                      const char  *name);
 /* Reads the array NAME (the entry NAME.npy) into memory. Not thread-safe
  * on one FoveaNpz (minizip keeps a current entry). */
 FoveaNpyArray *fovea_npz_read_array  (FoveaNpz    *npz,

@@ -82,11 +82,12 @@ index_classes (FoveaTrainData *data)
 /* ---- folders -------------------------------------------------------------- */
 
 static FoveaTrainData *
-open_folder (const char *root, const char *csv_path, GError **error)
+open_folder (const char *root, const char *csv_path, const FoveaTrainLabelsQuery *query,
+             const char *folder, GError **error)
 {
   g_auto (GStrv) files = NULL;
   g_autoptr (GArray) labels = NULL;
-  if (!fovea_train_labels_read (csv_path, root, &files, &labels, error))
+  if (!fovea_train_labels_read (csv_path, root, query, &files, &labels, error))
     return NULL;
   if (labels->len > G_MAXINT / 2)
     {
@@ -95,7 +96,16 @@ open_folder (const char *root, const char *csv_path, GError **error)
       return NULL;
     }
   FoveaTrainData *data = g_new0 (FoveaTrainData, 1);
-  data->title = g_path_get_basename (root);
+  g_autofree char *name = g_path_get_basename (folder);
+  /* The title says which rows and column: it goes into task cards and
+   * into the trainer's fingerprint, so that a checkpoint of another
+   * selection is never resumed. */
+  if (query->split != NULL)
+    data->title = g_strdup_printf ("%s:%s, column %s", name, query->split, query->label_column);
+  else if (strcmp (query->label_column, "label") != 0)
+    data->title = g_strdup_printf ("%s, column %s", name, query->label_column);
+  else
+    data->title = g_steal_pointer (&name);
   data->root = g_strdup (root);
   data->n = (int) labels->len;
   data->labels = g_memdup2 (labels->data, sizeof (int) * labels->len);
@@ -219,27 +229,80 @@ open_npz (const char *path, const char *split, GError **error)
   return data;
 }
 
+/* "DIR:SPLIT" → DIR and SPLIT, when DIR is a folder and the whole is not. */
+static gboolean
+split_suffix (const char *path, char **out_dir, char **out_split)
+{
+  const char *colon = strrchr (path, ':');
+  if (colon == NULL || colon[1] == '\0' || strchr (colon, '/') != NULL ||
+      g_file_test (path, G_FILE_TEST_EXISTS))
+    return FALSE;
+  g_autofree char *dir = g_strndup (path, (gsize) (colon - path));
+  if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
+    return FALSE;
+  *out_dir = g_steal_pointer (&dir);
+  *out_split = g_strdup (colon + 1);
+  return TRUE;
+}
+
+static FoveaTrainData *
+open_table (const char *path, const FoveaTrainDataSource *source, GError **error)
+{
+  g_autofree char *dir = NULL, *split = NULL;
+  gboolean has_split = split_suffix (path, &dir, &split);
+  if (!has_split)
+    dir = g_file_test (path, G_FILE_TEST_IS_DIR) ? g_strdup (path) : g_path_get_dirname (path);
+  if (has_split && source->split_csv == NULL)
+    {
+      g_set_error (error, FOVEA_TRAIN_DATA_ERROR, FOVEA_TRAIN_DATA_ERROR_INVALID,
+                   "“%s” names the split “%s”, but no split file was given", path, split);
+      return NULL;
+    }
+  g_autofree char *csv = source->labels_csv != NULL ? g_strdup (source->labels_csv)
+                       : g_file_test (dir, G_FILE_TEST_IS_DIR) && !g_str_has_suffix (path, ".csv")
+                       ? g_build_filename (dir, "labels.csv", NULL) : g_strdup (path);
+  if (!g_file_test (csv, G_FILE_TEST_IS_REGULAR))
+    {
+      g_set_error (error, FOVEA_TRAIN_DATA_ERROR, FOVEA_TRAIN_DATA_ERROR_LABELS,
+                   "“%s” has no labels.csv", dir);
+      return NULL;
+    }
+  g_autoptr (GHashTable) split_of = NULL;
+  if (source->split_csv != NULL)
+    {
+      if (!has_split)
+        {
+          g_set_error (error, FOVEA_TRAIN_DATA_ERROR, FOVEA_TRAIN_DATA_ERROR_INVALID,
+                       "With a split file, name the split: “%s:train”", path);
+          return NULL;
+        }
+      split_of = fovea_train_split_read (source->split_csv, error);
+      if (split_of == NULL)
+        return NULL;
+    }
+  FoveaTrainLabelsQuery query = {
+    source->label_column != NULL ? source->label_column : "label",
+    source->label_names, split_of, split,
+  };
+  const char *root = source->images_dir != NULL ? source->images_dir : dir;
+  return open_folder (root, csv, &query, dir, error);
+}
+
 FoveaTrainData *
 fovea_train_data_open (const char *path, GError **error)
 {
-  g_return_val_if_fail (path != NULL, NULL);
+  return fovea_train_data_open_source (path, NULL, error);
+}
 
-  if (g_file_test (path, G_FILE_TEST_IS_DIR))
-    {
-      g_autofree char *csv = g_build_filename (path, "labels.csv", NULL);
-      if (!g_file_test (csv, G_FILE_TEST_IS_REGULAR))
-        {
-          g_set_error (error, FOVEA_TRAIN_DATA_ERROR, FOVEA_TRAIN_DATA_ERROR_LABELS,
-                       "“%s” has no labels.csv", path);
-          return NULL;
-        }
-      return open_folder (path, csv, error);
-    }
-  if (g_str_has_suffix (path, ".csv"))
-    {
-      g_autofree char *root = g_path_get_dirname (path);
-      return open_folder (root, path, error);
-    }
+FoveaTrainData *
+fovea_train_data_open_source (const char *path, const FoveaTrainDataSource *source,
+                              GError **error)
+{
+  static const FoveaTrainDataSource plain = { NULL, NULL, NULL, NULL, NULL };
+  g_return_val_if_fail (path != NULL, NULL);
+  if (source == NULL)
+    source = &plain;
+
   if (g_str_has_suffix (path, ".npz"))
     return open_npz (path, "train", error);
   const char *colon = g_strrstr (path, ".npz:");
@@ -248,6 +311,10 @@ fovea_train_data_open (const char *path, GError **error)
       g_autofree char *file = g_strndup (path, (gsize) (colon - path) + 4);
       return open_npz (file, colon + 5, error);
     }
+  g_autofree char *dir = NULL, *split = NULL;
+  if (g_file_test (path, G_FILE_TEST_IS_DIR) || g_str_has_suffix (path, ".csv") ||
+      split_suffix (path, &dir, &split))
+    return open_table (path, source, error);
   g_set_error (error, FOVEA_TRAIN_DATA_ERROR, FOVEA_TRAIN_DATA_ERROR_INVALID,
                "“%s” is neither a folder with labels.csv nor an .npz file", path);
   return NULL;

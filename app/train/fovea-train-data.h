@@ -58,6 +58,25 @@ void            fovea_augment_init_fundus   (FoveaAugment *aug);
 
 FoveaTrainData *fovea_train_data_open       (const char        *path,
                                              GError           **error);
+
+/* Where a labelled folder's rows, labels and images come from, when they
+ * are not a plain "file,label" labels.csv beside the images (a data set's
+ * own table with several columns, a recorded split). NULL members take
+ * the defaults. */
+typedef struct {
+  const char        *labels_csv;    /* default: PATH/labels.csv */
+  const char        *label_column;  /* default: "label" */
+  const char *const *label_names;   /* class names, for labels written as names */
+  const char        *split_csv;     /* "file,split" table; PATH must then be DIR:SPLIT */
+  const char        *images_dir;    /* default: the folder of PATH */
+} FoveaTrainDataSource;
+
+/* As fovea_train_data_open, with a source: PATH may also be DIR:SPLIT,
+ * keeping the rows of the split table's SPLIT (every image of the labels
+ * must be in the split table, and the other way round). */
+FoveaTrainData *fovea_train_data_open_source (const char                 *path,
+                                              const FoveaTrainDataSource *source,
+                                              GError                    **error);
 void            fovea_train_data_free       (FoveaTrainData    *data);
 int             fovea_train_data_get_n      (const FoveaTrainData *data);
 /* Highest label + 1. */

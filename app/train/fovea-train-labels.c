@@ -147,45 +147,120 @@ parse_label (const char *text, int *out)
   return TRUE;
 }
 
+/* A class name ("mel" for "MEL"), compared without case; -1 if none. */
+static int
+find_label_name (const char *const *names, const char *text)
+{
+  g_autofree char *trimmed = g_strstrip (g_strdup (text));
+  for (int k = 0; names != NULL && names[k] != NULL; k++)
+    if (g_ascii_strcasecmp (names[k], trimmed) == 0)
+      return k;
+  return -1;
+}
+
 typedef struct {
-  const char *csv_path, *root;
-  GPtrArray  *files;
-  GArray     *labels;
-  GHashTable *first_line;  /* normalised file → the line it is first on */
+  const char                   *csv_path, *root;
+  const FoveaTrainLabelsQuery  *query;
+  int                           n_columns, file_column, label_column;
+  GPtrArray                    *files;
+  GArray                       *labels;
+  GHashTable                   *first_line;  /* normalised file → the line it is first on */
+  GHashTable                   *seen_in_split;  /* split files met in the labels */
 } Rows;
+
+static gboolean
+read_label (Rows *rows, const char *text, int line, int *label, GError **error)
+{
+  if (!parse_label (text, label))
+    {
+      *label = find_label_name (rows->query->label_names, text);
+      if (*label >= 0)
+        return TRUE;
+      if (rows->query->label_names != NULL)
+        {
+          g_autofree char *known = g_strjoinv (", ", (char **) rows->query->label_names);
+          return fail (rows->csv_path, line, error,
+                       "the label “%s” is neither a class index nor one of %s", text, known);
+        }
+      return fail (rows->csv_path, line, error, "the label “%s” is not an integer", text);
+    }
+  if (*label < 0)
+    return fail (rows->csv_path, line, error, "the label “%s” is negative", text);
+  if (*label >= FOVEA_TRAIN_DATA_MAX_CLASSES)
+    return fail (rows->csv_path, line, error, "the label “%s” is not below %d", text,
+                 FOVEA_TRAIN_DATA_MAX_CLASSES);
+  return TRUE;
+}
 
 static gboolean
 add_row (Rows *rows, GPtrArray *fields, int line, GError **error)
 {
-  if (fields->len != 2)
-    return fail (rows->csv_path, line, error, "expected 2 fields (file,label), found %u",
-                 fields->len);
-  const char *file = fields->pdata[0], *label_text = fields->pdata[1];
+  if ((int) fields->len != rows->n_columns)
+    return fail (rows->csv_path, line, error, "expected %d fields, as the header has, found %u",
+                 rows->n_columns, fields->len);
+  const char *file = fields->pdata[rows->file_column];
+  const char *label_text = fields->pdata[rows->label_column];
   const char *reason = NULL;
   g_autofree char *normal = normalise_file (file, &reason);
   if (normal == NULL)
     return fail (rows->csv_path, line, error, "“%s”: %s", file, reason);
 
-  int label;
-  if (!parse_label (label_text, &label))
-    return fail (rows->csv_path, line, error, "the label “%s” is not an integer", label_text);
-  if (label < 0)
-    return fail (rows->csv_path, line, error, "the label “%s” is negative", label_text);
-  if (label >= FOVEA_TRAIN_DATA_MAX_CLASSES)
-    return fail (rows->csv_path, line, error, "the label “%s” is not below %d", label_text,
-                 FOVEA_TRAIN_DATA_MAX_CLASSES);
-
   gpointer first = g_hash_table_lookup (rows->first_line, normal);
   if (first != NULL)
     return fail (rows->csv_path, line, error, "“%s” is listed again (first on line %d)",
                  file, GPOINTER_TO_INT (first));
+  g_hash_table_insert (rows->first_line, g_strdup (normal), GINT_TO_POINTER (line));
+
+  /* A row of another split is checked for its file name only: its label
+   * may be anything the data set uses. */
+  const FoveaTrainLabelsQuery *q = rows->query;
+  if (q->split_of != NULL)
+    {
+      const char *split = g_hash_table_lookup (q->split_of, normal);
+      if (split == NULL)
+        return fail (rows->csv_path, line, error,
+                     "“%s” is in no split of the split file: every image must be in one",
+                     file);
+      g_hash_table_add (rows->seen_in_split, g_strdup (normal));
+      if (strcmp (split, q->split) != 0)
+        return TRUE;
+    }
+
+  int label;
+  if (!read_label (rows, label_text, line, &label, error))
+    return FALSE;
   g_autofree char *full = g_build_filename (rows->root, normal, NULL);
   if (!g_file_test (full, G_FILE_TEST_IS_REGULAR))
     return fail (rows->csv_path, line, error, "“%s” does not exist (no file %s)", file, full);
 
-  g_hash_table_insert (rows->first_line, g_strdup (normal), GINT_TO_POINTER (line));
   g_ptr_array_add (rows->files, g_steal_pointer (&normal));
   g_array_append_val (rows->labels, label);
+  return TRUE;
+}
+
+static int
+find_column (GPtrArray *header, const char *name)
+{
+  for (guint i = 0; i < header->len; i++)
+    if (strcmp (header->pdata[i], name) == 0)
+      return (int) i;
+  return -1;
+}
+
+static gboolean
+read_header (Reader *r, Rows *rows, GError **error)
+{
+  g_autoptr (GPtrArray) header = g_ptr_array_new_with_free_func (g_free);
+  gboolean blank;
+  if (!read_record (r, header, &blank, error))
+    return FALSE;
+  const char *label_name = rows->query->label_column;
+  rows->n_columns = (int) header->len;
+  rows->file_column = find_column (header, "file");
+  rows->label_column = find_column (header, label_name);
+  if (rows->file_column < 0 || rows->label_column < 0)
+    return fail (r->path, 1, error, "the header must name a “file” and a “%s” column",
+                 label_name);
   return TRUE;
 }
 
@@ -194,11 +269,8 @@ read_rows (Reader *r, Rows *rows, GError **error)
 {
   g_autoptr (GPtrArray) fields = g_ptr_array_new_with_free_func (g_free);
   gboolean blank;
-  if (!read_record (r, fields, &blank, error))
+  if (!read_header (r, rows, error))
     return FALSE;
-  if (fields->len != 2 || strcmp (fields->pdata[0], "file") != 0 ||
-      strcmp (fields->pdata[1], "label") != 0)
-    return fail (r->path, 1, error, "the header must be “file,label”");
 
   int blank_line = 0;  /* the first empty line, which must be in the tail */
   while (r->p < r->end)
@@ -216,46 +288,95 @@ read_rows (Reader *r, Rows *rows, GError **error)
       if (!add_row (rows, fields, line, error))
         return FALSE;
     }
-  if (rows->files->len == 0)
-    {
-      g_set_error (error, FOVEA_TRAIN_DATA_ERROR, FOVEA_TRAIN_DATA_ERROR_EMPTY,
-                   "“%s” lists no images", r->path);
-      return FALSE;
-    }
   return TRUE;
 }
 
-gboolean
-fovea_train_labels_read (const char *csv_path, const char *root, GStrv *out_files,
-                         GArray **out_labels, GError **error)
+/* Every image of the split file must be one the labels list: a split
+ * naming images that are not there is a split of another data set. */
+static gboolean
+check_split_covered (const Rows *rows, GError **error)
 {
-  g_autofree char *text = NULL;
-  gsize length;
+  const FoveaTrainLabelsQuery *q = rows->query;
+  if (q->split_of == NULL)
+    return TRUE;
+  GHashTableIter iter;
+  gpointer file;
+  g_hash_table_iter_init (&iter, q->split_of);
+  while (g_hash_table_iter_next (&iter, &file, NULL))
+    if (!g_hash_table_contains (rows->seen_in_split, file))
+      {
+        g_set_error (error, FOVEA_TRAIN_DATA_ERROR, FOVEA_TRAIN_DATA_ERROR_LABELS,
+                     "The split file lists “%s”, which “%s” does not",
+                     (const char *) file, rows->csv_path);
+        return FALSE;
+      }
+  return TRUE;
+}
+
+static char *
+read_text (const char *csv_path, gsize *length, GError **error)
+{
+  char *text = NULL;
   GError *local = NULL;
-  if (!g_file_get_contents (csv_path, &text, &length, &local))
+  if (!g_file_get_contents (csv_path, &text, length, &local))
     {
       g_set_error (error, FOVEA_TRAIN_DATA_ERROR, FOVEA_TRAIN_DATA_ERROR_LABELS,
-                   "Cannot read the labels: %s", local->message);
+                   "Cannot read “%s”: %s", csv_path, local->message);
       g_error_free (local);
-      return FALSE;
+      return NULL;
     }
-  if (strlen (text) != length || !g_utf8_validate (text, (gssize) length, NULL))
+  if (strlen (text) != *length || !g_utf8_validate (text, (gssize) *length, NULL))
     {
       g_set_error (error, FOVEA_TRAIN_DATA_ERROR, FOVEA_TRAIN_DATA_ERROR_LABELS,
                    "“%s” is not UTF-8 text", csv_path);
-      return FALSE;
+      g_free (text);
+      return NULL;
     }
+  return text;
+}
 
+static Reader
+start_reader (const char *text, gsize length, const char *csv_path)
+{
   Reader r = { text, text + length, 1, csv_path };
   if (length >= 3 && memcmp (text, "\xef\xbb\xbf", 3) == 0)
     r.p += 3;
+  return r;
+}
+
+gboolean
+fovea_train_labels_read (const char *csv_path, const char *root,
+                         const FoveaTrainLabelsQuery *query, GStrv *out_files,
+                         GArray **out_labels, GError **error)
+{
+  static const FoveaTrainLabelsQuery plain = { "label", NULL, NULL, NULL };
+  gsize length;
+  g_autofree char *text = read_text (csv_path, &length, error);
+  if (text == NULL)
+    return FALSE;
+  if (query == NULL)
+    query = &plain;
+
+  Reader r = start_reader (text, length, csv_path);
   Rows rows = {
-    csv_path, root, g_ptr_array_new_with_free_func (g_free),
+    csv_path, root, query, 0, -1, -1, g_ptr_array_new_with_free_func (g_free),
     g_array_new (FALSE, FALSE, sizeof (int)),
     g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL),
+    g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL),
   };
-  gboolean ok = read_rows (&r, &rows, error);
+  gboolean ok = read_rows (&r, &rows, error) && check_split_covered (&rows, error);
   g_hash_table_unref (rows.first_line);
+  g_hash_table_unref (rows.seen_in_split);
+  if (ok && rows.files->len == 0)
+    {
+      if (query->split != NULL)
+        g_set_error (error, FOVEA_TRAIN_DATA_ERROR, FOVEA_TRAIN_DATA_ERROR_EMPTY,
+                     "“%s” has no image in the split “%s”", csv_path, query->split);
+      else
+        g_set_error (error, FOVEA_TRAIN_DATA_ERROR, FOVEA_TRAIN_DATA_ERROR_EMPTY,
+                     "“%s” lists no images", csv_path);
+      ok = FALSE;
+    }
   if (!ok)
     {
       g_ptr_array_unref (rows.files);
@@ -266,4 +387,46 @@ fovea_train_labels_read (const char *csv_path, const char *root, GStrv *out_file
   *out_files = (GStrv) g_ptr_array_free (rows.files, FALSE);
   *out_labels = rows.labels;
   return TRUE;
+}
+
+GHashTable *
+fovea_train_split_read (const char *csv_path, GError **error)
+{
+  gsize length;
+  g_autofree char *text = read_text (csv_path, &length, error);
+  if (text == NULL)
+    return NULL;
+  Reader r = start_reader (text, length, csv_path);
+  g_autoptr (GPtrArray) fields = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GHashTable) split_of = g_hash_table_new_full (g_str_hash, g_str_equal,
+                                                           g_free, g_free);
+  gboolean blank;
+  if (!read_record (&r, fields, &blank, error))
+    return NULL;
+  if (fields->len != 2 || strcmp (fields->pdata[0], "file") != 0 ||
+      strcmp (fields->pdata[1], "split") != 0)
+    return fail (csv_path, 1, error, "the header must be “file,split”"), NULL;
+  while (r.p < r.end)
+    {
+      int line = r.line;
+      if (!read_record (&r, fields, &blank, error))
+        return NULL;
+      if (blank)
+        continue;
+      const char *reason = NULL;
+      g_autofree char *normal = fields->len == 2 ? normalise_file (fields->pdata[0], &reason) : NULL;
+      if (fields->len != 2)
+        return fail (csv_path, line, error, "expected 2 fields (file,split), found %u",
+                     fields->len), NULL;
+      if (normal == NULL)
+        return fail (csv_path, line, error, "“%s”: %s", (char *) fields->pdata[0], reason), NULL;
+      if (*(const char *) fields->pdata[1] == '\0')
+        return fail (csv_path, line, error, "“%s” has an empty split", normal), NULL;
+      if (g_hash_table_contains (split_of, normal))
+        return fail (csv_path, line, error, "“%s” is listed again", normal), NULL;
+      g_hash_table_insert (split_of, g_steal_pointer (&normal), g_strdup (fields->pdata[1]));
+    }
+  if (g_hash_table_size (split_of) == 0)
+    return fail (csv_path, 1, error, "no rows"), NULL;
+  return g_steal_pointer (&split_of);
 }

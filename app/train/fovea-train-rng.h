@@ -7,6 +7,8 @@
 
 #include <glib.h>
 
+#include "fovea-rng.h"
+
 G_BEGIN_DECLS
 
 /* Independent streams from one seed. */
@@ -16,15 +18,6 @@ G_BEGIN_DECLS
 typedef struct {
   guint64 s[4];
 } FoveaTrainRng;
-
-static inline guint64
-fovea_splitmix64 (guint64 *x)
-{
-  guint64 z = (*x += G_GUINT64_CONSTANT (0x9e3779b97f4a7c15));
-  z = (z ^ (z >> 30)) * G_GUINT64_CONSTANT (0xbf58476d1ce4e5b9);
-  z = (z ^ (z >> 27)) * G_GUINT64_CONSTANT (0x94d049bb133111eb);
-  return z ^ (z >> 31);
-}
 
 static inline void
 fovea_train_rng_seed (FoveaTrainRng *rng, guint64 seed, guint64 stream,

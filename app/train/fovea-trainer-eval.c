@@ -47,8 +47,8 @@ compute_metrics (const FoveaTrainer *t, const float *outputs, const int *labels,
     {
       g_autofree float *probs = g_new (float, (gsize) n * t->n_classes);
       for (int i = 0; i < n; i++)
-        fovea_softmax (outputs + (gsize) i * t->n_classes, t->n_classes,
-                     probs + (gsize) i * t->n_classes);
+        fovea_softmax_precise (outputs + (gsize) i * t->n_classes, t->n_classes,
+                               probs + (gsize) i * t->n_classes);
       m->acc = fovea_metric_accuracy (probs, labels, n, t->n_classes);
       if (t->n_classes == 2)
         {

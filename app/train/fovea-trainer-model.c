@@ -11,6 +11,7 @@
 #define G_LOG_DOMAIN "fovea-trainer-model"
 
 #include "fovea-trainer-private.h"
+#include "fovea-model-weights.h"
 
 #include <json-glib/json-glib.h>
 
@@ -53,13 +54,14 @@ build_vit (FoveaTrainer *t, GError **error)
   if (o->full)
     {
       g_autofree char *config_path = g_build_filename (o->model_dir, "config.json", NULL);
-      g_autofree char *weights_path = g_build_filename (o->model_dir, "model.safetensors", NULL);
+      /* model.safetensors or pytorch_model.bin: NULL when neither. */
+      g_autofree char *weights_path = fovea_model_weights_find (o->model_dir);
 
       if (!fovea_vit_config_load_file (&t->config, config_path, error))
         return FALSE;
       /* Weights next to the config are the starting point; without
        * them the model starts from timm's initialisation. */
-      if (g_file_test (weights_path, G_FILE_TEST_EXISTS))
+      if (weights_path != NULL)
         {
           t->backbone = fovea_vit_load (o->model_dir, error);
           if (t->backbone == NULL)
@@ -103,14 +105,14 @@ build_cnn (FoveaTrainer *t, GError **error)
 {
   const FoveaTrainerOptions *o = t->options;
   g_autofree char *config_path = g_build_filename (o->model_dir, "config.json", NULL);
-  g_autofree char *weights_path = g_build_filename (o->model_dir, "model.safetensors", NULL);
+  g_autofree char *weights_path = fovea_model_weights_find (o->model_dir);
 
   if (!fovea_cnn_config_load_file (&t->cnn_config, config_path, error))
     return FALSE;
   /* full training may start from a config alone */
-  if (!o->full || g_file_test (weights_path, G_FILE_TEST_EXISTS))
+  if (!o->full || weights_path != NULL)
     {
-      t->cnn_weights = fovea_safetensors_open (weights_path, error);
+      t->cnn_weights = fovea_model_weights_open (o->model_dir, error);
       if (t->cnn_weights == NULL)
         return FALSE;
     }

@@ -1,20 +1,16 @@
 /* fovea-trainer-output.c: the trained weights and their task card,
- * published as a whole: everything is written into a temporary sibling
- * folder, which is then renamed to the output (an existing output, when
- * forced, is moved aside first and removed last). A crash leaves either
- * the old output or the new one, never a mixture. */
+ * published as a whole (fovea-staged-dir.h): a crash leaves either the
+ * old output or the new one, never a mixture. */
 #define G_LOG_DOMAIN "fovea-trainer-output"
 
 #include "fovea-trainer-private.h"
 
-#include <errno.h>
-#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "fovea-commit.h"
+#include "fovea-staged-dir.h"
 
 static const char *
 weights_file (const FoveaTrainer *t)
@@ -176,73 +172,17 @@ write_card (const FoveaTrainer *t, const char *dir, const char *sha256, GError *
          fovea_task_card_check_outputs (check, fovea_trainer_model_n_outputs (t), error);
 }
 
-static void
-remove_tree (const char *dir)
-{
-  g_autoptr (GDir) listing = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (listing != NULL && (name = g_dir_read_name (listing)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (path);
-      else
-        g_remove (path);
-    }
-  g_rmdir (dir);
-}
-
-static gboolean
-publish (const char *staged, const char *out_dir, GError **error)
-{
-  g_autofree char *parent = g_path_get_dirname (out_dir);
-  g_autofree char *base = g_path_get_basename (out_dir);
-  g_autofree char *aside = NULL;
-
-  if (g_file_test (out_dir, G_FILE_TEST_EXISTS))
-    {
-      aside = g_strdup_printf ("%s/.%s.old-%d", parent, base, (int) getpid ());
-      if (g_rename (out_dir, aside) != 0)
-        {
-          int saved = errno;
-          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-                       "Cannot move the old %s aside: %s", out_dir, g_strerror (saved));
-          return FALSE;
-        }
-    }
-  if (g_rename (staged, out_dir) != 0)
-    {
-      int saved = errno;
-      if (aside != NULL)
-        g_rename (aside, out_dir);
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-                   "Cannot write %s: %s", out_dir, g_strerror (saved));
-      return FALSE;
-    }
-  if (aside != NULL)
-    remove_tree (aside);
-  return TRUE;
-}
-
 gboolean
 fovea_trainer_write_output (FoveaTrainer *t, GError **error)
 {
   const char *out_dir = t->options->out_dir;
-  g_autofree char *parent = g_path_get_dirname (out_dir);
-  g_autofree char *base = g_path_get_basename (out_dir);
-  g_autofree char *template = g_strdup_printf ("%s/.%s.partial-XXXXXX", parent, base);
 
   for (int i = 0; i < t->n_params; i++)
     memcpy (t->params[i].value, t->best[i], t->params[i].n * sizeof (float));
 
-  if (g_mkdtemp (template) == NULL)
-    {
-      int saved = errno;
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-                   "Cannot create a folder next to %s: %s", out_dir, g_strerror (saved));
-      return FALSE;
-    }
+  g_autofree char *template = fovea_staged_dir_new (out_dir, error);
+  if (template == NULL)
+    return FALSE;
   g_autofree char *weights = g_build_filename (template, weights_file (t), NULL);
   g_autofree char *sha256 = NULL;
   /* No commit or time in the weights file: retraining at any revision
@@ -252,8 +192,8 @@ fovea_trainer_write_output (FoveaTrainer *t, GError **error)
                  strip_head (template, fovea_trainer_model_head_prefix (t), error)) &&
                 (sha256 = file_sha256 (weights, error)) != NULL &&
                 write_card (t, template, sha256, error) &&
-                publish (template, out_dir, error);
+                fovea_staged_dir_publish (template, out_dir, error);
   if (!ok)
-    remove_tree (template);
+    fovea_remove_tree (template);
   return ok;
 }

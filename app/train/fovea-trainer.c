@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "fovea-loss.h"
+#include "fovea-model-weights.h"
 
 G_DEFINE_QUARK (fovea-trainer-error-quark, fovea_trainer_error)
 
@@ -179,10 +180,14 @@ setup (FoveaTrainer *t, GError **error)
   t->regression = t->card->kind == FOVEA_TASK_GRADING_REGRESSION;
   t->n_classes = t->regression ? 1 : (int) g_strv_length (t->card->labels);
 
-  t->train = fovea_train_data_open (o->data_path, error);
+  FoveaTrainDataSource source = {
+    o->labels_csv, o->label_column, (const char *const *) t->card->labels, o->split_csv,
+    o->images_dir,
+  };
+  t->train = fovea_train_data_open_source (o->data_path, &source, error);
   if (t->train == NULL)
     return FALSE;
-  t->val = fovea_train_data_open (o->val_path, error);
+  t->val = fovea_train_data_open_source (o->val_path, &source, error);
   if (t->val == NULL)
     return FALSE;
   if (fovea_train_data_get_n (t->train) < 1 || fovea_train_data_get_n (t->val) < 1)

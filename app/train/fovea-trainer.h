@@ -52,8 +52,15 @@ typedef struct {
    * pretrained_cfg). ViTs train at their img_size. */
   int                input_height, input_width;
   const char        *card_path;    /* the task card to fill in: labels, kind, preprocessing */
-  const char        *data_path;
+  const char        *data_path;     /* a folder, DIR:SPLIT with split_csv, or FILE.npz[:SPLIT] */
   const char        *val_path;
+  /* Where a folder's labels come from (FoveaTrainDataSource); NULL: its
+   * labels.csv, column "label", images beside it, no split table. Labels
+   * may be class names of the card. */
+  const char        *labels_csv;
+  const char        *label_column;
+  const char        *split_csv;
+  const char        *images_dir;
   const char        *out_dir;
   int                epochs;
   int                batch;

@@ -68,9 +68,12 @@ head_forward (FoveaCnnRun *run, int batch)
   fovea_global_pool_forward (run->pooled, run->pool_scratch, run->x, batch,
                              run->feature_h * run->feature_w, run->feature_c,
                              cnn->config.global_pool);
-  if (cnn->head.weight != NULL)
-    fovea_linear_forward (run->pool, run->logits, cnn->head.out_dim, run->pooled,
-                          &cnn->head, batch);
+  if (cnn->has_head)
+    {
+      FoveaWindowShape pixel = { 1, 1, 1, 1, 0, 0 };
+      conv_forward (run, &cnn->head, &pixel, batch, run->pooled, run->logits, NULL,
+                    FOVEA_ACT_NONE);
+    }
   else
     memcpy (run->logits, run->pooled, sizeof (float) * (gsize) batch * features);
 }

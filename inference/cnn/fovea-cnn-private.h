@@ -11,7 +11,6 @@
 
 #include "fovea-cnn.h"
 #include "fovea-cnn-kernels.h"
-#include "fovea-kernels.h"
 #include "fovea-safetensors.h"
 
 G_BEGIN_DECLS
@@ -48,10 +47,14 @@ struct _FoveaCnn {
   int               n_blocks;
   int               max_pool_after;  /* block index, or -1 for no max pool */
   FoveaWindow       max_pool;
-  FoveaLinear       head;            /* weight NULL when headless */
+  /* The linear head as a 1×1 convolution on the pooled features (a 1×1
+   * image per input), so that it runs on the same packed GEMM. */
+  gboolean          has_head;        /* FALSE when headless */
+  FoveaConv         head;
   char             *head_name;       /* its tensor name prefix */
 
   gpointer          weight_memory;   /* every convolution's folded weights */
+  gsize             weight_bytes;
 };
 
 /* One conv's shapes in a run: the block's convolutions, then downsample. */
@@ -72,6 +75,7 @@ struct _FoveaCnnRun {
   int               feature_h, feature_w, feature_c;
 
   gpointer          arena;
+  gsize             arena_bytes;
   float            *x, *y;
   float            *t[2];
   float            *scratch;        /* im2col rows */

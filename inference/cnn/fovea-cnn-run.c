@@ -151,6 +151,7 @@ fovea_cnn_run_new (FoveaCnn *cnn, int max_batch, int height, int width, int n_th
                    planned / 1e6);
       return NULL;
     }
+  run->arena_bytes = offset;
   char *base = run->arena;
   run->x = (float *) (base + x_at);
   run->y = (float *) (base + y_at);
@@ -181,6 +182,12 @@ fovea_cnn_run_free (FoveaCnnRun *run)
   g_free (run->shapes);
   g_free (run->logits);
   g_free (run);
+}
+
+gsize
+fovea_cnn_run_get_memory_size (const FoveaCnnRun *run)
+{
+  return run->arena_bytes + sizeof (float) * (gsize) run->max_batch * run->n_outputs;
 }
 
 int

@@ -1,11 +1,12 @@
 /* fovea-cnn-weights.c: every convolution's weight with its BatchNorm
- * folded in, and the head's view, each checked for presence and shape.
+ * folded in, and the head's, each checked for presence and shape.
  *
  * Folding: BN (conv (x)) = γ (W·x − μ) / √(σ² + ε) + β is one convolution
  * with W' = W · γ / √(σ² + ε) and bias β − μ · γ / √(σ² + ε), computed in
  * double once at load. The folded weight is then laid out for its kernel
  * ((ky, kx, channel) rows for the GEMM, then packed into panels where the
  * CPU has AVX-512; tap-major for the depthwise kernel) in one allocation,
+ * with the head (a Linear is a 1×1 convolution with a bias and no BN),
  * and the file's pages of the source weight are given back at once, so
  * memory holds the weights about once, even at the peak of loading.
  *
@@ -88,6 +89,8 @@ take_member (Loader *loader, const char *prefix, const char *member, int n_dims,
   return take (loader, name, n_dims, shape, error);
 }
 
+static double element (const FoveaTensorView *view, gsize i);
+
 static gboolean
 take_conv (Loader *loader, const FoveaCnnConvSource *source, ConvViews *views, GError **error)
 {
@@ -97,13 +100,25 @@ take_conv (Loader *loader, const FoveaCnnConvSource *source, ConvViews *views, G
   views->weight = take_member (loader, source->conv_name, ".weight",
                                SHAPE (out, conv->in_channels / conv->groups,
                                       conv->window.kernel_h, conv->window.kernel_w), error);
-  return views->weight != NULL &&
-         (views->gamma = take_member (loader, source->bn_name, ".weight", SHAPE (out), error)) &&
-         (views->beta = take_member (loader, source->bn_name, ".bias", SHAPE (out), error)) &&
-         (views->mean = take_member (loader, source->bn_name, ".running_mean", SHAPE (out),
-                                     error)) &&
-         (views->var = take_member (loader, source->bn_name, ".running_var", SHAPE (out),
-                                    error));
+  if (views->weight == NULL ||
+      !(views->gamma = take_member (loader, source->bn_name, ".weight", SHAPE (out), error)) ||
+      !(views->beta = take_member (loader, source->bn_name, ".bias", SHAPE (out), error)) ||
+      !(views->mean = take_member (loader, source->bn_name, ".running_mean", SHAPE (out),
+                                   error)) ||
+      !(views->var = take_member (loader, source->bn_name, ".running_var", SHAPE (out),
+                                  error)))
+    return FALSE;
+
+  for (int o = 0; o < out; o++)
+    if (!(element (views->var, o) + loader->cnn->config.bn_eps > 0))
+      {
+        g_set_error (error, FOVEA_MODEL_ERROR, FOVEA_MODEL_ERROR_WEIGHTS,
+                     "%s: tensor %s.running_var has %g at %d: a variance plus eps "
+                     "must be positive", loader->cnn->weights_name, source->bn_name,
+                     element (views->var, o), o);
+        return FALSE;
+      }
+  return TRUE;
 }
 
 static double
@@ -121,33 +136,86 @@ element (const FoveaTensorView *view, gsize i)
   return view->dtype == FOVEA_DTYPE_F16 ? fovea_f16_to_f32 (half) : fovea_bf16_to_f32 (half);
 }
 
-/* Writes conv's folded weight, in PyTorch's layout, to weight and its
- * bias to bias. */
-static gboolean
-fold (const Loader *loader, const FoveaCnnConvSource *source, const ConvViews *views,
-      float *weight, float *bias, GError **error)
+/* out[i] = view[start + i] · scale, n values, rounded once. */
+static void
+scaled_row (const FoveaTensorView *view, gsize start, gsize n, double scale, float *out)
 {
-  const FoveaConv *conv = source->conv;
-  gsize per_output = (gsize) fovea_conv_depth (conv);
-  double eps = loader->cnn->config.bn_eps;
+  const guint8 *bytes = view->data;
+  if (view->dtype == FOVEA_DTYPE_F32 && (guintptr) bytes % sizeof (float) == 0)
+    {
+      const float *in = (const float *) bytes + start;
+      for (gsize i = 0; i < n; i++)
+        out[i] = (float) (in[i] * scale);
+      return;
+    }
+  for (gsize i = 0; i < n; i++)
+    out[i] = (float) (element (view, start + i) * scale);
+}
 
+/* One convolution to fold, and where its weights go. */
+typedef struct {
+  FoveaConv  *conv;
+  ConvViews   views;      /* BatchNorm's NULL for the head */
+  const FoveaTensorView *conv_bias;  /* the head's bias; NULL for the others */
+  double      eps;
+  gboolean    drop_pages;
+  float      *weight;   /* fovea_conv_weight_size floats */
+  float      *bias;
+} FoldItem;
+
+static void drop_pages (const FoveaTensorView *view);
+
+/* Brings a view's pages in with one call rather than a fault per page
+ * (which a virtual machine makes dear); a kernel without it faults them
+ * in as they are read. */
+static void
+populate_pages (const FoveaTensorView *view)
+{
+#ifdef MADV_POPULATE_READ
+  guintptr page = (guintptr) sysconf (_SC_PAGESIZE);
+  guintptr start = (guintptr) view->data / page * page;
+  madvise ((void *) start, (guintptr) view->data + view->n_bytes - start, MADV_POPULATE_READ);
+#endif
+}
+
+/* W' = W · γ / √(σ² + ε) and β − μ · γ / √(σ² + ε) (the head: W and its
+ * bias as they are), each output's row of
+ * W (in PyTorch's (channel, ky, kx) order) written where the kernel reads
+ * it (fovea_conv_weight_row). */
+static void
+fold_item (gpointer data, int index, int thread)
+{
+  FoldItem *item = (FoldItem *) data + index;
+  const FoveaConv *conv = item->conv;
+  const ConvViews *v = &item->views;
+  int taps = conv->window.kernel_h * conv->window.kernel_w;
+  int in_group = conv->in_channels / conv->groups;
+  gsize per_output = (gsize) fovea_conv_depth (conv);
+  g_autofree float *row = g_new (float, per_output);
+
+  if (item->drop_pages)
+    populate_pages (v->weight);
+  if (conv->panel_vectors > 0)  /* the panels' columns past the outputs */
+    memset (item->weight, 0, sizeof (float) * fovea_conv_weight_size (conv));
   for (int o = 0; o < conv->out_channels; o++)
     {
-      double var = element (views->var, o) + eps;
-      if (!(var > 0))
+      double scale = 1.0;
+      if (v->gamma == NULL)
+        item->bias[o] = (float) element (item->conv_bias, o);
+      else
         {
-          g_set_error (error, FOVEA_MODEL_ERROR, FOVEA_MODEL_ERROR_WEIGHTS,
-                       "%s: tensor %s.running_var has %g at %d: a variance plus eps "
-                       "must be positive", loader->cnn->weights_name, source->bn_name,
-                       element (views->var, o), o);
-          return FALSE;
+          scale = element (v->gamma, o) / sqrt (element (v->var, o) + item->eps);
+          item->bias[o] = (float) (element (v->beta, o) - element (v->mean, o) * scale);
         }
-      double scale = element (views->gamma, o) / sqrt (var);
-      bias[o] = (float) (element (views->beta, o) - element (views->mean, o) * scale);
-      for (gsize i = o * per_output; i < (o + 1) * per_output; i++)
-        weight[i] = (float) (element (views->weight, i) * scale);
+      scaled_row (v->weight, o * per_output, per_output, scale, row);
+
+      gsize stride, base = fovea_conv_weight_row (conv, o, &stride);
+      for (int ci = 0; ci < in_group; ci++)
+        for (int t = 0; t < taps; t++)
+          item->weight[base + ((gsize) t * in_group + ci) * stride] = row[ci * taps + t];
     }
-  return TRUE;
+  if (item->drop_pages)
+    drop_pages (v->weight);
 }
 
 /* Gives back the whole pages of view's bytes (edges shared with the
@@ -168,15 +236,6 @@ static gsize
 round_up (gsize floats)
 {
   return (floats + ALIGN_FLOATS - 1) / ALIGN_FLOATS * ALIGN_FLOATS;
-}
-
-/* Floats of conv's weight as the forward pass reads it. */
-static gsize
-weight_size (const FoveaConv *conv)
-{
-  if (conv->panel_vectors > 0)
-    return fovea_conv_packed_size (conv);
-  return (gsize) conv->out_channels * fovea_conv_depth (conv);
 }
 
 static gboolean
@@ -200,29 +259,25 @@ check_all_used (Loader *loader, GError **error)
   return TRUE;
 }
 
+/* The head, a 1×1 convolution on the pooled features: weight
+ * [num_classes, num_features] (a Linear's, the same bytes as a Conv2d's
+ * [num_classes, num_features, 1, 1]) and bias, with no BatchNorm. */
 static gboolean
-take_head (Loader *loader, GError **error)
+take_head (Loader *loader, FoldItem *item, GError **error)
 {
   FoveaCnn *cnn = loader->cnn;
   const FoveaCnnConfig *c = &cnn->config;
-  FoveaLinear *head = &cnn->head;
-  g_autofree char *weight = g_strconcat (cnn->head_name, ".weight", NULL);
-  g_autofree char *bias = g_strconcat (cnn->head_name, ".bias", NULL);
 
-  if (c->num_classes == 0)
+  cnn->has_head = c->num_classes > 0;
+  if (!cnn->has_head)
     return TRUE;
-  if (take (loader, weight, SHAPE (c->num_classes, c->num_features), error) == NULL ||
-      take (loader, bias, SHAPE (c->num_classes), error) == NULL)
-    return FALSE;
-  /* F32 in place; F16 and BF16 converted once, into memory st owns. */
-  head->weight = fovea_safetensors_get_f32 (cnn->weights, weight,
-                                            SHAPE (c->num_classes, c->num_features), error);
-  head->bias = fovea_safetensors_get_f32 (cnn->weights, bias, SHAPE (c->num_classes), error);
-  if (head->weight == NULL || head->bias == NULL)
-    return FALSE;
-  head->in_dim = c->num_features;
-  head->out_dim = c->num_classes;
-  return TRUE;
+  fovea_cnn_conv_init (cnn, &cnn->head, c->num_features, c->num_classes, 1, 1, 1);
+  item->conv = &cnn->head;
+  item->views.weight = take_member (loader, cnn->head_name, ".weight",
+                                    SHAPE (c->num_classes, c->num_features), error);
+  item->conv_bias = item->views.weight == NULL ? NULL
+    : take_member (loader, cnn->head_name, ".bias", SHAPE (c->num_classes), error);
+  return item->conv_bias != NULL;
 }
 
 static gpointer
@@ -243,52 +298,56 @@ fovea_cnn_weights_load (FoveaCnn *cnn, GArray *sources, GError **error)
   g_autoptr (GHashTable) used = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   Loader loader = { cnn, used };
   guint n = sources->len;
-  g_autofree ConvViews *views = g_new0 (ConvViews, n);
+  /* The convolutions, then the head. */
+  g_autofree FoldItem *items = g_new0 (FoldItem, n + 1);
   gboolean pack = fovea_conv_gemm_supported () && !(cnn->flags & FOVEA_CNN_LOAD_OPENBLAS);
-  gsize total = 0, largest = 0;
+  gsize total = 0;
 
   for (guint i = 0; i < n; i++)
     {
       const FoveaCnnConvSource *source = &g_array_index (sources, FoveaCnnConvSource, i);
-      FoveaConv *conv = source->conv;
-      if (!take_conv (&loader, source, &views[i], error))
+      items[i].conv = source->conv;
+      if (!take_conv (&loader, source, &items[i].views, error))
         return FALSE;
+    }
+  if (!take_head (&loader, &items[n], error) || !check_all_used (&loader, error))
+    return FALSE;
+  if (cnn->has_head)
+    n++;
+
+  for (guint i = 0; i < n; i++)
+    {
+      FoveaConv *conv = items[i].conv;
       if (pack && !conv->depthwise)
         conv->panel_vectors = fovea_conv_gemm_panel_vectors (conv->out_channels / conv->groups);
-      total += round_up (weight_size (conv)) + round_up ((gsize) conv->out_channels);
-      largest = MAX (largest, (gsize) conv->out_channels * fovea_conv_depth (conv));
+      items[i].eps = cnn->config.bn_eps;
+      items[i].drop_pages = cnn->from_file;
+      total += round_up (fovea_conv_weight_size (conv)) + round_up ((gsize) conv->out_channels);
     }
-  if (!take_head (&loader, error) || !check_all_used (&loader, error))
-    return FALSE;
 
   float *next = cnn->weight_memory = allocate_weights (total);
-  g_autofree float *folded = g_try_new (float, largest);
-  g_autofree float *unpacked = pack ? g_try_new (float, largest) : NULL;
-  if (next == NULL || folded == NULL || (pack && unpacked == NULL))
+  if (next == NULL)
     {
       g_set_error (error, FOVEA_MODEL_ERROR, FOVEA_MODEL_ERROR_NO_MEMORY,
                    "Out of memory for the weights of %s (%.0f MB)", cnn->config.architecture,
                    (double) total * sizeof (float) / 1e6);
       return FALSE;
     }
-
+  cnn->weight_bytes = total * sizeof (float);
   for (guint i = 0; i < n; i++)
     {
-      const FoveaCnnConvSource *source = &g_array_index (sources, FoveaCnnConvSource, i);
-      FoveaConv *conv = source->conv;
-      gboolean packed = conv->panel_vectors > 0;
-      float *weight = next, *bias = next + round_up (weight_size (conv));
-
-      if (!fold (&loader, source, &views[i], folded, bias, error))
-        return FALSE;
-      if (cnn->from_file)
-        drop_pages (views[i].weight);
-      fovea_conv_layout_weight (conv, folded, packed ? unpacked : weight);
-      if (packed)
-        fovea_conv_pack (conv, weight, unpacked);
-      conv->weight = packed ? NULL : weight;
-      conv->bias = bias;
-      next = bias + round_up ((gsize) conv->out_channels);
+      FoveaConv *conv = items[i].conv;
+      items[i].weight = next;
+      items[i].bias = next + round_up (fovea_conv_weight_size (conv));
+      next = items[i].bias + round_up ((gsize) conv->out_channels);
+      conv->packed = conv->panel_vectors > 0 ? items[i].weight : NULL;
+      conv->weight = conv->panel_vectors > 0 ? NULL : items[i].weight;
+      conv->bias = items[i].bias;
     }
+
+  g_autoptr (FoveaPool) pool = fovea_pool_new ((int) g_get_num_processors (), error);
+  if (pool == NULL)
+    return FALSE;
+  fovea_pool_run (pool, (int) n, fold_item, items);
   return TRUE;
 }

@@ -87,6 +87,12 @@ fovea_cnn_get_config (const FoveaCnn *cnn)
   return &cnn->config;
 }
 
+gsize
+fovea_cnn_get_weights_size (const FoveaCnn *cnn)
+{
+  return cnn->weight_bytes;
+}
+
 const char *
 fovea_cnn_get_sha256 (FoveaCnn *cnn)
 {

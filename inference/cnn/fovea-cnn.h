@@ -3,9 +3,9 @@
  * that a backbone can be either (see fovea_cnn_architecture_is_known).
  *
  * FoveaCnn is the frozen network: every convolution with its BatchNorm
- * folded in, once, at load (the folded weights are the one copy kept in
- * memory: the file's pages are given back as each is folded), and the
- * head's weight a view into the weights. FoveaCnnRun is one activation
+ * folded in, once, at load, laid out for its kernel (the folded weights
+ * are the one copy kept in memory: the file's pages are given back as
+ * each is folded), the head likewise. FoveaCnnRun is one activation
  * arena for a (model, batch, image size) tuple, allocated once and reused
  * by every forward pass: no allocation happens on the hot path.
  *
@@ -46,6 +46,9 @@ FoveaCnn             *fovea_cnn_new         (const FoveaCnnConfig *config,
                                              GError              **error);
 void                  fovea_cnn_free        (FoveaCnn          *cnn);
 const FoveaCnnConfig *fovea_cnn_get_config  (const FoveaCnn    *cnn);
+/* Bytes of the weights as the network holds them: the folded (and
+ * packed) convolutions and the head. */
+gsize                 fovea_cnn_get_weights_size (const FoveaCnn *cnn);
 /* SHA-256 of the weights file, hex; computed on first call. NULL if the
  * network was not loaded from a file, or it can no longer be read. */
 const char           *fovea_cnn_get_sha256  (FoveaCnn          *cnn);
@@ -60,6 +63,8 @@ FoveaCnnRun          *fovea_cnn_run_new     (FoveaCnn          *cnn,
                                              int                n_threads,
                                              GError           **error);
 void                  fovea_cnn_run_free    (FoveaCnnRun       *run);
+/* Bytes of the run's activation arena and outputs. */
+gsize                 fovea_cnn_run_get_memory_size (const FoveaCnnRun *run);
 
 /* Runs batch ≤ max_batch images. pixels is batch × in_chans × height ×
  * width F32 (NCHW, as PyTorch), already normalised. */
@@ -75,8 +80,8 @@ const float          *fovea_cnn_run_get_logits       (const FoveaCnnRun *run); /
 /* The pooled features (batch × num_features), the head's input. */
 const float          *fovea_cnn_run_get_features     (const FoveaCnnRun *run);
 /* The last convolutional block's output, before pooling (what Grad-CAM
- * weighs): batch × height × width × channels, channels-last. Its size
- * depends on the run's only, so it is known before any forward. */
+ * weighs): batch × height × width × channels, channels-last; NULL before
+ * the first forward. Its size is the run's, known before any forward. */
 const float          *fovea_cnn_run_get_feature_map  (const FoveaCnnRun *run,
                                                       int               *height,
                                                       int               *width,

@@ -59,45 +59,54 @@ fovea_conv_depth (const FoveaConv *conv)
   return conv->window.kernel_h * conv->window.kernel_w * (conv->in_channels / conv->groups);
 }
 
-void
-fovea_conv_layout_weight (const FoveaConv *conv, const float *torch_weight, float *weight)
-{
-  int taps = conv->window.kernel_h * conv->window.kernel_w;
-  int in_group = conv->in_channels / conv->groups, depth = taps * in_group;
-
-  for (int o = 0; o < conv->out_channels; o++)
-    for (int ci = 0; ci < in_group; ci++)
-      for (int t = 0; t < taps; t++)
-        {
-          float w = torch_weight[((gsize) o * in_group + ci) * taps + t];
-          if (conv->depthwise)
-            weight[(gsize) t * conv->out_channels + o] = w;
-          else
-            weight[(gsize) o * depth + (gsize) t * in_group + ci] = w;
-        }
-}
-
 gsize
-fovea_conv_packed_size (const FoveaConv *conv)
+fovea_conv_weight_size (const FoveaConv *conv)
 {
-  if (conv->depthwise || conv->panel_vectors == 0)
-    return 0;
+  if (conv->panel_vectors == 0)
+    return (gsize) conv->out_channels * fovea_conv_depth (conv);
   return (gsize) conv->groups *
          fovea_conv_gemm_packed_size (conv->out_channels / conv->groups,
                                       fovea_conv_depth (conv), conv->panel_vectors);
 }
 
-void
-fovea_conv_pack (FoveaConv *conv, float *packed, const float *unpacked)
+gsize
+fovea_conv_weight_row (const FoveaConv *conv, int o, gsize *stride)
 {
-  int out_group = conv->out_channels / conv->groups, depth = fovea_conv_depth (conv);
-  gsize group_size = fovea_conv_gemm_packed_size (out_group, depth, conv->panel_vectors);
+  gsize depth = (gsize) fovea_conv_depth (conv);
 
-  for (int g = 0; g < conv->groups; g++)
-    fovea_conv_gemm_pack (packed + g * group_size,
-                          unpacked + (gsize) g * out_group * depth,
-                          out_group, depth, conv->panel_vectors);
-  conv->packed = packed;
+  if (conv->depthwise)
+    {
+      *stride = (gsize) conv->out_channels;
+      return (gsize) o;
+    }
+  if (conv->panel_vectors == 0)
+    {
+      *stride = 1;
+      return (gsize) o * depth;
+    }
+  int out_group = conv->out_channels / conv->groups, g = o / out_group, n = o % out_group;
+  gsize width = (gsize) conv->panel_vectors * FOVEA_CONV_GEMM_VECTOR;
+  *stride = width;
+  return g * fovea_conv_gemm_packed_size (out_group, (int) depth, conv->panel_vectors) +
+         (gsize) (n / width) * depth * width + (gsize) n % width;
+}
+
+void
+fovea_conv_layout_weight (const FoveaConv *conv, const float *torch_weight, float *weight)
+{
+  int taps = conv->window.kernel_h * conv->window.kernel_w;
+  int in_group = conv->in_channels / conv->groups;
+
+  /* The panels' columns past the outputs stay zero. */
+  memset (weight, 0, sizeof (float) * fovea_conv_weight_size (conv));
+  for (int o = 0; o < conv->out_channels; o++)
+    {
+      gsize stride, base = fovea_conv_weight_row (conv, o, &stride);
+      for (int ci = 0; ci < in_group; ci++)
+        for (int t = 0; t < taps; t++)
+          weight[base + ((gsize) t * in_group + ci) * stride] =
+            torch_weight[((gsize) o * in_group + ci) * taps + t];
+    }
 }
 
 /* How one convolution's GEMMs are split. */
@@ -294,8 +303,7 @@ gemm_item (gpointer data, int item, int thread)
 
   if (conv->packed != NULL)
     {
-      gsize group_size = fovea_conv_gemm_packed_size (job->out_group, job->depth,
-                                                      conv->panel_vectors);
+      gsize group_size = fovea_conv_weight_size (conv) / conv->groups;
       fovea_conv_gemm_block (rows, job->out_group, job->depth, a, lda,
                              conv->packed + job->group * group_size, conv->panel_vectors,
                              u0, u1, c, out_c, &epilogue);

@@ -2,16 +2,18 @@
  * any kernel size, stride, padding, dilation and groups, with BatchNorm
  * already folded into its weight and bias.
  *
- * Why channels-last: a 1×1 convolution (most of ResNet-50's and
- * MobileNetV2's arithmetic) is then a plain GEMM on the activation as it
- * lies, rows = pixels, columns = channels, and a k×k one is a GEMM on
- * rows gathered as (ky, kx, channel) runs, each run a contiguous copy; the
- * depthwise convolution, pooling and the epilogue (bias, residual,
- * ReLU) are vectorised along the channels, 16 to a register. Channels-
- * first would make a 1×1 convolution a GEMM too, but im2col would copy
- * one pixel at a time and the depthwise kernel would vectorise along
- * image rows of 7 to 112 pixels. Measured on ResNet-50 at 224, batch 1
- * (tests/bench/bench-cnn.c): see the README's speed table.
+ * Why channels-last (NHWC), measured: a 1×1 convolution (most of
+ * ResNet-50's and MobileNetV2's arithmetic) is a plain GEMM on the
+ * activation as it lies in either layout, but a k×k one needs im2col, and
+ * channels-last gathers it as contiguous (ky, kx, channel) runs while
+ * channels-first copies one pixel at a time. On ResNet-50's 53
+ * convolutions at 224 (one thread, this project's 2-vCPU Zen 5 VM), the
+ * same OpenBLAS GEMMs took 90.7 ms channels-last and 90.3 ms
+ * channels-first, but im2col 2.7 ms against 28.4 ms. Channels-last also
+ * vectorises the depthwise convolution, pooling and the GEMM's epilogue
+ * (bias, residual, ReLU) along the channels, 16 to a register, where
+ * channels-first would vectorise along image rows of 7 to 112 pixels.
+ * (Fovea's own GEMM, below, runs those convolutions in 46.6 ms.)
  *
  * Three implementations:
  *   - depthwise (groups = in = out channels): a direct kernel, one output
@@ -59,26 +61,27 @@ typedef struct {
   /* Depthwise: kernel_h · kernel_w × channels (tap-major). Otherwise, when
    * not packed: out_channels × depth, depth = (ky, kx, channel in group). */
   const float *weight;
-  const float *packed;         /* per group, fovea_conv_gemm_pack's panels; or NULL */
+  const float *packed;         /* per group, fovea-conv-gemm.h's panels; or NULL */
   int          panel_vectors;
   const float *bias;           /* out_channels */
 } FoveaConv;
 
 /* Rows of the GEMM's depth: kernel_h · kernel_w · in_channels / groups. */
 int   fovea_conv_depth         (const FoveaConv        *conv);
-/* Writes a PyTorch Conv2d weight (out × in / groups × kernel_h × kernel_w)
- * into weight in conv's unpacked layout (see FoveaConv.weight); the sizes
- * are the same. */
+/* Floats of conv's weight as the forward pass reads it: packed (when
+ * panel_vectors > 0, fovea-conv-gemm.h's panels, one set per group) or
+ * not (FoveaConv.weight's layout). */
+gsize fovea_conv_weight_size   (const FoveaConv        *conv);
+/* Where the weights of output o lie in that layout: W[o][k], k in (ky,
+ * kx, channel in group) order, at base + k · stride; returns base. */
+gsize fovea_conv_weight_row    (const FoveaConv        *conv,
+                                int                     o,
+                                gsize                  *stride);
+/* Writes a PyTorch Conv2d weight (out × in / groups × kernel_h ×
+ * kernel_w) into weight (fovea_conv_weight_size floats) in that layout. */
 void  fovea_conv_layout_weight (const FoveaConv        *conv,
                                 const float            *torch_weight,
                                 float                  *weight);
-/* Floats of packed weights for conv with panel_vectors set (0: depthwise). */
-gsize fovea_conv_packed_size   (const FoveaConv        *conv);
-/* Packs unpacked (out_channels × fovea_conv_depth) into packed and sets
- * conv->packed. */
-void  fovea_conv_pack          (FoveaConv              *conv,
-                                float                  *packed,
-                                const float            *unpacked);
 
 /* Floats of scratch fovea_conv_forward needs for this input, any batch
  * up to `batch`, and this number of threads. */

@@ -9,22 +9,13 @@
 #include <string.h>
 
 #include "fovea-json-check.h"
+#include "fovea-json-number.h"
 #include "fovea-safetensors.h"
 
 #define MEMORY_TENSOR "memory_bank"
 #define SCORES_TENSOR "normal_image_scores"
 /* A card is a few kilobytes; its nesting is three levels. */
 #define CARD_MAX_DEPTH 8
-
-static void
-add_number (JsonBuilder *builder, const char *member, double value)
-{
-  json_builder_set_member_name (builder, member);
-  if (isfinite (value))
-    json_builder_add_double_value (builder, value);
-  else
-    json_builder_add_null_value (builder);
-}
 
 static void
 add_string (JsonBuilder *builder, const char *member, const char *value)
@@ -69,31 +60,31 @@ card_to_json (const FoveaPatchCard *card)
 
   json_builder_set_member_name (b, "coreset");
   json_builder_begin_object (b);
-  add_number (b, "ratio", card->coreset_ratio);
+  fovea_json_add_number (b, "ratio", card->coreset_ratio);
   add_int (b, "projection_dim", card->projection_dim);
   g_autofree char *seed = g_strdup_printf ("%" G_GUINT64_FORMAT, card->seed);
   add_string (b, "seed", seed);
   add_int (b, "n_source_patches", card->n_source_patches);
-  add_number (b, "radius", card->coreset_radius);
+  fovea_json_add_number (b, "radius", card->coreset_radius);
   json_builder_end_object (b);
 
-  add_number (b, "smoothing_sigma_patches", card->smoothing_sigma);
+  fovea_json_add_number (b, "smoothing_sigma_patches", card->smoothing_sigma);
 
   json_builder_set_member_name (b, "image_score");
   json_builder_begin_object (b);
   static const char *const kinds[] = { "max", "mean", "texture" };
   add_string (b, "kind", kinds[card->score_kind]);
-  add_number (b, "normal_max", card->normal_score_max);
-  add_number (b, "normal_mean", card->normal_score_mean);
-  add_number (b, "normal_std", card->normal_score_std);
+  fovea_json_add_number (b, "normal_max", card->normal_score_max);
+  fovea_json_add_number (b, "normal_mean", card->normal_score_mean);
+  fovea_json_add_number (b, "normal_std", card->normal_score_std);
   json_builder_end_object (b);
 
   if (isfinite (card->thresholds[0]) && isfinite (card->thresholds[1]))
     {
       json_builder_set_member_name (b, "quality_thresholds");
       json_builder_begin_object (b);
-      add_number (b, "outstanding_max", card->thresholds[0]);
-      add_number (b, "gradable_max", card->thresholds[1]);
+      fovea_json_add_number (b, "outstanding_max", card->thresholds[0]);
+      fovea_json_add_number (b, "gradable_max", card->thresholds[1]);
       json_builder_end_object (b);
     }
 

@@ -39,7 +39,7 @@ typedef enum {
   FOVEA_PATCH_SCORE_MEAN,  /* its mean over the field of view */
   /* One row per image: the per-channel standard deviation of its patch
    * features, a texture signature; the score is its distance to the
-   * nearest good image's (OCTA quality, fovea-octa-quality.h). */
+   * nearest good image's (fovea-octa-texture-score.h). */
   FOVEA_PATCH_SCORE_TEXTURE,
 } FoveaPatchScore;
 
@@ -68,7 +68,7 @@ typedef struct {
   double           normal_score_max;
   double           normal_score_mean;
   double           normal_score_std;
-  /* Optional grading of the score (OCTA quality); NaN when absent:
+  /* Optional grading of the score (the OCTA texture score); NaN when absent:
    * score ≤ threshold[0] outstanding, ≤ threshold[1] gradable, else
    * ungradable. */
   double           thresholds[2];

@@ -14,8 +14,6 @@
 /* Hub configs nest four levels at most (root, pretrained_cfg, a list). */
 #define CONFIG_MAX_DEPTH 16
 
-G_DEFINE_QUARK (fovea-model-error-quark, fovea_model_error)
-
 gboolean
 fovea_hub_fail (FoveaHubReader *reader, const char *format, ...)
 {
@@ -137,6 +135,26 @@ fovea_hub_config_parse_file (const char *path, FoveaHubLoadFunc load, gpointer d
   gboolean ok = fovea_hub_config_parse (contents, length, path, load, data, error);
   g_free (contents);
   return ok;
+}
+
+static gboolean
+take_architecture (FoveaHubReader *reader, JsonObject *root, gpointer data)
+{
+  JsonNode *node = json_object_get_member (root, "architecture");
+  if (node == NULL || !fovea_hub_holds_type (node, G_TYPE_STRING))
+    return fovea_hub_fail (reader, "no \"architecture\" string");
+  *(char **) data = g_strdup (json_node_get_string (node));
+  return TRUE;
+}
+
+char *
+fovea_hub_config_read_architecture (const char *model_dir, GError **error)
+{
+  g_autofree char *path = g_build_filename (model_dir, "config.json", NULL);
+  char *architecture = NULL;
+  if (!fovea_hub_config_parse_file (path, take_architecture, &architecture, error))
+    return NULL;
+  return architecture;
 }
 
 JsonObject *

@@ -1,6 +1,5 @@
 /* fovea-hub-config.h: what every model family's config.json (the Hugging
- * Face hub layout that timm writes) has in common: the model error
- * domain, strict readers for its members, the parse itself, and
+ * Face hub layout that timm writes) has in common: strict readers for its members, the parse itself, and
  * pretrained_cfg — how pixels become the input tensor:
  *
  *   {"architecture": "...", "num_classes": 5, "model_args": {...},
@@ -15,21 +14,10 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
+#include "fovea-model-error.h"
 #include "fovea-resize.h"
 
 G_BEGIN_DECLS
-
-#define FOVEA_MODEL_ERROR (fovea_model_error_quark ())
-
-typedef enum {
-  FOVEA_MODEL_ERROR_CONFIG,       /* config.json missing, malformed or unsupported */
-  FOVEA_MODEL_ERROR_WEIGHTS,      /* a weight missing or of the wrong shape */
-  FOVEA_MODEL_ERROR_INPUT,        /* an input of the wrong size */
-  FOVEA_MODEL_ERROR_ADAPTER,      /* an adapter that does not fit the backbone */
-  FOVEA_MODEL_ERROR_NO_MEMORY,
-} FoveaModelError;
-
-GQuark fovea_model_error_quark (void);
 
 /* Larger sizes are not real models, and would overflow the arithmetic
  * of whoever allocates for them. */
@@ -86,6 +74,13 @@ gboolean fovea_hub_config_parse_file (const char     *path,
                                       FoveaHubLoadFunc load,
                                       gpointer        data,
                                       GError        **error);
+
+/* The "architecture" of model_dir/config.json, which says which family
+ * (fovea_cnn_architecture_is_known, else a ViT) loads the folder: what a
+ * generic backbone dispatches on. NULL with an error if the file cannot
+ * be read or has no architecture string. */
+char    *fovea_hub_config_read_architecture (const char *model_dir,
+                                             GError    **error);
 
 /* pretrained_cfg's members that change the arithmetic. */
 typedef struct {

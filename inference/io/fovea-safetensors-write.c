@@ -15,9 +15,11 @@
 #include <stdio.h>
 #include <unistd.h>
 
-/* Checks that a view describes what it holds. */
+/* Checks that a view describes what it holds (its data only if
+ * need_data). */
 static gboolean
-check_view (const char *path, const FoveaTensorView *view, GHashTable *seen, GError **error)
+check_view (const char *path, const FoveaTensorView *view, gboolean need_data,
+            GHashTable *seen, GError **error)
 {
   const char *name = view->name != NULL ? view->name : "(null)";
   const char *problem = NULL;
@@ -40,7 +42,7 @@ check_view (const char *path, const FoveaTensorView *view, GHashTable *seen, GEr
     }
   if (problem == NULL && (n_elements != view->n_elements ||
                           n_elements * element_size != view->n_bytes ||
-                          (view->n_bytes > 0 && view->data == NULL)))
+                          (need_data && view->n_bytes > 0 && view->data == NULL)))
     problem = "has n_elements, n_bytes or data that do not match its shape and dtype";
   if (problem != NULL)
     {
@@ -64,7 +66,7 @@ add_int_array (JsonBuilder *builder, const char *member, const guint64 *values, 
 /* The header JSON, padded with spaces to a multiple of 8 bytes. Metadata
  * keys are sorted so that the same input always gives the same file. */
 static GString *
-build_header (const FoveaTensorView *tensors, guint n_tensors, GHashTable *metadata)
+header_json (const FoveaTensorView *tensors, guint n_tensors, GHashTable *metadata)
 {
   JsonBuilder *builder = json_builder_new_immutable ();
   json_builder_begin_object (builder);
@@ -114,6 +116,34 @@ build_header (const FoveaTensorView *tensors, guint n_tensors, GHashTable *metad
   return header;
 }
 
+GString *
+fovea_safetensors_build_header (const char            *path,
+                                const FoveaTensorView *tensors,
+                                guint                  n_tensors,
+                                GHashTable            *metadata,
+                                gboolean               need_data,
+                                GError               **error)
+{
+  GHashTable *seen = g_hash_table_new (g_str_hash, g_str_equal);
+  gboolean valid = TRUE;
+  for (guint i = 0; i < n_tensors && valid; i++)
+    valid = check_view (path, &tensors[i], need_data, seen, error);
+  g_hash_table_unref (seen);
+  if (!valid)
+    return NULL;
+
+  GString *header = header_json (tensors, n_tensors, metadata);
+  if (header->len > FOVEA_SAFETENSORS_MAX_HEADER)
+    {
+      g_set_error (error, FOVEA_SAFETENSORS_ERROR, FOVEA_SAFETENSORS_ERROR_HEADER,
+                   "%s: the header would be %" G_GSIZE_FORMAT " bytes, over the limit of %"
+                   G_GUINT64_FORMAT, path, header->len, FOVEA_SAFETENSORS_MAX_HEADER);
+      g_string_free (header, TRUE);
+      return NULL;
+    }
+  return header;
+}
+
 static gboolean
 write_all (FILE *file, GString *header, const FoveaTensorView *tensors, guint n_tensors)
 {
@@ -137,23 +167,10 @@ fovea_safetensors_write (const char            *path,
                          GHashTable            *metadata,
                          GError               **error)
 {
-  GHashTable *seen = g_hash_table_new (g_str_hash, g_str_equal);
-  gboolean valid = TRUE;
-  for (guint i = 0; i < n_tensors && valid; i++)
-    valid = check_view (path, &tensors[i], seen, error);
-  g_hash_table_unref (seen);
-  if (!valid)
+  GString *header = fovea_safetensors_build_header (path, tensors, n_tensors, metadata,
+                                                    TRUE, error);
+  if (header == NULL)
     return FALSE;
-
-  GString *header = build_header (tensors, n_tensors, metadata);
-  if (header->len > FOVEA_SAFETENSORS_MAX_HEADER)
-    {
-      g_set_error (error, FOVEA_SAFETENSORS_ERROR, FOVEA_SAFETENSORS_ERROR_HEADER,
-                   "%s: the header would be %" G_GSIZE_FORMAT " bytes, over the limit of %"
-                   G_GUINT64_FORMAT, path, header->len, FOVEA_SAFETENSORS_MAX_HEADER);
-      g_string_free (header, TRUE);
-      return FALSE;
-    }
 
   char *temp_path = g_strconcat (path, ".XXXXXX", NULL);
   int fd = g_mkstemp_full (temp_path, O_RDWR | O_CLOEXEC, 0666);

@@ -6,9 +6,11 @@
  * the weights stream from memory. Packed once, a weight is read straight
  * into the kernel's registers, in the order it lies in memory.
  *
- * Only for CPUs with AVX-512F (fovea_gemm_packed_supported); elsewhere the
- * callers keep OpenBLAS on the unpacked weights. Results do not depend on
- * the number of threads: each output is one thread's sum, in K order. */
+ * Only for CPUs with AVX-512F (fovea_gemm_packed_supported), and built
+ * only for x86-64 hosts (fovea-gemm-portable.c elsewhere: never
+ * supported); otherwise the callers keep OpenBLAS on the unpacked weights.
+ * Results do not depend on the number of threads: each output is one
+ * thread's sum, in K order. */
 #pragma once
 
 #include <glib.h>

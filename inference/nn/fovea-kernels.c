@@ -1,9 +1,10 @@
 /* fovea-kernels.c: the layers of the forward pass.
  *
- * The per-row work lives in small functions compiled for AVX-512, AVX2
- * and the baseline (target_clones picks one at load time), so the loops
- * the compiler vectorises (the omp simd hints, with -fopenmp-simd) use the
- * widest registers the CPU has; the pool spreads rows over the threads.
+ * The per-row work lives in small functions compiled, on x86-64, for
+ * AVX-512, AVX2 and the baseline (target_clones picks one at load time;
+ * fovea-simd.h), so the loops the compiler vectorises (the omp simd
+ * hints, with -fopenmp-simd) use the widest registers the CPU has; the
+ * pool spreads rows over the threads.
  *
  * OpenBLAS runs single-threaded (fovea_vit_forward sets it) and the GEMMs
  * are split over the pool's threads here. With OpenBLAS's own threads the
@@ -14,6 +15,7 @@
 
 #include "fovea-kernels.h"
 #include "fovea-math-approx.h"
+#include "fovea-simd.h"
 
 #include "fovea-gemm.h"
 
@@ -27,8 +29,6 @@
 #pragma clang diagnostic ignored "-Wpass-failed"
 #endif
 
-#define VECTOR_CLONES __attribute__ ((target_clones ("avx512f", "avx2", "default")))
-
 #define LAYERNORM_EPS 1e-6f
 /* Rows per work item of the row passes: claiming an item costs an atomic
  * operation on a shared cache line, so rows go a few at a time. */
@@ -41,7 +41,7 @@
 #define GELU_CHUNK 8192
 
 
-VECTOR_CLONES static void
+FOVEA_VECTOR_CLONES static void
 gelu_chunk (float *x, int n)
 {
 #pragma omp simd
@@ -69,7 +69,7 @@ fovea_gelu_forward (FoveaPool *pool, float *x, gsize n)
   fovea_pool_run (pool, (int) ((n + GELU_CHUNK - 1) / GELU_CHUNK), gelu_item, &job);
 }
 
-VECTOR_CLONES static void
+FOVEA_VECTOR_CLONES static void
 layernorm_row (float *out, const float *in, const FoveaNorm *norm, int dim)
 {
   float sum = 0.0f;
@@ -92,7 +92,7 @@ layernorm_row (float *out, const float *in, const FoveaNorm *norm, int dim)
     out[i] = (in[i] - mean) * rstd * weight[i] + bias[i];
 }
 
-VECTOR_CLONES static void
+FOVEA_VECTOR_CLONES static void
 add_row (float *out, const float *a, gsize n)
 {
 #pragma omp simd
@@ -228,8 +228,8 @@ fovea_linear_forward (FoveaPool *pool, float *out, int out_stride, const float *
   fovea_matmul_accumulate (pool, out, out_stride, in, linear, rows);
 }
 
-VECTOR_CLONES static void
-softmax_row (float *x, int n)
+FOVEA_VECTOR_CLONES static void
+softmax_row_approx (float *x, int n)
 {
   float max = x[0];
 #pragma omp simd reduction(max:max)
@@ -253,9 +253,9 @@ softmax_row (float *x, int n)
 /* Exported without target_clones: clang 14 emits no symbol for a cloned
  * external function; the call dispatches through the static one. */
 void
-fovea_softmax_row (float *x, int n)
+fovea_softmax_row_approx (float *x, int n)
 {
-  softmax_row (x, n);
+  softmax_row_approx (x, n);
 }
 
 typedef struct {
@@ -287,7 +287,7 @@ attention_item (gpointer data, int item, int thread)
                scale, q, qkv_stride, q + dim, qkv_stride,
                0.0f, scores, tokens);
   for (int t = 0; t < tokens; t++)
-    softmax_row (scores + (gsize) t * tokens, tokens);
+    softmax_row_approx (scores + (gsize) t * tokens, tokens);
   cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans,
                tokens, job->head_dim, tokens,
                1.0f, scores, tokens, q + 2 * dim, qkv_stride,

@@ -109,11 +109,13 @@ void fovea_attention_forward (FoveaPool   *pool,
                               int          heads,
                               int          head_dim);
 
-/* In place, softmax over one row of n attention scores (the vectorisable
- * e^x of fovea-math-approx.h); the training kernels use it too, so that
- * both forward passes agree. */
-void fovea_softmax_row       (float       *x,
-                              int          n);
+/* In place, softmax over one row of n attention scores, fast rather than
+ * precise: the vectorisable approximate e^x of fovea-math-approx.h (about
+ * 1 ulp) and a float sum. The training kernels use it too, so that both
+ * forward passes agree; a classifier's probabilities come from
+ * fovea_softmax_precise (fovea-softmax.h). */
+void fovea_softmax_row_approx (float       *x,
+                               int          n);
 
 /* out[i] += a[i] over n values (on the calling thread: it is small). */
 void fovea_add_forward       (float       *out,

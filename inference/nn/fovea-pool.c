@@ -12,7 +12,7 @@
 
 #include <stdatomic.h>
 
-#include "fovea-vit-config.h"
+#include "fovea-model-error.h"
 
 struct _FoveaPool {
   int              n_threads;

@@ -6,7 +6,7 @@
 #include <math.h>
 
 void
-fovea_softmax (const float *logits, int n, float *probs)
+fovea_softmax_precise (const float *logits, int n, float *probs)
 {
   float max = logits[0];
   double sum = 0;

@@ -7,12 +7,15 @@
 G_BEGIN_DECLS
 
 /* probs (n values) = softmax (logits), shifted by the maximum so that
- * large logits do not overflow; probs may equal logits. */
-void fovea_softmax (const float *logits,
-                    int          n,
-                    float       *probs);
+ * large logits do not overflow; probs may equal logits. Precise rather
+ * than fast: libm's expf for each value, the sum and the division in
+ * double. (The attention kernels' softmax, fovea_softmax_row_approx in
+ * fovea-kernels.h, trades that for a vectorised approximate e^x.) */
+void fovea_softmax_precise (const float *logits,
+                            int          n,
+                            float       *probs);
 /* Index of the largest value; the first one on ties, as argmax. */
-int  fovea_argmax  (const float *values,
-                    int          n);
+int  fovea_argmax          (const float *values,
+                            int          n);
 
 G_END_DECLS

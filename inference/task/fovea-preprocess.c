@@ -16,6 +16,7 @@
 #include <math.h>
 
 #include "fovea-fov.h"
+#include "fovea-task-card.h"
 
 /* timm's DEFAULT_CROP_PCT, for a config that does not give one. */
 #define DEFAULT_CROP_PCT 0.875

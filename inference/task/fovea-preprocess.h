@@ -12,10 +12,14 @@
 #pragma once
 
 #include "fovea-image.h"
-#include "fovea-task-card.h"
+#include "fovea-resize.h"
 #include "fovea-vit-config.h"
 
 G_BEGIN_DECLS
+
+/* Only read for its preprocessing overrides (fovea-task-card.h): the
+ * pixel pipeline does not depend on what a card means. */
+typedef struct _FoveaTaskCard FoveaTaskCard;
 
 typedef struct {
   gboolean          fundus_crop;

@@ -29,8 +29,18 @@ static float *
 softmax_new (const float *logits, int n)
 {
   float *probs = g_new (float, n);
-  fovea_softmax (logits, n, probs);
+  fovea_softmax_precise (logits, n, probs);
   return probs;
+}
+
+/* Whether class k counts towards referral. */
+static gboolean
+is_referral_class (const FoveaTaskCard *card, int k)
+{
+  if (card->referral_min_grade >= 0)
+    return k >= card->referral_min_grade;
+  return card->referral_labels != NULL &&
+         g_strv_contains ((const char *const *) card->referral_labels, card->labels[k]);
 }
 
 static void
@@ -41,10 +51,18 @@ interpret_classification (const FoveaTaskCard *card, const float *logits, int n_
   result->label_index = fovea_argmax (logits, n_outputs);
   result->label = card->labels[result->label_index];
   result->score = result->probs[result->label_index];
-  result->has_referable = card->referral_labels != NULL;
-  result->referable = result->has_referable &&
-                      g_strv_contains ((const char *const *) card->referral_labels,
-                                       result->label);
+  result->has_referable = card->referral_labels != NULL || card->referral_min_grade >= 0;
+  result->referral_score = NAN;
+  if (!result->has_referable)
+    return;
+  double p = 0;
+  for (int k = 0; k < n_outputs; k++)
+    if (is_referral_class (card, k))
+      p += result->probs[k];
+  result->referral_score = p;
+  result->referable = card->referral_min_probability > 0
+                      ? p >= card->referral_min_probability
+                      : is_referral_class (card, result->label_index);
 }
 
 static void
@@ -61,6 +79,7 @@ interpret_grading (const FoveaTaskCard *card, const float *logits, FoveaTaskResu
   result->label = card->labels[grade];
   result->has_referable = card->referral_min_grade >= 0;
   result->referable = result->has_referable && grade >= card->referral_min_grade;
+  result->referral_score = result->has_referable ? result->score : NAN;
 }
 
 void
@@ -69,7 +88,8 @@ fovea_task_card_interpret (const FoveaTaskCard *card, const float *logits, int n
 {
   g_return_if_fail (result != NULL);
 
-  *result = (FoveaTaskResult) { .n_outputs = n_outputs, .label_index = -1 };
+  *result = (FoveaTaskResult) { .n_outputs = n_outputs, .label_index = -1,
+                                .referral_score = NAN };
   g_return_if_fail (logits != NULL && n_outputs > 0);
   if (card == NULL || !fovea_task_card_check_outputs (card, n_outputs, NULL))
     return;
@@ -102,6 +122,15 @@ fovea_task_card_apply_min_grade (const FoveaTaskCard *card,
   result->has_referable = TRUE;
   result->referable = result->label_index >= min_grade;
   return TRUE;
+}
+
+gboolean
+fovea_task_card_is_validated (const FoveaTaskCard *card)
+{
+  for (guint i = 0; card != NULL && card->metrics != NULL && i < card->metrics->len; i++)
+    if (((const FoveaTaskMetric *) g_ptr_array_index (card->metrics, i))->held_out)
+      return TRUE;
+  return FALSE;
 }
 
 gboolean

@@ -21,15 +21,17 @@ G_DEFINE_QUARK (fovea-task-card-error-quark, fovea_task_card_error)
 #define MAX_DEPTH 32
 
 static const char *const top_level_members[] = {
-  "schema_version", "name", "title", "kind", "modality", "labels", "thresholds",
+  "schema_version", "name", "title", "kind", "ordinal", "modality", "labels", "thresholds",
   "referral", "preprocessing", "provenance", "intended_use", "research_use_only",
   NULL
 };
-static const char *const referral_members[] = { "rule", "min_grade", "labels", NULL };
+static const char *const referral_members[] = {
+  "rule", "min_grade", "labels", "min_probability", NULL
+};
 static const char *const preprocessing_members[] = {
   "fundus_crop", "input_size", "interpolation", "crop_pct", "mean", "std", NULL
 };
-static const char *const metric_members[] = { "name", "value", "split", NULL };
+static const char *const metric_members[] = { "name", "value", "split", "ci95", "held_out", NULL };
 
 static void
 task_metric_free (gpointer data)
@@ -75,6 +77,24 @@ parse_kind (const FoveaCardScope *scope, JsonObject *root, FoveaTaskCard *card,
     {
       fovea_card_set_error (scope, "kind", error,
                             "is “%s”; expected classification or grading_regression", kind);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* ordinal: classification whose labels are ordered grades (grade =
+ * label index), e.g. ICDR grades learnt with cross-entropy. */
+static gboolean
+parse_ordinal (const FoveaCardScope *scope, JsonObject *root, FoveaTaskCard *card,
+               GError **error)
+{
+  gboolean present = FALSE;
+  if (!fovea_card_get_bool (scope, root, "ordinal", FALSE, &present, &card->ordinal, error))
+    return FALSE;
+  if (present && card->kind != FOVEA_TASK_CLASSIFICATION)
+    {
+      fovea_card_set_error (scope, "ordinal", error,
+                            "is for classification; grading_regression is ordered already");
       return FALSE;
     }
   return TRUE;
@@ -148,6 +168,87 @@ parse_outputs (const FoveaCardScope *scope, JsonObject *root, FoveaTaskCard *car
   return TRUE;
 }
 
+/* min_grade: a grade from 0 to the last label. */
+static gboolean
+parse_min_grade (const FoveaCardScope *scope, JsonObject *referral, FoveaTaskCard *card,
+                 GError **error)
+{
+  guint n_labels = g_strv_length (card->labels);
+  gint64 min_grade = 0;
+  if (json_object_has_member (referral, "labels"))
+    {
+      fovea_card_set_error (scope, "labels", error,
+                            "is for unordered classes; grades use min_grade");
+      return FALSE;
+    }
+  if (!fovea_card_get_int (scope, referral, "min_grade", TRUE, NULL, &min_grade, error))
+    return FALSE;
+  if (min_grade < 0 || min_grade >= n_labels)
+    {
+      fovea_card_set_error (scope, "min_grade", error,
+                            "is %" G_GINT64_FORMAT "; grades run from 0 to %u",
+                            min_grade, n_labels - 1);
+      return FALSE;
+    }
+  card->referral_min_grade = (int) min_grade;
+  return TRUE;
+}
+
+static gboolean
+parse_referral_labels (const FoveaCardScope *scope, JsonObject *referral, FoveaTaskCard *card,
+                       GError **error)
+{
+  if (json_object_has_member (referral, "min_grade"))
+    {
+      fovea_card_set_error (scope, "min_grade", error,
+                            "is for grades (grading_regression, or ordinal classification); "
+                            "classification uses labels");
+      return FALSE;
+    }
+  if (!fovea_card_get_strv (scope, referral, "labels", TRUE, &card->referral_labels, error))
+    return FALSE;
+  for (guint i = 0; card->referral_labels[i] != NULL; i++)
+    {
+      if (!g_strv_contains ((const char *const *) card->labels, card->referral_labels[i]))
+        {
+          g_autofree char *element = g_strdup_printf ("labels[%u]", i);
+          fovea_card_set_error (scope, element, error,
+                                "“%s” is not one of the card's labels",
+                                card->referral_labels[i]);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* min_probability: an operating point on the probability of the
+ * referable classes, chosen on validation data (classification only: a
+ * regression output is not a probability). */
+static gboolean
+parse_min_probability (const FoveaCardScope *scope, JsonObject *referral, FoveaTaskCard *card,
+                       GError **error)
+{
+  gboolean present = FALSE;
+  double p = 0;
+  if (!fovea_card_get_number (scope, referral, "min_probability", FALSE, &present, &p, error))
+    return FALSE;
+  if (!present)
+    return TRUE;
+  if (card->kind != FOVEA_TASK_CLASSIFICATION)
+    {
+      fovea_card_set_error (scope, "min_probability", error,
+                            "is for classification; a regression output is not a probability");
+      return FALSE;
+    }
+  if (!(p > 0 && p < 1))
+    {
+      fovea_card_set_error (scope, "min_probability", error, "is %g; expected 0 < p < 1", p);
+      return FALSE;
+    }
+  card->referral_min_probability = p;
+  return TRUE;
+}
+
 static gboolean
 parse_referral (const FoveaCardScope *root_scope, JsonObject *root, FoveaTaskCard *card,
                 GError **error)
@@ -168,50 +269,12 @@ parse_referral (const FoveaCardScope *root_scope, JsonObject *root, FoveaTaskCar
   if (!fovea_card_check_members (&scope, referral, referral_members, error) ||
       !fovea_card_get_string (&scope, referral, "rule", TRUE, &card->referral_rule, error))
     return FALSE;
-
-  guint n_labels = g_strv_length (card->labels);
-  if (card->kind == FOVEA_TASK_GRADING_REGRESSION)
-    {
-      gint64 min_grade = 0;
-      if (json_object_has_member (referral, "labels"))
-        {
-          fovea_card_set_error (&scope, "labels", error,
-                                "is for classification; grading uses min_grade");
-          return FALSE;
-        }
-      if (!fovea_card_get_int (&scope, referral, "min_grade", TRUE, NULL, &min_grade, error))
-        return FALSE;
-      if (min_grade < 0 || min_grade >= n_labels)
-        {
-          fovea_card_set_error (&scope, "min_grade", error,
-                                "is %" G_GINT64_FORMAT "; grades run from 0 to %u",
-                                min_grade, n_labels - 1);
-          return FALSE;
-        }
-      card->referral_min_grade = (int) min_grade;
-      return TRUE;
-    }
-
-  if (json_object_has_member (referral, "min_grade"))
-    {
-      fovea_card_set_error (&scope, "min_grade", error,
-                            "is for grading_regression; classification uses labels");
-      return FALSE;
-    }
-  if (!fovea_card_get_strv (&scope, referral, "labels", TRUE, &card->referral_labels, error))
-    return FALSE;
-  for (guint i = 0; card->referral_labels[i] != NULL; i++)
-    {
-      if (!g_strv_contains ((const char *const *) card->labels, card->referral_labels[i]))
-        {
-          g_autofree char *element = g_strdup_printf ("labels[%u]", i);
-          fovea_card_set_error (&scope, element, error,
-                                "“%s” is not one of the card's labels",
-                                card->referral_labels[i]);
-          return FALSE;
-        }
-    }
-  return TRUE;
+  /* Grades are ordered: refer from a grade on. Unordered classes: refer
+   * on some of them. */
+  gboolean graded = card->kind == FOVEA_TASK_GRADING_REGRESSION || card->ordinal;
+  gboolean ok = graded ? parse_min_grade (&scope, referral, card, error)
+                       : parse_referral_labels (&scope, referral, card, error);
+  return ok && parse_min_probability (&scope, referral, card, error);
 }
 
 static gboolean
@@ -326,6 +389,30 @@ parse_preprocessing (const FoveaCardScope *root_scope, JsonObject *root,
   return parse_normalisation (&scope, pre, card, error);
 }
 
+/* ci95: [low, high] around the value; held_out: measured on data that
+ * neither training nor any choice (epoch, threshold, recipe) saw. */
+static gboolean
+parse_metric_extras (const FoveaCardScope *scope, JsonObject *object, FoveaTaskMetric *metric,
+                     GError **error)
+{
+  metric->ci_low = metric->ci_high = NAN;
+  if (json_object_has_member (object, "ci95"))
+    {
+      g_autoptr (GArray) ci = NULL;
+      if (!fovea_card_get_numbers (scope, object, "ci95", 2, &ci, error))
+        return FALSE;
+      metric->ci_low = g_array_index (ci, double, 0);
+      metric->ci_high = g_array_index (ci, double, 1);
+      if (!(metric->ci_low <= metric->value && metric->value <= metric->ci_high))
+        {
+          fovea_card_set_error (scope, "ci95", error, "[%g, %g] does not hold the value %g",
+                                metric->ci_low, metric->ci_high, metric->value);
+          return FALSE;
+        }
+    }
+  return fovea_card_get_bool (scope, object, "held_out", FALSE, NULL, &metric->held_out, error);
+}
+
 static gboolean
 parse_metrics (const FoveaCardScope *scope, JsonObject *provenance, FoveaTaskCard *card,
                GError **error)
@@ -359,7 +446,8 @@ parse_metrics (const FoveaCardScope *scope, JsonObject *provenance, FoveaTaskCar
           !fovea_card_get_string (&item_scope, object, "name", TRUE, &metric->name, error) ||
           !fovea_card_get_number (&item_scope, object, "value", TRUE, NULL, &metric->value,
                                   error) ||
-          !fovea_card_get_string (&item_scope, object, "split", TRUE, &metric->split, error))
+          !fovea_card_get_string (&item_scope, object, "split", TRUE, &metric->split, error) ||
+          !parse_metric_extras (&item_scope, object, metric, error))
         return FALSE;
     }
   return TRUE;
@@ -463,6 +551,7 @@ parse_card (const char *source, const char *json, gsize length, GError **error)
       !fovea_card_get_string (&scope, root, "name", TRUE, &card->name, error) ||
       !fovea_card_get_string (&scope, root, "title", FALSE, &card->title, error) ||
       !parse_kind (&scope, root, card, error) ||
+      !parse_ordinal (&scope, root, card, error) ||
       !parse_modality (&scope, root, card, error) ||
       !parse_outputs (&scope, root, card, error) ||
       !parse_referral (&scope, root, card, error) ||

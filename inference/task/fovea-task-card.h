@@ -34,19 +34,26 @@ typedef struct {
   char  *name;    /* e.g. "qwk", "acc", "auc" */
   double value;
   char  *split;   /* the data it was measured on, e.g. "retinamnist val" */
+  double ci_low, ci_high;  /* 95 % confidence interval; NaN when not given */
+  gboolean held_out;       /* on data no training or choice saw */
 } FoveaTaskMetric;
 
-typedef struct {
+typedef struct _FoveaTaskCard {
   char           *name;             /* short id, e.g. "dr-grading" */
   char           *title;            /* human title */
   FoveaTaskKind   kind;
+  gboolean        ordinal;          /* classification of ordered grades: grade = label index */
   FoveaModality   modality;
   GStrv           labels;           /* in output order (grades for grading) */
   GArray         *thresholds;       /* double; grading only: ascending */
-  /* Referral: a grade ≥ referral_min_grade (grading), or a predicted label
-   * in referral_labels (classification). referral_rule is the wording. */
+  /* Referral: a grade ≥ referral_min_grade (grading, ordinal
+   * classification), or a predicted label in referral_labels
+   * (classification). With referral_min_probability (classification), the
+   * summed probability of those grades or labels must reach it instead.
+   * referral_rule is the wording. */
   int             referral_min_grade;   /* -1: no rule */
   GStrv           referral_labels;      /* may be NULL */
+  double          referral_min_probability;  /* 0: the predicted label decides */
   char           *referral_rule;
   /* Preprocessing; unset fields fall back to the model's pretrained_cfg. */
   gboolean        fundus_crop;
@@ -74,9 +81,16 @@ typedef struct {
   double      score;        /* grading: the regression output; classification: probs[label_index] */
   gboolean    has_referable;
   gboolean    referable;
+  /* What referral is decided on, for ROC analysis: the summed probability
+   * of the referable grades or labels (classification), the regression
+   * output (grading); NaN without a referral rule. */
+  double      referral_score;
 } FoveaTaskResult;
 
 GQuark         fovea_task_card_error_quark (void);
+/* TRUE when the card reports a metric measured on held-out data: only such
+ * a task's results may carry a recommendation. */
+gboolean       fovea_task_card_is_validated (const FoveaTaskCard *card);
 /* Errors from a file name it; errors in a field name the field. */
 FoveaTaskCard *fovea_task_card_load_file   (const char  *path,
                                             GError     **error);

@@ -9,11 +9,10 @@
 #include "fovea-optim.h"
 
 #include <math.h>
-#if defined (__x86_64__) && (defined (__GNUC__) || defined (__clang__))
+/* x86 intrinsics only where the build targets x86-64 (fovea-simd.h);
+ * elsewhere the scalar loop below is the whole update. */
+#ifdef FOVEA_HAVE_X86_SIMD
 #include <immintrin.h>
-#define HAVE_FMA_PATH 1
-#elif defined (__SSE2__)
-#include <emmintrin.h>
 #endif
 
 /* The omp simd hints are for speed only (see fovea-kernels.c). */
@@ -109,7 +108,7 @@ adamw_update_generic (float *restrict p, const float *restrict g,
                       float decay_factor, const AdamScalars *s)
 {
   gsize k = 0;
-#ifdef __SSE2__
+#ifdef FOVEA_HAVE_X86_SIMD
   const __m128 b1 = _mm_set1_ps (s->beta1), c1 = _mm_set1_ps (s->one_minus_beta1);
   const __m128 b2 = _mm_set1_ps (s->beta2), c2 = _mm_set1_ps (s->one_minus_beta2);
   const __m128 step = _mm_set1_ps (s->neg_step_size);
@@ -132,7 +131,7 @@ adamw_update_generic (float *restrict p, const float *restrict g,
     adamw_scalar (&p[k], g[k], &m[k], &v[k], decay_factor, s);
 }
 
-#ifdef HAVE_FMA_PATH
+#ifdef FOVEA_HAVE_X86_SIMD
 /* On a CPU with AVX2 and FMA, PyTorch's CPU kernels compute the two
  * moment updates as fused multiply-adds (add_ with alpha is
  * vec::fmadd (grad, 1-β1, exp_avg·β1), and addcmul_ fuses likewise), and
@@ -186,7 +185,7 @@ adamw_update (float *restrict p, const float *restrict g,
               float *restrict m, float *restrict v, gsize n,
               float decay_factor, const AdamScalars *s)
 {
-#ifdef HAVE_FMA_PATH
+#ifdef FOVEA_HAVE_X86_SIMD
   if (__builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma"))
     {
       adamw_update_fma (p, g, m, v, n, decay_factor, s);

@@ -5,19 +5,12 @@
 
 #include <math.h>
 
-static guint64
-rng_next (FoveaInitRng *rng)
-{
-  guint64 z = (rng->state += G_GUINT64_CONSTANT (0x9E3779B97F4A7C15));
-  z = (z ^ (z >> 30)) * G_GUINT64_CONSTANT (0xBF58476D1CE4E5B9);
-  z = (z ^ (z >> 27)) * G_GUINT64_CONSTANT (0x94D049BB133111EB);
-  return z ^ (z >> 31);
-}
+#include "fovea-rng.h"
 
 double
 fovea_init_uniform (FoveaInitRng *rng)
 {
-  return ((double) (rng_next (rng) >> 11) + 0.5) * 0x1p-53;
+  return ((double) (fovea_splitmix64 (&rng->state) >> 11) + 0.5) * 0x1p-53;
 }
 
 double

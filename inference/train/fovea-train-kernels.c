@@ -3,8 +3,9 @@
  * Unlike the inference kernels (fovea-kernels.c), nothing is fused or
  * deferred: each forward writes plain outputs and keeps what its
  * backward reads. Row-wise loops are written for the vectoriser (omp simd
- * hints, no calls but inlined ones), compiled for AVX-512, AVX2 and the
- * baseline; GEMMs are single-threaded OpenBLAS calls on pieces of C.
+ * hints, no calls but inlined ones), compiled on x86-64 for AVX-512, AVX2
+ * and the baseline (fovea-simd.h); GEMMs are single-threaded OpenBLAS
+ * calls on pieces of C.
  *
  * Determinism: every job is cut into items that depend on the shapes
  * alone, and each output element belongs to one item and is summed in a
@@ -15,6 +16,7 @@
 #include "fovea-train-kernels.h"
 #include "fovea-kernels.h"
 #include "fovea-math-approx.h"
+#include "fovea-simd.h"
 
 #include "fovea-gemm.h"
 
@@ -26,9 +28,9 @@
 #pragma clang diagnostic ignored "-Wpass-failed"
 #endif
 
-/* With clang, target_clones makes a global resolver symbol per function
- * name, so these names must not repeat fovea-kernels.c's (train_ prefix). */
-#define VECTOR_CLONES __attribute__ ((target_clones ("avx512f", "avx2", "default")))
+/* With clang, target_clones (FOVEA_VECTOR_CLONES) makes a global resolver
+ * symbol per function name, so these names must not repeat
+ * fovea-kernels.c's (train_ prefix). */
 
 #define LAYERNORM_EPS 1e-6f
 /* Rows per item of the row-wise kernels. */
@@ -121,7 +123,7 @@ typedef struct {
   int          rows, cols, ld;
 } ColumnSumJob;
 
-VECTOR_CLONES static void
+FOVEA_VECTOR_CLONES static void
 train_add_into (float *out, const float *in, int n)
 {
 #pragma omp simd
@@ -158,7 +160,7 @@ typedef struct {
   int          rows, dim;
 } FillJob;
 
-VECTOR_CLONES static void
+FOVEA_VECTOR_CLONES static void
 train_fill_row (float *out, const float *residual, const float *bias, int dim)
 {
   if (residual != NULL && bias != NULL)
@@ -230,7 +232,7 @@ typedef struct {
   int          rows, dim;
 } NormJob;
 
-VECTOR_CLONES static void
+FOVEA_VECTOR_CLONES static void
 train_layernorm_row (float *out, float *mean_out, float *rstd_out, const float *in,
                const float *weight, const float *bias, int dim)
 {
@@ -279,7 +281,7 @@ fovea_train_layernorm_forward (FoveaPool *pool, float *out, float *mean, float *
 }
 
 /* din += rstd · (g − mean (g) − x̂ · mean (g · x̂)), g = dout · weight. */
-VECTOR_CLONES static void
+FOVEA_VECTOR_CLONES static void
 train_layernorm_backward_row (float *din, const float *dout, const float *in, float mean,
                         float rstd, const float *weight, int dim)
 {
@@ -314,7 +316,7 @@ layernorm_backward_item (gpointer data, int item, int thread)
     }
 }
 
-VECTOR_CLONES static void
+FOVEA_VECTOR_CLONES static void
 train_layernorm_param_row (float *dweight, float *dbias, const float *dout, const float *in,
                      float mean, float rstd, int n)
 {
@@ -369,7 +371,7 @@ typedef struct {
   gsize        n;
 } GeluJob;
 
-VECTOR_CLONES static void
+FOVEA_VECTOR_CLONES static void
 train_gelu_chunk (float *out, const float *in, int n)
 {
 #pragma omp simd
@@ -378,7 +380,7 @@ train_gelu_chunk (float *out, const float *in, int n)
 }
 
 /* GELU'(x) = Φ(x) + x·φ(x). */
-VECTOR_CLONES static void
+FOVEA_VECTOR_CLONES static void
 train_gelu_backward_chunk (float *din, const float *dout, const float *in, int n)
 {
   const float inv_sqrt_2pi = 0.3989422804014327f;
@@ -437,7 +439,7 @@ typedef struct {
 } AttentionJob;
 
 /* dS = P ⊙ (dP − Σ_j dP·P), in place over dP. */
-VECTOR_CLONES static void
+FOVEA_VECTOR_CLONES static void
 train_softmax_backward_row (float *dp, const float *p, int n)
 {
   float dot = 0.0f;
@@ -462,7 +464,7 @@ attention_forward_item (gpointer data, int item, int thread)
   cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, tokens, tokens, d,
                1.0f / sqrtf ((float) d), q, stride, q + dim, stride, 0.0f, p, tokens);
   for (int t = 0; t < tokens; t++)
-    fovea_softmax_row (p + (gsize) t * tokens, tokens);
+    fovea_softmax_row_approx (p + (gsize) t * tokens, tokens);
   cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, tokens, d, tokens,
                1.0f, p, tokens, q + 2 * dim, stride,
                0.0f, job->out + row0 * dim + (gsize) h * d, dim);

@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ARENA_ALIGN 64
-#define ARENA_MAX_BYTES 0x1p46
+#include "fovea-arena.h"
+#include "fovea-rng.h"
 
 /* ---- parameters ---- */
 
@@ -137,32 +137,16 @@ model_new (FoveaTrainMode mode, const FoveaVitConfig *config)
 
 /* ---- the arena ---- */
 
-typedef struct {
-  gsize  offset;
-  double planned;
-} ArenaPlan;
-
-static gsize
-plan (ArenaPlan *p, double n_floats)
-{
-  gsize at = p->offset;
-  double bytes = n_floats * sizeof (float);
-  p->planned += bytes + ARENA_ALIGN;
-  if (p->planned < ARENA_MAX_BYTES)
-    p->offset += ((gsize) bytes + ARENA_ALIGN - 1) / ARENA_ALIGN * ARENA_ALIGN;
-  return at;
-}
-
 /* Two passes: with base NULL only sizes are planned, then pointers set. */
 static void
-layout_arena (FoveaTrainVit *model, ArenaPlan *p, char *base)
+layout_arena (FoveaTrainVit *model, FoveaArenaPlan *p, char *base)
 {
   const FoveaVitConfig *c = &model->config;
   double rows = (double) model->max_batch * model->n_tokens;
   double dim = c->embed_dim, hidden = model->hidden, tokens = model->n_tokens;
   double batch = model->max_batch;
   int depth = c->depth, max_rank = 1;
-#define TAKE(field, n) do { gsize at_ = plan (p, (n)); if (base) (field) = (float *) (base + at_); } while (0)
+#define TAKE(field, n) do { gsize at_ = fovea_arena_plan_floats (p, (n)); if (base) (field) = (float *) (base + at_); } while (0)
 
   TAKE (model->patches, batch * model->n_patches * model->patch_embed.in_dim);
   for (int l = 0; l <= depth; l++)
@@ -227,18 +211,17 @@ finish (FoveaTrainVit *model, int max_batch, int n_threads, GError **error)
     return FALSE;
 
   model->acts = g_new0 (TrainBlockActs, c->depth + 1);
-  ArenaPlan p = { 0, 0.0 };
+  FoveaArenaPlan p = FOVEA_ARENA_PLAN_INIT;
   layout_arena (model, &p, NULL);
-  if (p.planned >= ARENA_MAX_BYTES ||
-      posix_memalign (&model->arena, ARENA_ALIGN, MAX (p.offset, 1)) != 0)
+  model->arena = fovea_arena_alloc (&p);
+  if (model->arena == NULL)
     {
-      model->arena = NULL;
       g_set_error (error, FOVEA_MODEL_ERROR, FOVEA_MODEL_ERROR_NO_MEMORY,
                    "Out of memory for training %s on %d image(s) (%.0f MB of activations)",
                    c->architecture, max_batch, p.planned / 1e6);
       return FALSE;
     }
-  ArenaPlan q = { 0, 0.0 };
+  FoveaArenaPlan q = FOVEA_ARENA_PLAN_INIT;
   layout_arena (model, &q, model->arena);
   return TRUE;
 }
@@ -638,12 +621,6 @@ int
 fovea_train_vit_get_n_outputs (const FoveaTrainVit *model)
 {
   return model->n_outputs;
-}
-
-int
-fovea_train_vit_get_max_batch (const FoveaTrainVit *model)
-{
-  return model->max_batch;
 }
 
 const FoveaTrainParam *

@@ -101,7 +101,6 @@ void           fovea_train_vit_free       (FoveaTrainVit        *model);
 FoveaTrainMode        fovea_train_vit_get_mode      (const FoveaTrainVit *model);
 const FoveaVitConfig *fovea_train_vit_get_config    (const FoveaTrainVit *model);
 int                   fovea_train_vit_get_n_outputs (const FoveaTrainVit *model);
-int                   fovea_train_vit_get_max_batch (const FoveaTrainVit *model);
 /* The trainable tensors in a fixed order (empty when frozen). */
 const FoveaTrainParam *fovea_train_vit_get_params   (FoveaTrainVit *model,
                                                      int           *n_params);

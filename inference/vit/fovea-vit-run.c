@@ -6,29 +6,7 @@
 
 #include <stdlib.h>
 
-/* Every buffer starts on a cache line (and an AVX-512 vector). */
-#define ARENA_ALIGN 64
-/* Sizes are planned in double first: anything near this many bytes is
- * refused before any gsize arithmetic could wrap. */
-#define ARENA_MAX_BYTES 0x1p52
-
-typedef struct {
-  gsize   offset;          /* bytes so far */
-  double  planned;         /* the same, in double, to catch overflow */
-} ArenaPlan;
-
-/* Reserves a × b × c floats and returns their offset. */
-static gsize
-plan_floats (ArenaPlan *plan, double a, double b, double c)
-{
-  gsize at = plan->offset;
-  double bytes = a * b * c * sizeof (float);
-
-  plan->planned += bytes + ARENA_ALIGN;
-  if (plan->planned < ARENA_MAX_BYTES)
-    plan->offset += ((gsize) bytes + ARENA_ALIGN - 1) / ARENA_ALIGN * ARENA_ALIGN;
-  return at;
-}
+#include "fovea-arena.h"
 
 static gboolean
 check_geometry (const FoveaVit *vit, int max_batch, int height, int width,
@@ -92,22 +70,23 @@ fovea_vit_run_new (FoveaVit *vit, int max_batch, int height, int width,
   gboolean want_attention = (outputs & FOVEA_VIT_OUTPUT_ATTENTION) != 0;
   gboolean want_patches = (outputs & FOVEA_VIT_OUTPUT_PATCH_TOKENS) != 0;
 
-  ArenaPlan plan = { 0, 0.0 };
-  gsize pos_at = plan_floats (&plan, resample ? n_pos : 0, dim, 1);
-  gsize x_at = plan_floats (&plan, rows, dim, 1);
-  gsize ln_at = plan_floats (&plan, rows, dim, 1);
-  gsize wide_at = plan_floats (&plan, rows, wide, 1);
+  FoveaArenaPlan plan = FOVEA_ARENA_PLAN_INIT;
+  gsize pos_at = fovea_arena_plan_floats (&plan, (resample ? n_pos : 0) * dim);
+  gsize x_at = fovea_arena_plan_floats (&plan, rows * dim);
+  gsize ln_at = fovea_arena_plan_floats (&plan, rows * dim);
+  gsize wide_at = fovea_arena_plan_floats (&plan, rows * wide);
   int pool_threads = fovea_pool_get_n_threads (run->pool);
-  gsize scores_at = plan_floats (&plan, want_attention ? 0 : pool_threads, tokens, tokens);
-  gsize attention_at = plan_floats (&plan, want_attention ? (double) c->depth * max_batch : 0,
-                                    c->num_heads, tokens * tokens);
-  gsize patches_at = plan_floats (&plan, want_patches ? (double) max_batch * run->n_patches : 0,
-                                  dim, 1);
-  gsize pooled_at = plan_floats (&plan, max_batch, dim, 1);
-  gsize lora_at = plan_floats (&plan, rows, FOVEA_LORA_RANK_CHUNK, 1);
+  double score_maps = want_attention ? 0 : pool_threads;
+  double attention_maps = want_attention ? (double) c->depth * max_batch : 0;
+  double patch_rows = want_patches ? (double) max_batch * run->n_patches : 0;
+  gsize scores_at = fovea_arena_plan_floats (&plan, score_maps * tokens * tokens);
+  gsize attention_at = fovea_arena_plan_floats (&plan, attention_maps * c->num_heads * (tokens * tokens));
+  gsize patches_at = fovea_arena_plan_floats (&plan, patch_rows * dim);
+  gsize pooled_at = fovea_arena_plan_floats (&plan, (double) max_batch * dim);
+  gsize lora_at = fovea_arena_plan_floats (&plan, rows * FOVEA_LORA_RANK_CHUNK);
 
-  if (plan.planned >= ARENA_MAX_BYTES ||
-      posix_memalign (&run->arena, ARENA_ALIGN, MAX (plan.offset, 1)) != 0)
+  run->arena = fovea_arena_alloc (&plan);
+  if (run->arena == NULL)
     {
       g_set_error (error, FOVEA_MODEL_ERROR, FOVEA_MODEL_ERROR_NO_MEMORY,
                    "Out of memory for running %s on %d image(s) of %d×%d pixels "
@@ -204,12 +183,6 @@ int
 fovea_vit_run_get_n_tokens (const FoveaVitRun *run)
 {
   return run->n_tokens;
-}
-
-int
-fovea_vit_run_get_n_prefix (const FoveaVitRun *run)
-{
-  return run->vit->n_prefix;
 }
 
 int

@@ -3,6 +3,8 @@
 
 #include "fovea-vit-private.h"
 
+#include "fovea-model-weights.h"
+
 FoveaVit *
 fovea_vit_load (const char *dir, GError **error)
 {
@@ -13,9 +15,11 @@ fovea_vit_load (const char *dir, GError **error)
 
   if (!fovea_vit_config_load_file (&vit->config, config_path, error))
     return NULL;
-  vit->weights_path = g_build_filename (dir, "model.safetensors", NULL);
-  vit->weights = fovea_safetensors_open (vit->weights_path, error);
-  if (vit->weights == NULL || !fovea_vit_weights_load (vit, error))
+  vit->weights = fovea_model_weights_open (dir, error);
+  if (vit->weights == NULL)
+    return NULL;
+  vit->weights_path = g_strdup (fovea_safetensors_get_path (vit->weights));
+  if (!fovea_vit_weights_load (vit, error))
     return NULL;
   return g_steal_pointer (&vit);
 }

@@ -28,14 +28,15 @@ typedef enum {
   FOVEA_VIT_OUTPUT_PATCH_TOKENS = 1 << 1,  /* final-norm patch tokens */
 } FoveaVitOutputs;
 
-/* Loads dir/config.json and maps dir/model.safetensors, checking every
- * weight's presence and shape. */
+/* Loads dir/config.json and maps dir/model.safetensors (or reads
+ * dir/pytorch_model.bin when that is all there is: fovea-model-weights.h),
+ * checking every weight's presence and shape. */
 FoveaVit             *fovea_vit_load        (const char *dir,
                                              GError    **error);
 void                  fovea_vit_free        (FoveaVit   *vit);
 const FoveaVitConfig *fovea_vit_get_config  (const FoveaVit *vit);
-/* SHA-256 of model.safetensors, hex; computed on first call. NULL if the
- * file can no longer be read. */
+/* SHA-256 of the weights file (model.safetensors or pytorch_model.bin),
+ * hex; computed on first call. NULL if the file can no longer be read. */
 const char           *fovea_vit_get_sha256  (FoveaVit   *vit);
 /* Checks that an adapter fits this backbone: depth, every update's
  * shapes and the head's width. The error names the offending tensor. */
@@ -85,7 +86,6 @@ gboolean              fovea_vit_forward     (FoveaVitRun     *run,
 int                   fovea_vit_run_get_n_outputs    (const FoveaVitRun *run);
 const float          *fovea_vit_run_get_logits       (const FoveaVitRun *run); /* batch × n_outputs */
 int                   fovea_vit_run_get_n_tokens     (const FoveaVitRun *run); /* prefix + patches */
-int                   fovea_vit_run_get_n_prefix     (const FoveaVitRun *run); /* class + register tokens */
 /* The patch grid; returns the number of patches. */
 int                   fovea_vit_run_get_grid         (const FoveaVitRun *run, int *grid_h, int *grid_w);
 /* batch × heads × tokens × tokens for that block; NULL unless requested. */

@@ -258,6 +258,62 @@ test_usage_errors (void)
   fovea_test_cli_result_clear (&r);
 }
 
+/* A data set's own table (several columns, labels as the card's names)
+ * with a recorded split: --data DIR:train --val DIR:val pick its rows,
+ * and the card says which rows and column it was trained on. */
+static void
+test_split_file (void)
+{
+  Setup s;
+  setup_init (&s, 16);
+  g_autoptr (GString) table = g_string_new ("file,site,colour\n");
+  g_autoptr (GString) split = g_string_new ("file,split\n");
+  for (int i = 0; i < 16; i++)
+    {
+      /* toy_write_set alternates the classes, red first. */
+      g_string_append_printf (table, "img%02d.png,clinic %d,%s\n", i, i % 3,
+                              i % 2 ? "Blue" : "red");
+      g_string_append_printf (split, "img%02d.png,%s\n", i, i < 12 ? "train" : "val");
+    }
+  g_autofree char *table_path = g_build_filename (s.dir, "table.csv", NULL);
+  g_autofree char *split_path = g_build_filename (s.dir, "split.csv", NULL);
+  g_assert_true (g_file_set_contents (table_path, table->str, -1, NULL));
+  g_assert_true (g_file_set_contents (split_path, split->str, -1, NULL));
+  g_autofree char *data = g_strconcat (s.train, ":train", NULL);
+  g_autofree char *val = g_strconcat (s.train, ":val", NULL);
+  g_autofree char *out = g_build_filename (s.dir, "out", NULL);
+  g_free (s.val);
+  s.val = g_strdup (val);
+  g_free (s.train);
+  s.train = g_strdup (data);
+
+  g_autoptr (GPtrArray) args = train_args (&s, out, "1");
+  const char *extra[] = { "--labels", table_path, "--label-column", "colour",
+                          "--split-file", split_path };
+  for (guint i = 0; i < G_N_ELEMENTS (extra); i++)
+    g_ptr_array_add (args, (gpointer) extra[i]);
+  FoveaCliResult r = run_args (args, NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  fovea_test_cli_result_clear (&r);
+  g_autofree char *card_path = g_build_filename (out, "task_card.json", NULL);
+  g_autofree char *card = NULL;
+  g_assert_true (g_file_get_contents (card_path, &card, NULL, NULL));
+  fovea_test_assert_contains (card, "train:train, column colour (12 images)");
+  fovea_test_assert_contains (card, "train:val, column colour (4 images)");
+
+  /* A label that is no class of the card names the row. */
+  g_string_replace (table, "img01.png,clinic 1,Blue", "img01.png,clinic 1,green", 1);
+  g_assert_true (g_file_set_contents (table_path, table->str, -1, NULL));
+  g_autoptr (GPtrArray) bad = train_args (&s, out, "1");
+  for (guint i = 0; i < G_N_ELEMENTS (extra); i++)
+    g_ptr_array_add (bad, (gpointer) extra[i]);
+  r = run_args (bad, "--force");
+  g_assert_cmpint (r.status, ==, 1);
+  fovea_test_assert_contains (r.err, "line 3: the label “green” is neither a class index nor one of red, blue");
+  fovea_test_cli_result_clear (&r);
+  setup_clear (&s);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -266,5 +322,6 @@ main (int argc, char **argv)
   g_test_add_func ("/cli-train/refuses-overwrite", test_refuses_overwrite);
   g_test_add_func ("/cli-train/usage-errors", test_usage_errors);
   g_test_add_func ("/cli-train/cnn-lora", test_cnn_lora);
+  g_test_add_func ("/cli-train/split-file", test_split_file);
   return g_test_run ();
 }

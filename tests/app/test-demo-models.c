@@ -9,6 +9,7 @@
 #include "fovea-adapter.h"
 #include "fovea-metrics.h"
 #include "fovea-softmax.h"
+#include "fovea-task-card.h"
 #include "fovea-test-common.h"
 #include "fovea-train-data.h"
 
@@ -127,7 +128,7 @@ test_metrics_reproduce (gconstpointer data)
     {
       g_assert_true (fovea_train_data_load (val, i, &pre, NULL, 0, 0, pixels, &error));
       g_assert_true (fovea_vit_forward (run, pixels, 1, lora, &error));
-      fovea_softmax (fovea_vit_run_get_logits (run), k, probs + (gsize) i * k);
+      fovea_softmax_precise (fovea_vit_run_get_logits (run), k, probs + (gsize) i * k);
       grades[i] = fovea_train_data_get_label (val, i);
       labels[i] = k == 2 ? grades[i] >= 2 : grades[i];
       predicted[i] = fovea_argmax (probs + (gsize) i * k, k);

@@ -13,6 +13,7 @@
 #include "fovea-adapter.h"
 #include "fovea-gradcam.h"
 #include "fovea-input-map.h"
+#include "fovea-task-card.h"
 #include "fovea-test-common.h"
 #include "fovea-trainer.h"
 #include "toy-train-set.h"

@@ -53,12 +53,8 @@ score_range_print (const ScoreRange *range)
 static char *
 reasons_to_string (guint reasons)
 {
-  GString *s = g_string_new (NULL);
-  for (int i = 0; i < FOVEA_QUALITY_N_REASONS; i++)
-    if (reasons & (1u << i))
-      g_string_append_printf (s, "%s%s", s->len ? "," : "",
-                              fovea_quality_reason_to_string (1u << i));
-  return g_string_free (s, FALSE);
+  g_auto (GStrv) names = fovea_quality_reason_names (reasons, NULL);
+  return g_strjoinv (",", names);
 }
 
 static void
@@ -187,6 +183,32 @@ test_reason_strings (void)
   g_assert_cmpint (G_N_ELEMENTS (cases), ==, FOVEA_QUALITY_N_REASONS);
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     g_assert_cmpstr (fovea_quality_reason_to_string (cases[i].reason), ==, cases[i].name);
+}
+
+static const char *
+shout (FoveaQualityReason reason)
+{
+  return reason == FOVEA_QUALITY_BLUR ? "BLUR" : "OTHER";
+}
+
+static void
+test_reason_names (void)
+{
+  g_auto (GStrv) none = fovea_quality_reason_names (0, NULL);
+  g_assert_cmpuint (g_strv_length (none), ==, 0);
+
+  /* The enum's order, whatever order the bits were set in. */
+  g_auto (GStrv) two = fovea_quality_reason_names (FOVEA_QUALITY_RESOLUTION | FOVEA_QUALITY_BLUR, NULL);
+  const char *const expected[] = { "blur", "resolution", NULL };
+  g_assert_true (g_strv_equal ((const char *const *) two, expected));
+
+  g_auto (GStrv) worded = fovea_quality_reason_names (FOVEA_QUALITY_BLUR | FOVEA_QUALITY_OVEREXPOSED, shout);
+  const char *const expected_worded[] = { "BLUR", "OTHER", NULL };
+  g_assert_true (g_strv_equal ((const char *const *) worded, expected_worded));
+
+  /* Bits beyond the vocabulary are no reason. */
+  g_auto (GStrv) beyond = fovea_quality_reason_names (1u << FOVEA_QUALITY_N_REASONS, NULL);
+  g_assert_cmpuint (g_strv_length (beyond), ==, 0);
 }
 
 static void
@@ -372,6 +394,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/quality/reason-strings", test_reason_strings);
+  g_test_add_func ("/quality/reason-names", test_reason_names);
   g_test_add_func ("/quality/thresholds-consistent", test_thresholds_are_consistent);
   g_test_add_func ("/quality/thresholds-configurable", test_thresholds_are_configurable);
   g_test_add_func ("/quality/thresholds-by-name", test_thresholds_set_by_name);

@@ -190,8 +190,9 @@ test_folder_bad_labels (void)
   static const BadLabels cases[] = {
     { "", 1, "header" },
     { "name,label\na.png,1\n", 1, "header" },
-    { "file,label,extra\na.png,1\n", 1, "header" },
+    { "file,grade\na.png,1\n", 1, "header" },
     { "file,label\na.png,1\nb.png\n", 3, "2 fields" },
+    { "file,label,note\na.png,1,x\nb.png,2\n", 3, "3 fields" },
     { "file,label\na.png,1,\n", 2, "2 fields" },
     { "file,label\na.png,one\n", 2, "not an integer" },
     { "file,label\na.png,1.5\n", 2, "not an integer" },
@@ -239,6 +240,80 @@ test_folder_bad_labels (void)
   g_assert_error (error, FOVEA_TRAIN_DATA_ERROR, FOVEA_TRAIN_DATA_ERROR_LABELS);
   fovea_test_assert_contains (error->message, "labels.csv");
   g_clear_error (&error);
+  fovea_test_rmdir (dir);
+}
+
+/* A data set's own table: several columns, labels as class names, a
+ * recorded split in another file, images in a sub-folder. */
+static void
+test_folder_source (void)
+{
+  g_autofree char *dir = make_folder ();
+  write_text (dir, "table.csv",
+              "file,dx,age\n"
+              "a.png,mel,40\n"
+              "b.png,NV,50\n"
+              "\"sub/c,1.png\",bcc,60\n"
+              "d.png,nv,70\n");
+  write_text (dir, "split.csv",
+              "file,split\na.png,train\nb.png,val\n\"sub/c,1.png\",train\nd.png,test\n");
+  g_autofree char *table = g_build_filename (dir, "table.csv", NULL);
+  g_autofree char *split = g_build_filename (dir, "split.csv", NULL);
+  static const char *const names[] = { "MEL", "NV", "BCC", NULL };
+  FoveaTrainDataSource source = { table, "dx", names, split, NULL };
+  g_autofree char *train_path = g_strconcat (dir, ":train", NULL);
+  GError *error = NULL;
+
+  FoveaTrainData *train = fovea_train_data_open_source (train_path, &source, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (fovea_train_data_get_n (train), ==, 2);
+  g_assert_cmpstr (fovea_train_data_get_name (train, 0), ==, "a.png");
+  g_assert_cmpint (fovea_train_data_get_label (train, 0), ==, 0);
+  g_assert_cmpstr (fovea_train_data_get_name (train, 1), ==, "sub/c,1.png");
+  g_assert_cmpint (fovea_train_data_get_label (train, 1), ==, 2);
+  g_autofree char *described = fovea_train_data_describe (train);
+  fovea_test_assert_contains (described, ":train, column dx");
+  fovea_train_data_free (train);
+
+  /* A split with no image, and a path without its split. */
+  g_autofree char *none_path = g_strconcat (dir, ":holdout", NULL);
+  g_assert_null (fovea_train_data_open_source (none_path, &source, &error));
+  g_assert_error (error, FOVEA_TRAIN_DATA_ERROR, FOVEA_TRAIN_DATA_ERROR_EMPTY);
+  fovea_test_assert_contains (error->message, "holdout");
+  g_clear_error (&error);
+  g_assert_null (fovea_train_data_open_source (dir, &source, &error));
+  fovea_test_assert_contains (error->message, ":train");
+  g_clear_error (&error);
+
+  /* A name that is no class; a row missing from the split; a split row
+   * that the table does not have; a split without a split file. */
+  write_text (dir, "table.csv", "file,dx\na.png,mel\nb.png,scc\n");
+  write_text (dir, "split.csv", "file,split\na.png,train\nb.png,train\n");
+  g_assert_null (fovea_train_data_open_source (train_path, &source, &error));
+  fovea_test_assert_contains (error->message, "“scc” is neither a class index nor one of MEL, NV, BCC");
+  g_clear_error (&error);
+  write_text (dir, "table.csv", "file,dx\na.png,mel\nb.png,nv\n");
+  write_text (dir, "split.csv", "file,split\na.png,train\n");
+  g_assert_null (fovea_train_data_open_source (train_path, &source, &error));
+  fovea_test_assert_contains (error->message, "line 3: “b.png” is in no split");
+  g_clear_error (&error);
+  write_text (dir, "split.csv", "file,split\na.png,train\nb.png,val\nd.png,val\n");
+  g_assert_null (fovea_train_data_open_source (train_path, &source, &error));
+  fovea_test_assert_contains (error->message, "lists “d.png”");
+  g_clear_error (&error);
+  FoveaTrainDataSource no_split = { table, "dx", names, NULL, NULL };
+  g_assert_null (fovea_train_data_open_source (train_path, &no_split, &error));
+  fovea_test_assert_contains (error->message, "no split file");
+  g_clear_error (&error);
+
+  /* Images in another folder than the table. */
+  write_text (dir, "table.csv", "file,dx\n\"c,1.png\",1\n");
+  g_autofree char *images = g_build_filename (dir, "sub", NULL);
+  FoveaTrainDataSource elsewhere = { table, "dx", NULL, NULL, images };
+  FoveaTrainData *moved = fovea_train_data_open_source (dir, &elsewhere, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (fovea_train_data_get_n (moved), ==, 1);
+  fovea_train_data_free (moved);
   fovea_test_rmdir (dir);
 }
 
@@ -962,6 +1037,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/train-data/folder/good", test_folder_good);
   g_test_add_func ("/train-data/folder/bad-labels", test_folder_bad_labels);
+  g_test_add_func ("/train-data/folder/source", test_folder_source);
   g_test_add_func ("/train-data/folder/decode-error", test_folder_decode_error);
   g_test_add_func ("/train-data/npz/good", test_npz_good);
   g_test_add_func ("/train-data/npz/matches-preprocess", test_npz_matches_preprocess);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "fovea-adapter.h"
+#include "fovea-task-card.h"
 #include "fovea-test-common.h"
 #include "fovea-trainer.h"
 #include "toy-train-set.h"

@@ -2,8 +2,10 @@
  * byte chooses one (its value modulo 3):
  *   0  a .npy header (fovea_npy_parse_header), the rest being the file;
  *   1  a whole .npz, opened as a training set and every sample loaded;
- *   2  a labels.csv, in a folder holding a.png and b/c.png.
- * The .npz and labels.csv go through a temporary folder, made once.
+ *   2  a labels.csv, in a folder holding a.png and b/c.png;
+ *   3  a split table (file,split) for a fixed labels table of that folder
+ *      whose labels are class names, opened as DIR:train.
+ * The files go through a temporary folder, made once.
  * The seeds in corpus/npz/ carry that byte. */
 #include "fuzz-target.h"
 
@@ -13,7 +15,7 @@
 #include "fovea-npz.h"
 #include "fovea-train-data.h"
 
-enum { PARSE_NPY, PARSE_NPZ, PARSE_LABELS, N_PARSERS };
+enum { PARSE_NPY, PARSE_NPZ, PARSE_LABELS, PARSE_SPLIT, N_PARSERS };
 
 static volatile float sink;
 static char *work_dir;
@@ -21,7 +23,8 @@ static char *work_dir;
 static void
 remove_work_dir (void)
 {
-  const char *names[] = { "x.npz", "labels.csv", "a.png", "b/c.png", "b", NULL };
+  const char *names[] = { "x.npz", "labels.csv", "table.csv", "split.csv", "a.png", "b/c.png",
+                          "b", NULL };
   for (int i = 0; names[i] != NULL; i++)
     {
       g_autofree char *path = g_build_filename (work_dir, names[i], NULL);
@@ -109,6 +112,22 @@ fuzz_file (const char *name, const uint8_t *data, size_t size, gboolean load)
   check_set (set, error, load);
 }
 
+static void
+fuzz_split (const uint8_t *data, size_t size)
+{
+  static const char *const names[] = { "dull", "bright", NULL };
+  g_autofree char *table = g_build_filename (get_work_dir (), "table.csv", NULL);
+  g_autofree char *split = g_build_filename (get_work_dir (), "split.csv", NULL);
+  if (!g_file_set_contents (table, "file,site,look\na.png,1,Dull\nb/c.png,2,bright\n", -1, NULL) ||
+      !g_file_set_contents (split, (const char *) data, (gssize) size, NULL))
+    __builtin_trap ();
+  FoveaTrainDataSource source = { table, "look", names, split, NULL };
+  g_autofree char *path = g_strconcat (get_work_dir (), ":train", NULL);
+  GError *error = NULL;
+  FoveaTrainData *set = fovea_train_data_open_source (path, &source, &error);
+  check_set (set, error, FALSE);
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
@@ -122,8 +141,11 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     case PARSE_NPZ:
       fuzz_file ("x.npz", data + 1, size - 1, TRUE);
       break;
-    default:
+    case PARSE_LABELS:
       fuzz_file ("labels.csv", data + 1, size - 1, FALSE);
+      break;
+    default:
+      fuzz_split (data + 1, size - 1);
       break;
     }
   return 0;

@@ -235,11 +235,6 @@ check_conv (JsonObject *spec, gboolean pack)
   conv.depthwise = conv.groups > 1 && conv.groups == conv.in_channels &&
                    conv.groups == conv.out_channels;
 
-  const FoveaTensorView *weight_view = conv_tensor (st, name, "weight");
-  g_autofree float *weight = g_new (float, weight_view->n_elements);
-  fovea_conv_layout_weight (&conv, weight_view->data, weight);
-  conv.weight = weight;
-  g_autofree float *packed = NULL;
   if (pack && !conv.depthwise)
     {
       if (!fovea_conv_gemm_supported ())
@@ -248,9 +243,14 @@ check_conv (JsonObject *spec, gboolean pack)
           return;
         }
       conv.panel_vectors = fovea_conv_gemm_panel_vectors (conv.out_channels / conv.groups);
-      packed = g_aligned_alloc0 (fovea_conv_packed_size (&conv), sizeof (float), 64);
-      fovea_conv_pack (&conv, packed, weight);
     }
+  /* 64-byte aligned, as the packed panels must be. */
+  float *weight = g_aligned_alloc (fovea_conv_weight_size (&conv), sizeof (float), 64);
+  fovea_conv_layout_weight (&conv, conv_tensor (st, name, "weight")->data, weight);
+  if (conv.panel_vectors > 0)
+    conv.packed = weight;
+  else
+    conv.weight = weight;
 
   int batch = (int) input->shape[0];
   FoveaWindowShape shape;
@@ -272,7 +272,7 @@ check_conv (JsonObject *spec, gboolean pack)
   double rel = relative_error (out, want, output->n_elements);
   g_test_message ("%s%s: max relative difference %.2e", name, pack ? "" : " (OpenBLAS)", rel);
   g_assert_cmpfloat (rel, <=, tolerance_rel);
-  g_aligned_free (g_steal_pointer (&packed));
+  g_aligned_free (weight);
 }
 
 static void
@@ -371,6 +371,50 @@ test_headless (void)
       }
   fovea_test_rmdir (headed);
   fovea_test_rmdir (headless);
+}
+
+/* Weights already in memory (as a converted PyTorch checkpoint comes) and
+ * a config from the architecture alone (a bare file with --arch) give
+ * the same network as the folder. */
+static void
+test_new_from_memory (void)
+{
+  g_autofree char *dir = write_resnet18 ("torchvision/resnet18", 4, 6);
+  g_autofree char *path = g_build_filename (dir, "model.safetensors", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+  g_assert_true (g_file_get_contents (path, &contents, &length, &error));
+  g_autoptr (GBytes) bytes = g_bytes_new_take (g_steal_pointer (&contents), length);
+  g_autoptr (FoveaSafetensors) st = fovea_safetensors_new_from_bytes (bytes, "checkpoint.pt",
+                                                                     &error);
+  g_assert_no_error (error);
+  FoveaCnnConfig config;
+  g_assert_true (fovea_cnn_config_init (&config, "torchvision/resnet18", 4, &error));
+
+  g_autoptr (FoveaCnn) cnn = fovea_cnn_new (&config, st, "checkpoint.pt", 0, &error);
+  g_assert_no_error (error);
+  fovea_cnn_config_clear (&config);
+  g_assert_null (fovea_cnn_get_sha256 (cnn));
+  g_autoptr (FoveaCnnRun) run = fovea_cnn_run_new (cnn, 2, 64, 48, N_THREADS, &error);
+  g_assert_no_error (error);
+  g_autofree float *pixels = pixels_for (2, 64, 48);
+  g_assert_true (fovea_cnn_forward (run, pixels, 2, &error));
+
+  int n_outputs;
+  g_autofree float *want = run_folder (dir, 2, &n_outputs, NULL);
+  g_assert_cmpint (fovea_cnn_run_get_n_outputs (run), ==, n_outputs);
+  g_assert_cmpmem (fovea_cnn_run_get_logits (run), sizeof (float) * 2 * n_outputs,
+                   want, sizeof (float) * 2 * n_outputs);
+
+  /* The config says the head's width: another is refused by name. */
+  g_assert_true (fovea_cnn_config_init (&config, "torchvision/resnet18", 5, &error));
+  g_autoptr (FoveaCnn) wrong = fovea_cnn_new (&config, st, "checkpoint.pt", 0, &error);
+  g_assert_null (wrong);
+  g_assert_error (error, FOVEA_MODEL_ERROR, FOVEA_MODEL_ERROR_WEIGHTS);
+  fovea_test_assert_contains (error->message, "checkpoint.pt: tensor fc.weight has shape [4, 512]");
+  fovea_cnn_config_clear (&config);
+  fovea_test_rmdir (dir);
 }
 
 static void
@@ -642,6 +686,7 @@ main (int argc, char **argv)
   add_manifest_tests ("convs", "/cnn/conv-openblas", test_conv_openblas);
   g_test_add_func ("/cnn/timm-names-are-torchvision", test_timm_names_are_torchvision);
   g_test_add_func ("/cnn/headless", test_headless);
+  g_test_add_func ("/cnn/new-from-memory", test_new_from_memory);
   g_test_add_func ("/cnn/config", test_config);
   g_test_add_func ("/cnn/tensor-list", test_tensor_list);
   g_test_add_func ("/cnn/strict-weights", test_strict_weights);

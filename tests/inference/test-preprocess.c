@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "fovea-preprocess.h"
+#include "fovea-task-card.h"
 #include "fovea-test-common.h"
 
 /* Resize is PIL-exact, so the bytes before normalisation are identical

@@ -3,7 +3,8 @@
  *
  * The rollout of the ViT fixtures' forward passes must match the torch
  * reference (cases/NAME.rollout.safetensors, torch_vit.attention_rollout)
- * within 1e-4 relative, directly and through the engine. The geometry is
+ * within 1e-4 relative (through the engine façade:
+ * tests/app/test-engine-rollout.c). The geometry is
  * checked against real preprocessing (a marker drawn into the image must
  * land where the geometry says), then a single hot patch must come back
  * onto the right spot of a non-square image whose FOV is off-centre, for
@@ -12,7 +13,6 @@
 #include <math.h>
 #include <string.h>
 
-#include "fovea-engine.h"
 #include "fovea-input-map.h"
 #include "fovea-rollout.h"
 #include "fovea-safetensors.h"
@@ -122,38 +122,6 @@ test_parity (gconstpointer data)
       g_assert_no_error (error);
       assert_rollout_close (got, want + (gsize) b * cells, cells);
     }
-}
-
-/* The engine gives the rollout only when asked, and the logits either way. */
-static void
-test_engine (void)
-{
-  g_autoptr (FoveaSafetensors) st = open_fixture ("tiny-token.safetensors");
-  g_autoptr (FoveaSafetensors) reference = open_fixture ("tiny-token.rollout.safetensors");
-  const FoveaTensorView *view;
-  const float *pixels = tensor (st, "pixel_values", &view);
-  const float *want = tensor (reference, "rollout", &view);
-  g_autofree char *dir = model_dir ("tiny-token");
-  g_autoptr (GError) error = NULL;
-  g_autoptr (FoveaEngine) engine = fovea_engine_new (dir, 2, &error);
-  g_assert_no_error (error);
-
-  g_autoptr (FoveaEngineOutput) plain = fovea_engine_run_tensor (engine, 0, pixels, 2, 32, 32,
-                                                                 &error);
-  g_assert_no_error (error);
-  g_assert_null (plain->rollout);
-
-  fovea_engine_set_rollout (engine, TRUE);
-  g_autoptr (FoveaEngineOutput) explained = fovea_engine_run_tensor (engine, 0, pixels, 2, 32, 32,
-                                                                     &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (explained->rollout);
-  g_assert_cmpint (explained->grid_h, ==, 4);
-  g_assert_cmpint (explained->grid_w, ==, 4);
-  for (int b = 0; b < 2; b++)
-    assert_rollout_close (explained->rollout + b * 16, want + b * 16, 16);
-  for (int i = 0; i < 2 * plain->n_outputs; i++)
-    g_assert_cmpfloat_with_epsilon (explained->logits[i], plain->logits[i], 1e-5);
 }
 
 static void
@@ -356,7 +324,6 @@ main (int argc, char **argv)
       g_autofree char *path = g_strdup_printf ("/rollout/parity/%s", rollout_cases[i].name);
       g_test_add_data_func (path, &rollout_cases[i], test_parity);
     }
-  g_test_add_func ("/rollout/engine", test_engine);
   g_test_add_func ("/rollout/refused", test_refused);
   for (guint i = 0; i < G_N_ELEMENTS (routes); i++)
     {

@@ -232,6 +232,20 @@ static const Mutation mutations[] = {
   { "skin-lesion.json", "referral.labels", NULL, "referral.labels" },
   { "skin-lesion.json", "referral.min_grade", "1", "referral.min_grade" },
   { "skin-lesion.json", "preprocessing.fundus_crop", "true", "preprocessing.fundus_crop" },
+  { "dr-grading.json", "ordinal", "true", "ordinal" },
+  { "skin-lesion.json", "ordinal", "1", "ordinal" },
+  { "dr-grading.json", "referral.min_probability", "0.3", "referral.min_probability" },
+  { "skin-lesion.json", "referral.min_probability", "1.5", "referral.min_probability" },
+  { "skin-lesion.json", "referral.min_probability", "0", "referral.min_probability" },
+  { "dr-grading.json", "provenance.metrics",
+    "[{\"name\": \"qwk\", \"value\": 0.5, \"split\": \"test\", \"ci95\": [0.6, 0.7]}]",
+    "provenance.metrics[0].ci95" },
+  { "dr-grading.json", "provenance.metrics",
+    "[{\"name\": \"qwk\", \"value\": 0.5, \"split\": \"test\", \"ci95\": [0.4]}]",
+    "provenance.metrics[0].ci95" },
+  { "dr-grading.json", "provenance.metrics",
+    "[{\"name\": \"qwk\", \"value\": 0.5, \"split\": \"test\", \"held_out\": 1}]",
+    "provenance.metrics[0].held_out" },
 };
 
 /* The base card with the mutation applied, as JSON text. */
@@ -445,6 +459,66 @@ test_fits_modality (void)
   g_assert_true (fovea_task_card_fits_modality (NULL, FOVEA_MODALITY_OCTA));
 }
 
+/* Grades learnt as classes (ordinal), referral from a grade on, on the
+ * summed probability of the referable grades at an operating point; and
+ * held-out metrics, which are what makes a card validated. */
+static void
+test_ordinal_operating_point (void)
+{
+  const char *json =
+    "{\"schema_version\": 1, \"name\": \"dr\", \"kind\": \"classification\", \"ordinal\": true,"
+    " \"modality\": \"fundus\", \"labels\": [\"g0\", \"g1\", \"g2\", \"g3\", \"g4\"],"
+    " \"referral\": {\"rule\": \"grade >= 2\", \"min_grade\": 2, \"min_probability\": 0.3},"
+    " \"provenance\": {\"training_data\": \"x\", \"metrics\": ["
+    "   {\"name\": \"qwk\", \"value\": 0.8, \"split\": \"val\"}]},"
+    " \"intended_use\": \"research\", \"research_use_only\": true}";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FoveaTaskCard) card = fovea_task_card_load_data (json, -1, &error);
+  g_assert_no_error (error);
+  g_assert_true (card->ordinal);
+  g_assert_cmpint (card->referral_min_grade, ==, 2);
+  g_assert_cmpfloat (card->referral_min_probability, ==, 0.3);
+  g_assert_false (fovea_task_card_is_validated (card));
+
+  /* Grade 0 is the most likely, but grades 2–4 together hold ~0.36. */
+  const float logits[5] = { 1.0f, 0.2f, 0.0f, -0.5f, -0.4f };
+  FoveaTaskResult result;
+  fovea_task_card_interpret (card, logits, 5, &result);
+  g_assert_cmpint (result.label_index, ==, 0);
+  double p = result.probs[2] + result.probs[3] + result.probs[4];
+  g_assert_cmpfloat_with_epsilon (result.referral_score, p, 1e-6);
+  g_assert_cmpfloat (p, >, 0.3);
+  g_assert_true (result.has_referable);
+  g_assert_true (result.referable);
+  fovea_task_result_clear (&result);
+
+  /* Without the operating point the predicted grade decides. */
+  card->referral_min_probability = 0;
+  fovea_task_card_interpret (card, logits, 5, &result);
+  g_assert_false (result.referable);
+  fovea_task_result_clear (&result);
+
+  g_autoptr (GString) text = g_string_new (json);
+  g_string_replace (text, "\"split\": \"val\"", "\"split\": \"test\", \"held_out\": true, \"ci95\": [0.7, 0.9]", 1);
+  g_autoptr (FoveaTaskCard) held_out = fovea_task_card_load_data (text->str, -1, &error);
+  g_assert_no_error (error);
+  g_assert_true (fovea_task_card_is_validated (held_out));
+  FoveaTaskMetric *qwk = held_out->metrics->pdata[0];
+  g_assert_true (qwk->held_out);
+  g_assert_cmpfloat (qwk->ci_low, ==, 0.7);
+  g_assert_cmpfloat (qwk->ci_high, ==, 0.9);
+
+  /* Grading: the referral score is the regression output; no metric on
+   * held-out data, not validated. */
+  g_autoptr (FoveaTaskCard) dr = load_fixture_card ("dr-grading.json");
+  const float score = 2.7f;
+  fovea_task_card_interpret (dr, &score, 1, &result);
+  g_assert_cmpfloat (result.referral_score, ==, score);
+  fovea_task_result_clear (&result);
+  g_assert_false (fovea_task_card_is_validated (dr));
+  g_assert_true (isnan (((FoveaTaskMetric *) dr->metrics->pdata[0])->ci_low));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -460,5 +534,6 @@ main (int argc, char **argv)
   g_test_add_func ("/task-card/interpret/uncalibrated", test_interpret_uncalibrated);
   g_test_add_func ("/task-card/interpret/site-min-grade", test_apply_min_grade);
   g_test_add_func ("/task-card/fits-modality", test_fits_modality);
+  g_test_add_func ("/task-card/ordinal-operating-point", test_ordinal_operating_point);
   return g_test_run ();
 }

@@ -1,12 +1,15 @@
-/* fovea-octa-quality.h: OCTA image quality learned from good scans only
- * (the idea of UNO-QA: an anomaly-aware score fitted on high-quality
- * images, then sorted into outstanding, gradable and ungradable).
+/* fovea-octa-texture-score.h: a PatchCore-style score of a whole OCTA
+ * scan's texture, learned from good scans only (the idea of UNO-QA: an
+ * anomaly-aware score fitted on high-quality images, then sorted into
+ * outstanding, gradable and ungradable). It is not the quality gate
+ * (fovea-quality.h), which judges every image before grading; nothing
+ * in the gate or the batch uses this score.
  *
  * The score: a bank (fovea-patchcore.h) of one row per good scan, the
  * standard deviation of each feature channel of the chosen backbone layer
  * over the scan's patches (a texture signature); a scan's score is its
  * signature's distance to the nearest good scan's (see
- * fovea-octa-quality.c for why not the mean patch distance). The
+ * fovea-octa-texture-score.c for why not the mean patch distance). The
  * thresholds come from the good scans' leave-one-out distances, kept in
  * the bank's card:
  *   outstanding  score ≤ the highest score of any good scan;
@@ -22,41 +25,41 @@
 G_BEGIN_DECLS
 
 typedef enum {
-  FOVEA_OCTA_QUALITY_OUTSTANDING,
-  FOVEA_OCTA_QUALITY_GRADABLE,
-  FOVEA_OCTA_QUALITY_UNGRADABLE,
-} FoveaOctaQualityGrade;
+  FOVEA_OCTA_TEXTURE_OUTSTANDING,
+  FOVEA_OCTA_TEXTURE_GRADABLE,
+  FOVEA_OCTA_TEXTURE_UNGRADABLE,
+} FoveaOctaTextureGrade;
 
 /* Standard deviations of the good scans' scores between the worst good
  * scan and the ungradable threshold. */
-#define FOVEA_OCTA_QUALITY_MARGIN_SD 3.0
+#define FOVEA_OCTA_TEXTURE_MARGIN_SD 3.0
 
 typedef struct {
   double                score;
-  FoveaOctaQualityGrade grade;
-} FoveaOctaQuality;
+  FoveaOctaTextureGrade grade;
+} FoveaOctaTextureScore;
 
 /* "outstanding", "gradable", "ungradable". */
-const char           *fovea_octa_quality_grade_to_string (FoveaOctaQualityGrade grade);
+const char           *fovea_octa_texture_grade_to_string (FoveaOctaTextureGrade grade);
 
-/* Options for a quality detector: modality OCTA (no fundus crop, the
+/* Options for a texture scorer: modality OCTA (no fundus crop, the
  * whole scan), the given backbone, layer and input size. */
-void                  fovea_octa_quality_options_init    (FoveaAnomalyOptions *options,
+void                  fovea_octa_texture_options_init    (FoveaAnomalyOptions *options,
                                                           const char          *model_dir);
 
 /* Builds anomaly's bank from good scans (texture signatures) and sets its
  * card's thresholds as above. Needs at least three scans (two leave-one-out
  * scores make no standard deviation). */
-const FoveaPatchBank *fovea_octa_quality_fit             (FoveaAnomaly                  *anomaly,
+const FoveaPatchBank *fovea_octa_texture_fit             (FoveaAnomaly                  *anomaly,
                                                           const char *const             *paths,
                                                           int                            n_paths,
                                                           const FoveaAnomalyBankOptions *options,
                                                           GError                       **error);
 
 /* Scores a scan against anomaly's bank, which must carry thresholds. */
-gboolean              fovea_octa_quality_assess          (FoveaAnomaly                  *anomaly,
+gboolean              fovea_octa_texture_assess          (FoveaAnomaly                  *anomaly,
                                                           const FoveaImage              *image,
-                                                          FoveaOctaQuality              *out,
+                                                          FoveaOctaTextureScore         *out,
                                                           GError                       **error);
 
 G_END_DECLS

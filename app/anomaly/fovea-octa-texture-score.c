@@ -1,6 +1,6 @@
-/* fovea-octa-quality.c: OCTA quality as the distance of a scan's texture
- * signature to the nearest good scan's, with two thresholds from the good
- * scans' own leave-one-out distances.
+/* fovea-octa-texture-score.c: an OCTA scan's texture score, the distance
+ * of its texture signature to the nearest good scan's, with two thresholds
+ * from the good scans' own leave-one-out distances.
  *
  * Why not the mean patch distance: measured on OCTA-500 with random
  * backbones, blurring or dimming a scan made its patches *closer* to the
@@ -10,9 +10,9 @@
  * feature channel over the scan moves away from the good scans' with
  * every degradation instead: down with blur and low signal, up with
  * noise and stripes. */
-#define G_LOG_DOMAIN "fovea-octa-quality"
+#define G_LOG_DOMAIN "fovea-octa-texture-score"
 
-#include "fovea-octa-quality.h"
+#include "fovea-octa-texture-score.h"
 
 #include <math.h>
 #include <string.h>
@@ -21,22 +21,22 @@
 #include "fovea-decode.h"
 
 const char *
-fovea_octa_quality_grade_to_string (FoveaOctaQualityGrade grade)
+fovea_octa_texture_grade_to_string (FoveaOctaTextureGrade grade)
 {
   switch (grade)
     {
-    case FOVEA_OCTA_QUALITY_OUTSTANDING:
+    case FOVEA_OCTA_TEXTURE_OUTSTANDING:
       return "outstanding";
-    case FOVEA_OCTA_QUALITY_GRADABLE:
+    case FOVEA_OCTA_TEXTURE_GRADABLE:
       return "gradable";
-    case FOVEA_OCTA_QUALITY_UNGRADABLE:
+    case FOVEA_OCTA_TEXTURE_UNGRADABLE:
     default:
       return "ungradable";
     }
 }
 
 void
-fovea_octa_quality_options_init (FoveaAnomalyOptions *options, const char *model_dir)
+fovea_octa_texture_options_init (FoveaAnomalyOptions *options, const char *model_dir)
 {
   fovea_anomaly_options_init (options);
   options->model_dir = model_dir;
@@ -69,13 +69,13 @@ texture_signature (FoveaAnomaly *anomaly, const FoveaImage *image, float *out, G
 }
 
 const FoveaPatchBank *
-fovea_octa_quality_fit (FoveaAnomaly *anomaly, const char *const *paths, int n_paths,
+fovea_octa_texture_fit (FoveaAnomaly *anomaly, const char *const *paths, int n_paths,
                         const FoveaAnomalyBankOptions *options, GError **error)
 {
   if (n_paths < 3)
     {
       g_set_error (error, FOVEA_ANOMALY_ERROR, FOVEA_ANOMALY_ERROR_INPUT,
-                   "Fitting OCTA quality needs at least 3 good scans, not %d", n_paths);
+                   "Fitting the OCTA texture score needs at least 3 good scans, not %d", n_paths);
       return NULL;
     }
   int dim = fovea_vit_get_config (anomaly->vit)->embed_dim;
@@ -104,14 +104,14 @@ fovea_octa_quality_fit (FoveaAnomaly *anomaly, const char *const *paths, int n_p
       return NULL;
   fovea_patch_bank_set_normal_scores (bank, scores, n_paths);
 
-  FoveaAnomalyBankOptions quality = *options;
-  quality.score_kind = FOVEA_PATCH_SCORE_TEXTURE;
-  quality.coreset_ratio = 1.0;
-  quality.projection_dim = 0;
-  fovea_anomaly_fill_card (anomaly, &bank->card, &quality, paths, n_paths, n_paths, 0.0);
+  FoveaAnomalyBankOptions texture = *options;
+  texture.score_kind = FOVEA_PATCH_SCORE_TEXTURE;
+  texture.coreset_ratio = 1.0;
+  texture.projection_dim = 0;
+  fovea_anomaly_fill_card (anomaly, &bank->card, &texture, paths, n_paths, n_paths, 0.0);
   FoveaPatchCard *card = &bank->card;
   card->thresholds[0] = card->normal_score_max;
-  card->thresholds[1] = card->normal_score_max + FOVEA_OCTA_QUALITY_MARGIN_SD * card->normal_score_std;
+  card->thresholds[1] = card->normal_score_max + FOVEA_OCTA_TEXTURE_MARGIN_SD * card->normal_score_std;
 
   fovea_patch_bank_free (anomaly->bank);
   anomaly->bank = g_steal_pointer (&bank);
@@ -119,15 +119,15 @@ fovea_octa_quality_fit (FoveaAnomaly *anomaly, const char *const *paths, int n_p
 }
 
 gboolean
-fovea_octa_quality_assess (FoveaAnomaly *anomaly, const FoveaImage *image,
-                           FoveaOctaQuality *out, GError **error)
+fovea_octa_texture_assess (FoveaAnomaly *anomaly, const FoveaImage *image,
+                           FoveaOctaTextureScore *out, GError **error)
 {
   const FoveaPatchBank *bank = fovea_anomaly_get_bank (anomaly);
   if (bank == NULL || !isfinite (bank->card.thresholds[0]) ||
       bank->card.score_kind != FOVEA_PATCH_SCORE_TEXTURE)
     {
       g_set_error (error, FOVEA_ANOMALY_ERROR, FOVEA_ANOMALY_ERROR_INPUT,
-                   "No OCTA quality bank (texture signatures with thresholds) is loaded");
+                   "No OCTA texture-score bank (texture signatures with thresholds) is loaded");
       return FALSE;
     }
   g_autofree float *signature = g_new (float, bank->dim);
@@ -137,10 +137,10 @@ fovea_octa_quality_assess (FoveaAnomaly *anomaly, const FoveaImage *image,
     return FALSE;
   out->score = distance;
   if (distance <= bank->card.thresholds[0])
-    out->grade = FOVEA_OCTA_QUALITY_OUTSTANDING;
+    out->grade = FOVEA_OCTA_TEXTURE_OUTSTANDING;
   else if (distance <= bank->card.thresholds[1])
-    out->grade = FOVEA_OCTA_QUALITY_GRADABLE;
+    out->grade = FOVEA_OCTA_TEXTURE_GRADABLE;
   else
-    out->grade = FOVEA_OCTA_QUALITY_UNGRADABLE;
+    out->grade = FOVEA_OCTA_TEXTURE_UNGRADABLE;
   return TRUE;
 }

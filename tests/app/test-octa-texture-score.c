@@ -1,4 +1,4 @@
-/* test-octa-quality.c: the OCTA quality score on the real OCTA-500
+/* test-octa-texture-score.c: the OCTA texture score on the real OCTA-500
  * projections (skipped without ../shared/data). The bank is fitted on the
  * scans of subjects other than each size's last, taken as good; the last
  * subject's scans are held out and degraded: Gaussian blur, noise,
@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "fovea-decode.h"
-#include "fovea-octa-quality.h"
+#include "fovea-octa-texture-score.h"
 #include "fovea-test-common.h"
 
 static const char *const layers[] = { "OCTA(FULL)", "OCTA(ILM_OPL)" };
@@ -22,7 +22,7 @@ static const struct {
 
 typedef struct {
   char         *root;
-  FoveaAnomaly *quality;
+  FoveaAnomaly *scorer;
   GPtrArray    *held_out;  /* FoveaImage */
 } Fixture;
 
@@ -57,16 +57,16 @@ fixture_init (Fixture *f)
 
   g_autofree char *model = fovea_test_fixture_path ("vit/models/tiny-token");
   FoveaAnomalyOptions options;
-  fovea_octa_quality_options_init (&options, model);
+  fovea_octa_texture_options_init (&options, model);
   options.layer = 0;
   options.input_size = 256;
   options.n_threads = 1;
   g_autoptr (GError) error = NULL;
-  f->quality = fovea_anomaly_new (&options, &error);
+  f->scorer = fovea_anomaly_new (&options, &error);
   g_assert_no_error (error);
   FoveaAnomalyBankOptions bank_options;
   fovea_anomaly_bank_options_init (&bank_options);
-  const FoveaPatchBank *bank = fovea_octa_quality_fit (f->quality,
+  const FoveaPatchBank *bank = fovea_octa_texture_fit (f->scorer,
                                                        (const char *const *) good->pdata,
                                                        (int) good->len, &bank_options, &error);
   g_assert_no_error (error);
@@ -82,7 +82,7 @@ static void
 fixture_clear (Fixture *f)
 {
   g_free (f->root);
-  fovea_anomaly_free (f->quality);
+  fovea_anomaly_free (f->scorer);
   if (f->held_out != NULL)
     g_ptr_array_unref (f->held_out);
 }
@@ -165,9 +165,9 @@ degrade (const FoveaImage *image, Degradation kind, int strength, guint32 seed)
 static double
 score (Fixture *f, const FoveaImage *image)
 {
-  FoveaOctaQuality q;
+  FoveaOctaTextureScore q;
   g_autoptr (GError) error = NULL;
-  g_assert_true (fovea_octa_quality_assess (f->quality, image, &q, &error));
+  g_assert_true (fovea_octa_texture_assess (f->scorer, image, &q, &error));
   g_assert_no_error (error);
   return q.score;
 }
@@ -210,25 +210,25 @@ test_grades (void)
   if (!fixture_init (&f))
     return;
 
-  const FoveaPatchCard *card = &fovea_anomaly_get_bank (f.quality)->card;
+  const FoveaPatchCard *card = &fovea_anomaly_get_bank (f.scorer)->card;
   int ungradable = 0;
   for (guint i = 0; i < f.held_out->len; i++)
     {
-      FoveaOctaQuality good, bad;
+      FoveaOctaTextureScore good, bad;
       g_autoptr (GError) error = NULL;
       g_autoptr (FoveaImage) noisy = degrade (f.held_out->pdata[i], NOISE, 3, 99);
-      g_assert_true (fovea_octa_quality_assess (f.quality, f.held_out->pdata[i], &good, &error));
-      g_assert_true (fovea_octa_quality_assess (f.quality, noisy, &bad, &error));
+      g_assert_true (fovea_octa_texture_assess (f.scorer, f.held_out->pdata[i], &good, &error));
+      g_assert_true (fovea_octa_texture_assess (f.scorer, noisy, &bad, &error));
       g_test_message ("scan %u: %s (%.4f); with noise %s (%.4f)", i,
-                      fovea_octa_quality_grade_to_string (good.grade), good.score,
-                      fovea_octa_quality_grade_to_string (bad.grade), bad.score);
+                      fovea_octa_texture_grade_to_string (good.grade), good.score,
+                      fovea_octa_texture_grade_to_string (bad.grade), bad.score);
       /* Grades follow the thresholds. */
-      g_assert_cmpint (good.grade == FOVEA_OCTA_QUALITY_OUTSTANDING, ==,
+      g_assert_cmpint (good.grade == FOVEA_OCTA_TEXTURE_OUTSTANDING, ==,
                        good.score <= card->thresholds[0]);
       g_assert_cmpint (bad.grade, >=, good.grade);
       /* Heavy noise (σ = 120 grey levels) never leaves a scan outstanding. */
-      g_assert_cmpint (bad.grade, !=, FOVEA_OCTA_QUALITY_OUTSTANDING);
-      ungradable += bad.grade == FOVEA_OCTA_QUALITY_UNGRADABLE;
+      g_assert_cmpint (bad.grade, !=, FOVEA_OCTA_TEXTURE_OUTSTANDING);
+      ungradable += bad.grade == FOVEA_OCTA_TEXTURE_UNGRADABLE;
     }
   g_test_message ("%d of %u noisy scans ungradable", ungradable, f.held_out->len);
   fixture_clear (&f);
@@ -238,7 +238,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/octa-quality/degradations", test_degradations);
-  g_test_add_func ("/octa-quality/grades", test_grades);
+  g_test_add_func ("/octa-texture-score/degradations", test_degradations);
+  g_test_add_func ("/octa-texture-score/grades", test_grades);
   return g_test_run ();
 }
