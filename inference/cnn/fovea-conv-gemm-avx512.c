@@ -71,6 +71,27 @@ fovea_conv_gemm_packed_size (int out_dim, int depth, int panel_vectors)
          (gsize) depth;
 }
 
+/* For weights that change (training): the layout of the header's
+ * packed-size comment, zeros past out_dim. */
+void
+fovea_conv_gemm_pack (float *packed, const float *weight, int out_dim, int depth,
+                      int panel_vectors)
+{
+  int width = panel_vectors * VECTOR;
+  int n_panels = fovea_conv_gemm_n_panels (out_dim, panel_vectors);
+
+  for (int p = 0; p < n_panels; p++)
+    for (int k = 0; k < depth; k++)
+      {
+        float *dst = packed + ((gsize) p * depth + k) * width;
+        for (int j = 0; j < width; j++)
+          {
+            int n = p * width + j;
+            dst[j] = n < out_dim ? weight[(gsize) n * depth + k] : 0.0f;
+          }
+      }
+}
+
 /* The lanes of a vector that hold one of the `left` columns still to go. */
 static __mmask16
 columns_mask (int left)

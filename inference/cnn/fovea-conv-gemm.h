@@ -53,6 +53,13 @@ int      fovea_conv_gemm_n_panels       (int          out_dim,
 gsize    fovea_conv_gemm_packed_size    (int          out_dim,
                                          int          depth,
                                          int          panel_vectors);
+/* Packs weight (out_dim × depth, row-major) into that layout: for
+ * weights that change between calls (training). */
+void     fovea_conv_gemm_pack           (float       *packed,
+                                         const float *weight,
+                                         int          out_dim,
+                                         int          depth,
+                                         int          panel_vectors);
 /* On the calling thread: the columns of panels [p0, p1) of C (rows ×
  * out_dim, row stride ldc) = epilogue (A · Wᵀ), A rows × depth (row
  * stride lda), W packed. residual, bias and c point at row 0, column 0. */

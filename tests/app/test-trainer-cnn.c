@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "fovea-cnn.h"
+#include "fovea-task-card.h"
 #include "fovea-test-common.h"
 #include "fovea-trainer.h"
 #include "tools/fovea-random-cnn.h"
