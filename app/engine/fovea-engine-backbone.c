@@ -181,6 +181,12 @@ fovea_engine_adapter_get_lora (const FoveaEngineAdapter *adapter)
   return adapter != NULL ? adapter->lora : NULL;
 }
 
+const FoveaCnnAdapter *
+fovea_engine_adapter_get_cnn (const FoveaEngineAdapter *adapter)
+{
+  return adapter != NULL ? adapter->cnn : NULL;
+}
+
 FoveaEngineBackboneRun *
 fovea_engine_backbone_run_new (FoveaEngineBackbone *backbone, int max_batch, int height,
                                int width, gboolean attention, int n_threads, GError **error)
@@ -239,4 +245,10 @@ FoveaVitRun *
 fovea_engine_backbone_run_get_vit (const FoveaEngineBackboneRun *run)
 {
   return run->vit;
+}
+
+const FoveaCnnRun *
+fovea_engine_backbone_run_get_cnn (const FoveaEngineBackboneRun *run)
+{
+  return run->cnn;
 }

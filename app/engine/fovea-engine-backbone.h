@@ -3,9 +3,10 @@
  * (fovea-cnn.h), as config.json's architecture says
  * (fovea_cnn_architecture_is_known, else a ViT). Every call dispatches to
  * the family's own; nothing else in the engine asks which family it
- * holds, except for what only a ViT has (attention maps for the rollout,
- * the training model Grad-CAM runs on), which it asks for by name
- * (fovea_engine_backbone_get_vit).
+ * holds, except for what only one family has (a ViT's attention maps for
+ * the rollout and the training model its Grad-CAM runs on; a CNN's last
+ * feature map for its class activation map), which it asks for by name
+ * (fovea_engine_backbone_get_vit, fovea_engine_backbone_run_get_cnn).
  *
  * A task's adapter is the family's too: a FoveaLora on a ViT (a PEFT
  * folder or a MeLo file, fovea-adapter.h), a FoveaCnnAdapter on a CNN (a
@@ -14,6 +15,7 @@
 #pragma once
 
 #include "fovea-adapter.h"
+#include "fovea-cnn-adapter.h"
 #include "fovea-hub-config.h"
 
 G_BEGIN_DECLS
@@ -68,6 +70,8 @@ FoveaEngineAdapter  *fovea_engine_adapter_load    (FoveaEngineBackbone       *ba
 void                 fovea_engine_adapter_free    (FoveaEngineAdapter *adapter);
 /* The ViT adapter, or NULL on a CNN. */
 const FoveaLora     *fovea_engine_adapter_get_lora (const FoveaEngineAdapter *adapter);
+/* The CNN adapter, or NULL on a ViT. */
+const FoveaCnnAdapter *fovea_engine_adapter_get_cnn (const FoveaEngineAdapter *adapter);
 
 /* An activation arena for up to max_batch images of height × width;
  * attention also keeps a ViT's attention maps (a CNN has none: ignored). */
@@ -90,6 +94,8 @@ int                  fovea_engine_backbone_run_get_n_outputs (const FoveaEngineB
 const float         *fovea_engine_backbone_run_get_logits    (const FoveaEngineBackboneRun *run);
 /* The ViT's run (its attention maps, for fovea-rollout.h), or NULL. */
 FoveaVitRun         *fovea_engine_backbone_run_get_vit       (const FoveaEngineBackboneRun *run);
+/* The CNN's run (its last feature map, for fovea-cam.h), or NULL. */
+const FoveaCnnRun   *fovea_engine_backbone_run_get_cnn       (const FoveaEngineBackboneRun *run);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FoveaEngineBackbone, fovea_engine_backbone_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FoveaEngineAdapter, fovea_engine_adapter_free)

@@ -22,5 +22,13 @@ struct _FoveaEngine {
 };
 
 void fovea_engine_runs_clear (GArray *runs);
+/* The run for this input size, made or grown to hold batch images (and
+ * keep a ViT's attention maps when asked). */
+FoveaEngineBackboneRun *fovea_engine_get_run (FoveaEngine *engine,
+                                              int          batch,
+                                              int          height,
+                                              int          width,
+                                              gboolean     attention,
+                                              GError     **error);
 
 G_END_DECLS

@@ -17,9 +17,9 @@ fovea_engine_runs_clear (GArray *runs)
 
 /* The arena for this input size, created or replaced to hold batch images
  * and, when asked, keep the attention maps. */
-static FoveaEngineBackboneRun *
-get_run (FoveaEngine *engine, int batch, int height, int width, gboolean attention,
-         GError **error)
+FoveaEngineBackboneRun *
+fovea_engine_get_run (FoveaEngine *engine, int batch, int height, int width,
+                      gboolean attention, GError **error)
 {
   FoveaEngineRun *slot = NULL;
   for (guint i = 0; i < engine->runs->len && slot == NULL; i++)
@@ -113,7 +113,8 @@ fovea_engine_run_tensor (FoveaEngine *engine, guint task_index, const float *pix
   for (int first = 0; first < batch; first += FOVEA_ENGINE_MAX_BATCH)
     {
       int n = MIN (batch - first, FOVEA_ENGINE_MAX_BATCH);
-      FoveaEngineBackboneRun *run = get_run (engine, n, height, width, rollout, error);
+      FoveaEngineBackboneRun *run = fovea_engine_get_run (engine, n, height, width, rollout,
+                                                           error);
       if (run == NULL ||
           !fovea_engine_backbone_forward (run, pixels + first * image_floats, n, task->adapter,
                                           error))

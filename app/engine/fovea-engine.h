@@ -24,10 +24,11 @@
  * use it from one thread at a time.
  *
  * On request an engine also explains: each image's attention rollout
- * (fovea-rollout.h) on the patch grid, or a task's Grad-CAM
- * (fovea-gradcam.h), which fovea-input-map.h puts back onto the image.
- * Both are the ViT's for now: a CNN has no attention to roll out, and its
- * Grad-CAM waits for the CNN backward pass. */
+ * (fovea-rollout.h) on the patch grid, a ViT's only (a CNN has no
+ * attention to roll out), or a task's Grad-CAM: fovea-gradcam.h's on a
+ * ViT, the class activation map on a CNN (fovea-cam.h, which is Grad-CAM
+ * of the last convolutional block for a pooled linear head), both put
+ * back onto the image by fovea-input-map.h. */
 #pragma once
 
 #include "fovea-engine-backbone.h"
@@ -138,13 +139,15 @@ FoveaEngineOutput     *fovea_engine_run_images  (FoveaEngine             *engine
                                                  GError                 **error);
 void                   fovea_engine_output_free (FoveaEngineOutput *output);
 
-/* Grad-CAM of one image for task (fovea-gradcam.h), on a ViT (on a CNN,
- * FOVEA_ENGINE_ERROR_UNSUPPORTED for now): target_class < 0 explains the
- * predicted class. Returns grid_h × grid_w values ≥ 0 over
- * the input the task's preprocessing makes (g_free), for
- * fovea_input_map_to_image. The task's frozen training model is made on
- * first use and kept (it refers to the backbone's weights, no copy). The
- * task must run at the model's own input size. */
+/* Grad-CAM of one image for task: target_class < 0 explains the
+ * predicted class. Returns grid_h × grid_w values ≥ 0 over the input the
+ * task's preprocessing makes (g_free), for fovea_input_map_to_image.
+ * On a ViT (fovea-gradcam.h) the grid is the patch grid; the task's
+ * frozen training model is made on first use and kept (it refers to the
+ * backbone's weights, no copy), and the task must run at the model's own
+ * input size. On a CNN it is the class activation map (fovea-cam.h) over
+ * the last feature map, at any input size; a headless CNN task (pooled
+ * features out) has none: FOVEA_ENGINE_ERROR_UNSUPPORTED. */
 float                 *fovea_engine_gradcam     (FoveaEngine       *engine,
                                                  guint              task,
                                                  const FoveaImage  *image,

@@ -89,6 +89,31 @@ fovea_cnn_adapter_get_n_outputs (const FoveaCnnAdapter *adapter)
   return c->num_classes > 0 ? c->num_classes : c->num_features;
 }
 
+gboolean
+fovea_cnn_get_head_row (const FoveaCnn *cnn, const FoveaCnnAdapter *adapter, int target_class,
+                        float *row, GError **error)
+{
+  g_return_val_if_fail (cnn != NULL && row != NULL, FALSE);
+  g_return_val_if_fail (adapter == NULL || adapter->cnn == cnn, FALSE);
+
+  const FoveaConv *head = adapter != NULL && adapter->has_head ? &adapter->head
+                          : cnn->has_head ? &cnn->head : NULL;
+  if (head == NULL || target_class < 0 || target_class >= head->out_channels)
+    {
+      g_set_error (error, FOVEA_MODEL_ERROR, FOVEA_MODEL_ERROR_INPUT,
+                   head == NULL ? "This %s has no classifier head to weigh its features by"
+                                : "This %s's head has no class %d", cnn->config.architecture,
+                   target_class);
+      return FALSE;
+    }
+  /* A 1×1 kernel: the row's depth index is the input feature. */
+  const float *data = head->packed != NULL ? head->packed : head->weight;
+  gsize stride, at = fovea_conv_weight_row (head, target_class, &stride);
+  for (int c = 0; c < head->in_channels; c++)
+    row[c] = data[at + (gsize) c * stride];
+  return TRUE;
+}
+
 int
 fovea_cnn_adapter_get_n_merged (const FoveaCnnAdapter *adapter)
 {

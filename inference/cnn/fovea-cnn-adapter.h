@@ -72,6 +72,15 @@ gboolean         fovea_cnn_adapter_merge_lora     (FoveaCnnAdapter *adapter,
 
 /* The head's classes, or the network's outputs without a head of its own. */
 int              fovea_cnn_adapter_get_n_outputs  (const FoveaCnnAdapter *adapter);
+/* Row target_class of the head the forward pass runs with adapter (NULL:
+ * the network's own), as PyTorch's Linear holds it: num_features weights
+ * into row (what a class activation map weighs the feature map by).
+ * FALSE with an error when there is no head or no such class. */
+gboolean         fovea_cnn_get_head_row           (const FoveaCnn        *cnn,
+                                                   const FoveaCnnAdapter *adapter,
+                                                   int                    target_class,
+                                                   float                 *row,
+                                                   GError               **error);
 /* Convolutions with a LoRA merged in. */
 int              fovea_cnn_adapter_get_n_merged   (const FoveaCnnAdapter *adapter);
 /* Bytes the adapter holds beside the network: merged weights and head. */

@@ -209,6 +209,18 @@ fovea_cnn_run_get_features (const FoveaCnnRun *run)
   return run->pooled;
 }
 
+const FoveaCnn *
+fovea_cnn_run_get_cnn (const FoveaCnnRun *run)
+{
+  return run->cnn;
+}
+
+int
+fovea_cnn_run_get_batch (const FoveaCnnRun *run)
+{
+  return run->batch;
+}
+
 const float *
 fovea_cnn_run_get_feature_map (const FoveaCnnRun *run, int *height, int *width,
                                int *channels)

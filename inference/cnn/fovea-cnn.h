@@ -64,6 +64,10 @@ FoveaCnnRun          *fovea_cnn_run_new     (FoveaCnn          *cnn,
                                              int                n_threads,
                                              GError           **error);
 void                  fovea_cnn_run_free    (FoveaCnnRun       *run);
+/* The network the run is for. */
+const FoveaCnn       *fovea_cnn_run_get_cnn (const FoveaCnnRun *run);
+/* Images of the last forward pass (0 before the first). */
+int                   fovea_cnn_run_get_batch (const FoveaCnnRun *run);
 /* Bytes of the run's activation arena and outputs. */
 gsize                 fovea_cnn_run_get_memory_size (const FoveaCnnRun *run);
 
