@@ -4,9 +4,8 @@
  * Times the forward pass on random input: load to first result, then a
  * warm-up pass, then --runs timed passes (wall clock, since the pass is
  * multi-threaded). Figures are per image: the median and the fastest run
- * divided by the batch. A ViT runs through the engine (FoveaEngine) with
- * its adapter; a CNN (fovea-cnn-config.h's architectures, which the engine
- * does not take yet) through fovea-cnn.h directly, without adapters. */
+ * divided by the batch. The model runs through the engine (FoveaEngine),
+ * a ViT or a CNN, with its adapter. */
 #define G_LOG_DOMAIN "fovea-cli-bench"
 
 #include "config.h"
@@ -18,7 +17,6 @@
 
 #include "fovea-cli-commands.h"
 #include "fovea-cli-engine.h"
-#include "fovea-cnn.h"
 
 #define BENCH_SEED 20240601
 
@@ -144,26 +142,6 @@ engine_pass (gpointer data)
   return output->forward_s;
 }
 
-typedef struct {
-  FoveaCnnRun *run;
-  const float *pixels;
-  int          batch;
-} CnnPass;
-
-static double
-cnn_pass (gpointer data)
-{
-  const CnnPass *pass = data;
-  g_autoptr (GError) error = NULL;
-  gint64 start = g_get_monotonic_time ();
-  if (!fovea_cnn_forward (pass->run, pass->pixels, pass->batch, &error))
-    {
-      fprintf (stderr, "fovea-cli bench: %s\n", error->message);
-      return -1;
-    }
-  return (g_get_monotonic_time () - start) / 1e6;
-}
-
 /* The first pass ends "load to first result" (counted from start); one
  * more untimed pass, since the first still faulted pages of the weights
  * in; then the timed ones. Fills report's times; FALSE on error. */
@@ -186,53 +164,6 @@ measure (PassFunc pass, gpointer data, int runs, gint64 start, BenchReport *repo
   report->min_s = times[0] / report->batch;
   report->peak_rss_mb = peak_rss_mb ();
   return TRUE;
-}
-
-/* A CNN folder: loaded and run by fovea-cnn.h. */
-static int
-bench_cnn (BenchReport *report, int runs, int n_threads, int height, int width,
-           gboolean json, gint64 start)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (FoveaCnn) cnn = fovea_cnn_load (report->model, FOVEA_CNN_LOAD_DEFAULT, &error);
-  if (cnn == NULL)
-    {
-      fprintf (stderr, "fovea-cli bench: %s\n", error->message);
-      return FOVEA_CLI_EXIT_FATAL;
-    }
-  const FoveaCnnConfig *config = fovea_cnn_get_config (cnn);
-  if (height == 0)
-    {
-      height = config->pretrained.input_size[1];
-      width = config->pretrained.input_size[2];
-    }
-  int threads = n_threads > 0 ? n_threads : (int) g_get_num_processors ();
-  g_autoptr (FoveaCnnRun) run = fovea_cnn_run_new (cnn, report->batch, height, width, threads,
-                                                   &error);
-  if (run == NULL)
-    {
-      fprintf (stderr, "fovea-cli bench: %s\n", error->message);
-      return FOVEA_CLI_EXIT_FATAL;
-    }
-  g_autofree float *pixels = random_input ((gsize) config->in_chans * report->batch *
-                                           height * width);
-  CnnPass pass = { run, pixels, report->batch };
-  report->threads = threads;
-  if (!measure (cnn_pass, &pass, runs, start, report))
-    return FOVEA_CLI_EXIT_FATAL;
-  print_report (report, json);
-  return FOVEA_CLI_EXIT_OK;
-}
-
-/* Whether model_dir holds a CNN; a folder whose config cannot be read is
- * left for the engine to report on. */
-static gboolean
-is_cnn_folder (const char *model_dir)
-{
-  if (model_dir == NULL)
-    return FALSE;
-  g_autofree char *architecture = fovea_hub_config_read_architecture (model_dir, NULL);
-  return fovea_cnn_architecture_is_known (architecture);
 }
 
 int
@@ -281,17 +212,6 @@ fovea_cli_bench (int argc, char **argv)
 
   gint64 start = g_get_monotonic_time ();
   BenchReport report = { .model = model, .adapter = adapter, .batch = batch };
-  if (is_cnn_folder (model))
-    {
-      if (adapter != NULL)
-        {
-          fprintf (stderr, "fovea-cli bench: %s is a CNN: adapters apply to ViTs only\n",
-                   model);
-          return FOVEA_CLI_EXIT_FATAL;
-        }
-      return bench_cnn (&report, runs, n_threads, height, width, json, start);
-    }
-
   const char *adapters[] = { adapter, NULL };
   g_autoptr (FoveaEngine) engine = fovea_cli_load_engine ("bench", model, adapters, NULL, 0,
                                                           n_threads);

@@ -91,6 +91,14 @@ fovea_engine_backbone_load (const char *model_dir, GError **error)
       backbone->cnn = fovea_cnn_load (model_dir, FOVEA_CNN_LOAD_DEFAULT, error);
       if (backbone->cnn == NULL)
         return NULL;
+      /* Images reach the engine as RGB (fovea-preprocess.h). */
+      if (fovea_cnn_get_config (backbone->cnn)->in_chans != 3)
+        {
+          g_set_error (error, FOVEA_MODEL_ERROR, FOVEA_MODEL_ERROR_CONFIG,
+                       "%s/config.json: model_args.in_chans is %d; Fovea runs RGB images "
+                       "(3 channels)", model_dir, fovea_cnn_get_config (backbone->cnn)->in_chans);
+          return NULL;
+        }
       backbone->pretrained = fovea_cnn_get_config (backbone->cnn)->pretrained;
     }
   else

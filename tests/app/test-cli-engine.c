@@ -745,8 +745,8 @@ test_bench_json (void)
     }
 }
 
-/* A CNN folder is timed by fovea-cnn.h directly, with the same report;
- * adapters are refused. */
+/* A CNN folder is timed through the engine as a ViT is, with the same
+ * report; what is not an adapter is refused, naming what it lacks. */
 static void
 test_bench_cnn (void)
 {
@@ -773,7 +773,7 @@ test_bench_cnn (void)
 
   r = fovea_test_run_cli ("bench", "--model", dir, "--adapter", dir, "--runs", "1", NULL);
   g_assert_cmpint (r.status, ==, 1);
-  fovea_test_assert_contains (r.err, "adapters apply to ViTs only");
+  fovea_test_assert_contains (r.err, "adapter_model.safetensors is missing");
   fovea_test_cli_result_clear (&r);
   fovea_test_rmdir (dir);
 }
