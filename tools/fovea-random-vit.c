@@ -11,8 +11,7 @@
 #include <json-glib/json-glib.h>
 #include <math.h>
 
-#include "fovea-rng.h"
-#include "fovea-safetensors.h"
+#include "fovea-random-tensors.h"
 
 static const double imagenet_mean[3] = { 0.485, 0.456, 0.406 };
 static const double imagenet_std[3] = { 0.229, 0.224, 0.225 };
@@ -24,71 +23,19 @@ typedef enum {
   FILL_NORM,    /* LayerNorm scales around one */
 } Fill;
 
-typedef struct {
-  GArray    *views;    /* FoveaTensorView */
-  GPtrArray *owned;    /* names and data */
-  guint64    state;    /* splitmix64 */
-} TensorList;
-
-static float
-next_uniform (TensorList *list)
-{
-  guint64 z = fovea_splitmix64 (&list->state);
-  return (float) (z >> 40) / (float) (1 << 24) * 2.0f - 1.0f;  /* [-1, 1) */
-}
-
 static void
-add_tensor (TensorList *list, Fill fill, char *name, int n_dims,
+add_tensor (FoveaRandomTensors *list, Fill fill, char *name, int n_dims,
             gint64 d0, gint64 d1, gint64 d2, gint64 d3)
 {
-  FoveaTensorView view = { .name = name, .dtype = FOVEA_DTYPE_F32, .n_dims = n_dims };
   gint64 dims[4] = { d0, d1, d2, d3 };
   float centre = fill == FILL_NORM ? 1.0f : 0.0f;
   float spread = fill == FILL_WEIGHT ? 0.02f * sqrtf (3.0f) : 0.1f;
 
-  view.n_elements = 1;
-  for (int i = 0; i < n_dims; i++)
-    {
-      view.shape[i] = dims[i];
-      view.n_elements *= (gsize) dims[i];
-    }
-  float *data = g_new (float, view.n_elements);
-  for (gsize i = 0; i < view.n_elements; i++)
-    data[i] = centre + spread * next_uniform (list);
-  view.data = data;
-  view.n_bytes = view.n_elements * sizeof (float);
-
-  g_ptr_array_add (list->owned, name);
-  g_ptr_array_add (list->owned, data);
-  g_array_append_val (list->views, view);
+  fovea_random_tensors_add (list, name, centre, spread, n_dims, dims);
 }
 
 static void
-tensor_list_init (TensorList *list, guint64 seed)
-{
-  list->views = g_array_new (FALSE, FALSE, sizeof (FoveaTensorView));
-  list->owned = g_ptr_array_new_with_free_func (g_free);
-  list->state = seed;
-}
-
-static void
-tensor_list_clear (TensorList *list)
-{
-  g_array_unref (list->views);
-  g_ptr_array_unref (list->owned);
-}
-
-static gboolean
-tensor_list_write (TensorList *list, const char *path, GError **error)
-{
-  g_autoptr (GHashTable) metadata = g_hash_table_new (g_str_hash, g_str_equal);
-  g_hash_table_insert (metadata, "format", "pt");
-  return fovea_safetensors_write (path, (FoveaTensorView *) list->views->data,
-                                  list->views->len, metadata, error);
-}
-
-static void
-add_linear (TensorList *list, int block, const char *module, int in_dim,
+add_linear (FoveaRandomTensors *list, int block, const char *module, int in_dim,
             int out_dim, gboolean bias)
 {
   add_tensor (list, FILL_WEIGHT, g_strdup_printf ("blocks.%d.%s.weight", block, module),
@@ -99,7 +46,7 @@ add_linear (TensorList *list, int block, const char *module, int in_dim,
 }
 
 static void
-add_norm (TensorList *list, const char *prefix, int dim)
+add_norm (FoveaRandomTensors *list, const char *prefix, int dim)
 {
   add_tensor (list, FILL_NORM, g_strconcat (prefix, ".weight", NULL), 1, dim, 0, 0, 0);
   add_tensor (list, FILL_BIAS, g_strconcat (prefix, ".bias", NULL), 1, dim, 0, 0, 0);
@@ -107,7 +54,7 @@ add_norm (TensorList *list, const char *prefix, int dim)
 
 /* Every tensor timm's VisionTransformer has for this config. */
 static void
-add_vit_tensors (TensorList *list, const FoveaVitConfig *c)
+add_vit_tensors (FoveaRandomTensors *list, const FoveaVitConfig *c)
 {
   int dim = c->embed_dim, p = c->patch_size;
   int hidden = (int) (dim * c->mlp_ratio);
@@ -205,19 +152,19 @@ fovea_random_vit_write (const char *dir, const char *architecture,
                                        config.img_size[0], config.img_size[1]);
   g_autofree char *config_path = g_build_filename (dir, "config.json", NULL);
   g_autofree char *weights_path = g_build_filename (dir, "model.safetensors", NULL);
-  TensorList list;
+  FoveaRandomTensors list;
   gboolean ok = FALSE;
 
-  tensor_list_init (&list, seed);
+  fovea_random_tensors_init (&list, seed);
   if (g_mkdir_with_parents (dir, 0755) != 0)
     g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno),
                  "Cannot create %s: %s", dir, g_strerror (errno));
   else if (g_file_set_contents (config_path, json, -1, error))
     {
       add_vit_tensors (&list, &config);
-      ok = tensor_list_write (&list, weights_path, error);
+      ok = fovea_random_tensors_write (&list, weights_path, FOVEA_DTYPE_F32, error);
     }
-  tensor_list_clear (&list);
+  fovea_random_tensors_clear (&list);
   fovea_vit_config_clear (&config);
   return ok;
 }
@@ -227,9 +174,9 @@ fovea_random_melo_write (const char *path, const FoveaVitConfig *config,
                          int rank, int head_classes, guint64 seed, GError **error)
 {
   int dim = config->embed_dim;
-  TensorList list;
+  FoveaRandomTensors list;
 
-  tensor_list_init (&list, seed);
+  fovea_random_tensors_init (&list, seed);
   /* MeLo's index 2i is block i's q, 2i + 1 its v. */
   for (int i = 0; i < 2 * config->depth; i++)
     {
@@ -240,7 +187,7 @@ fovea_random_melo_write (const char *path, const FoveaVitConfig *config,
     add_tensor (&list, FILL_WEIGHT, g_strdup_printf ("fc_%din_%dout", dim, head_classes),
                 2, head_classes, dim, 0, 0);
 
-  gboolean ok = tensor_list_write (&list, path, error);
-  tensor_list_clear (&list);
+  gboolean ok = fovea_random_tensors_write (&list, path, FOVEA_DTYPE_F32, error);
+  fovea_random_tensors_clear (&list);
   return ok;
 }

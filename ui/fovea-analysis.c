@@ -157,7 +157,8 @@ run_model_locked (FoveaAnalysis        *self,
   return TRUE;
 }
 
-/* The rollout on the model's input, put back onto the image. */
+/* The rollout on the model's input, put back onto the image (a CNN's
+ * output has none). */
 static void
 map_saliency (RunData               *run,
               const FoveaPreprocess *pre,
@@ -165,6 +166,9 @@ map_saliency (RunData               *run,
               GError               **error)
 {
   const FoveaEngineOutput *output = result->output;
+
+  if (output->rollout == NULL)
+    return;
 
   result->saliency = fovea_input_map_to_image (pre, run->image, output->rollout,
                                                output->grid_h, output->grid_w,

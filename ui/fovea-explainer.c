@@ -495,8 +495,15 @@ fovea_explainer_explain_async (FoveaExplainer            *self,
       saliency = fovea_analysis_result_get_saliency (result, &job->width, &job->height);
       if (saliency == NULL)
         {
-          g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                                   _("This result has no attention rollout"));
+          /* A CNN has no attention: say what it has instead. */
+          if (result->model != NULL && result->model->family == FOVEA_BACKBONE_CNN)
+            g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                                     _("Attention rollout needs a Vision Transformer; this "
+                                       "model is a CNN: choose Grad-CAM, which shows its class "
+                                       "activation map"));
+          else
+            g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                                     _("This result has no attention rollout"));
           return;
         }
       job->values = g_memdup2 (saliency, sizeof (float) * (gsize) job->width * job->height);

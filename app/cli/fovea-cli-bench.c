@@ -4,7 +4,8 @@
  * Times the forward pass on random input: load to first result, then a
  * warm-up pass, then --runs timed passes (wall clock, since the pass is
  * multi-threaded). Figures are per image: the median and the fastest run
- * divided by the batch. */
+ * divided by the batch. The model runs through the engine (FoveaEngine),
+ * a ViT or a CNN, with its adapter. */
 #define G_LOG_DOMAIN "fovea-cli-bench"
 
 #include "config.h"
@@ -114,20 +115,55 @@ random_input (gsize n)
   return pixels;
 }
 
-/* One forward pass of the benchmarked task; its time in seconds, or < 0. */
+/* One forward pass; its time in seconds, or < 0 (the error printed). */
+typedef double (*PassFunc) (gpointer data);
+
+typedef struct {
+  FoveaEngine *engine;
+  guint        task;
+  const float *pixels;
+  int          batch, height, width;
+} EnginePass;
+
 static double
-time_pass (FoveaEngine *engine, guint task, const float *pixels, int batch,
-           int height, int width)
+engine_pass (gpointer data)
 {
+  const EnginePass *pass = data;
   g_autoptr (GError) error = NULL;
-  g_autoptr (FoveaEngineOutput) output = fovea_engine_run_tensor (engine, task, pixels, batch,
-                                                                  height, width, &error);
+  g_autoptr (FoveaEngineOutput) output = fovea_engine_run_tensor (pass->engine, pass->task,
+                                                                  pass->pixels, pass->batch,
+                                                                  pass->height, pass->width,
+                                                                  &error);
   if (output == NULL)
     {
       fprintf (stderr, "fovea-cli bench: %s\n", error->message);
       return -1;
     }
   return output->forward_s;
+}
+
+/* The first pass ends "load to first result" (counted from start); one
+ * more untimed pass, since the first still faulted pages of the weights
+ * in; then the timed ones. Fills report's times; FALSE on error. */
+static gboolean
+measure (PassFunc pass, gpointer data, int runs, gint64 start, BenchReport *report)
+{
+  if (pass (data) < 0)
+    return FALSE;
+  report->load_s = (g_get_monotonic_time () - start) / 1e6;
+  if (pass (data) < 0)
+    return FALSE;
+
+  g_autofree double *times = g_new (double, runs);
+  for (int i = 0; i < runs; i++)
+    if ((times[i] = pass (data)) < 0)
+      return FALSE;
+  qsort (times, runs, sizeof (double), compare_doubles);
+  double median = runs % 2 ? times[runs / 2] : (times[runs / 2 - 1] + times[runs / 2]) / 2;
+  report->median_s = median / report->batch;
+  report->min_s = times[0] / report->batch;
+  report->peak_rss_mb = peak_rss_mb ();
+  return TRUE;
 }
 
 int
@@ -175,6 +211,7 @@ fovea_cli_bench (int argc, char **argv)
     }
 
   gint64 start = g_get_monotonic_time ();
+  BenchReport report = { .model = model, .adapter = adapter, .batch = batch };
   const char *adapters[] = { adapter, NULL };
   g_autoptr (FoveaEngine) engine = fovea_cli_load_engine ("bench", model, adapters, NULL, 0,
                                                           n_threads);
@@ -188,29 +225,10 @@ fovea_cli_bench (int argc, char **argv)
     }
   g_autofree float *pixels = random_input (3 * (gsize) batch * height * width);
 
-  /* The first pass ends "load to first result". */
-  if (time_pass (engine, task, pixels, batch, height, width) < 0)
+  EnginePass pass = { engine, task, pixels, batch, height, width };
+  report.threads = fovea_engine_get_n_threads (engine);
+  if (!measure (engine_pass, &pass, runs, start, &report))
     return FOVEA_CLI_EXIT_FATAL;
-  double load_s = (g_get_monotonic_time () - start) / 1e6;
-  /* One more untimed pass: the first still faulted pages of the weights in. */
-  if (time_pass (engine, task, pixels, batch, height, width) < 0)
-    return FOVEA_CLI_EXIT_FATAL;
-
-  g_autofree double *times = g_new (double, runs);
-  for (int i = 0; i < runs; i++)
-    {
-      times[i] = time_pass (engine, task, pixels, batch, height, width);
-      if (times[i] < 0)
-        return FOVEA_CLI_EXIT_FATAL;
-    }
-  qsort (times, runs, sizeof (double), compare_doubles);
-  double median = runs % 2 ? times[runs / 2] : (times[runs / 2 - 1] + times[runs / 2]) / 2;
-
-  const BenchReport report = {
-    .model = model, .adapter = adapter, .batch = batch,
-    .threads = fovea_engine_get_n_threads (engine), .load_s = load_s,
-    .median_s = median / batch, .min_s = times[0] / batch, .peak_rss_mb = peak_rss_mb (),
-  };
   print_report (&report, json);
   return FOVEA_CLI_EXIT_OK;
 }

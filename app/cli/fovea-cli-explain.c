@@ -5,7 +5,10 @@
  * Writes a map of one image as a 16-bit grey PNG of the image's own size
  * (0 outside the fundus field of view):
  * - saliency: where the task's prediction drew from, 0..1 → 0..65535;
- *   methods are a table (attention rollout, Grad-CAM);
+ *   methods are a table: attention rollout (a ViT's; the default there),
+ *   Grad-CAM (a ViT's, or a CNN's class activation map) and cam (a CNN's
+ *   class activation map; the default there). Rollout on a CNN, or cam
+ *   on a ViT, is a usage error that names the method to use;
  * - anomaly: each pixel's distance to the nearest normal patch of a
  *   PatchCore bank, scaled so that 65535 is twice the highest score a
  *   normal image reached when the bank was built (mid-grey: as abnormal as
@@ -123,22 +126,46 @@ saliency_gradcam (FoveaEngine *engine, guint task_index, const FoveaImage *image
   return TRUE;
 }
 
-/* The saliency methods. */
+/* The saliency methods, and the backbones they apply to. On a CNN
+ * fovea_engine_gradcam is the class activation map, so "cam" and
+ * "gradcam" are one function. */
 static const struct {
   const char   *name;
   SaliencyFunc  func;
+  gboolean      vit, cnn;
 } saliency_methods[] = {
-  { "rollout", saliency_rollout },
-  { "gradcam", saliency_gradcam },
+  { "rollout", saliency_rollout, TRUE, FALSE },
+  { "gradcam", saliency_gradcam, TRUE, TRUE },
+  { "cam", saliency_gradcam, FALSE, TRUE },
 };
 
-static SaliencyFunc
+/* Whether the method applies to the engine's backbone; else a message
+ * that says which do. */
+static gboolean
+saliency_method_fits (guint method, FoveaEngine *engine)
+{
+  gboolean cnn = fovea_engine_get_family (engine) == FOVEA_BACKBONE_CNN;
+  if (cnn ? saliency_methods[method].cnn : saliency_methods[method].vit)
+    return TRUE;
+  if (cnn)
+    fprintf (stderr, COMMAND ": --method %s needs a Vision Transformer's attention maps; this "
+             "model is a CNN: use --method cam (its class activation map, which is also what "
+             "gradcam gives on a CNN)\n", saliency_methods[method].name);
+  else
+    fprintf (stderr, COMMAND ": --method %s is a CNN's class activation map; this model is a "
+             "Vision Transformer: use --method rollout or gradcam\n",
+             saliency_methods[method].name);
+  return FALSE;
+}
+
+/* The method's index, or -1. */
+static int
 find_saliency_method (const char *name)
 {
   for (guint i = 0; i < G_N_ELEMENTS (saliency_methods); i++)
     if (strcmp (saliency_methods[i].name, name) == 0)
-      return saliency_methods[i].func;
-  return NULL;
+      return (int) i;
+  return -1;
 }
 
 static int
@@ -325,7 +352,8 @@ fovea_cli_explain (int argc, char **argv)
       "saliency (where the prediction looked) or anomaly (unlike the bank's normal images)",
       "KIND" },
     { "method", 0, 0, G_OPTION_ARG_STRING, &method,
-      "Saliency method: rollout (default) or gradcam", "NAME" },
+      "Saliency method: rollout (a ViT's default), gradcam, or cam (a CNN's class "
+      "activation map; its default)", "NAME" },
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model,
       "Model folder (config.json + model.safetensors); saliency: default an installed "
       "model with the task", "DIR" },
@@ -381,10 +409,11 @@ fovea_cli_explain (int argc, char **argv)
       fprintf (stderr, COMMAND ": --method applies to --kind saliency only\n");
       return FOVEA_CLI_EXIT_FATAL;
     }
-  SaliencyFunc saliency = NULL;
-  if (!anomaly_kind && (saliency = find_saliency_method (method ? method : "rollout")) == NULL)
+  int method_at = -1;
+  if (!anomaly_kind && method != NULL && (method_at = find_saliency_method (method)) < 0)
     {
-      fprintf (stderr, COMMAND ": unknown saliency method “%s” (rollout or gradcam)\n", method);
+      fprintf (stderr, COMMAND ": unknown saliency method “%s” (rollout, gradcam or cam)\n",
+               method);
       return FOVEA_CLI_EXIT_FATAL;
     }
 
@@ -403,6 +432,12 @@ fovea_cli_explain (int argc, char **argv)
                                       task ? task_names : NULL, 0, n_threads);
       if (engine == NULL || (task_at = task_index (engine, task)) < 0)
         return FOVEA_CLI_EXIT_FATAL;
+      /* The default is the backbone's own kind of map. */
+      if (method_at < 0)
+        method_at = find_saliency_method (fovea_engine_get_family (engine) == FOVEA_BACKBONE_CNN
+                                          ? "cam" : "rollout");
+      if (!saliency_method_fits ((guint) method_at, engine))
+        return FOVEA_CLI_EXIT_FATAL;
     }
 
   const char *path = args[0];
@@ -410,7 +445,8 @@ fovea_cli_explain (int argc, char **argv)
   ExplainResult result = { .score = NAN, .normalised = NAN };
   gboolean ok = image != NULL &&
                 (anomaly_kind ? anomaly_map (anomaly, image, &result, &error)
-                              : saliency (engine, (guint) task_at, image, &result, &error)) &&
+                              : saliency_methods[method_at].func (engine, (guint) task_at, image,
+                                                                  &result, &error)) &&
                 write_png16 (&result, out, &error);
   if (!ok)
     {
@@ -423,7 +459,7 @@ fovea_cli_explain (int argc, char **argv)
   find_peak (&result, &peak_x, &peak_y);
   if (json)
     print_json (path, anomaly_kind ? "anomaly" : "saliency",
-                anomaly_kind ? "patchcore" : (method ? method : "rollout"),
+                anomaly_kind ? "patchcore" : saliency_methods[method_at].name,
                 &result, peak_x, peak_y, out);
   else
     printf ("%s: %s map written to %s (score %.4g, peak at %d, %d)\n", path,

@@ -1,5 +1,6 @@
-/* fovea-cli-train.c: `fovea-cli train`: a LoRA adapter (or a whole small
- * ViT) trained on labelled images, written with its filled-in task card. */
+/* fovea-cli-train.c: `fovea-cli train`: a LoRA adapter, a new head or a
+ * whole network (a ViT, or a ResNet / MobileNetV2) trained on labelled
+ * images, written with its filled-in task card. */
 #define G_LOG_DOMAIN "fovea-cli-train"
 
 #include "config.h"
@@ -25,7 +26,7 @@ static const TargetName target_names[] = {
   { "attn.qkv", FOVEA_TRAIN_TARGET_QKV }, { "proj", FOVEA_TRAIN_TARGET_PROJ },
   { "attn.proj", FOVEA_TRAIN_TARGET_PROJ }, { "fc1", FOVEA_TRAIN_TARGET_FC1 },
   { "mlp.fc1", FOVEA_TRAIN_TARGET_FC1 }, { "fc2", FOVEA_TRAIN_TARGET_FC2 },
-  { "mlp.fc2", FOVEA_TRAIN_TARGET_FC2 },
+  { "mlp.fc2", FOVEA_TRAIN_TARGET_FC2 }, { "conv1x1", FOVEA_TRAIN_TARGET_CONV1X1 },
 };
 
 static gboolean
@@ -81,15 +82,33 @@ parse_lora (const char *text, FoveaLoraSpec *spec, GError **error)
     bad:
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                    "--lora: cannot read “%s” (expected r=N, alpha=X, rslora, targets=T[,T…] "
-                   "with T among qkv.q, qkv.k, qkv.v, qkv, proj, fc1, fc2)", item);
+                   "with T among qkv.q, qkv.k, qkv.v, qkv, proj, fc1, fc2 for a ViT, "
+                   "conv1x1 for a CNN)", item);
       return FALSE;
     }
   if (spec->targets == 0)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "--lora: give at least one target (targets=qkv.q,qkv.v)");
+                   "--lora: give at least one target (targets=qkv.q,qkv.v for a ViT, "
+                   "targets=conv1x1 for a CNN)");
       return FALSE;
     }
+  return TRUE;
+}
+
+/* "384" or "384x512" (height × width). */
+static gboolean
+parse_input_size (const char *text, int *height, int *width)
+{
+  g_auto (GStrv) parts = g_strsplit (text, "x", 3);
+  gint64 h, w;
+  guint n = g_strv_length (parts);
+  if ((n != 1 && n != 2) ||
+      !g_ascii_string_to_signed (parts[0], 10, 1, 8192, &h, NULL) ||
+      !g_ascii_string_to_signed (parts[n - 1], 10, 1, 8192, &w, NULL))
+    return FALSE;
+  *height = (int) h;
+  *width = (int) w;
   return TRUE;
 }
 
@@ -169,19 +188,25 @@ fovea_cli_train (int argc, char **argv)
 {
   FoveaTrainerOptions o;
   g_autofree char *model = NULL, *card = NULL, *data = NULL, *val = NULL, *out = NULL;
-  g_autofree char *lora = NULL, *select = NULL;
+  g_autofree char *lora = NULL, *select = NULL, *input_size = NULL;
   g_auto (FoveaCliDataOptions) source = { 0 };
-  gboolean full = FALSE, no_augment = FALSE;
+  gboolean full = FALSE, head = FALSE, no_augment = FALSE;
   double seed = 1;
   g_autofree char *command_line = quote_command_line (argc, argv);
 
   fovea_trainer_options_init (&o);
   const GOptionEntry entries[] = {
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model,
-      "Backbone folder (LoRA), or a config.json folder to train whole (--full)", "DIR" },
+      "Backbone folder (ViT or CNN), or a config.json folder to train whole (--full)", "DIR" },
     { "lora", 0, 0, G_OPTION_ARG_STRING, &lora,
-      "Train a LoRA adapter and head: r=4,alpha=4,targets=qkv.q,qkv.v", "SPEC" },
+      "Train a LoRA adapter and head: r=4,alpha=4,targets=qkv.q,qkv.v (ViT) or "
+      "targets=conv1x1 (CNN: every 1×1 convolution)", "SPEC" },
     { "full", 0, 0, G_OPTION_ARG_NONE, &full, "Train every weight of the model", NULL },
+    { "head", 0, 0, G_OPTION_ARG_NONE, &head,
+      "Train only a new head on the frozen backbone (CNN)", NULL },
+    { "input-size", 0, 0, G_OPTION_ARG_STRING, &input_size,
+      "CNN: train at N×N or H×W pixels (default: the task card's, else the model's)",
+      "N|HxW" },
     { "headless", 0, 0, G_OPTION_ARG_NONE, &o.headless,
       "With --full: write the backbone without its head, for adapters", NULL },
     { "task-card", 0, 0, G_OPTION_ARG_FILENAME, &card,
@@ -225,8 +250,11 @@ fovea_cli_train (int argc, char **argv)
   fovea_cli_data_options_add (&source, context);
   g_option_context_set_summary (context,
     "Trains on --data, picks the epoch with the best --val metric, and writes a\n"
-    "PEFT adapter folder (--lora) or a timm model folder (--full) with the task\n"
-    "card filled in: training data, command, seed, commit and validation metrics.\n"
+    "PEFT adapter folder (--lora, --head) or a hub model folder (--full) with the\n"
+    "task card filled in: training data, command, seed, commit and validation\n"
+    "metrics. The model folder's config.json says whether it is a ViT or a CNN\n"
+    "(ResNet, MobileNetV2); a CNN's BatchNorm stays frozen at its loaded\n"
+    "statistics.\n"
     "A checkpoint is written after every epoch; --resume continues from it and\n"
     "gives exactly the files an uninterrupted run would.");
   g_autoptr (GError) error = NULL;
@@ -240,9 +268,14 @@ fovea_cli_train (int argc, char **argv)
       fprintf (stderr, "fovea-cli train: unexpected argument “%s”\n", argv[1]);
       return FOVEA_CLI_EXIT_FATAL;
     }
-  if (full == (lora != NULL))
+  if (input_size != NULL && !parse_input_size (input_size, &o.input_height, &o.input_width))
     {
-      fprintf (stderr, "fovea-cli train: give either --lora SPEC or --full\n");
+      fprintf (stderr, "fovea-cli train: --input-size must be N or HxW, from 1 to 8192\n");
+      return FOVEA_CLI_EXIT_FATAL;
+    }
+  if ((full ? 1 : 0) + (head ? 1 : 0) + (lora != NULL ? 1 : 0) != 1)
+    {
+      fprintf (stderr, "fovea-cli train: give either --lora SPEC, --head or --full\n");
       return FOVEA_CLI_EXIT_FATAL;
     }
   if (lora != NULL && !parse_lora (lora, &o.lora, &error))
@@ -269,6 +302,7 @@ fovea_cli_train (int argc, char **argv)
     }
 
   o.full = full;
+  o.head_only = head;
   o.model_dir = model;
   o.card_path = card;
   o.data_path = data;

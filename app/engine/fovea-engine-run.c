@@ -11,15 +11,15 @@ void
 fovea_engine_runs_clear (GArray *runs)
 {
   for (guint i = 0; i < runs->len; i++)
-    fovea_vit_run_free (g_array_index (runs, FoveaEngineRun, i).run);
+    fovea_engine_backbone_run_free (g_array_index (runs, FoveaEngineRun, i).run);
   g_array_set_size (runs, 0);
 }
 
 /* The arena for this input size, created or replaced to hold batch images
- * and give these outputs. */
-static FoveaVitRun *
-get_run (FoveaEngine *engine, int batch, int height, int width, FoveaVitOutputs outputs,
-         GError **error)
+ * and, when asked, keep the attention maps. */
+FoveaEngineBackboneRun *
+fovea_engine_get_run (FoveaEngine *engine, int batch, int height, int width,
+                      gboolean attention, GError **error)
 {
   FoveaEngineRun *slot = NULL;
   for (guint i = 0; i < engine->runs->len && slot == NULL; i++)
@@ -28,11 +28,12 @@ get_run (FoveaEngine *engine, int batch, int height, int width, FoveaVitOutputs 
       if (r->height == height && r->width == width)
         slot = r;
     }
-  if (slot != NULL && slot->max_batch >= batch && (slot->outputs & outputs) == outputs)
+  if (slot != NULL && slot->max_batch >= batch && (slot->attention || !attention))
     return slot->run;
 
-  FoveaVitRun *run = fovea_vit_run_new (engine->vit, batch, height, width,
-                                        outputs, engine->n_threads, error);
+  FoveaEngineBackboneRun *run = fovea_engine_backbone_run_new (engine->backbone, batch, height,
+                                                               width, attention,
+                                                               engine->n_threads, error);
   if (run == NULL)
     return NULL;
   if (slot == NULL)
@@ -42,10 +43,10 @@ get_run (FoveaEngine *engine, int batch, int height, int width, FoveaVitOutputs 
       slot->height = height;
       slot->width = width;
     }
-  fovea_vit_run_free (slot->run);
+  fovea_engine_backbone_run_free (slot->run);
   slot->run = run;
   slot->max_batch = batch;
-  slot->outputs = outputs;
+  slot->attention = attention;
   return run;
 }
 
@@ -106,26 +107,31 @@ fovea_engine_run_tensor (FoveaEngine *engine, guint task_index, const float *pix
 
   g_autoptr (FoveaEngineOutput) output = output_new (batch, task->n_outputs);
   gsize image_floats = 3 * (gsize) height * width;
+  /* A CNN has no attention maps: its outputs carry no rollout. */
+  gboolean rollout = engine->rollout && fovea_engine_has_attention (engine);
   gint64 start = g_get_monotonic_time ();
   for (int first = 0; first < batch; first += FOVEA_ENGINE_MAX_BATCH)
     {
       int n = MIN (batch - first, FOVEA_ENGINE_MAX_BATCH);
-      FoveaVitOutputs outputs = engine->rollout ? FOVEA_VIT_OUTPUT_ATTENTION
-                                                : FOVEA_VIT_OUTPUT_LOGITS;
-      FoveaVitRun *run = get_run (engine, n, height, width, outputs, error);
+      FoveaEngineBackboneRun *run = fovea_engine_get_run (engine, n, height, width, rollout,
+                                                           error);
       if (run == NULL ||
-          !fovea_vit_forward (run, pixels + first * image_floats, n, task->lora, error))
+          !fovea_engine_backbone_forward (run, pixels + first * image_floats, n, task->adapter,
+                                          error))
         return NULL;
-      if (fovea_vit_run_get_n_outputs (run) != task->n_outputs)
+      int n_outputs = fovea_engine_backbone_run_get_n_outputs (run);
+      if (n_outputs != task->n_outputs)
         {
           g_set_error (error, FOVEA_ENGINE_ERROR, FOVEA_ENGINE_ERROR_INPUT,
                        "“%s” gave %d outputs per image, not the %d expected",
-                       task->name, fovea_vit_run_get_n_outputs (run), task->n_outputs);
+                       task->name, n_outputs, task->n_outputs);
           return NULL;
         }
-      memcpy (output->logits + (gsize) first * task->n_outputs, fovea_vit_run_get_logits (run),
+      memcpy (output->logits + (gsize) first * task->n_outputs,
+              fovea_engine_backbone_run_get_logits (run),
               (gsize) n * task->n_outputs * sizeof (float));
-      if (engine->rollout && !add_rollouts (output, run, first, n, error))
+      if (rollout && !add_rollouts (output, fovea_engine_backbone_run_get_vit (run), first, n,
+                                    error))
         return NULL;
     }
   output->forward_s = (g_get_monotonic_time () - start) / 1e6;

@@ -19,8 +19,9 @@ engine_task_free (gpointer data)
   FoveaEngineTask *task = data;
   g_free (task->name);
   g_free (task->weights_path);
-  fovea_lora_free (task->lora);
+  fovea_engine_adapter_free (task->adapter);
   fovea_task_card_free (task->card);
+  g_strfreev (task->label_names);
   g_free (task->card_path);
   g_free (task);
 }
@@ -41,7 +42,7 @@ fovea_engine_free (FoveaEngine *engine)
   g_clear_pointer (&engine->gradcam, g_hash_table_unref);
   if (engine->tasks != NULL)
     g_ptr_array_unref (engine->tasks);
-  fovea_vit_free (engine->vit);
+  fovea_engine_backbone_free (engine->backbone);
   g_free (engine);
 }
 
@@ -95,16 +96,27 @@ attach_card (FoveaEngine *engine, FoveaEngineTask *task, const char *card_path,
       if (!check_card_hash (task, error))
         return FALSE;
     }
-  fovea_preprocess_init (&task->preprocess, fovea_vit_get_config (engine->vit), task->card);
+  fovea_preprocess_init_pretrained (&task->preprocess,
+                                    fovea_engine_backbone_get_pretrained (engine->backbone),
+                                    task->card);
   return TRUE;
 }
 
-static int
-count_outputs (const FoveaVitConfig *config, const FoveaLora *lora)
+/* config.json's label_names for the backbone's own head, when there is
+ * one they name: a list that does not fit is left out rather than put
+ * on the wrong outputs. */
+static gboolean
+read_label_names (FoveaEngineTask *task, const char *model_dir, GError **error)
 {
-  if (lora != NULL && lora->head_weight != NULL)
-    return lora->head_classes;
-  return config->num_classes > 0 ? config->num_classes : config->embed_dim;
+  g_auto (GStrv) names = NULL;
+  if (!fovea_hub_config_read_label_names (model_dir, &names, error))
+    return FALSE;
+  if (names != NULL && g_strv_length (names) == (guint) task->n_outputs)
+    task->label_names = g_steal_pointer (&names);
+  else if (names != NULL)
+    g_debug ("%s/config.json: %u label_names for %d outputs; left out", model_dir,
+             g_strv_length (names), task->n_outputs);
+  return TRUE;
 }
 
 static gboolean
@@ -133,8 +145,8 @@ fovea_engine_new (const char *model_dir, int n_threads, GError **error)
   engine->n_threads = n_threads > 0 ? n_threads : (int) g_get_num_processors ();
   engine->tasks = g_ptr_array_new_with_free_func (engine_task_free);
   engine->runs = g_array_new (FALSE, TRUE, sizeof (FoveaEngineRun));
-  engine->vit = fovea_vit_load (model_dir, error);
-  if (engine->vit == NULL)
+  engine->backbone = fovea_engine_backbone_load (model_dir, error);
+  if (engine->backbone == NULL)
     return NULL;
 
   g_autoptr (FoveaEngineTask) task = g_new0 (FoveaEngineTask, 1);
@@ -142,9 +154,10 @@ fovea_engine_new (const char *model_dir, int n_threads, GError **error)
   task->weights_path = fovea_model_weights_find (model_dir);
   if (task->weights_path == NULL)  /* removed since: the hash check says so */
     task->weights_path = g_build_filename (model_dir, FOVEA_MODEL_WEIGHTS_SAFETENSORS, NULL);
-  task->n_outputs = count_outputs (fovea_vit_get_config (engine->vit), NULL);
+  task->n_outputs = fovea_engine_backbone_get_n_outputs (engine->backbone, NULL);
   g_autofree char *card_path = g_build_filename (model_dir, CARD_FILE, NULL);
-  if (!attach_card (engine, task, card_path, error) ||
+  if (!read_label_names (task, model_dir, error) ||
+      !attach_card (engine, task, card_path, error) ||
       !add_task (engine, task, "backbone", error))
     return NULL;
   g_steal_pointer (&task);
@@ -158,10 +171,10 @@ fovea_engine_add_adapter (FoveaEngine *engine, const char *path,
   g_return_val_if_fail (engine != NULL && path != NULL, -1);
 
   g_autoptr (FoveaEngineTask) task = g_new0 (FoveaEngineTask, 1);
-  task->lora = fovea_adapter_load (path, engine->vit, options, error);
-  if (task->lora == NULL)
+  task->adapter = fovea_engine_adapter_load (engine->backbone, path, options, error);
+  if (task->adapter == NULL)
     return -1;
-  task->n_outputs = count_outputs (fovea_vit_get_config (engine->vit), task->lora);
+  task->n_outputs = fovea_engine_backbone_get_n_outputs (engine->backbone, task->adapter);
 
   /* PEFT folder, or MeLo file with its card beside it. */
   g_autofree char *base = g_path_get_basename (path);
@@ -192,6 +205,18 @@ fovea_engine_set_rollout (FoveaEngine *engine, gboolean rollout)
 {
   g_return_if_fail (engine != NULL);
   engine->rollout = rollout;
+}
+
+gboolean
+fovea_engine_has_attention (const FoveaEngine *engine)
+{
+  return fovea_engine_backbone_get_vit (engine->backbone) != NULL;
+}
+
+FoveaBackboneFamily
+fovea_engine_get_family (const FoveaEngine *engine)
+{
+  return fovea_engine_backbone_get_family (engine->backbone);
 }
 
 int

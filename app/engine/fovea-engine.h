@@ -1,9 +1,12 @@
 /* fovea-engine.h: running models, the one way the CLI, the GUI and batch
  * grading do it.
  *
- * An engine holds one frozen ViT backbone and any number of tasks. Task 0
- * is the backbone itself (its own head); each adapter added is one more
- * task: a FoveaLora on the same backbone, switched per call by a pointer.
+ * An engine holds one frozen backbone, a Vision Transformer or a CNN
+ * (fovea-engine-backbone.h: config.json's architecture says which), and
+ * any number of tasks. Task 0 is the backbone itself (its own head); each
+ * adapter added is one more task on the same backbone, switched per call
+ * by a pointer: a FoveaLora on a ViT, a FoveaCnnAdapter (a new head,
+ * LoRA merged into copies of the 1×1 convolutions it adapts) on a CNN.
  * A task may have a task card, found next to its weights:
  *   MODEL_DIR/task_card.json            for the backbone,
  *   ADAPTER_DIR/task_card.json          for a PEFT adapter folder,
@@ -16,21 +19,23 @@
  * A task's name is its card's name, else the adapter's file or folder name
  * (without ".safetensors"), else "backbone".
  *
- * Forward passes reuse one FoveaVitRun per input size, created on first
+ * Forward passes reuse one backbone run per input size, created on first
  * use and grown when a larger batch comes. An engine is not thread-safe:
  * use it from one thread at a time.
  *
  * On request an engine also explains: each image's attention rollout
- * (fovea-rollout.h) on the patch grid, or a task's Grad-CAM
- * (fovea-gradcam.h), which fovea-input-map.h puts back onto the image. */
+ * (fovea-rollout.h) on the patch grid, a ViT's only (a CNN has no
+ * attention to roll out), or a task's Grad-CAM: fovea-gradcam.h's on a
+ * ViT, the class activation map on a CNN (fovea-cam.h, which is Grad-CAM
+ * of the last convolutional block for a pooled linear head), both put
+ * back onto the image by fovea-input-map.h. */
 #pragma once
 
-#include "fovea-adapter.h"
+#include "fovea-engine-backbone.h"
 #include "fovea-gradcam.h"
 #include "fovea-image.h"
 #include "fovea-preprocess.h"
 #include "fovea-task-card.h"
-#include "fovea-vit.h"
 
 G_BEGIN_DECLS
 
@@ -44,16 +49,22 @@ typedef enum {
   FOVEA_ENGINE_ERROR_CARD,   /* a card that does not fit its task or its weights */
   FOVEA_ENGINE_ERROR_TASK,   /* two tasks with one name */
   FOVEA_ENGINE_ERROR_INPUT,  /* an input of the wrong shape */
+  FOVEA_ENGINE_ERROR_UNSUPPORTED,  /* what this backbone's family cannot do */
 } FoveaEngineError;
 
 typedef struct {
   char            *name;
   char            *weights_path;  /* model.safetensors (or pytorch_model.bin), adapter_model.safetensors or the MeLo file */
-  FoveaLora       *lora;          /* NULL for the backbone */
+  FoveaEngineAdapter *adapter;    /* NULL for the backbone */
   FoveaTaskCard   *card;          /* NULL: uncalibrated */
   char            *card_path;     /* NULL without a card */
   int              n_outputs;     /* logits per image */
   FoveaPreprocess  preprocess;    /* the model's pretrained_cfg, overridden by the card */
+  /* The names of the backbone's own head's outputs from config.json's
+   * label_names (what it was pretrained on, e.g. ImageNet's classes),
+   * when they fit its outputs; NULL for adapters and otherwise. Not a
+   * clinical reading: that is the card's. */
+  GStrv            label_names;
 } FoveaEngineTask;
 
 /* What one call computed for a batch. */
@@ -79,19 +90,26 @@ FoveaEngine           *fovea_engine_new         (const char  *model_dir,
                                                  GError     **error);
 void                   fovea_engine_free        (FoveaEngine *engine);
 
+/* Which family the backbone is. */
+FoveaBackboneFamily    fovea_engine_get_family  (const FoveaEngine *engine);
+
 /* The thread count forward passes use (n_threads ≤ 0 resolved). */
 int                    fovea_engine_get_n_threads (const FoveaEngine *engine);
 
 /* Whether later runs also compute each image's attention rollout (off by
  * default). Their forward passes then keep every block's attention maps:
  * depth × heads × tokens² floats per image of the batch (22 MiB for
- * ViT-B/16 at 224×224); tests/bench/bench-rollout.c measures the time. */
+ * ViT-B/16 at 224×224); tests/bench/bench-rollout.c measures the time.
+ * A CNN has no attention: its outputs then carry no rollout (NULL);
+ * fovea_engine_has_attention says so beforehand. */
 void                   fovea_engine_set_rollout (FoveaEngine *engine,
                                                  gboolean     rollout);
+/* Whether the backbone has attention maps to roll out (a ViT). */
+gboolean               fovea_engine_has_attention (const FoveaEngine *engine);
 
-/* Loads an adapter (PEFT folder or MeLo file; options may be NULL) and its
- * card as a new task. Returns its index, or -1 with an error; nothing is
- * added then. */
+/* Loads an adapter (PEFT folder, or MeLo file on a ViT; options may be
+ * NULL) and its card as a new task. Returns its index, or -1 with an
+ * error; nothing is added then. */
 int                    fovea_engine_add_adapter (FoveaEngine               *engine,
                                                  const char                *path,
                                                  const FoveaAdapterOptions *options,
@@ -121,12 +139,15 @@ FoveaEngineOutput     *fovea_engine_run_images  (FoveaEngine             *engine
                                                  GError                 **error);
 void                   fovea_engine_output_free (FoveaEngineOutput *output);
 
-/* Grad-CAM of one image for task (fovea-gradcam.h): target_class < 0
- * explains the predicted class. Returns grid_h × grid_w values ≥ 0 over
- * the input the task's preprocessing makes (g_free), for
- * fovea_input_map_to_image. The task's frozen training model is made on
- * first use and kept (it refers to the backbone's weights, no copy). The
- * task must run at the model's own input size. */
+/* Grad-CAM of one image for task: target_class < 0 explains the
+ * predicted class. Returns grid_h × grid_w values ≥ 0 over the input the
+ * task's preprocessing makes (g_free), for fovea_input_map_to_image.
+ * On a ViT (fovea-gradcam.h) the grid is the patch grid; the task's
+ * frozen training model is made on first use and kept (it refers to the
+ * backbone's weights, no copy), and the task must run at the model's own
+ * input size. On a CNN it is the class activation map (fovea-cam.h) over
+ * the last feature map, at any input size; a headless CNN task (pooled
+ * features out) has none: FOVEA_ENGINE_ERROR_UNSUPPORTED. */
 float                 *fovea_engine_gradcam     (FoveaEngine       *engine,
                                                  guint              task,
                                                  const FoveaImage  *image,

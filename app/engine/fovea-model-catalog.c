@@ -7,8 +7,8 @@
 
 #include <string.h>
 
+#include "fovea-engine-backbone.h"
 #include "fovea-model-weights.h"
-#include "fovea-vit-config.h"
 
 G_DEFINE_QUARK (fovea-catalog-error-quark, fovea_catalog_error)
 
@@ -190,21 +190,24 @@ scan_adapters (FoveaCatalogModel *model)
 }
 
 /* The backbone's own head is a task when it has outputs to read: a card,
- * or a classifier head (num_classes 0 means pooled features only). */
+ * or a classifier head (num_classes 0 means pooled features only) that
+ * config.json does not name as a pretraining head (label_names, such as
+ * ImageNet's classes: they say nothing of fundus, skin or OCTA images,
+ * and without a card its outputs would be offered for every modality). */
 static void
-scan_backbone_head (FoveaCatalogModel *model, const FoveaVitConfig *config)
+scan_backbone_head (FoveaCatalogModel *model, const FoveaBackboneInfo *info)
 {
   g_autofree char *card_path = g_build_filename (model->path, CARD_FILE, NULL);
   FoveaCatalogTask *task = g_new0 (FoveaCatalogTask, 1);
 
   read_card (task, card_path);
-  if (task->card_path == NULL && config->num_classes == 0)
+  if (task->card_path == NULL && (info->num_classes == 0 || model->pretraining_head))
     {
       catalog_task_free (task);
       return;
     }
   /* As FoveaEngine counts them: without a head, the pooled features. */
-  int n_outputs = config->num_classes > 0 ? config->num_classes : config->embed_dim;
+  int n_outputs = info->n_outputs;
   g_autoptr (GError) local_error = NULL;
   if (task->card != NULL &&
       !fovea_task_card_check_outputs (task->card, n_outputs, &local_error))
@@ -229,20 +232,22 @@ scan_model (const char *path, const char *name, FoveaCatalogPlace place)
 {
   FoveaCatalogModel *model = model_new (path, name, place);
   g_autoptr (GError) local_error = NULL;
-  g_autofree char *config_path = g_build_filename (path, "config.json", NULL);
-  FoveaVitConfig config = { 0 };
+  FoveaBackboneInfo info;
+  g_auto (GStrv) label_names = NULL;
   if (!require_file (path, "config.json", &model->error) ||
       !require_weights (path, &model->error))
     return model;
-  if (!fovea_vit_config_load_file (&config, config_path, &local_error))
+  if (!fovea_backbone_info_read (path, &info, &local_error) ||
+      !fovea_hub_config_read_label_names (path, &label_names, &local_error))
     {
       /* Its message names the file already. */
       g_set_error_literal (&model->error, FOVEA_CATALOG_ERROR, FOVEA_CATALOG_ERROR_INVALID,
                            local_error->message);
       return model;
     }
-  scan_backbone_head (model, &config);
-  fovea_vit_config_clear (&config);
+  model->family = info.family;
+  model->pretraining_head = info.num_classes > 0 && label_names != NULL;
+  scan_backbone_head (model, &info);
   scan_adapters (model);
   return model;
 }

@@ -12,9 +12,13 @@
  * earlier place (after resolving links) is scanned once.
  *
  * Layout of a place (sub-folders and files starting with '.' are ignored):
- *   PLACE/BACKBONE/config.json          timm / hub layout: the ViT backbone
- *   PLACE/BACKBONE/model.safetensors
+ *   PLACE/BACKBONE/config.json          timm / hub layout: the backbone, a ViT
+ *                                       or a CNN (fovea-engine-backbone.h)
+ *   PLACE/BACKBONE/model.safetensors    (or pytorch_model.bin)
  *   PLACE/BACKBONE/task_card.json       optional: the card of its own head
+ *                                       (without one, a head config.json
+ *                                       names by label_names is its
+ *                                       pretraining head: not a task)
  *   PLACE/BACKBONE/adapters/NAME/       a PEFT LoRA folder (adapter_config.json,
  *                                       adapter_model.safetensors, optional
  *                                       task_card.json)
@@ -37,6 +41,7 @@
 
 #include <gio/gio.h>
 
+#include "fovea-engine-backbone.h"
 #include "fovea-task-card.h"
 
 G_BEGIN_DECLS
@@ -74,6 +79,11 @@ typedef struct {
   char              *name;   /* the folder's name */
   char              *path;
   FoveaCatalogPlace  place;
+  FoveaBackboneFamily family;  /* as config.json's architecture says */
+  /* Its own head is one config.json names by label_names, without a card:
+   * a pretraining head (ImageNet's), listed as no task. The backbone is
+   * there to be fine-tuned. */
+  gboolean           pretraining_head;
   GError            *error;  /* why the backbone cannot be used; its tasks are then empty */
   GPtrArray         *tasks;  /* FoveaCatalogTask*: its own head first (when it has
                               * one), then its adapters sorted by file name */

@@ -77,7 +77,7 @@ fovea_trainer_evaluate (FoveaTrainer *t, float *pixels, FoveaTrainerMetrics *met
                         GError **error)
 {
   int n = fovea_train_data_get_n (t->val);
-  int batch_max = t->options->batch, n_outputs = fovea_train_vit_get_n_outputs (t->model);
+  int batch_max = t->options->batch, n_outputs = fovea_trainer_model_n_outputs (t);
   gsize image_floats = (gsize) 3 * t->pre.height * t->pre.width;
   g_autofree float *outputs = g_new (float, (gsize) n * n_outputs);
   g_autofree float *dlogits = g_new (float, (gsize) batch_max * n_outputs);
@@ -94,7 +94,7 @@ fovea_trainer_evaluate (FoveaTrainer *t, float *pixels, FoveaTrainerMetrics *met
                                       pixels + i * image_floats, error))
             return FALSE;
         }
-      const float *logits = fovea_train_vit_forward (t->model, pixels, batch, error);
+      const float *logits = fovea_trainer_model_forward (t, pixels, batch, error);
       if (logits == NULL)
         return FALSE;
       memcpy (outputs + (gsize) first * n_outputs, logits,

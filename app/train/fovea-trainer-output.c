@@ -48,8 +48,8 @@ training_details (const FoveaTrainer *t)
   const FoveaTrainerOptions *o = t->options;
   JsonObject *details = json_object_new ();
 
-  json_object_set_string_member (details, "mode", o->full ? "full" : "lora");
-  if (!o->full)
+  json_object_set_string_member (details, "mode", fovea_trainer_mode_name (o));
+  if (!o->full && !o->head_only)
     {
       json_object_set_int_member (details, "lora_rank", o->lora.rank);
       json_object_set_double_member (details, "lora_alpha", o->lora.alpha);
@@ -66,11 +66,12 @@ training_details (const FoveaTrainer *t)
   return details;
 }
 
-/* Rewrites a full model folder without its head: the tensors but head.*
- * copied, num_classes 0 in config.json. */
+/* Rewrites a full model folder without its head: the tensors but
+ * <head>.* copied, num_classes 0 in config.json. */
 static gboolean
-strip_head (const char *dir, GError **error)
+strip_head (const char *dir, const char *head, GError **error)
 {
+  g_autofree char *prefix = g_strconcat (head, ".", NULL);
   g_autofree char *weights = g_build_filename (dir, "model.safetensors", NULL);
   g_autofree char *config = g_build_filename (dir, "config.json", NULL);
   g_autoptr (FoveaSafetensors) st = fovea_safetensors_open (weights, error);
@@ -81,7 +82,7 @@ strip_head (const char *dir, GError **error)
   for (guint i = 0; i < n; i++)
     {
       const FoveaTensorView *view = fovea_safetensors_get_nth (st, i);
-      if (!g_str_has_prefix (view->name, "head."))
+      if (!g_str_has_prefix (view->name, prefix))
         views[kept++] = *view;
     }
   if (!fovea_safetensors_write (weights, views, kept, NULL, error))
@@ -99,6 +100,21 @@ strip_head (const char *dir, GError **error)
   return json_generator_to_file (generator, config, error);
 }
 
+/* A CNN trains at any size: the card says which, so that inference runs
+ * at it too. */
+static void
+set_input_size (JsonObject *card, int height, int width)
+{
+  if (!json_object_has_member (card, "preprocessing") ||
+      !JSON_NODE_HOLDS_OBJECT (json_object_get_member (card, "preprocessing")))
+    json_object_set_object_member (card, "preprocessing", json_object_new ());
+  JsonArray *size = json_array_new ();
+  json_array_add_int_element (size, height);
+  json_array_add_int_element (size, width);
+  json_object_set_array_member (json_object_get_object_member (card, "preprocessing"),
+                                "input_size", size);
+}
+
 /* The card given for training, with provenance replaced by this run's. */
 static gboolean
 write_card (const FoveaTrainer *t, const char *dir, const char *sha256, GError **error)
@@ -111,6 +127,8 @@ write_card (const FoveaTrainer *t, const char *dir, const char *sha256, GError *
   if (!json_parser_load_from_file (parser, o->card_path, error))
     return FALSE;
   JsonObject *card = json_node_get_object (json_parser_get_root (parser));
+  if (t->cnn != NULL)
+    set_input_size (card, t->pre.height, t->pre.width);
   /* The figures are measured on the set that also chose the epoch: say
    * so, since that makes them optimistic. */
   g_autofree char *split = g_strdup_printf ("%s; also used to select the epoch", val);
@@ -151,7 +169,7 @@ write_card (const FoveaTrainer *t, const char *dir, const char *sha256, GError *
   /* What was written must load as a card that fits the model. */
   g_autoptr (FoveaTaskCard) check = fovea_task_card_load_file (path, error);
   return check != NULL &&
-         fovea_task_card_check_outputs (check, fovea_train_vit_get_n_outputs (t->model), error);
+         fovea_task_card_check_outputs (check, fovea_trainer_model_n_outputs (t), error);
 }
 
 gboolean
@@ -169,8 +187,9 @@ fovea_trainer_write_output (FoveaTrainer *t, GError **error)
   g_autofree char *sha256 = NULL;
   /* No commit or time in the weights file: retraining at any revision
    * that computes the same gives byte-identical weights. */
-  gboolean ok = fovea_train_vit_save (t->model, template, NULL, error) &&
-                (!t->options->headless || strip_head (template, error)) &&
+  gboolean ok = fovea_trainer_model_save (t, template, error) &&
+                (!t->options->headless ||
+                 strip_head (template, fovea_trainer_model_head_prefix (t), error)) &&
                 (sha256 = file_sha256 (weights, error)) != NULL &&
                 write_card (t, template, sha256, error) &&
                 fovea_staged_dir_publish (template, out_dir, error);

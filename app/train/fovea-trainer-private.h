@@ -19,13 +19,18 @@ typedef struct {
 
 typedef struct {
   const FoveaTrainerOptions *options;
+  /* A ViT: */
   FoveaVit             *backbone;     /* LoRA (frozen backbone) or full-mode init; may be NULL */
   FoveaVitConfig        config;       /* full mode: the model being trained */
+  FoveaTrainVit        *model;
+  /* or a CNN: */
+  FoveaCnnConfig        cnn_config;
+  FoveaSafetensors     *cnn_weights;  /* NULL: full training from a config alone */
+  FoveaTrainCnn        *cnn;
   FoveaTaskCard        *card;
   FoveaTrainData       *train;
   FoveaTrainData       *val;
   FoveaPreprocess       pre;
-  FoveaTrainVit        *model;
   FoveaAdamW           *optimizer;
   const FoveaTrainParam *params;
   int                   n_params;
@@ -42,6 +47,27 @@ typedef struct {
   FoveaTrainerMetrics   best_metrics;
   char                 *fingerprint;  /* what a checkpoint must match to be resumed */
 } FoveaTrainer;
+
+/* The network (fovea-trainer-model.c): made from the options' model
+ * folder, with t->pre set to the size it trains at. */
+gboolean     fovea_trainer_model_build       (FoveaTrainer       *t,
+                                              GError            **error);
+void         fovea_trainer_model_clear       (FoveaTrainer       *t);
+int          fovea_trainer_model_n_outputs   (const FoveaTrainer *t);
+const float *fovea_trainer_model_forward     (FoveaTrainer       *t,
+                                              const float        *pixels,
+                                              int                 batch,
+                                              GError            **error);
+/* Zeroes the gradients, then back-propagates dlogits. */
+void         fovea_trainer_model_backward    (FoveaTrainer       *t,
+                                              const float        *dlogits);
+gboolean     fovea_trainer_model_save        (FoveaTrainer       *t,
+                                              const char         *dir,
+                                              GError            **error);
+/* The head's module name in the weights ("head", "classifier.1", "fc"). */
+const char  *fovea_trainer_model_head_prefix (const FoveaTrainer *t);
+/* "full", "head" or "lora". */
+const char  *fovea_trainer_mode_name         (const FoveaTrainerOptions *o);
 
 /* The task label of a sample: the data's label through the label map. */
 int      fovea_trainer_label           (const FoveaTrainer   *trainer,

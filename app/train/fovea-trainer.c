@@ -54,12 +54,10 @@ trainer_clear (FoveaTrainer *trainer)
   g_free (trainer->class_weights);
   g_free (trainer->fingerprint);
   fovea_adamw_free (trainer->optimizer);
-  fovea_train_vit_free (trainer->model);
+  fovea_trainer_model_clear (trainer);
   fovea_train_data_free (trainer->train);
   fovea_train_data_free (trainer->val);
   fovea_task_card_free (trainer->card);
-  fovea_vit_config_clear (&trainer->config);
-  fovea_vit_free (trainer->backbone);
 }
 
 static gboolean
@@ -78,10 +76,17 @@ check_options (const FoveaTrainerOptions *o, GError **error)
     problem = "--weight-decay must be ≥ 0 and --warmup-epochs between 0 and --epochs";
   else if (o->label_smoothing < 0 || o->label_smoothing >= 1)
     problem = "--label-smoothing must be in [0, 1)";
-  else if (!o->full && (o->lora.rank < 1 || !(o->lora.alpha > 0) || o->lora.targets == 0))
+  else if (o->full && o->head_only)
+    problem = "--full and --head contradict each other";
+  else if (!o->full && !o->head_only &&
+           (o->lora.rank < 1 || !(o->lora.alpha > 0) || o->lora.targets == 0))
     problem = "--lora needs r ≥ 1, alpha > 0 and at least one target";
   else if (o->headless && !o->full)
     problem = "--headless applies to --full training only";
+  else if (o->input_height < 0 || o->input_width < 0 ||
+           (o->input_height > 0) != (o->input_width > 0) || o->input_height > 8192 ||
+           o->input_width > 8192)
+    problem = "--input-size must be from 1 to 8192 pixels";
   if (problem == NULL)
     return TRUE;
   g_set_error (error, FOVEA_TRAINER_ERROR, FOVEA_TRAINER_ERROR_OPTIONS, "%s", problem);
@@ -104,7 +109,7 @@ make_fingerprint (const FoveaTrainer *t)
                           "batch=%d lr=%.17g min_lr=%.17g wd=%.17g warmup=%.17g clip=%.17g "
                           "smoothing=%.17g class_weights=%d balanced=%d augment=%d select=%d "
                           "seed=%" G_GUINT64_FORMAT " input=%dx%d label_map=%s",
-                          o->full ? "full" : "lora", o->headless ? "-headless" : "", o->lora.rank, o->lora.alpha,
+                          fovea_trainer_mode_name (o), o->headless ? "-headless" : "", o->lora.rank, o->lora.alpha,
                           o->lora.use_rslora, o->lora.targets, t->n_classes, train, val,
                           o->epochs, o->batch, o->lr, o->min_lr, o->weight_decay,
                           o->warmup_epochs, o->clip_norm, o->label_smoothing,
@@ -165,46 +170,6 @@ make_class_weights (FoveaTrainer *t)
 }
 
 static gboolean
-build_model (FoveaTrainer *t, GError **error)
-{
-  const FoveaTrainerOptions *o = t->options;
-  int max_batch = MAX (o->batch, 1);
-
-  if (o->full)
-    {
-      g_autofree char *config_path = g_build_filename (o->model_dir, "config.json", NULL);
-      /* model.safetensors or pytorch_model.bin: NULL when neither. */
-      g_autofree char *weights_path = fovea_model_weights_find (o->model_dir);
-
-      if (!fovea_vit_config_load_file (&t->config, config_path, error))
-        return FALSE;
-      /* Weights next to the config are the starting point; without
-       * them the model starts from timm's initialisation. */
-      if (weights_path != NULL)
-        {
-          t->backbone = fovea_vit_load (o->model_dir, error);
-          if (t->backbone == NULL)
-            return FALSE;
-        }
-      t->config.num_classes = t->n_classes;
-      t->model = fovea_train_vit_new_full (&t->config, t->backbone, o->seed, max_batch,
-                                           o->threads, error);
-    }
-  else
-    {
-      t->backbone = fovea_vit_load (o->model_dir, error);
-      if (t->backbone == NULL)
-        return FALSE;
-      t->model = fovea_train_vit_new_lora (t->backbone, &o->lora, t->n_classes, o->seed,
-                                           max_batch, o->threads, error);
-    }
-  if (t->model == NULL)
-    return FALSE;
-  t->params = fovea_train_vit_get_params (t->model, &t->n_params);
-  return TRUE;
-}
-
-static gboolean
 setup (FoveaTrainer *t, GError **error)
 {
   const FoveaTrainerOptions *o = t->options;
@@ -237,18 +202,8 @@ setup (FoveaTrainer *t, GError **error)
   if (o->class_weights && !t->regression)
     make_class_weights (t);
 
-  if (!build_model (t, error))
+  if (!fovea_trainer_model_build (t, error))
     return FALSE;
-  fovea_preprocess_init (&t->pre, fovea_train_vit_get_config (t->model), t->card);
-  const FoveaVitConfig *config = fovea_train_vit_get_config (t->model);
-  if (t->pre.height != config->input_size[1] || t->pre.width != config->input_size[2])
-    {
-      g_set_error (error, FOVEA_TRAINER_ERROR, FOVEA_TRAINER_ERROR_OPTIONS,
-                   "The task card's input size %d×%d differs from the model's %d×%d; "
-                   "training runs at the model's size",
-                   t->pre.width, t->pre.height, config->input_size[2], config->input_size[1]);
-      return FALSE;
-    }
 
   FoveaAdamWConfig adamw = { o->lr, 0.9, 0.999, 1e-8, o->weight_decay };
   t->optimizer = fovea_adamw_new (&adamw, t->params, t->n_params);
@@ -317,7 +272,7 @@ train_epoch (FoveaTrainer *t, int epoch, float *pixels, Reporter *reporter,
 {
   const FoveaTrainerOptions *o = t->options;
   int n = fovea_train_data_get_n (t->train);
-  int n_outputs = fovea_train_vit_get_n_outputs (t->model);
+  int n_outputs = fovea_trainer_model_n_outputs (t);
   gsize image_floats = (gsize) 3 * t->pre.height * t->pre.width;
   g_autofree int *order = g_new (int, n);
   g_autofree int *labels = g_new (int, o->batch);
@@ -348,7 +303,7 @@ train_epoch (FoveaTrainer *t, int epoch, float *pixels, Reporter *reporter,
             return FALSE;
         }
 
-      const float *logits = fovea_train_vit_forward (t->model, pixels, batch, error);
+      const float *logits = fovea_trainer_model_forward (t, pixels, batch, error);
       if (logits == NULL)
         return FALSE;
       double loss = step_loss (t, logits, labels, batch, dlogits);
@@ -359,8 +314,7 @@ train_epoch (FoveaTrainer *t, int epoch, float *pixels, Reporter *reporter,
                        "; try a lower --lr", loss, epoch + 1, s + 1);
           return FALSE;
         }
-      fovea_train_vit_zero_grad (t->model);
-      fovea_train_vit_backward (t->model, dlogits);
+      fovea_trainer_model_backward (t, dlogits);
       double norm = fovea_clip_grad_norm (t->params, t->n_params, o->clip_norm);
       if (!isfinite (norm))
         {

@@ -1,7 +1,9 @@
 /* fovea-trainer.h: the training loop behind `fovea-cli train`.
  *
- * One run trains a LoRA adapter plus head on a frozen backbone, or a whole
- * small ViT, on a labelled set (fovea-train-data.h), evaluates on a
+ * One run trains a LoRA adapter plus head on a frozen backbone, a new head
+ * alone (CNNs), or a whole network — a ViT or a CNN (ResNet, MobileNetV2),
+ * whichever config.json names — on a labelled set (fovea-train-data.h),
+ * evaluates on a
  * validation set after every epoch, keeps the best epoch's weights by the
  * selection metric, and writes the result with a task card that records
  * its provenance (data, command, seed, commit) and validation metrics.
@@ -15,6 +17,7 @@
 
 #include <gio/gio.h>
 
+#include "fovea-train-cnn.h"
 #include "fovea-train-data.h"
 #include "fovea-train-vit.h"
 
@@ -36,12 +39,18 @@ typedef enum {
 } FoveaTrainerSelect;
 
 typedef struct {
-  const char        *model_dir;    /* backbone (LoRA), or config (+ optional init weights) (full) */
+  const char        *model_dir;    /* backbone (LoRA, head), or config (+ optional init weights) (full) */
   gboolean           full;
+  /* A new head alone on the frozen backbone (CNNs; a PEFT folder whose
+   * only trained module is the head). Neither full nor head_only: LoRA. */
+  gboolean           head_only;
   /* Full mode: write the backbone without its head (num_classes 0), for
    * task adapters to be trained on; its card becomes backbone_card.json. */
   gboolean           headless;
-  FoveaLoraSpec      lora;
+  FoveaLoraSpec      lora;         /* CNNs: targets FOVEA_TRAIN_TARGET_CONV1X1 */
+  /* CNNs: the input size (0: the task card's, else the model's
+   * pretrained_cfg). ViTs train at their img_size. */
+  int                input_height, input_width;
   const char        *card_path;    /* the task card to fill in: labels, kind, preprocessing */
   const char        *data_path;     /* a folder, DIR:SPLIT with split_csv, or FILE.npz[:SPLIT] */
   const char        *val_path;

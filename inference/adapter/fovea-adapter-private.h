@@ -9,6 +9,14 @@ G_BEGIN_DECLS
  * sizes computed from it never overflow. */
 #define FOVEA_ADAPTER_MAX_RANK 65536
 
+/* A PEFT folder's adapter_config.json text and adapter_model.safetensors
+ * (a pickled adapter_model.bin is refused, saying so). */
+gboolean     fovea_adapter_read_peft_folder (const char        *path,
+                                             char             **config,
+                                             gsize             *length,
+                                             FoveaSafetensors **weights,
+                                             GError           **error);
+
 /* Sets an ADAPTER error prefixed with the adapter's name. */
 void         fovea_adapter_set_error  (GError         **error,
                                        const FoveaLora *lora,
@@ -16,7 +24,7 @@ void         fovea_adapter_set_error  (GError         **error,
                                        ...) G_GNUC_PRINTF (3, 4);
 
 /* A tensor's F32 values, converted from F16/BF16 if need be, checking
- * its shape: n_dims (1 or 2) axes of the given sizes, where -1 accepts any
+ * its shape: n_dims axes of the given sizes, where -1 accepts any
  * size from 1 to G_MAXINT; every value must be finite. */
 const float *fovea_adapter_get_tensor (const FoveaLora  *lora,
                                        FoveaSafetensors *st,

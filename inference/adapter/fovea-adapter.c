@@ -2,31 +2,48 @@
 #define G_LOG_DOMAIN "fovea-adapter"
 
 #include "fovea-adapter.h"
+#include "fovea-adapter-private.h"
 
 #include <string.h>
+
+gboolean
+fovea_adapter_read_peft_folder (const char        *path,
+                                char             **config,
+                                gsize             *length,
+                                FoveaSafetensors **weights,
+                                GError           **error)
+{
+  g_autofree char *config_path = g_build_filename (path, "adapter_config.json", NULL);
+  g_autofree char *weights_path = g_build_filename (path, "adapter_model.safetensors", NULL);
+  if (!g_file_test (weights_path, G_FILE_TEST_EXISTS))
+    {
+      g_autofree char *name = g_path_get_basename (path);
+      g_set_error (error, FOVEA_MODEL_ERROR, FOVEA_MODEL_ERROR_ADAPTER,
+                   "Adapter “%s”: %s is missing (only safetensors adapters are read, not "
+                   "pickled adapter_model.bin)", name, weights_path);
+      return FALSE;
+    }
+  if (!g_file_get_contents (config_path, config, length, error))
+    return FALSE;
+  *weights = fovea_safetensors_open (weights_path, error);
+  if (*weights == NULL)
+    {
+      g_clear_pointer (config, g_free);
+      return FALSE;
+    }
+  return TRUE;
+}
 
 static FoveaLora *
 load_peft_folder (const char     *path,
                   const FoveaVit *vit,
                   GError        **error)
 {
-  g_autofree char *config_path = g_build_filename (path, "adapter_config.json", NULL);
-  g_autofree char *weights_path = g_build_filename (path, "adapter_model.safetensors", NULL);
   g_autofree char *name = g_path_get_basename (path);
-  if (!g_file_test (weights_path, G_FILE_TEST_EXISTS))
-    {
-      g_set_error (error, FOVEA_MODEL_ERROR, FOVEA_MODEL_ERROR_ADAPTER,
-                   "Adapter “%s”: %s is missing (only safetensors adapters are read, not "
-                   "pickled adapter_model.bin)", name, weights_path);
-      return NULL;
-    }
-
   g_autofree char *config = NULL;
+  g_autoptr (FoveaSafetensors) weights = NULL;
   gsize length;
-  if (!g_file_get_contents (config_path, &config, &length, error))
-    return NULL;
-  g_autoptr (FoveaSafetensors) weights = fovea_safetensors_open (weights_path, error);
-  if (weights == NULL)
+  if (!fovea_adapter_read_peft_folder (path, &config, &length, &weights, error))
     return NULL;
   return fovea_adapter_load_peft_data (config, (gssize) length, weights, name, vit, error);
 }

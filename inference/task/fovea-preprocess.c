@@ -25,6 +25,23 @@ void
 fovea_preprocess_init (FoveaPreprocess *pre, const FoveaVitConfig *config,
                        const FoveaTaskCard *card)
 {
+  g_return_if_fail (config != NULL);
+
+  FoveaPretrainedCfg cfg = { .interpolation = config->interpolation,
+                             .crop_pct = config->crop_pct };
+  for (int i = 0; i < 3; i++)
+    {
+      cfg.mean[i] = config->mean[i];
+      cfg.std[i] = config->std[i];
+      cfg.input_size[i] = config->input_size[i];
+    }
+  fovea_preprocess_init_pretrained (pre, &cfg, card);
+}
+
+void
+fovea_preprocess_init_pretrained (FoveaPreprocess *pre, const FoveaPretrainedCfg *config,
+                                  const FoveaTaskCard *card)
+{
   g_return_if_fail (pre != NULL && config != NULL);
 
   pre->fundus_crop = FALSE;

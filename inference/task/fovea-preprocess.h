@@ -34,6 +34,10 @@ typedef struct {
 void     fovea_preprocess_init  (FoveaPreprocess      *pre,
                                  const FoveaVitConfig *config,
                                  const FoveaTaskCard  *card);
+/* The same from any model family's pretrained_cfg (a CNN's). */
+void     fovea_preprocess_init_pretrained (FoveaPreprocess          *pre,
+                                           const FoveaPretrainedCfg *config,
+                                           const FoveaTaskCard      *card);
 /* out must hold 3 × pre->height × pre->width floats. */
 gboolean fovea_preprocess_image (const FoveaPreprocess *pre,
                                  const FoveaImage      *image,

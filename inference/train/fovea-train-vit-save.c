@@ -14,6 +14,7 @@
 #define G_LOG_DOMAIN "fovea-train-vit-save"
 
 #include "fovea-train-vit-private.h"
+#include "fovea-train-files.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -22,121 +23,6 @@
 #include <string.h>
 
 #define PEFT_PREFIX "base_model.model."
-
-typedef struct {
-  GArray    *views;    /* FoveaTensorView */
-  GPtrArray *strings;  /* names owned */
-  GPtrArray *buffers;  /* data owned */
-} TensorList;
-
-static void
-tensor_list_init (TensorList *list)
-{
-  list->views = g_array_new (FALSE, TRUE, sizeof (FoveaTensorView));
-  list->strings = g_ptr_array_new_with_free_func (g_free);
-  list->buffers = g_ptr_array_new_with_free_func (g_free);
-}
-
-static void
-tensor_list_clear (TensorList *list)
-{
-  g_array_unref (list->views);
-  g_ptr_array_unref (list->strings);
-  g_ptr_array_unref (list->buffers);
-}
-
-/* Adds a tensor (name taken over) of n_dims axes. */
-static void
-tensor_list_add (TensorList *list, char *name, const float *data, int n_dims,
-                 const gint64 *shape)
-{
-  FoveaTensorView view = { .name = name, .dtype = FOVEA_DTYPE_F32, .n_dims = n_dims,
-                           .data = data, .n_elements = 1 };
-  for (int i = 0; i < n_dims; i++)
-    {
-      view.shape[i] = shape[i];
-      view.n_elements *= (gsize) shape[i];
-    }
-  view.n_bytes = view.n_elements * sizeof (float);
-  g_ptr_array_add (list->strings, name);
-  g_array_append_val (list->views, view);
-}
-
-static gboolean
-write_tensors (const char *path, TensorList *list, GHashTable *extra, GError **error)
-{
-  g_autoptr (GHashTable) metadata = g_hash_table_new (g_str_hash, g_str_equal);
-  g_hash_table_insert (metadata, (gpointer) "format", (gpointer) "pt");
-  if (extra != NULL)
-    {
-      GHashTableIter iter;
-      gpointer key, value;
-      g_hash_table_iter_init (&iter, extra);
-      while (g_hash_table_iter_next (&iter, &key, &value))
-        g_hash_table_insert (metadata, key, value);
-    }
-  return fovea_safetensors_write (path, (const FoveaTensorView *) list->views->data,
-                                  list->views->len, metadata, error);
-}
-
-static gboolean
-write_json (const char *path, JsonBuilder *builder, GError **error)
-{
-  g_autoptr (JsonGenerator) generator = json_generator_new ();
-  g_autoptr (JsonNode) root = json_builder_get_root (builder);
-  json_generator_set_root (generator, root);
-  json_generator_set_pretty (generator, TRUE);
-  g_autofree char *text = json_generator_to_data (generator, NULL);
-  g_autofree char *with_newline = g_strconcat (text, "\n", NULL);
-  return g_file_set_contents_full (path, with_newline, -1, G_FILE_SET_CONTENTS_CONSISTENT,
-                                   0644, error);
-}
-
-static void
-add_int (JsonBuilder *b, const char *key, gint64 value)
-{
-  json_builder_set_member_name (b, key);
-  json_builder_add_int_value (b, value);
-}
-
-static void
-add_bool (JsonBuilder *b, const char *key, gboolean value)
-{
-  json_builder_set_member_name (b, key);
-  json_builder_add_boolean_value (b, value);
-}
-
-static void
-add_double (JsonBuilder *b, const char *key, double value)
-{
-  json_builder_set_member_name (b, key);
-  json_builder_add_double_value (b, value);
-}
-
-static void
-add_string (JsonBuilder *b, const char *key, const char *value)
-{
-  json_builder_set_member_name (b, key);
-  if (value != NULL)
-    json_builder_add_string_value (b, value);
-  else
-    json_builder_add_null_value (b);
-}
-
-static void
-add_numbers (JsonBuilder *b, const char *key, const double *values, int n, gboolean integers)
-{
-  json_builder_set_member_name (b, key);
-  json_builder_begin_array (b);
-  for (int i = 0; i < n; i++)
-    {
-      if (integers)
-        json_builder_add_int_value (b, (gint64) values[i]);
-      else
-        json_builder_add_double_value (b, values[i]);
-    }
-  json_builder_end_array (b);
-}
 
 /* config.json as timm's push_to_hub writes it, every model_arg explicit
  * and the input's pretrained_cfg kept from the config trained with. */
@@ -151,40 +37,40 @@ build_config (const FoveaVitConfig *c)
   double std[3] = { c->std[0], c->std[1], c->std[2] };
 
   json_builder_begin_object (b);
-  add_string (b, "architecture", c->architecture);
-  add_int (b, "num_classes", c->num_classes);
-  add_int (b, "num_features", c->embed_dim);
-  add_string (b, "global_pool", pool);
+  fovea_json_add_string (b, "architecture", c->architecture);
+  fovea_json_add_int (b, "num_classes", c->num_classes);
+  fovea_json_add_int (b, "num_features", c->embed_dim);
+  fovea_json_add_string (b, "global_pool", pool);
   json_builder_set_member_name (b, "model_args");
   json_builder_begin_object (b);
-  add_numbers (b, "img_size", img, 2, TRUE);
-  add_int (b, "patch_size", c->patch_size);
-  add_int (b, "in_chans", c->in_chans);
-  add_int (b, "embed_dim", c->embed_dim);
-  add_int (b, "depth", c->depth);
-  add_int (b, "num_heads", c->num_heads);
-  add_double (b, "mlp_ratio", c->mlp_ratio);
-  add_bool (b, "qkv_bias", c->qkv_bias);
-  add_bool (b, "class_token", c->class_token);
-  add_string (b, "global_pool", pool);
-  add_bool (b, "no_embed_class", c->no_embed_class);
-  add_bool (b, "fc_norm", c->fc_norm);
-  add_int (b, "reg_tokens", c->reg_tokens);
+  fovea_json_add_numbers (b, "img_size", img, 2, TRUE);
+  fovea_json_add_int (b, "patch_size", c->patch_size);
+  fovea_json_add_int (b, "in_chans", c->in_chans);
+  fovea_json_add_int (b, "embed_dim", c->embed_dim);
+  fovea_json_add_int (b, "depth", c->depth);
+  fovea_json_add_int (b, "num_heads", c->num_heads);
+  fovea_json_add_double (b, "mlp_ratio", c->mlp_ratio);
+  fovea_json_add_bool (b, "qkv_bias", c->qkv_bias);
+  fovea_json_add_bool (b, "class_token", c->class_token);
+  fovea_json_add_string (b, "global_pool", pool);
+  fovea_json_add_bool (b, "no_embed_class", c->no_embed_class);
+  fovea_json_add_bool (b, "fc_norm", c->fc_norm);
+  fovea_json_add_int (b, "reg_tokens", c->reg_tokens);
   json_builder_end_object (b);
   json_builder_set_member_name (b, "pretrained_cfg");
   json_builder_begin_object (b);
-  add_numbers (b, "input_size", input, 3, TRUE);
+  fovea_json_add_numbers (b, "input_size", input, 3, TRUE);
   /* input_size is kept as given, not reset from img_size */
-  add_bool (b, "fixed_input_size", FALSE);
-  add_string (b, "interpolation",
+  fovea_json_add_bool (b, "fixed_input_size", FALSE);
+  fovea_json_add_string (b, "interpolation",
               c->interpolation == FOVEA_RESIZE_BILINEAR ? "bilinear" : "bicubic");
-  add_double (b, "crop_pct", c->crop_pct);
-  add_string (b, "crop_mode", "center");
-  add_numbers (b, "mean", mean, 3, FALSE);
-  add_numbers (b, "std", std, 3, FALSE);
-  add_int (b, "num_classes", c->num_classes);
-  add_string (b, "first_conv", "patch_embed.proj");
-  add_string (b, "classifier", "head");
+  fovea_json_add_double (b, "crop_pct", c->crop_pct);
+  fovea_json_add_string (b, "crop_mode", "center");
+  fovea_json_add_numbers (b, "mean", mean, 3, FALSE);
+  fovea_json_add_numbers (b, "std", std, 3, FALSE);
+  fovea_json_add_int (b, "num_classes", c->num_classes);
+  fovea_json_add_string (b, "first_conv", "patch_embed.proj");
+  fovea_json_add_string (b, "classifier", "head");
   json_builder_end_object (b);
   json_builder_end_object (b);
   return b;
@@ -193,26 +79,26 @@ build_config (const FoveaVitConfig *c)
 static gboolean
 save_full (FoveaTrainVit *model, const char *dir, GHashTable *metadata, GError **error)
 {
-  TensorList list;
-  tensor_list_init (&list);
+  FoveaTensorList list;
+  fovea_tensor_list_init (&list);
   for (guint i = 0; i < model->params->len; i++)
     {
       const FoveaTrainParam *param = &g_array_index (model->params, FoveaTrainParam, i);
       const TrainFileShape *shape = &g_array_index (model->file_shapes, TrainFileShape, i);
-      tensor_list_add (&list, g_strdup (param->name), param->value, shape->n_dims, shape->shape);
+      fovea_tensor_list_add (&list, g_strdup (param->name), param->value, shape->n_dims, shape->shape);
     }
   g_autofree char *weights = g_build_filename (dir, "model.safetensors", NULL);
   g_autofree char *config = g_build_filename (dir, "config.json", NULL);
   g_autoptr (JsonBuilder) builder = build_config (&model->config);
-  gboolean ok = write_tensors (weights, &list, metadata, error) &&
-                write_json (config, builder, error);
-  tensor_list_clear (&list);
+  gboolean ok = fovea_tensor_list_write (&list, weights, metadata, error) &&
+                fovea_json_write_file (config, builder, error);
+  fovea_tensor_list_clear (&list);
   return ok;
 }
 
 /* The q/k/v slice updates of block index as one qkv update. */
 static void
-add_qkv_slices (TensorList *list, const TrainBlock *blk, int index, int dim)
+add_qkv_slices (FoveaTensorList *list, const TrainBlock *blk, int index, int dim)
 {
   int k = 0, r = 0;
   for (int i = 0; i < blk->n_loras; i++)
@@ -225,10 +111,8 @@ add_qkv_slices (TensorList *list, const TrainBlock *blk, int index, int dim)
     return;
 
   int rank = k * r;
-  float *a = g_new (float, (gsize) rank * dim);
-  float *b = g_new0 (float, (gsize) 3 * dim * rank);
-  g_ptr_array_add (list->buffers, a);
-  g_ptr_array_add (list->buffers, b);
+  float *a = fovea_tensor_list_buffer (list, (gsize) rank * dim);
+  float *b = fovea_tensor_list_buffer (list, (gsize) 3 * dim * rank);
   int j = 0;
   for (int i = 0; i < blk->n_loras; i++)
     {
@@ -242,9 +126,9 @@ add_qkv_slices (TensorList *list, const TrainBlock *blk, int index, int dim)
       j++;
     }
   gint64 a_shape[2] = { rank, dim }, b_shape[2] = { 3 * dim, rank };
-  tensor_list_add (list, g_strdup_printf (PEFT_PREFIX "blocks.%d.attn.qkv.lora_A.weight", index),
+  fovea_tensor_list_add (list, g_strdup_printf (PEFT_PREFIX "blocks.%d.attn.qkv.lora_A.weight", index),
                    a, 2, a_shape);
-  tensor_list_add (list, g_strdup_printf (PEFT_PREFIX "blocks.%d.attn.qkv.lora_B.weight", index),
+  fovea_tensor_list_add (list, g_strdup_printf (PEFT_PREFIX "blocks.%d.attn.qkv.lora_B.weight", index),
                    b, 2, b_shape);
 }
 
@@ -269,11 +153,11 @@ build_adapter_config (const FoveaTrainVit *model)
   JsonBuilder *b = json_builder_new ();
 
   json_builder_begin_object (b);
-  add_string (b, "peft_type", "LORA");
-  add_string (b, "base_model_name_or_path", model->config.architecture);
-  add_int (b, "r", only_slices ? qkv_rank : spec->rank);
-  add_double (b, "lora_alpha", only_slices ? qkv_alpha : spec->alpha);
-  add_bool (b, "use_rslora", spec->use_rslora);
+  fovea_json_add_string (b, "peft_type", "LORA");
+  fovea_json_add_string (b, "base_model_name_or_path", model->config.architecture);
+  fovea_json_add_int (b, "r", only_slices ? qkv_rank : spec->rank);
+  fovea_json_add_double (b, "lora_alpha", only_slices ? qkv_alpha : spec->alpha);
+  fovea_json_add_bool (b, "use_rslora", spec->use_rslora);
   json_builder_set_member_name (b, "target_modules");
   json_builder_begin_array (b);
   if (slices > 0 || (spec->targets & FOVEA_TRAIN_TARGET_QKV))
@@ -292,19 +176,19 @@ build_adapter_config (const FoveaTrainVit *model)
   json_builder_set_member_name (b, "rank_pattern");
   json_builder_begin_object (b);
   if (slices > 0 && !only_slices)
-    add_int (b, "attn.qkv", qkv_rank);
+    fovea_json_add_int (b, "attn.qkv", qkv_rank);
   json_builder_end_object (b);
   json_builder_set_member_name (b, "alpha_pattern");
   json_builder_begin_object (b);
   if (slices > 0 && !only_slices)
-    add_double (b, "attn.qkv", qkv_alpha);
+    fovea_json_add_double (b, "attn.qkv", qkv_alpha);
   json_builder_end_object (b);
-  add_string (b, "bias", "none");
-  add_bool (b, "fan_in_fan_out", FALSE);
-  add_double (b, "lora_dropout", 0.0);
-  add_bool (b, "inference_mode", TRUE);
-  add_bool (b, "init_lora_weights", TRUE);
-  add_string (b, "task_type", NULL);
+  fovea_json_add_string (b, "bias", "none");
+  fovea_json_add_bool (b, "fan_in_fan_out", FALSE);
+  fovea_json_add_double (b, "lora_dropout", 0.0);
+  fovea_json_add_bool (b, "inference_mode", TRUE);
+  fovea_json_add_bool (b, "init_lora_weights", TRUE);
+  fovea_json_add_string (b, "task_type", NULL);
   json_builder_end_object (b);
   return b;
 }
@@ -313,8 +197,8 @@ static gboolean
 save_lora (FoveaTrainVit *model, const char *dir, GHashTable *metadata, GError **error)
 {
   int d = model->config.embed_dim;
-  TensorList list;
-  tensor_list_init (&list);
+  FoveaTensorList list;
+  fovea_tensor_list_init (&list);
 
   for (int i = 0; i < model->config.depth; i++)
     {
@@ -328,22 +212,22 @@ save_lora (FoveaTrainVit *model, const char *dir, GHashTable *metadata, GError *
           const char *module = fovea_lora_target_module (bl->layer);
           gint64 a_shape[2] = { bl->lora.rank, bl->lora.in_features };
           gint64 b_shape[2] = { bl->lora.out_features, bl->lora.rank };
-          tensor_list_add (&list, g_strdup_printf (PEFT_PREFIX "blocks.%d.%s.lora_A.weight",
+          fovea_tensor_list_add (&list, g_strdup_printf (PEFT_PREFIX "blocks.%d.%s.lora_A.weight",
                                                    i, module), bl->lora.a, 2, a_shape);
-          tensor_list_add (&list, g_strdup_printf (PEFT_PREFIX "blocks.%d.%s.lora_B.weight",
+          fovea_tensor_list_add (&list, g_strdup_printf (PEFT_PREFIX "blocks.%d.%s.lora_B.weight",
                                                    i, module), bl->lora.b, 2, b_shape);
         }
     }
   gint64 head_shape[2] = { model->head.out_dim, d };
-  tensor_list_add (&list, g_strdup (PEFT_PREFIX "head.weight"), model->head.weight, 2, head_shape);
-  tensor_list_add (&list, g_strdup (PEFT_PREFIX "head.bias"), model->head.bias, 1, head_shape);
+  fovea_tensor_list_add (&list, g_strdup (PEFT_PREFIX "head.weight"), model->head.weight, 2, head_shape);
+  fovea_tensor_list_add (&list, g_strdup (PEFT_PREFIX "head.bias"), model->head.bias, 1, head_shape);
 
   g_autofree char *weights = g_build_filename (dir, "adapter_model.safetensors", NULL);
   g_autofree char *config = g_build_filename (dir, "adapter_config.json", NULL);
   g_autoptr (JsonBuilder) builder = build_adapter_config (model);
-  gboolean ok = write_tensors (weights, &list, metadata, error) &&
-                write_json (config, builder, error);
-  tensor_list_clear (&list);
+  gboolean ok = fovea_tensor_list_write (&list, weights, metadata, error) &&
+                fovea_json_write_file (config, builder, error);
+  fovea_tensor_list_clear (&list);
   return ok;
 }
 

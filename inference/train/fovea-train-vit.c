@@ -1,15 +1,13 @@
 /* fovea-train-vit.c: making a trainable ViT (full, LoRA or frozen), its
  * parameter list and its activation arena.
  *
- * Random initialisation draws from splitmix64 (Steele, Lea and Flood,
- * 2014) seeded with the caller's seed, tensor after tensor in the order
- * of fovea_train_vit_get_params: uniform doubles in (0, 1) from the top
- * 53 bits, normals by Box-Muller (the cosine branch, one per pair of
- * uniforms) and truncated normals by rejection, as timm's trunc_normal_
- * (bounds ±2, absolute). */
+ * Random initialisation (fovea-train-init.h) draws from one generator
+ * seeded with the caller's seed, tensor after tensor in the order of
+ * fovea_train_vit_get_params. */
 #define G_LOG_DOMAIN "fovea-train-vit"
 
 #include "fovea-train-vit-private.h"
+#include "fovea-train-init.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -17,60 +15,6 @@
 
 #include "fovea-arena.h"
 #include "fovea-rng.h"
-
-typedef struct {
-  guint64 state;
-} TrainRng;
-
-static double
-rng_uniform (TrainRng *rng)
-{
-  return ((double) (fovea_splitmix64 (&rng->state) >> 11) + 0.5) * 0x1p-53;
-}
-
-static double
-rng_normal (TrainRng *rng)
-{
-  double u1 = rng_uniform (rng), u2 = rng_uniform (rng);
-  return sqrt (-2.0 * log (u1)) * cos (2.0 * G_PI * u2);
-}
-
-/* timm's trunc_normal_ (mean 0, bounds a = -2, b = 2). */
-static void
-fill_trunc_normal (TrainRng *rng, float *out, gsize n, double std)
-{
-  for (gsize i = 0; i < n; i++)
-    {
-      double v;
-      do
-        v = std * rng_normal (rng);
-      while (v < -2.0 || v > 2.0);
-      out[i] = (float) v;
-    }
-}
-
-static void
-fill_normal (TrainRng *rng, float *out, gsize n, double std)
-{
-  for (gsize i = 0; i < n; i++)
-    out[i] = (float) (std * rng_normal (rng));
-}
-
-/* U(-bound, bound): PyTorch's default Conv2d/Linear init and PEFT's
- * kaiming_uniform_(a = √5) on lora_A both give bound 1/√fan_in. */
-static void
-fill_uniform (TrainRng *rng, float *out, gsize n, double bound)
-{
-  for (gsize i = 0; i < n; i++)
-    out[i] = (float) (bound * (2.0 * rng_uniform (rng) - 1.0));
-}
-
-static void
-fill_value (float *out, gsize n, float value)
-{
-  for (gsize i = 0; i < n; i++)
-    out[i] = value;
-}
 
 /* ---- parameters ---- */
 
@@ -341,7 +285,7 @@ add_full_params (FoveaTrainVit *model)
 static void
 init_full_random (FoveaTrainVit *model, guint64 seed)
 {
-  TrainRng rng = { seed };
+  FoveaInitRng rng = { seed };
   double patch_bound = 1.0 / sqrt ((double) model->patch_embed.in_dim);
 
   for (guint i = 0; i < model->params->len; i++)
@@ -349,17 +293,17 @@ init_full_random (FoveaTrainVit *model, guint64 seed)
       FoveaTrainParam *param = &g_array_index (model->params, FoveaTrainParam, i);
       const char *name = param->name;
       if (strcmp (name, "cls_token") == 0 || strcmp (name, "reg_token") == 0)
-        fill_normal (&rng, param->value, param->n, 1e-6);
+        fovea_init_normal_fill (&rng, param->value, param->n, 1e-6);
       else if (strcmp (name, "pos_embed") == 0)
-        fill_trunc_normal (&rng, param->value, param->n, 0.02);
+        fovea_init_trunc_normal (&rng, param->value, param->n, 0.02);
       else if (g_str_has_prefix (name, "patch_embed."))
-        fill_uniform (&rng, param->value, param->n, patch_bound);  /* nn.Conv2d's own */
+        fovea_init_uniform_fill (&rng, param->value, param->n, patch_bound);  /* nn.Conv2d's own */
       else if (strstr (name, "norm") != NULL)
-        fill_value (param->value, param->n, g_str_has_suffix (name, ".weight") ? 1.0f : 0.0f);
+        fovea_init_value_fill (param->value, param->n, g_str_has_suffix (name, ".weight") ? 1.0f : 0.0f);
       else if (g_str_has_suffix (name, ".weight"))
-        fill_trunc_normal (&rng, param->value, param->n, 0.02);
+        fovea_init_trunc_normal (&rng, param->value, param->n, 0.02);
       else
-        fill_value (param->value, param->n, 0.0f);
+        fovea_init_value_fill (param->value, param->n, 0.0f);
     }
 }
 
@@ -566,7 +510,7 @@ fovea_train_vit_new_lora (FoveaVit *vit, const FoveaLoraSpec *spec, int n_classe
   if (!allocate_params (model, n, error))
     return NULL;
 
-  TrainRng rng = { seed };
+  FoveaInitRng rng = { seed };
   for (int i = 0; i < c->depth; i++)
     for (gsize t = 0; t < G_N_ELEMENTS (lora_targets); t++)
       if (spec->targets & lora_targets[t].bit)
@@ -588,12 +532,12 @@ fovea_train_vit_new_lora (FoveaVit *vit, const FoveaLoraSpec *spec, int n_classe
           bl->lora.b = add_param (model, b_name, bl->lora.out_features, r, TRUE, NULL,
                                   &bl->lora.db);
           bl->lora.a = a;
-          fill_uniform (&rng, a, (gsize) r * in, 1.0 / sqrt ((double) in));
+          fovea_init_uniform_fill (&rng, a, (gsize) r * in, 1.0 / sqrt ((double) in));
         }
 
   model->head = (TrainLinear) { 0 };
   add_linear (model, &model->head, "head", d, n_classes, TRUE, NULL);
-  fill_trunc_normal (&rng, (float *) model->head.weight, (gsize) n_classes * d, 0.02);
+  fovea_init_trunc_normal (&rng, (float *) model->head.weight, (gsize) n_classes * d, 0.02);
   g_assert (model->n_used == model->n_values);
   model->n_outputs = n_classes;
   if (!finish (model, max_batch, n_threads, error))

@@ -22,8 +22,8 @@
 
 G_BEGIN_DECLS
 
-/* Layers a LoRA can be trained on, in every block. Q, K and V are the
- * slices of the fused qkv (MeLo trains Q and V). */
+/* Layers a LoRA can be trained on, in every block of a ViT. Q, K and V
+ * are the slices of the fused qkv (MeLo trains Q and V). */
 typedef enum {
   FOVEA_TRAIN_TARGET_Q    = 1 << 0,
   FOVEA_TRAIN_TARGET_K    = 1 << 1,
@@ -32,6 +32,8 @@ typedef enum {
   FOVEA_TRAIN_TARGET_PROJ = 1 << 4,
   FOVEA_TRAIN_TARGET_FC1  = 1 << 5,
   FOVEA_TRAIN_TARGET_FC2  = 1 << 6,
+  /* CNNs (fovea-train-cnn.h): every 1×1 stride-1 convolution */
+  FOVEA_TRAIN_TARGET_CONV1X1 = 1 << 7,
 } FoveaTrainTargets;
 
 typedef struct {

@@ -11,8 +11,7 @@
 
 #include <glib.h>
 
-#include "fovea-model-error.h"
-#include "fovea-resize.h"
+#include "fovea-hub-config.h"
 
 G_BEGIN_DECLS
 

@@ -13,6 +13,7 @@
 #include "fovea-safetensors.h"
 #include "fovea-task-card.h"
 #include "fovea-test-common.h"
+#include "tools/fovea-random-cnn.h"
 
 /* The JSON Lines of stdout, parsed: JsonObject* (the nodes stay alive). */
 static GPtrArray *
@@ -744,6 +745,39 @@ test_bench_json (void)
     }
 }
 
+/* A CNN folder is timed through the engine as a ViT is, with the same
+ * report; what is not an adapter is refused, naming what it lacks. */
+static void
+test_bench_cnn (void)
+{
+  g_autofree char *dir = fovea_test_mkdtemp ();
+  g_autofree char *json = fovea_random_cnn_config_json ("torchvision/resnet18", 3, NULL, NULL);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (fovea_random_cnn_write (dir, json, FOVEA_DTYPE_F32, 4, &error));
+
+  FoveaCliResult r = fovea_test_run_cli ("bench", "--json", "--model", dir, "--batch", "2",
+                                         "--runs", "2", "--threads", "2", "--size", "64x48",
+                                         NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_autoptr (GPtrArray) lines = parse_lines (r.out);
+  g_assert_cmpuint (lines->len, ==, 1);
+  JsonObject *report = lines->pdata[0];
+  g_assert_cmpstr (json_object_get_string_member (report, "model"), ==, dir);
+  g_assert_true (json_object_get_null_member (report, "adapter"));
+  g_assert_cmpint (json_object_get_int_member (report, "batch"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (report, "threads"), ==, 2);
+  g_assert_cmpfloat (json_object_get_double_member (report, "min_s"), >, 0);
+  g_assert_cmpfloat (json_object_get_double_member (report, "min_s"), <=,
+                     json_object_get_double_member (report, "median_s"));
+  fovea_test_cli_result_clear (&r);
+
+  r = fovea_test_run_cli ("bench", "--model", dir, "--adapter", dir, "--runs", "1", NULL);
+  g_assert_cmpint (r.status, ==, 1);
+  fovea_test_assert_contains (r.err, "adapter_model.safetensors is missing");
+  fovea_test_cli_result_clear (&r);
+  fovea_test_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -757,5 +791,6 @@ main (int argc, char **argv)
   g_test_add_func ("/cli-engine/infer/images", test_infer_images);
   g_test_add_func ("/cli-engine/infer/errors", test_infer_errors);
   g_test_add_func ("/cli-engine/bench/json", test_bench_json);
+  g_test_add_func ("/cli-engine/bench/cnn", test_bench_cnn);
   return g_test_run ();
 }

@@ -1,11 +1,19 @@
 /* test-cli-train.c: `fovea-cli train` as a user runs it: options, exit
- * statuses, and a kill -9 in the middle of a run followed by --resume,
- * which must give the files of an uninterrupted run byte for byte. */
+ * statuses, a kill -9 in the middle of a run followed by --resume, which
+ * must give the files of an uninterrupted run byte for byte, and a CNN
+ * backbone trained from the command line (its loss falls and what it
+ * writes loads). */
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "fovea-test-common.h"
+#include "fovea-train-cnn.h"
+#include "tools/fovea-random-cnn.h"
 #include "toy-train-set.h"
 
 typedef struct {
@@ -159,6 +167,73 @@ test_refuses_overwrite (void)
   setup_clear (&s);
 }
 
+/* The "val loss" of each "epoch N/M" line fovea-cli printed. */
+static GArray *
+val_losses (const char *err)
+{
+  GArray *losses = g_array_new (FALSE, FALSE, sizeof (double));
+  for (const char *at = strstr (err, "val loss "); at != NULL; at = strstr (at + 1, "val loss "))
+    {
+      double loss = g_ascii_strtod (at + strlen ("val loss "), NULL);
+      g_array_append_val (losses, loss);
+    }
+  return losses;
+}
+
+/* A random MobileNetV2 (torchvision layout) trained with a LoRA on its
+ * 1×1 convolutions at 40 × 40 pixels: the loss falls and the PEFT folder
+ * applies back onto the backbone. */
+static void
+test_cnn_lora (void)
+{
+  Setup s;
+  g_autoptr (GError) error = NULL;
+  setup_init (&s, 24);
+  g_autofree char *model = g_build_filename (s.dir, "mobilenet", NULL);
+  g_assert_cmpint (g_mkdir (model, 0755), ==, 0);
+  g_autofree char *config_json = fovea_random_cnn_config_json ("torchvision/mobilenet_v2", 1000,
+                                                               "same", NULL);
+  g_assert_true (fovea_random_cnn_write (model, config_json, FOVEA_DTYPE_F16, 3, &error));
+  g_assert_no_error (error);
+  /* a card that leaves the size to --input-size */
+  g_autofree char *text = NULL;
+  g_assert_true (g_file_get_contents (s.card, &text, NULL, NULL));
+  g_auto (GStrv) parts = g_strsplit (text, "\"input_size\": [32, 32], ", -1);
+  g_autofree char *card_text = g_strjoinv ("", parts);
+  g_assert_true (g_file_set_contents (s.card, card_text, -1, NULL));
+
+  g_autofree char *out = g_build_filename (s.dir, "out", NULL);
+  const char *args[] = { "train", "--model", model, "--lora", "r=4,alpha=8,targets=conv1x1",
+                         "--input-size", "40", "--task-card", s.card, "--data", s.train,
+                         "--val", s.val, "--epochs", "4", "--batch", "8", "--lr", "1e-2",
+                         "--seed", "2", "--threads", "2", "--no-augment", "--out", out, NULL };
+  FoveaCliResult r = fovea_test_run_cli_argv (args);
+  g_test_message ("%s", r.err);
+  g_assert_cmpint (r.status, ==, 0);
+  g_autoptr (GArray) losses = val_losses (r.err);
+  g_assert_cmpuint (losses->len, ==, 4);
+  g_assert_cmpfloat (g_array_index (losses, double, 3), <, g_array_index (losses, double, 0));
+  fovea_test_cli_result_clear (&r);
+
+  g_autofree char *config_path = g_build_filename (model, "config.json", NULL);
+  g_autofree char *weights_path = g_build_filename (model, "model.safetensors", NULL);
+  FoveaCnnConfig config;
+  g_assert_true (fovea_cnn_config_load_file (&config, config_path, &error));
+  g_autoptr (FoveaSafetensors) weights = fovea_safetensors_open (weights_path, &error);
+  g_assert_no_error (error);
+  FoveaTrainCnnSize size = { 1, 40, 40, 1 };
+  g_autoptr (FoveaTrainCnn) loaded = fovea_train_cnn_new_frozen (&config, weights, out, &size,
+                                                                 &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (fovea_train_cnn_get_n_outputs (loaded), ==, 2);
+  g_autofree char *card = NULL;
+  g_autofree char *card_path = g_build_filename (out, "task_card.json", NULL);
+  g_assert_true (g_file_get_contents (card_path, &card, NULL, NULL));
+  fovea_test_assert_contains (card, "\"input_size\"");
+  fovea_cnn_config_clear (&config);
+  setup_clear (&s);
+}
+
 static void
 test_usage_errors (void)
 {
@@ -167,6 +242,7 @@ test_usage_errors (void)
     { "--lora", "r=0,targets=qkv", "r=0" },
     { "--lora", "r=4,alpha=4", "at least one target" },
     { "--full", NULL, "required" },
+    { "--input-size", "12x", "--input-size" },
   };
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
@@ -245,6 +321,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli-train/kill-and-resume", test_kill_and_resume);
   g_test_add_func ("/cli-train/refuses-overwrite", test_refuses_overwrite);
   g_test_add_func ("/cli-train/usage-errors", test_usage_errors);
+  g_test_add_func ("/cli-train/cnn-lora", test_cnn_lora);
   g_test_add_func ("/cli-train/split-file", test_split_file);
   return g_test_run ();
 }

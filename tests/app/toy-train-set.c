@@ -20,9 +20,14 @@ static const char toy_card[] =
   "  \"research_use_only\": true\n"
   "}\n";
 
+typedef struct {
+  int x, y;
+} BlobAt;
+
 static void
-write_blob_image (const char *path, int label, GRand *rand)
+write_blob_image (const char *path, int label, GRand *rand, gconstpointer data)
 {
+  const BlobAt *at = data;
   g_autoptr (GError) error = NULL;
   FoveaImage *image = fovea_image_new (TOY_SIDE, TOY_SIDE, 3, 8, &error);
   g_assert_no_error (error);
@@ -30,7 +35,7 @@ write_blob_image (const char *path, int label, GRand *rand)
     for (int x = 0; x < TOY_SIDE; x++)
       {
         guint8 *p = image->data + y * image->stride + x * 3;
-        int dx = x - TOY_BLOB_X, dy = y - TOY_BLOB_Y;
+        int dx = x - at->x, dy = y - at->y;
         gboolean blob = label == 1 && dx * dx + dy * dy <= TOY_BLOB_RADIUS * TOY_BLOB_RADIUS;
         int grey = blob ? 240 : 60 + g_rand_int_range (rand, 0, 80);
         p[0] = p[1] = p[2] = (guint8) grey;
@@ -41,7 +46,7 @@ write_blob_image (const char *path, int label, GRand *rand)
 }
 
 static void
-write_image (const char *path, int label, GRand *rand)
+write_image (const char *path, int label, GRand *rand, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
   FoveaImage *image = fovea_image_new (TOY_SIDE, TOY_SIDE, 3, 8, &error);
@@ -61,10 +66,11 @@ write_image (const char *path, int label, GRand *rand)
   fovea_image_free (image);
 }
 
-typedef void (*WriteFunc) (const char *path, int label, GRand *rand);
+typedef void (*WriteFunc) (const char *path, int label, GRand *rand, gconstpointer data);
 
 static char *
-write_set (const char *dir, const char *name, int n, guint32 seed, WriteFunc write)
+write_set (const char *dir, const char *name, int n, guint32 seed, WriteFunc write,
+           gconstpointer data)
 {
   g_autoptr (GRand) rand = g_rand_new_with_seed (seed);
   g_autoptr (GString) csv = g_string_new ("file,label\n");
@@ -75,7 +81,7 @@ write_set (const char *dir, const char *name, int n, guint32 seed, WriteFunc wri
     {
       g_autofree char *file = g_strdup_printf ("img%02d.png", i);
       g_autofree char *path = g_build_filename (folder, file, NULL);
-      write (path, i % 2, rand);
+      write (path, i % 2, rand, data);
       g_string_append_printf (csv, "%s,%d\n", file, i % 2);
     }
   g_autofree char *labels = g_build_filename (folder, "labels.csv", NULL);
@@ -86,13 +92,20 @@ write_set (const char *dir, const char *name, int n, guint32 seed, WriteFunc wri
 char *
 toy_write_set (const char *dir, const char *name, int n, guint32 seed)
 {
-  return write_set (dir, name, n, seed, write_image);
+  return write_set (dir, name, n, seed, write_image, NULL);
 }
 
 char *
 toy_write_blob_set (const char *dir, const char *name, int n, guint32 seed)
 {
-  return write_set (dir, name, n, seed, write_blob_image);
+  return toy_write_blob_set_at (dir, name, n, seed, TOY_BLOB_X, TOY_BLOB_Y);
+}
+
+char *
+toy_write_blob_set_at (const char *dir, const char *name, int n, guint32 seed, int x, int y)
+{
+  BlobAt at = { x, y };
+  return write_set (dir, name, n, seed, write_blob_image, &at);
 }
 
 char *

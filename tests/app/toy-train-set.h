@@ -25,6 +25,13 @@ char *toy_write_blob_set (const char *dir,
                           const char *name,
                           int         n,
                           guint32     seed);
+/* The same with the blob centred at (x, y). */
+char *toy_write_blob_set_at (const char *dir,
+                             const char *name,
+                             int         n,
+                             guint32     seed,
+                             int         x,
+                             int         y);
 /* Writes the toy task card into dir; returns its path. */
 char *toy_write_card (const char *dir);
 

@@ -1,15 +1,19 @@
 #!/usr/bin/python3
-"""Exports a hub-layout ViT (config.json + model.safetensors, e.g. the
-random ViT-B/16 from tools/fovea-make-random-vit) to ONNX, to compare
-`fovea-cli bench` with ONNX Runtime on the very same weights. ONNX Runtime
-is never a dependency of Fovea; this script and ort-bench.mjs only measure.
+"""Exports a hub-layout ViT or CNN (config.json + model.safetensors, e.g.
+the random ViT-B/16 from tools/fovea-make-random-vit or a ResNet-50 from
+tools/fovea-make-random-cnn) to ONNX, to compare `fovea-cli bench` with
+ONNX Runtime on the very same weights. ONNX Runtime is never a dependency
+of Fovea; this script and ort-bench.mjs only measure.
 
     /usr/bin/python3 tests/scripts/export-onnx.py MODEL_DIR OUT_DIR
 
-writes OUT_DIR/model.onnx (dynamic batch, opset 17, logits only) and
+writes OUT_DIR/model.onnx (dynamic batch, opset 17, logits only; a CNN's
+BatchNorms are folded by the export's constant folding, as ONNX Runtime
+would fold them anyway) and
 OUT_DIR/check.safetensors: a seeded "pixel_values" [2, 3, H, W] and the
 PyTorch "logits" for it, which both `fovea-cli infer --input-tensor` and
-ort-bench.mjs are checked against. Needs Debian's python3-torch only.
+ort-bench.mjs are checked against. Needs Debian's python3-torch (and
+python3-torchvision for CNNs).
 """
 import json
 import os
@@ -19,16 +23,25 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import safetensors_io  # noqa: E402
+import torch_cnn  # noqa: E402
 import torch_vit  # noqa: E402
+
+# The architectures torch_cnn.py builds (fovea-cnn-config.h's names).
+CNN_NAMES = ("resnet18", "resnet34", "resnet50", "mobilenetv2_100",
+             "torchvision/resnet18", "torchvision/resnet34", "torchvision/resnet50",
+             "torchvision/mobilenet_v2")
 
 # timm's head counts for the architecture names' sizes.
 HEADS = {"tiny": 3, "small": 6, "base": 12, "large": 16}
 
 
 def load_model(model_dir):
-    """The torch_vit module for a hub folder, its shapes read from the weights."""
+    """The module for a hub folder: torch_cnn's for a CNN, torch_vit's for a
+    ViT (its shapes read from the weights)."""
     with open(os.path.join(model_dir, "config.json")) as f:
         config = json.load(f)
+    if config["architecture"].split(".")[0] in CNN_NAMES:
+        return torch_cnn.load_hub(model_dir, torch.float32)
     weights, _ = safetensors_io.read(os.path.join(model_dir, "model.safetensors"))
     args = dict(config.get("model_args", {}))
     size = config["architecture"].split("_")[1]
@@ -53,7 +66,8 @@ class LogitsOnly(torch.nn.Module):
         self.model = model
 
     def forward(self, pixels):
-        return self.model(pixels)[0]
+        output = self.model(pixels)
+        return output[0] if isinstance(output, tuple) else output
 
 
 def main():
@@ -62,7 +76,7 @@ def main():
     model_dir, out_dir = sys.argv[1:]
     os.makedirs(out_dir, exist_ok=True)
     model, config = load_model(model_dir)
-    _, height, width = config["pretrained_cfg"]["input_size"]
+    _, height, width = config.get("pretrained_cfg", {}).get("input_size", [3, 224, 224])
     wrapped = LogitsOnly(model)
 
     generator = torch.Generator().manual_seed(1234)
