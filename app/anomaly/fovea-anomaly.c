@@ -26,6 +26,7 @@
 
 #include "fovea-adapter.h"
 #include "fovea-anomaly-private.h"
+#include "fovea-cnn-config.h"
 #include "fovea-hash-cache.h"
 #include "fovea-input-map.h"
 
@@ -63,6 +64,15 @@ fovea_anomaly_new (const FoveaAnomalyOptions *options, GError **error)
 {
   g_return_val_if_fail (options != NULL && options->model_dir != NULL, NULL);
 
+  /* Said plainly, rather than as the ViT parser's unknown architecture. */
+  g_autofree char *architecture = fovea_hub_config_read_architecture (options->model_dir, NULL);
+  if (fovea_cnn_architecture_is_known (architecture))
+    {
+      g_set_error (error, FOVEA_MODEL_ERROR, FOVEA_MODEL_ERROR_CONFIG,
+                   "%s is a CNN (%s): PatchCore anomaly maps are built from a Vision "
+                   "Transformer's patch tokens", options->model_dir, architecture);
+      return NULL;
+    }
   g_autoptr (FoveaAnomaly) anomaly = g_new0 (FoveaAnomaly, 1);
   anomaly->vit = fovea_vit_load (options->model_dir, error);
   if (anomaly->vit == NULL)

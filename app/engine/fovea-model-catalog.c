@@ -149,6 +149,11 @@ scan_melo (FoveaCatalogModel *model, const char *folder, const char *file_name)
 
   task->path = g_build_filename (folder, file_name, NULL);
   read_card (task, card_path);
+  /* Listed, so that it is not silently missing, but never offered. */
+  if (task->error == NULL && model->family == FOVEA_BACKBONE_CNN)
+    g_set_error (&task->error, FOVEA_CATALOG_ERROR, FOVEA_CATALOG_ERROR_INVALID,
+                 "%s: MeLo files are for Vision Transformers; %s is a CNN (its adapters are "
+                 "PEFT folders)", task->path, model->path);
   add_task (model, task, base);
 }
 

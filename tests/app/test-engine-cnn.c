@@ -9,7 +9,7 @@
  * Malformed CNN adapters (a head of the wrong shape, a missing LoRA
  * tensor, a NaN) are refused, naming the tensor. A head trained to find
  * a bright blob has its class activation map peak on the blob; attention
- * rollout is refused on a CNN, saying what to use instead. */
+ * rollout and PatchCore are refused on a CNN, saying what to use instead. */
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
@@ -566,6 +566,15 @@ test_cli_explain_bench (void)
         g_assert_cmpstr (peak, ==, first);
       fovea_test_cli_result_clear (&r);
     }
+
+  /* PatchCore needs a ViT's patch tokens: refused, saying so */
+  g_autofree char *bank = g_build_filename (setup.dir, "bank.safetensors", NULL);
+  r = fovea_test_run_cli ("anomaly-bank", "--model", setup.model, "--images", setup.samples,
+                          "--out", bank, NULL);
+  g_assert_cmpint (r.status, ==, 1);
+  fovea_test_assert_contains (r.err, "is a CNN (torchvision/mobilenet_v2)");
+  g_assert_false (g_file_test (bank, G_FILE_TEST_EXISTS));
+  fovea_test_cli_result_clear (&r);
 
   r = fovea_test_run_cli ("bench", "--json", "--model", setup.model, "--adapter",
                           setup.out[KIND_LORA], "--runs", "1", "--threads", "1", NULL);

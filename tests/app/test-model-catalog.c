@@ -1,7 +1,8 @@
 /* test-model-catalog.c: model discovery over a temporary tree of valid,
  * broken and missing entries in the three places: their order, the
  * de-duplication of places and of names, the cards read, and the errors
- * reported per entry. */
+ * reported per entry; CNN backbones, whose ImageNet head is no task and
+ * which take no MeLo file. */
 #include "config.h"
 
 #include <glib/gstdio.h>
@@ -10,6 +11,7 @@
 
 #include "fovea-model-catalog.h"
 #include "fovea-test-common.h"
+#include "tools/fovea-random-cnn.h"
 
 /* A skin card for the 7-output MeLo fixture, with metrics to read back. */
 static const char melo_card[] =
@@ -272,6 +274,58 @@ test_catalog_default_places (void)
   g_assert_cmpstr (installed, ==, expected_installed);
 }
 
+/* A CNN folder (config.json only, garbage weights), its head named by
+ * label_names when labelled. */
+static char *
+make_cnn (const char *place, const char *name, int classes, gboolean labelled)
+{
+  char *dir = make_dir (place, name);
+  g_autofree char *config = fovea_random_cnn_config_json ("torchvision/mobilenet_v2", classes,
+                                                          NULL, NULL);
+  g_assert_true (config[0] == '{');
+  g_autofree char *with_names = g_strconcat ("{\"label_names\": [\"cat\", \"dog\", \"bird\"],",
+                                             config + 1, NULL);
+  write_file (dir, "config.json", labelled ? with_names : config);
+  write_file (dir, "model.safetensors", "not safetensors");
+  return dir;
+}
+
+static void
+test_catalog_cnn (void)
+{
+  g_autofree char *place = fovea_test_mkdtemp ();
+  g_autofree char *imagenet = make_cnn (place, "imagenet", 3, TRUE);
+  g_autofree char *adapters = make_dir (imagenet, "adapters");
+  g_autofree char *peft = make_dir (adapters, "head");
+  write_file (peft, "adapter_config.json", "{}");
+  write_file (peft, "adapter_model.safetensors", "not read by a scan");
+  write_file (adapters, "melo.safetensors", "not read by a scan");
+  g_autofree char *fundus = make_cnn (place, "fundus-cnn", 5, FALSE);
+  link_fixture (fundus, "task_card.json", "cards/tiny-five-class.json");
+
+  g_autoptr (FoveaModelCatalog) catalog = fovea_model_catalog_scan (place, "", NULL);
+  g_assert_cmpuint (fovea_model_catalog_get_n_models (catalog), ==, 2);
+  const FoveaCatalogModel *model = get_model (catalog, 0, "fundus-cnn",
+                                              FOVEA_CATALOG_PLACE_BUNDLED);
+  g_assert_no_error (model->error);
+  g_assert_cmpint (model->family, ==, FOVEA_BACKBONE_CNN);
+  g_assert_false (model->pretraining_head);
+  g_assert_cmpuint (model->tasks->len, ==, 1);
+  g_assert_no_error (get_task (model, 0, "tiny-five-class")->error);
+
+  /* the ImageNet head is no task; its adapters are */
+  model = get_model (catalog, 1, "imagenet", FOVEA_CATALOG_PLACE_BUNDLED);
+  g_assert_no_error (model->error);
+  g_assert_cmpint (model->family, ==, FOVEA_BACKBONE_CNN);
+  g_assert_true (model->pretraining_head);
+  g_assert_cmpuint (model->tasks->len, ==, 2);
+  g_assert_no_error (get_task (model, 0, "head")->error);
+  const FoveaCatalogTask *melo = get_task (model, 1, "melo");
+  g_assert_error (melo->error, FOVEA_CATALOG_ERROR, FOVEA_CATALOG_ERROR_INVALID);
+  fovea_test_assert_contains (melo->error->message, "MeLo files are for Vision Transformers");
+  fovea_test_rmdir (place);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -282,6 +336,7 @@ main (int argc, char **argv)
   g_test_add_func ("/model-catalog/tree", test_catalog_tree);
   g_test_add_func ("/model-catalog/missing-places", test_catalog_missing_places);
   g_test_add_func ("/model-catalog/default-places", test_catalog_default_places);
+  g_test_add_func ("/model-catalog/cnn", test_catalog_cnn);
   int status = g_test_run ();
 
   fovea_test_rmdir (data_home);
