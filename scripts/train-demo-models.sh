@@ -1,6 +1,7 @@
 #!/bin/sh
-# train-demo-models.sh: retrains the bundled research-demo models in
-# resources/models/retinamnist-vit/ from RetinaMNIST, with Fovea's own
+# train-demo-models.sh: retrains the RetinaMNIST research-demo models in
+# tests/fixtures/models/retinamnist-vit/ (the small ViT example the tests
+# use; no longer installed) from RetinaMNIST, with Fovea's own
 # trainer. The same commit, data and command lines give byte-identical
 # weights (every random choice comes from --seed; the kernels are
 # deterministic at any thread count).
@@ -16,7 +17,7 @@ cd "$(dirname "$0")/.."
 data=${1:-../shared/data/retinamnist/retinamnist_trainval.npz}
 cli=build/app/fovea-cli
 src=scripts/demo-models
-out=resources/models/retinamnist-vit
+out=tests/fixtures/models/retinamnist-vit
 work=build/demo-models
 
 [ -f "$data" ] || { echo "train-demo-models: $data not found" >&2; exit 1; }

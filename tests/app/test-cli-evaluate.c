@@ -177,8 +177,7 @@ test_demo_model_figures (void)
   g_autofree char *npz = fovea_test_data_path ("retinamnist/retinamnist_trainval.npz");
   if (npz == NULL)
     return;
-  g_autofree char *model = g_build_filename (g_getenv ("G_TEST_SRCDIR"), "..", "resources",
-                                             "models", "retinamnist-vit", NULL);
+  g_autofree char *model = fovea_test_fixture_path ("models/retinamnist-vit");
   g_autofree char *adapter = g_build_filename (model, "adapters", "dr-grading", NULL);
   g_autofree char *card_path = g_build_filename (adapter, "task_card.json", NULL);
   g_autofree char *data = g_strconcat (npz, ":val", NULL);
