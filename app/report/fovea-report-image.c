@@ -83,15 +83,22 @@ draw_identity (ReportWriter *writer, const ReportImageItem *item)
 }
 
 static void
-draw_recommendation (ReportWriter *writer, const FoveaGradeRecord *record)
+draw_recommendation (ReportWriter *writer, const ReportImageItem *item)
 {
+  const FoveaGradeRecord *record = item->record;
   const double *fill = report_grey;
+  g_autofree char *text = NULL;
   if (record->error != NULL || !record->quality.gradable)
     fill = report_amber;
   else if (record->calibrated && record->validated && record->has_referable)
-    fill = record->referable ? report_red : report_green;
-  g_autofree char *text = g_strdup_printf (_("Recommendation: %s"),
-                                           report_recommendation (record));
+    fill = record->referable || item->referred_by != NULL ? report_red : report_green;
+  if (fill == report_red && !record->referable)
+    /* One image, one decision: the most urgent of its validated tasks. */
+    text = g_strdup_printf (_("Recommendation: %s (this task: not referable; %s: referable)"),
+                            report_recommendation (item->referred_by),
+                            item->referred_by->task);
+  else
+    text = g_strdup_printf (_("Recommendation: %s"), report_recommendation (record));
   report_banner (writer, text, fill, report_white);
 }
 
@@ -271,7 +278,7 @@ report_render_image_item (ReportWriter *writer, const ReportImageItem *item)
                    report_red, report_white);
   report_gap (writer, 4);
   draw_identity (writer, item);
-  draw_recommendation (writer, record);
+  draw_recommendation (writer, item);
   draw_statements (writer, record);
   draw_quality (writer, record);
   draw_result (writer, record);

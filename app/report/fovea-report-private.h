@@ -93,6 +93,9 @@ typedef struct {
   const FoveaImage       *image;
   const float            *overlay;
   int                     overlay_width, overlay_height;
+  /* Another validated task that refers the same image, or NULL: then this
+   * page must not recommend routine rescreening either. */
+  const FoveaGradeRecord *referred_by;
 } ReportImageItem;
 
 void        report_render_image_item (ReportWriter *writer, const ReportImageItem *item);

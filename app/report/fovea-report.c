@@ -172,6 +172,23 @@ typedef struct {
   const ReportImageItem   *single;
 } ImagesDoc;
 
+/* A record of another task on the same image file whose validated
+ * referral rule refers it, or NULL. */
+static const FoveaGradeRecord *
+referring_record (FoveaGradeRecord *const *records, guint n_records,
+                  const FoveaGradeRecord *record)
+{
+  for (guint i = 0; i < n_records; i++)
+    {
+      const FoveaGradeRecord *other = records[i];
+      if (other != record && g_strcmp0 (other->path, record->path) == 0 &&
+          other->error == NULL && other->quality.gradable && other->calibrated &&
+          other->validated && other->has_referable && other->referable)
+        return other;
+    }
+  return NULL;
+}
+
 static void
 render_images (ReportWriter *writer, gpointer data)
 {
@@ -186,6 +203,7 @@ render_images (ReportWriter *writer, gpointer data)
       ReportImageItem item = {
         .record = doc->records[i],
         .image = doc->images != NULL ? doc->images[i] : NULL,
+        .referred_by = referring_record (doc->records, doc->n_records, doc->records[i]),
       };
       report_render_image_item (writer, &item);
     }
@@ -206,7 +224,7 @@ fovea_report_write_image (const FoveaGradeRecord *record, const FoveaImage *imag
 {
   g_return_val_if_fail (record != NULL, FALSE);
   g_return_val_if_fail (overlay == NULL || (overlay_width > 0 && overlay_height > 0), FALSE);
-  const ReportImageItem item = { record, image, overlay, overlay_width, overlay_height };
+  const ReportImageItem item = { record, image, overlay, overlay_width, overlay_height, NULL };
   const ImagesDoc doc = { .single = &item };
   g_autofree char *title = image_title (record);
   return report_write_document (path, title, info, render_images, (gpointer) &doc, error);

@@ -639,6 +639,35 @@ test_not_validated (void)
   fovea_test_rmdir (dir);
 }
 
+/* One image, several tasks: a page whose own task does not refer must not
+ * recommend rescreening when another validated task refers the image. */
+static void
+test_one_image_one_decision (void)
+{
+  if (!fovea_test_have_poppler ())
+    return;
+  g_autofree char *dir = fovea_test_mkdtemp ();
+  g_autofree char *pdf = g_build_filename (dir, "tasks.pdf", NULL);
+  g_autoptr (FoveaGradeRecord) grade = grading_record ("/data/a.png", "P-1", "OS", 3);
+  g_autoptr (FoveaGradeRecord) dme = grading_record ("/data/a.png", "P-1", "OS", 0);
+  g_free (dme->task);
+  dme->task = g_strdup ("dme");
+  FoveaGradeRecord *const records[] = { dme, grade };
+  g_autoptr (GError) error = NULL;
+  g_assert_true (fovea_report_write_images (records, NULL, 2, NULL, pdf, &error));
+  g_assert_no_error (error);
+  g_autofree char *text = fovea_test_pdf_text (pdf);
+  fovea_test_assert_contains (text, "Refer to an eye-care professional (this task: not referable;");
+  assert_lacks (text, "Rescreen");
+
+  /* Alone, the same not-referable record keeps its own recommendation. */
+  g_assert_true (fovea_report_write_images (records, NULL, 1, NULL, pdf, &error));
+  g_free (text);
+  text = fovea_test_pdf_text (pdf);
+  fovea_test_assert_contains (text, "Rescreen in 12 months");
+  fovea_test_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -648,6 +677,7 @@ main (int argc, char **argv)
   g_test_add_func ("/report/grading-referable", test_grading_referable);
   g_test_add_func ("/report/grading-not-referable", test_grading_not_referable);
   g_test_add_func ("/report/not-validated", test_not_validated);
+  g_test_add_func ("/report/one-image-one-decision", test_one_image_one_decision);
   g_test_add_func ("/report/classification", test_classification);
   g_test_add_func ("/report/ungradable", test_ungradable);
   g_test_add_func ("/report/uncalibrated", test_uncalibrated);
