@@ -11,6 +11,7 @@
 #include "fovea-grade-record-build.h"
 #include "fovea-hash-cache.h"
 #include "fovea-model-weights.h"
+#include "fovea-output-guard.h"
 #include "fovea-report.h"
 #include "fovea-window-private.h"
 
@@ -137,6 +138,22 @@ fovea_window_export_report (FoveaWindow *self,
       fovea_window_show_toast (self, _("Analyse the image before exporting its report"));
       return;
     }
+  /* The save dialog asked before replacing a file; the source image is
+   * never replaced (fovea-output-guard.h). */
+  {
+    g_autofree char *out = g_file_get_path (file);
+    g_autofree char *source = g_file_get_path (fovea_document_get_file (self->shown_document));
+    g_autoptr(GPtrArray) reads = g_ptr_array_new ();
+    g_autoptr(GError) error = NULL;
+
+    g_ptr_array_add (reads, source);
+    if (out == NULL || !fovea_output_guard_check (out, reads, TRUE, &error))
+      {
+        fovea_window_show_toast (self, error != NULL ? error->message
+                                                     : _("Choose a local file for the report"));
+        return;
+      }
+  }
   job = g_new0 (ExportJob, 1);
   job->record = record_from_analysis (self->shown_document, result);
   job->document = g_object_ref (self->shown_document);

@@ -399,7 +399,7 @@ scan_existing (FoveaCsvLog *log, guint rows_per_file, GHashTable *done_files, GE
 static gboolean
 open_resume (FoveaCsvLog *log, guint rows_per_file, GHashTable *done_files, GError **error)
 {
-  log->fd = open (log->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  log->fd = open (log->path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
   if (log->fd < 0)
     {
       int saved = errno;
@@ -436,7 +436,13 @@ fovea_csv_log_open (const char *path, FoveaCsvMode mode, guint rows_per_file,
   if (mode == FOVEA_CSV_RESUME)
     return open_resume (log, rows_per_file, done_files, error) ? g_steal_pointer (&log) : NULL;
 
-  int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (mode == FOVEA_CSV_FORCE ? O_TRUNC : O_EXCL);
+  /* A symbolic link at path is replaced, never written through: its
+   * target may be a photograph. */
+  GStatBuf st;
+  if (mode == FOVEA_CSV_FORCE && g_lstat (path, &st) == 0 && S_ISLNK (st.st_mode))
+    g_unlink (path);
+  int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
+              (mode == FOVEA_CSV_FORCE ? O_TRUNC : O_EXCL);
   log->fd = open (path, flags, 0644);
   if (log->fd < 0)
     {

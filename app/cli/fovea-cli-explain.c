@@ -29,6 +29,7 @@
 #include "fovea-encode.h"
 #include "fovea-input-map.h"
 #include "fovea-json-number.h"
+#include "fovea-output-guard.h"
 #include "fovea-anomaly-installed.h"
 
 #define COMMAND "fovea-cli explain"
@@ -318,7 +319,7 @@ fovea_cli_explain (int argc, char **argv)
   g_autofree char *kind = NULL, *method = NULL, *model = NULL, *task = NULL;
   g_autofree char *adapter = NULL, *bank = NULL, *modality_name = NULL, *out = NULL;
   g_auto (GStrv) args = NULL;
-  gboolean json = FALSE;
+  gboolean json = FALSE, force = FALSE;
   int n_threads = 0;
   const GOptionEntry entries[] = {
     { "kind", 'k', 0, G_OPTION_ARG_STRING, &kind,
@@ -339,6 +340,7 @@ fovea_cli_explain (int argc, char **argv)
       "Anomaly: the image's modality, checked against the bank's", "M" },
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out,
       "The map, a 16-bit grey PNG of the image's size", "FILE" },
+    { "force", 'f', 0, G_OPTION_ARG_NONE, &force, "Replace an existing map", NULL },
     { "json", 'j', 0, G_OPTION_ARG_NONE, &json,
       "Print the score and the map's peak as JSON", NULL },
     { "threads", 0, 0, G_OPTION_ARG_INT, &n_threads,
@@ -385,6 +387,17 @@ fovea_cli_explain (int argc, char **argv)
   if (!anomaly_kind && (saliency = find_saliency_method (method ? method : "rollout")) == NULL)
     {
       fprintf (stderr, COMMAND ": unknown saliency method “%s” (rollout or gradcam)\n", method);
+      return FOVEA_CLI_EXIT_FATAL;
+    }
+
+  g_autoptr (GPtrArray) reads = g_ptr_array_new ();
+  fovea_output_guard_add_all (reads, (const char *const *) args);
+  g_ptr_array_add (reads, model);
+  g_ptr_array_add (reads, adapter);
+  g_ptr_array_add (reads, bank);
+  if (!fovea_output_guard_check (out, reads, force, &error))
+    {
+      fprintf (stderr, COMMAND ": %s\n", error->message);
       return FOVEA_CLI_EXIT_FATAL;
     }
 

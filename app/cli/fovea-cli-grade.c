@@ -23,6 +23,7 @@
 #include "fovea-cli-engine.h"
 #include "fovea-cli-thresholds.h"
 #include "fovea-csv-log.h"
+#include "fovea-output-guard.h"
 #include "fovea-report.h"
 
 #define BAR_WIDTH 30
@@ -298,6 +299,17 @@ fovea_cli_grade (int argc, char **argv)
   if (shard_text != NULL && !parse_shard (shard_text, &shard, &n_shards))
     {
       fprintf (stderr, "fovea-cli grade: --shard %s: expected I/N with 0 ≤ I < N\n", shard_text);
+      return FOVEA_CLI_EXIT_FATAL;
+    }
+  /* The CSV log refuses an existing CSV without --force or --resume. */
+  g_autoptr (GPtrArray) reads = g_ptr_array_new ();
+  fovea_output_guard_add_all (reads, (const char *const *) folders);
+  fovea_output_guard_add_all (reads, (const char *const *) adapters);
+  g_ptr_array_add (reads, model);
+  if (!fovea_output_guard_check (out, reads, TRUE, &error) ||
+      (report_dir != NULL && !fovea_output_guard_check (report_dir, reads, TRUE, &error)))
+    {
+      fprintf (stderr, "fovea-cli grade: %s\n", error->message);
       return FOVEA_CLI_EXIT_FATAL;
     }
   if (report_dir != NULL && g_mkdir_with_parents (report_dir, 0755) != 0)
