@@ -12,6 +12,7 @@
 #include "fovea-hash-cache.h"
 #include "fovea-model-weights.h"
 #include "fovea-output-guard.h"
+#include "fovea-output-name.h"
 #include "fovea-report.h"
 #include "fovea-window-private.h"
 
@@ -210,7 +211,11 @@ fovea_window_choose_export_file (FoveaWindow *self)
                                          _("_Export"), _("_Cancel"));
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
-  name = g_strdup_printf ("%s-report.pdf", fovea_document_get_display_name (self->shown_document));
+  {
+    g_autofree char *stem = fovea_output_name_part (fovea_document_get_display_name (self->shown_document));
+
+    name = g_strdup_printf ("%s-report.pdf", stem);
+  }
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
   g_signal_connect (chooser, "response", G_CALLBACK (export_chooser_response_cb), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));

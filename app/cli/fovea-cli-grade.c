@@ -24,6 +24,7 @@
 #include "fovea-cli-thresholds.h"
 #include "fovea-csv-log.h"
 #include "fovea-output-guard.h"
+#include "fovea-output-name.h"
 #include "fovea-report.h"
 
 #define BAR_WIDTH 30
@@ -60,7 +61,8 @@ print_jsonl (const FoveaGradeRecord *record)
 }
 
 /* DIR/STEM-TASK.pdf; the stem's folder is left out, so two files of one
- * name in different sub-folders would share a report: add an index then. */
+ * name in different sub-folders would share a report: add an index then.
+ * Stem and task pass through the one output-name sanitiser. */
 static char *
 report_path (const char *dir, const FoveaGradeRecord *record)
 {
@@ -68,15 +70,14 @@ report_path (const char *dir, const FoveaGradeRecord *record)
   char *dot = strrchr (base, '.');
   if (dot != NULL && dot != base)
     *dot = '\0';
-  g_autofree char *name = g_strdup_printf ("%s-%s.pdf", base, record->task);
-  for (char *p = name; *p != '\0'; p++)
-    if (*p == G_DIR_SEPARATOR)
-      *p = '_';
+  g_autofree char *stem = fovea_output_name_part (base);
+  g_autofree char *task = fovea_output_name_part (record->task);
+  g_autofree char *name = g_strdup_printf ("%s-%s.pdf", stem, task);
   char *path = g_build_filename (dir, name, NULL);
   for (int n = 2; g_file_test (path, G_FILE_TEST_EXISTS); n++)
     {
       g_free (path);
-      g_autofree char *numbered = g_strdup_printf ("%s-%s-%d.pdf", base, record->task, n);
+      g_autofree char *numbered = g_strdup_printf ("%s-%s-%d.pdf", stem, task, n);
       path = g_build_filename (dir, numbered, NULL);
     }
   return path;

@@ -79,6 +79,23 @@ is_number (JsonNode *node)
   return is_value_of_type (node, G_TYPE_INT64) || is_value_of_type (node, G_TYPE_DOUBLE);
 }
 
+/* Why text cannot be shown as it is, or NULL: control characters and
+ * bidirectional overrides would hide or reorder what a clinician reads
+ * (a patient ID displayed reversed). */
+static const char *
+unsafe_text (const char *text)
+{
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+      if (c < 0x20 || (c >= 0x7f && c <= 0x9f))
+        return "must not hold control characters";
+      if ((c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069))
+        return "must not hold bidirectional controls (U+202A–U+202E, U+2066–U+2069)";
+    }
+  return NULL;
+}
+
 gboolean
 fovea_card_get_string (const FoveaCardScope *scope, JsonObject *object,
                        const char *member, gboolean required, char **out,
@@ -92,6 +109,12 @@ fovea_card_get_string (const FoveaCardScope *scope, JsonObject *object,
   if (!is_value_of_type (node, G_TYPE_STRING) || *json_node_get_string (node) == '\0')
     {
       fovea_card_set_error (scope, member, error, "must be a non-empty string");
+      return FALSE;
+    }
+  const char *unsafe = unsafe_text (json_node_get_string (node));
+  if (unsafe != NULL)
+    {
+      fovea_card_set_error (scope, member, error, "%s", unsafe);
       return FALSE;
     }
   g_free (*out);
@@ -217,6 +240,12 @@ fovea_card_get_strv (const FoveaCardScope *scope, JsonObject *object,
           return FALSE;
         }
       const char *text = json_node_get_string (node);
+      const char *unsafe = unsafe_text (text);
+      if (unsafe != NULL)
+        {
+          set_element_error (scope, member, i, error, "%s", unsafe);
+          return FALSE;
+        }
       if (!g_hash_table_add (seen, (gpointer) text))
         {
           set_element_error (scope, member, i, error, "repeats “%s”", text);
