@@ -281,10 +281,12 @@ static void
 print_json (const char *image, const char *kind, const char *method,
             const ExplainResult *result, int peak_x, int peak_y, const char *out)
 {
+  g_autofree char *shown_image = g_filename_display_name (image);
+  g_autofree char *shown_out = g_filename_display_name (out);
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "image");
-  json_builder_add_string_value (b, image);
+  json_builder_add_string_value (b, shown_image);
   json_builder_set_member_name (b, "kind");
   json_builder_add_string_value (b, kind);
   json_builder_set_member_name (b, "method");
@@ -304,7 +306,7 @@ print_json (const char *image, const char *kind, const char *method,
   json_builder_end_array (b);
   fovea_json_add_number (b, "png_scale", result->png_scale);
   json_builder_set_member_name (b, "out");
-  json_builder_add_string_value (b, out);
+  json_builder_add_string_value (b, shown_out);
   json_builder_set_member_name (b, "research_use_only");
   json_builder_add_boolean_value (b, TRUE);
   json_builder_end_object (b);
