@@ -6,14 +6,15 @@
 
 #include <string.h>
 
+#include "fovea-hidden-char.h"
+
 /* Room for a suffix ("-TASK-12.pdf") under NAME_MAX (255). */
 #define MAX_PART_BYTES 120
 
 static gboolean
 is_unsafe (gunichar c)
 {
-  return c == '/' || c == '\\' || g_unichar_iscntrl (c) ||
-         (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+  return c == '/' || c == '\\' || fovea_unichar_is_hidden (c);
 }
 
 char *

@@ -5,6 +5,7 @@
 
 #include <math.h>
 
+#include "fovea-hidden-char.h"
 #include "fovea-task-card.h"
 
 void
@@ -86,13 +87,9 @@ static const char *
 unsafe_text (const char *text)
 {
   for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-      if (c < 0x20 || (c >= 0x7f && c <= 0x9f))
-        return "must not hold control characters";
-      if ((c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069))
-        return "must not hold bidirectional controls (U+202A–U+202E, U+2066–U+2069)";
-    }
+    if (fovea_unichar_is_hidden (g_utf8_get_char (p)))
+      return "must not hold control characters or bidirectional overrides "
+             "(U+202A–U+202E, U+2066–U+2069)";
   return NULL;
 }
 
