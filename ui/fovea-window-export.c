@@ -148,10 +148,9 @@ fovea_window_export_report (FoveaWindow *self,
     g_autoptr(GError) error = NULL;
 
     g_ptr_array_add (reads, source);
-    if (out == NULL || !fovea_output_guard_check (out, reads, TRUE, &error))
+    if (out != NULL && !fovea_output_guard_check (out, reads, TRUE, &error))
       {
-        fovea_window_show_toast (self, error != NULL ? error->message
-                                                     : _("Choose a local file for the report"));
+        fovea_window_show_toast (self, error->message);
         return;
       }
   }
