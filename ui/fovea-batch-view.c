@@ -13,6 +13,7 @@
 
 #include "fovea-batch-row.h"
 #include "fovea-report.h"
+#include "fovea-visible-text.h"
 
 struct _FoveaBatchView
 {
@@ -127,7 +128,9 @@ bind_cell_cb (GtkSignalListItemFactory *factory,
   const Column *column = user_data;
   FoveaBatchRow *row = gtk_list_item_get_item (item);
   GtkWidget *label = gtk_list_item_get_child (item);
-  const char *text = get_cell_text (row, column->id);
+  /* Cells hold data (file names, patient IDs): hidden characters escaped. */
+  g_autofree char *text = fovea_visible_text (get_cell_text (row, column->id),
+                                              FOVEA_VISIBLE_TEXT_ESCAPE_ALL);
 
   gtk_label_set_text (GTK_LABEL (label), text);
   gtk_widget_set_tooltip_text (label, text[0] != '\0' ? text : NULL);

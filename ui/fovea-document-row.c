@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include "fovea-document-row.h"
+#include "fovea-visible-text.h"
 
 #include <glib/gi18n.h>
 
@@ -57,8 +58,9 @@ update_patient (FoveaDocumentRow *self)
 {
   const char *patient_id = fovea_document_get_patient_id (self->document);
   gboolean known = patient_id[0] != '\0';
+  g_autofree char *visible = fovea_visible_text (patient_id, FOVEA_VISIBLE_TEXT_ESCAPE_ALL);
 
-  gtk_label_set_text (self->patient_label, known ? patient_id : _("No patient ID"));
+  gtk_label_set_text (self->patient_label, known ? visible : _("No patient ID"));
   if (known)
     gtk_widget_remove_css_class (GTK_WIDGET (self->patient_label), "dim-label");
   else
@@ -208,7 +210,12 @@ fovea_document_row_new (FoveaDocument *document)
 
   self = g_object_new (FOVEA_TYPE_DOCUMENT_ROW, NULL);
   self->document = g_object_ref (document);
-  gtk_label_set_text (self->file_label, fovea_document_get_display_name (document));
+  {
+    g_autofree char *visible = fovea_visible_text (fovea_document_get_display_name (document),
+                                                   FOVEA_VISIBLE_TEXT_ESCAPE_ALL);
+
+    gtk_label_set_text (self->file_label, visible);
+  }
   bind_document (self);
   update_patient (self);
   update_eye_visible (self);

@@ -11,6 +11,8 @@
 #include "fovea-grade-record-build.h"
 #include "fovea-hash-cache.h"
 #include "fovea-model-weights.h"
+#include "fovea-output-guard.h"
+#include "fovea-output-name.h"
 #include "fovea-report.h"
 #include "fovea-window-private.h"
 
@@ -137,6 +139,21 @@ fovea_window_export_report (FoveaWindow *self,
       fovea_window_show_toast (self, _("Analyse the image before exporting its report"));
       return;
     }
+  /* The save dialog asked before replacing a file; the source image is
+   * never replaced (fovea-output-guard.h). */
+  {
+    g_autofree char *out = g_file_get_path (file);
+    g_autofree char *source = g_file_get_path (fovea_document_get_file (self->shown_document));
+    g_autoptr(GPtrArray) reads = g_ptr_array_new ();
+    g_autoptr(GError) error = NULL;
+
+    g_ptr_array_add (reads, source);
+    if (out != NULL && !fovea_output_guard_check (out, reads, TRUE, &error))
+      {
+        fovea_window_show_toast (self, error->message);
+        return;
+      }
+  }
   job = g_new0 (ExportJob, 1);
   job->record = record_from_analysis (self->shown_document, result);
   job->document = g_object_ref (self->shown_document);
@@ -193,7 +210,11 @@ fovea_window_choose_export_file (FoveaWindow *self)
                                          _("_Export"), _("_Cancel"));
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
-  name = g_strdup_printf ("%s-report.pdf", fovea_document_get_display_name (self->shown_document));
+  {
+    g_autofree char *stem = fovea_output_name_part (fovea_document_get_display_name (self->shown_document));
+
+    name = g_strdup_printf ("%s-report.pdf", stem);
+  }
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
   g_signal_connect (chooser, "response", G_CALLBACK (export_chooser_response_cb), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));

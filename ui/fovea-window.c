@@ -17,6 +17,7 @@
 #include "fovea-window-private.h"
 
 #include "fovea-document-row.h"
+#include "fovea-visible-text.h"
 
 G_DEFINE_FINAL_TYPE (FoveaWindow, fovea_window, ADW_TYPE_APPLICATION_WINDOW)
 
@@ -46,9 +47,13 @@ set_titles (FoveaWindow *self,
             const char  *title,
             const char  *subtitle)
 {
-  gtk_window_set_title (GTK_WINDOW (self), title);
-  adw_window_title_set_title (self->window_title, title);
-  adw_window_title_set_subtitle (self->window_title, subtitle);
+  /* File names come from data: shown with hidden characters escaped. */
+  g_autofree char *visible_title = fovea_visible_text (title, FOVEA_VISIBLE_TEXT_ESCAPE_ALL);
+  g_autofree char *visible_subtitle = fovea_visible_text (subtitle, FOVEA_VISIBLE_TEXT_KEEP_NEWLINES);
+
+  gtk_window_set_title (GTK_WINDOW (self), visible_title);
+  adw_window_title_set_title (self->window_title, visible_title);
+  adw_window_title_set_subtitle (self->window_title, visible_subtitle);
 }
 
 /* The view that zoom keys act on: in compare mode both sides share the

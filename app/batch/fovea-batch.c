@@ -162,7 +162,9 @@ fovea_batch_run (FoveaBatch *batch, GCancellable *cancellable, FoveaBatchProgres
   for (guint i = 0; i < files->len; i++)
     {
       const char *path = files->pdata[i];
-      if (batch->skip != NULL && g_hash_table_contains (batch->skip, path))
+      /* The CSV holds display names (fovea_csv_record_fields). */
+      g_autofree char *shown = batch->skip != NULL ? g_filename_display_name (path) : NULL;
+      if (shown != NULL && g_hash_table_contains (batch->skip, shown))
         continue;
       BatchItem *item = g_new0 (BatchItem, 1);
       item->path = path;

@@ -49,11 +49,47 @@ needs_quotes (const char *field)
   return strpbrk (field, ",\"\r\n") != NULL;
 }
 
+/* Formula injection (OWASP, "CSV Injection"): a spreadsheet runs a cell
+ * that starts with = + - @ (or a tab or CR before one), so such a field
+ * gets a leading apostrophe, which spreadsheets show as text. A field
+ * that is a plain number ("-0.25") is left alone. A field that already
+ * starts with an apostrophe before one of those gets a second one, so
+ * that parsing gives back exactly what was written. */
+static gboolean
+starts_formula (const char *text)
+{
+  return text[0] != '\0' && strchr ("=+-@\t\r", text[0]) != NULL;
+}
+
+/* After any leading apostrophes. */
+static const char *
+skip_apostrophes (const char *text)
+{
+  while (*text == '\'')
+    text++;
+  return text;
+}
+
+static gboolean
+needs_neutralising (const char *field)
+{
+  if (field[0] == '\'')
+    return starts_formula (skip_apostrophes (field));
+  if (!starts_formula (field))
+    return FALSE;
+  char *end = NULL;
+  double value = g_ascii_strtod (field, &end);
+  return end == field || *end != '\0' || !isfinite (value);
+}
+
 void
 fovea_csv_append_field (GString *out, const char *field)
 {
   if (field == NULL)
     return;
+  g_autofree char *neutralised = NULL;
+  if (needs_neutralising (field))
+    field = neutralised = g_strconcat ("'", field, NULL);
   if (!needs_quotes (field))
     {
       g_string_append (out, field);
@@ -83,9 +119,13 @@ fovea_csv_append_row (GString *out, const char *const *fields, guint n_fields)
 
 /* Parsing */
 
+/* Undoes fovea_csv_append_field's apostrophe. */
 static void
 end_field (GPtrArray *fields, GString *field)
 {
+  gboolean neutralised = field->str[0] == '\'' && starts_formula (skip_apostrophes (field->str));
+  if (neutralised)
+    g_string_erase (field, 0, 1);
   g_ptr_array_add (fields, g_strndup (field->str, field->len));
   g_string_truncate (field, 0);
 }
@@ -217,7 +257,10 @@ fovea_csv_record_fields (const FoveaGradeRecord *r)
                       r->quality.effective_resolution > 0;
   gboolean graded = r->error == NULL && r->quality.gradable;
   char **f = g_new0 (char *, FOVEA_CSV_N_COLUMNS + 1);
-  f[0] = g_strdup (r->path);
+  /* A file name that is not UTF-8 is written as GLib's display name
+   * (invalid bytes become U+FFFD), so the CSV and the JSON lines made
+   * from these fields are valid UTF-8. */
+  f[0] = g_filename_display_name (r->path);
   f[1] = g_strdup (r->patient_id != NULL ? r->patient_id : "");
   f[2] = g_strdup (r->eye != NULL ? r->eye : "");
   f[3] = g_strdup (fovea_modality_to_string (r->modality));
@@ -233,6 +276,14 @@ fovea_csv_record_fields (const FoveaGradeRecord *r)
   f[13] = g_strdup (r->model_sha256 != NULL ? r->model_sha256 : "");
   f[14] = format_double ("%.3f", r->seconds);
   f[15] = g_strdup (r->error != NULL ? r->error : "");
+  /* Messages and model names may quote file names too. */
+  for (guint i = 1; i < FOVEA_CSV_N_COLUMNS; i++)
+    if (!g_utf8_validate (f[i], -1, NULL))
+      {
+        char *valid = g_utf8_make_valid (f[i], -1);
+        g_free (f[i]);
+        f[i] = valid;
+      }
   return f;
 }
 
@@ -399,7 +450,7 @@ scan_existing (FoveaCsvLog *log, guint rows_per_file, GHashTable *done_files, GE
 static gboolean
 open_resume (FoveaCsvLog *log, guint rows_per_file, GHashTable *done_files, GError **error)
 {
-  log->fd = open (log->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  log->fd = open (log->path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
   if (log->fd < 0)
     {
       int saved = errno;
@@ -436,7 +487,13 @@ fovea_csv_log_open (const char *path, FoveaCsvMode mode, guint rows_per_file,
   if (mode == FOVEA_CSV_RESUME)
     return open_resume (log, rows_per_file, done_files, error) ? g_steal_pointer (&log) : NULL;
 
-  int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (mode == FOVEA_CSV_FORCE ? O_TRUNC : O_EXCL);
+  /* A symbolic link at path is replaced, never written through: its
+   * target may be a photograph. */
+  GStatBuf st;
+  if (mode == FOVEA_CSV_FORCE && g_lstat (path, &st) == 0 && S_ISLNK (st.st_mode))
+    g_unlink (path);
+  int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
+              (mode == FOVEA_CSV_FORCE ? O_TRUNC : O_EXCL);
   log->fd = open (path, flags, 0644);
   if (log->fd < 0)
     {

@@ -2,7 +2,10 @@
  *
  * RFC 4180: fields separated by commas, rows ended by "\r\n"; a field with
  * a comma, a double quote, CR or LF, or leading or trailing space is put in
- * double quotes, with each double quote doubled. The first row names the
+ * double quotes, with each double quote doubled. A field a spreadsheet
+ * would run as a formula (starting with =, +, -, @, tab or CR, and not a
+ * plain number) is written with a leading apostrophe (OWASP's advice);
+ * fovea_csv_parse removes it again. The first row names the
  * columns (FOVEA_CSV_COLUMNS, documented in the README):
  *
  *   file, patient, eye, modality, quality, quality_reasons, task, grade,
@@ -57,7 +60,8 @@ GPtrArray *fovea_csv_parse          (const char        *data,
                                      gsize              length,
                                      gsize             *out_complete_length,
                                      GError           **error);
-/* A record as the FOVEA_CSV_N_COLUMNS fields of its row. */
+/* A record as the FOVEA_CSV_N_COLUMNS fields of its row, valid UTF-8:
+ * the file as g_filename_display_name() gives it. */
 GStrv      fovea_csv_record_fields  (const FoveaGradeRecord *record);
 
 /* Opens path for appending rows. In RESUME mode an existing file must

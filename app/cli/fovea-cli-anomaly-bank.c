@@ -18,6 +18,7 @@
 #include "fovea-anomaly.h"
 #include "fovea-cli-commands.h"
 #include "fovea-cli-paths.h"
+#include "fovea-output-guard.h"
 
 #define COMMAND "fovea-cli anomaly-bank"
 
@@ -47,6 +48,7 @@ fovea_cli_anomaly_bank (int argc, char **argv)
   gint64 seed = 0;
   int layer = options.layer, input_size = 0, projection = bank_options.projection_dim;
   int n_threads = 0;
+  gboolean force = FALSE;
   const GOptionEntry entries[] = {
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model,
       "Backbone folder (config.json + model.safetensors)", "DIR" },
@@ -62,6 +64,7 @@ fovea_cli_anomaly_bank (int argc, char **argv)
       "Folder (or file) of normal images (repeatable)", "DIR" },
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out,
       "Bank file to write (safetensors)", "FILE" },
+    { "force", 'f', 0, G_OPTION_ARG_NONE, &force, "Replace an existing bank", NULL },
     { "coreset", 'c', 0, G_OPTION_ARG_DOUBLE, &ratio,
       "Share of the patches kept by the greedy coreset, in (0, 1] (default 0.1)", "R" },
     { "seed", 's', 0, G_OPTION_ARG_INT64, &seed,
@@ -115,6 +118,16 @@ fovea_cli_anomaly_bank (int argc, char **argv)
     {
       fprintf (stderr, COMMAND ": --coreset must lie in (0, 1]; --sigma, --seed and "
                "--projection must not be negative\n");
+      return FOVEA_CLI_EXIT_FATAL;
+    }
+
+  g_autoptr (GPtrArray) reads = g_ptr_array_new ();
+  fovea_output_guard_add_all (reads, (const char *const *) images);
+  g_ptr_array_add (reads, model);
+  g_ptr_array_add (reads, adapter);
+  if (!fovea_output_guard_check (out, reads, force, &error))
+    {
+      fprintf (stderr, COMMAND ": %s\n", error->message);
       return FOVEA_CLI_EXIT_FATAL;
     }
 

@@ -20,6 +20,7 @@
 
 #include "fovea-cli-commands.h"
 #include "fovea-model-weights.h"
+#include "fovea-output-guard.h"
 #include "fovea-staged-dir.h"
 #include "fovea-torch-checkpoint.h"
 #include "fovea-vit.h"
@@ -55,34 +56,6 @@ find_validator (const char *arch)
   return NULL;
 }
 
-/* The absolute path with symbolic links resolved; for a path that does
- * not exist yet, its parent's resolved path joined with its name. */
-static char *
-resolve (const char *path)
-{
-  char *real = realpath (path, NULL);
-  if (real != NULL)
-    {
-      char *copy = g_strdup (real);
-      free (real);
-      return copy;
-    }
-  g_autofree char *parent = g_path_get_dirname (path);
-  g_autofree char *base = g_path_get_basename (path);
-  char *real_parent = realpath (parent, NULL);
-  char *joined = g_build_filename (real_parent != NULL ? real_parent : parent, base, NULL);
-  free (real_parent);
-  return joined;
-}
-
-static gboolean
-is_inside (const char *path, const char *dir)
-{
-  gsize n = strlen (dir);
-  return strcmp (path, dir) == 0 ||
-         (strncmp (path, dir, n) == 0 && (path[n] == G_DIR_SEPARATOR || n == 1));
-}
-
 /* base (a config.json to start from, or NULL) with architecture and, when
  * given, num_classes set. */
 static gboolean
@@ -114,7 +87,7 @@ write_config (const char *dir, const char *base, const char *arch, int num_class
   g_autofree char *text = json_generator_to_data (generator, NULL);
   g_autofree char *with_newline = g_strconcat (text, "\n", NULL);
   g_autofree char *path = g_build_filename (dir, "config.json", NULL);
-  return g_file_set_contents (path, with_newline, -1, error);
+  return fovea_output_write_atomic (path, with_newline, strlen (with_newline), 0644, error);
 }
 
 static gboolean
@@ -250,12 +223,13 @@ fovea_cli_convert (int argc, char **argv)
       fprintf (stderr, "fovea-cli convert: %s: no such file\n", checkpoint);
       return FOVEA_CLI_EXIT_FATAL;
     }
-  g_autofree char *real_checkpoint = resolve (checkpoint);
-  g_autofree char *real_out = resolve (out);
-  if (is_inside (real_checkpoint, real_out))
+  g_autoptr (GPtrArray) reads = g_ptr_array_new ();
+  g_ptr_array_add (reads, (gpointer) checkpoint);
+  g_ptr_array_add (reads, base_config);
+  /* Existence is checked below: an existing file is refused even with --force. */
+  if (!fovea_output_guard_check (out, reads, TRUE, &error))
     {
-      fprintf (stderr, "fovea-cli convert: %s is or holds the checkpoint %s; write the "
-               "folder elsewhere\n", out, checkpoint);
+      fprintf (stderr, "fovea-cli convert: %s\n", error->message);
       return FOVEA_CLI_EXIT_FATAL;
     }
   if (g_file_test (out, G_FILE_TEST_EXISTS))

@@ -32,6 +32,7 @@
 #include "fovea-encode.h"
 #include "fovea-input-map.h"
 #include "fovea-json-number.h"
+#include "fovea-output-guard.h"
 #include "fovea-anomaly-installed.h"
 
 #define COMMAND "fovea-cli explain"
@@ -307,10 +308,12 @@ static void
 print_json (const char *image, const char *kind, const char *method,
             const ExplainResult *result, int peak_x, int peak_y, const char *out)
 {
+  g_autofree char *shown_image = g_filename_display_name (image);
+  g_autofree char *shown_out = g_filename_display_name (out);
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "image");
-  json_builder_add_string_value (b, image);
+  json_builder_add_string_value (b, shown_image);
   json_builder_set_member_name (b, "kind");
   json_builder_add_string_value (b, kind);
   json_builder_set_member_name (b, "method");
@@ -330,7 +333,7 @@ print_json (const char *image, const char *kind, const char *method,
   json_builder_end_array (b);
   fovea_json_add_number (b, "png_scale", result->png_scale);
   json_builder_set_member_name (b, "out");
-  json_builder_add_string_value (b, out);
+  json_builder_add_string_value (b, shown_out);
   json_builder_set_member_name (b, "research_use_only");
   json_builder_add_boolean_value (b, TRUE);
   json_builder_end_object (b);
@@ -345,7 +348,7 @@ fovea_cli_explain (int argc, char **argv)
   g_autofree char *kind = NULL, *method = NULL, *model = NULL, *task = NULL;
   g_autofree char *adapter = NULL, *bank = NULL, *modality_name = NULL, *out = NULL;
   g_auto (GStrv) args = NULL;
-  gboolean json = FALSE;
+  gboolean json = FALSE, force = FALSE;
   int n_threads = 0;
   const GOptionEntry entries[] = {
     { "kind", 'k', 0, G_OPTION_ARG_STRING, &kind,
@@ -367,6 +370,7 @@ fovea_cli_explain (int argc, char **argv)
       "Anomaly: the image's modality, checked against the bank's", "M" },
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out,
       "The map, a 16-bit grey PNG of the image's size", "FILE" },
+    { "force", 'f', 0, G_OPTION_ARG_NONE, &force, "Replace an existing map", NULL },
     { "json", 'j', 0, G_OPTION_ARG_NONE, &json,
       "Print the score and the map's peak as JSON", NULL },
     { "threads", 0, 0, G_OPTION_ARG_INT, &n_threads,
@@ -414,6 +418,17 @@ fovea_cli_explain (int argc, char **argv)
     {
       fprintf (stderr, COMMAND ": unknown saliency method “%s” (rollout, gradcam or cam)\n",
                method);
+      return FOVEA_CLI_EXIT_FATAL;
+    }
+
+  g_autoptr (GPtrArray) reads = g_ptr_array_new ();
+  fovea_output_guard_add_all (reads, (const char *const *) args);
+  g_ptr_array_add (reads, model);
+  g_ptr_array_add (reads, adapter);
+  g_ptr_array_add (reads, bank);
+  if (!fovea_output_guard_check (out, reads, force, &error))
+    {
+      fprintf (stderr, COMMAND ": %s\n", error->message);
       return FOVEA_CLI_EXIT_FATAL;
     }
 

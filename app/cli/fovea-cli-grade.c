@@ -23,6 +23,8 @@
 #include "fovea-cli-engine.h"
 #include "fovea-cli-thresholds.h"
 #include "fovea-csv-log.h"
+#include "fovea-output-guard.h"
+#include "fovea-output-name.h"
 #include "fovea-report.h"
 
 #define BAR_WIDTH 30
@@ -59,7 +61,8 @@ print_jsonl (const FoveaGradeRecord *record)
 }
 
 /* DIR/STEM-TASK.pdf; the stem's folder is left out, so two files of one
- * name in different sub-folders would share a report: add an index then. */
+ * name in different sub-folders would share a report: add an index then.
+ * Stem and task pass through the one output-name sanitiser. */
 static char *
 report_path (const char *dir, const FoveaGradeRecord *record)
 {
@@ -67,15 +70,14 @@ report_path (const char *dir, const FoveaGradeRecord *record)
   char *dot = strrchr (base, '.');
   if (dot != NULL && dot != base)
     *dot = '\0';
-  g_autofree char *name = g_strdup_printf ("%s-%s.pdf", base, record->task);
-  for (char *p = name; *p != '\0'; p++)
-    if (*p == G_DIR_SEPARATOR)
-      *p = '_';
+  g_autofree char *stem = fovea_output_name_part (base);
+  g_autofree char *task = fovea_output_name_part (record->task);
+  g_autofree char *name = g_strdup_printf ("%s-%s.pdf", stem, task);
   char *path = g_build_filename (dir, name, NULL);
   for (int n = 2; g_file_test (path, G_FILE_TEST_EXISTS); n++)
     {
       g_free (path);
-      g_autofree char *numbered = g_strdup_printf ("%s-%s-%d.pdf", base, record->task, n);
+      g_autofree char *numbered = g_strdup_printf ("%s-%s-%d.pdf", stem, task, n);
       path = g_build_filename (dir, numbered, NULL);
     }
   return path;
@@ -298,6 +300,17 @@ fovea_cli_grade (int argc, char **argv)
   if (shard_text != NULL && !parse_shard (shard_text, &shard, &n_shards))
     {
       fprintf (stderr, "fovea-cli grade: --shard %s: expected I/N with 0 ≤ I < N\n", shard_text);
+      return FOVEA_CLI_EXIT_FATAL;
+    }
+  /* The CSV log refuses an existing CSV without --force or --resume. */
+  g_autoptr (GPtrArray) reads = g_ptr_array_new ();
+  fovea_output_guard_add_all (reads, (const char *const *) folders);
+  fovea_output_guard_add_all (reads, (const char *const *) adapters);
+  g_ptr_array_add (reads, model);
+  if (!fovea_output_guard_check (out, reads, TRUE, &error) ||
+      (report_dir != NULL && !fovea_output_guard_check (report_dir, reads, TRUE, &error)))
+    {
+      fprintf (stderr, "fovea-cli grade: %s\n", error->message);
       return FOVEA_CLI_EXIT_FATAL;
     }
   if (report_dir != NULL && g_mkdir_with_parents (report_dir, 0755) != 0)

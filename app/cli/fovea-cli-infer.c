@@ -76,7 +76,10 @@ print_json_result (const char *input, int index, const FoveaEngineTask *task,
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "input");
   if (input != NULL)
-    json_builder_add_string_value (builder, input);
+    {
+      g_autofree char *shown = g_filename_display_name (input);
+      json_builder_add_string_value (builder, shown);
+    }
   else
     json_builder_add_int_value (builder, index);
   json_builder_set_member_name (builder, "task");
@@ -149,17 +152,19 @@ print_failure (const Infer *infer, const char *input, const char *task_name,
       printf ("%-32s %-20s error: %s\n", name, task_name ? task_name : "-", message);
       return;
     }
+  g_autofree char *shown = g_filename_display_name (input);
+  g_autofree char *valid_message = g_utf8_make_valid (message, -1);
   g_autoptr (JsonBuilder) builder = json_builder_new ();
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "input");
-  json_builder_add_string_value (builder, input);
+  json_builder_add_string_value (builder, shown);
   if (task_name != NULL)
     {
       json_builder_set_member_name (builder, "task");
       json_builder_add_string_value (builder, task_name);
     }
   json_builder_set_member_name (builder, "error");
-  json_builder_add_string_value (builder, message);
+  json_builder_add_string_value (builder, valid_message);
   json_builder_end_object (builder);
   g_autoptr (JsonNode) root = json_builder_get_root (builder);
   g_autofree char *text = json_to_string (root, FALSE);

@@ -14,6 +14,7 @@
 
 #include "fovea-cli-commands.h"
 #include "fovea-csv-log.h"
+#include "fovea-output-guard.h"
 
 typedef struct {
   char **fields;
@@ -118,9 +119,11 @@ fovea_cli_merge (int argc, char **argv)
       fprintf (stderr, "fovea-cli merge: give the shards' CSVs and --out FILE\n");
       return FOVEA_CLI_EXIT_FATAL;
     }
-  if (!force && g_file_test (out, G_FILE_TEST_EXISTS))
+  g_autoptr (GPtrArray) reads = g_ptr_array_new ();
+  fovea_output_guard_add_all (reads, (const char *const *) inputs);
+  if (!fovea_output_guard_check (out, reads, force, &error))
     {
-      fprintf (stderr, "fovea-cli merge: %s exists; use --force to replace it\n", out);
+      fprintf (stderr, "fovea-cli merge: %s\n", error->message);
       return FOVEA_CLI_EXIT_FATAL;
     }
 
@@ -153,9 +156,7 @@ fovea_cli_merge (int argc, char **argv)
   for (guint r = 0; r < rows->len; r++)
     fovea_csv_append_row (text, (const char *const *) ((Row *) rows->pdata[r])->fields,
                           FOVEA_CSV_N_COLUMNS);
-  if (!g_file_set_contents_full (out, text->str, (gssize) text->len,
-                                 G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                 0644, &error))
+  if (!fovea_output_write_atomic (out, text->str, text->len, 0644, &error))
     {
       fprintf (stderr, "fovea-cli merge: %s\n", error->message);
       return FOVEA_CLI_EXIT_FATAL;

@@ -19,6 +19,7 @@
 #include "fovea-batch.h"
 #include "fovea-cli-commands.h"
 #include "fovea-cli-engine.h"
+#include "fovea-output-guard.h"
 #include "fovea-report.h"
 
 typedef struct {
@@ -110,9 +111,13 @@ fovea_cli_report (int argc, char **argv)
       fprintf (stderr, "fovea-cli report: --eye must be OD or OS, not “%s”\n", eye);
       return FOVEA_CLI_EXIT_FATAL;
     }
-  if (!force && g_file_test (out, G_FILE_TEST_EXISTS))
+  g_autoptr (GPtrArray) reads = g_ptr_array_new ();
+  fovea_output_guard_add_all (reads, (const char *const *) args);
+  fovea_output_guard_add_all (reads, (const char *const *) adapters);
+  g_ptr_array_add (reads, model);
+  if (!fovea_output_guard_check (out, reads, force, &error))
     {
-      fprintf (stderr, "fovea-cli report: %s exists (use --force to replace it)\n", out);
+      fprintf (stderr, "fovea-cli report: %s\n", error->message);
       return FOVEA_CLI_EXIT_FATAL;
     }
 

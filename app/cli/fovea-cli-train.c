@@ -12,6 +12,7 @@
 
 #include "fovea-cli-commands.h"
 #include "fovea-cli-data.h"
+#include "fovea-output-guard.h"
 #include "fovea-trainer.h"
 
 typedef struct {
@@ -298,6 +299,25 @@ fovea_cli_train (int argc, char **argv)
   if (o.resume && o.force)
     {
       fprintf (stderr, "fovea-cli train: --resume and --force contradict each other\n");
+      return FOVEA_CLI_EXIT_FATAL;
+    }
+
+  /* --data and --val may end in ":SPLIT"; the trainer refuses an existing
+   * folder without --force or --resume. */
+  g_autoptr (GPtrArray) reads = g_ptr_array_new_with_free_func (g_free);
+  const char *read_args[] = { model, card, data, val, source.labels, source.split_file,
+                              source.images };
+  for (guint i = 0; i < G_N_ELEMENTS (read_args); i++)
+    if (read_args[i] != NULL)
+      {
+        g_ptr_array_add (reads, g_strdup (read_args[i]));
+        const char *colon = strrchr (read_args[i], ':');
+        if (colon != NULL)
+          g_ptr_array_add (reads, g_strndup (read_args[i], (gsize) (colon - read_args[i])));
+      }
+  if (out != NULL && !fovea_output_guard_check (out, reads, TRUE, &error))
+    {
+      fprintf (stderr, "fovea-cli train: %s\n", error->message);
       return FOVEA_CLI_EXIT_FATAL;
     }
 

@@ -4,6 +4,8 @@
 
 #include "fovea-hash-cache.h"
 
+#include "fovea-output-guard.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
@@ -157,8 +159,7 @@ cache_store (const char *path, const char *canonical, const char *key, const cha
   g_autofree char *dir = g_path_get_dirname (path);
   if (g_mkdir_with_parents (dir, 0700) != 0)
     g_debug ("Cannot create %s for the hash cache: %s", dir, g_strerror (errno));
-  else if (!g_file_set_contents_full (path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT,
-                                      0600, &error))
+  else if (!fovea_output_write_atomic (path, text, strlen (text), 0600, &error))
     g_debug ("Cannot write the hash cache: %s", error->message);
 }
 

@@ -3,8 +3,11 @@
 
 #include "fovea-card-record.h"
 
+#include "fovea-output-guard.h"
+
 #include <json-glib/json-glib.h>
 #include <math.h>
+#include <string.h>
 
 static JsonObject *
 load_card_object (const char *path, JsonParser *parser, GError **error)
@@ -45,8 +48,7 @@ save_card (const char *path, JsonParser *parser, GError **error)
                    path, invalid->message);
       return FALSE;
     }
-  return g_file_set_contents_full (path, with_newline, -1, G_FILE_SET_CONTENTS_CONSISTENT,
-                                   0644, error);
+  return fovea_output_write_atomic (path, with_newline, strlen (with_newline), 0644, error);
 }
 
 /* Rounded to 4 decimals: the bootstrap does not know more, and json-glib

@@ -4,6 +4,8 @@
 
 #include "fovea-encode-private.h"
 
+#include "fovea-output-guard.h"
+
 #include <gio/gio.h>
 
 gboolean
@@ -30,7 +32,5 @@ fovea_encode_write_file (const char   *path,
                          gsize         length,
                          GError      **error)
 {
-  /* GLib's message already names the file. */
-  return g_file_set_contents_full (path, (const char *) data, (gssize) length,
-                                   G_FILE_SET_CONTENTS_CONSISTENT, 0644, error);
+  return fovea_output_write_atomic (path, data, length, 0644, error);
 }

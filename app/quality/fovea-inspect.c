@@ -21,10 +21,12 @@ build_error_node (const char *path, const GError *error)
 {
   g_autoptr (JsonBuilder) builder = json_builder_new ();
   json_builder_begin_object (builder);
+  g_autofree char *shown = g_filename_display_name (path);
+  g_autofree char *message = g_utf8_make_valid (error->message, -1);
   json_builder_set_member_name (builder, "path");
-  json_builder_add_string_value (builder, path);
+  json_builder_add_string_value (builder, shown);
   json_builder_set_member_name (builder, "error");
-  json_builder_add_string_value (builder, error->message);
+  json_builder_add_string_value (builder, message);
   json_builder_end_object (builder);
   return json_builder_get_root (builder);
 }
@@ -111,8 +113,11 @@ fovea_inspect_file (const char        *path,
 
   g_autoptr (JsonBuilder) builder = json_builder_new ();
   json_builder_begin_object (builder);
+  /* JSON strings are UTF-8: a file name that is not is shown as GLib's
+   * display name. */
+  g_autofree char *shown = g_filename_display_name (path);
   json_builder_set_member_name (builder, "path");
-  json_builder_add_string_value (builder, path);
+  json_builder_add_string_value (builder, shown);
   /* Lower case, like the modality: these are identifiers, not prose. */
   g_autofree char *format = g_ascii_strdown (fovea_file_format_to_string (info.format), -1);
   json_builder_set_member_name (builder, "format");

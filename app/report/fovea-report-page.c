@@ -1,6 +1,8 @@
 /* fovea-report-page.c: pages, running header and footer, and text blocks.
  * Every string is set with pango_layout_set_text: patient and site fields
- * print literally, whatever they contain. */
+ * print literally, whatever they contain, with control and bidirectional-
+ * override characters shown as their codes (fovea-visible-text.h), so a
+ * patient ID cannot display reversed. */
 #define G_LOG_DOMAIN "fovea-report-page"
 
 #include "config.h"
@@ -8,6 +10,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "fovea-report-private.h"
+#include "fovea-visible-text.h"
 
 const double report_ink[3]   = { 0.10, 0.12, 0.15 };
 const double report_grey[3]  = { 0.40, 0.43, 0.47 };
@@ -43,7 +46,8 @@ prepare (ReportWriter *writer, ReportStyle style, const char *text, double width
   pango_layout_set_width (writer->layout, (int) (width * PANGO_SCALE));
   pango_layout_set_wrap (writer->layout, PANGO_WRAP_WORD_CHAR);
   pango_layout_set_ellipsize (writer->layout, ellipsize);
-  pango_layout_set_text (writer->layout, text != NULL ? text : "", -1);
+  g_autofree char *visible = fovea_visible_text (text, FOVEA_VISIBLE_TEXT_KEEP_NEWLINES);
+  pango_layout_set_text (writer->layout, visible, -1);
 }
 
 double
@@ -160,7 +164,9 @@ report_paragraph (ReportWriter *writer, ReportStyle style, const char *text,
                                      REPORT_CONTENT_WIDTH, PANGO_ELLIPSIZE_NONE, rgb);
       return;
     }
-  g_autofree char *copy = g_strdup (text);
+  /* What prepare lays out (escaping twice changes nothing), so that the
+   * lines' byte offsets index it. */
+  g_autofree char *copy = fovea_visible_text (text, FOVEA_VISIBLE_TEXT_KEEP_NEWLINES);
   g_autoptr (GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
   prepare (writer, style, copy, REPORT_CONTENT_WIDTH, PANGO_ELLIPSIZE_NONE);
   for (int i = 0; i < n_lines; i++)

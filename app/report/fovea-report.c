@@ -1,45 +1,28 @@
-/* fovea-report.c: the public entry points and the atomic two-pass write. */
+/* fovea-report.c: the public entry points and the two-pass write (pages
+ * counted, then rendered and written atomically). */
 #define G_LOG_DOMAIN "fovea-report"
 
 #include "config.h"
 
 #include <cairo-pdf.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <glib/gi18n-lib.h>
-#include <glib/gstdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "fovea-output-guard.h"
 #include "fovea-report-private.h"
 
 G_DEFINE_QUARK (fovea-report-error-quark, fovea_report_error)
 
 typedef struct {
-  int      fd;       /* -1: count only, throw the bytes away */
-  int      errsv;    /* errno of the first failed write */
+  GByteArray *bytes;  /* NULL: count only, throw the bytes away */
 } ReportSink;
 
 static cairo_status_t
 write_sink (void *closure, const unsigned char *data, unsigned int length)
 {
   ReportSink *sink = closure;
-  if (sink->fd < 0)
-    return CAIRO_STATUS_SUCCESS;
-  while (length > 0)
-    {
-      ssize_t n = write (sink->fd, data, length);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        {
-          sink->errsv = n < 0 ? errno : ENOSPC;
-          return CAIRO_STATUS_WRITE_ERROR;
-        }
-      data += n;
-      length -= (unsigned int) n;
-    }
+  if (sink->bytes != NULL)
+    g_byte_array_append (sink->bytes, data, length);
   return CAIRO_STATUS_SUCCESS;
 }
 
@@ -98,12 +81,8 @@ render_pass (ReportSink *sink, const char *title, const FoveaReportInfo *info,
 
   if (status != CAIRO_STATUS_SUCCESS)
     {
-      if (sink->errsv != 0)
-        g_set_error (error, FOVEA_REPORT_ERROR, FOVEA_REPORT_ERROR_WRITE,
-                     _("Could not write the report: %s"), g_strerror (sink->errsv));
-      else
-        g_set_error (error, FOVEA_REPORT_ERROR, FOVEA_REPORT_ERROR_FAILED,
-                     _("Could not render the report: %s"), cairo_status_to_string (status));
+      g_set_error (error, FOVEA_REPORT_ERROR, FOVEA_REPORT_ERROR_FAILED,
+                   _("Could not render the report: %s"), cairo_status_to_string (status));
       return -1;
     }
   return writer.page;
@@ -120,49 +99,25 @@ report_write_document (const char *path, const char *title, const FoveaReportInf
   g_autoptr (GDateTime) now = g_date_time_new_now_local ();
 
   /* Pass 1 counts the pages. */
-  ReportSink counter = { -1, 0 };
+  ReportSink counter = { NULL };
   int n_pages = render_pass (&counter, title, info, now, 0, render, data, error);
   if (n_pages < 0)
     return FALSE;
 
-  /* Pass 2 writes a temporary file beside the target, then renames it. */
-  g_autofree char *dir = g_path_get_dirname (path);
-  g_autofree char *base = g_path_get_basename (path);
-  g_autofree char *tmp = g_strdup_printf ("%s/.%s.XXXXXX", dir, base);
-  int fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, 0644);
-  if (fd < 0)
+  /* Pass 2 renders in memory; the file is written whole by the one atomic
+   * writer (a temporary beside it, renamed; a link at path is replaced). */
+  g_autoptr (GByteArray) bytes = g_byte_array_new ();
+  ReportSink sink = { bytes };
+  if (render_pass (&sink, title, info, now, n_pages, render, data, error) < 0)
+    return FALSE;
+  g_autoptr (GError) local = NULL;
+  if (!fovea_output_write_atomic (path, bytes->data, bytes->len, 0644, &local))
     {
-      int errsv = errno;
       g_set_error (error, FOVEA_REPORT_ERROR, FOVEA_REPORT_ERROR_WRITE,
-                   _("Could not create the report “%s”: %s"), path, g_strerror (errsv));
+                   _("Could not write the report “%s”: %s"), path, local->message);
       return FALSE;
     }
-  ReportSink sink = { fd, 0 };
-  gboolean ok = render_pass (&sink, title, info, now, n_pages, render, data, error) >= 0;
-  if (ok && fsync (fd) != 0)
-    {
-      int errsv = errno;
-      g_set_error (error, FOVEA_REPORT_ERROR, FOVEA_REPORT_ERROR_WRITE,
-                   _("Could not write the report “%s”: %s"), path, g_strerror (errsv));
-      ok = FALSE;
-    }
-  if (close (fd) != 0 && ok)
-    {
-      int errsv = errno;
-      g_set_error (error, FOVEA_REPORT_ERROR, FOVEA_REPORT_ERROR_WRITE,
-                   _("Could not write the report “%s”: %s"), path, g_strerror (errsv));
-      ok = FALSE;
-    }
-  if (ok && g_rename (tmp, path) != 0)
-    {
-      int errsv = errno;
-      g_set_error (error, FOVEA_REPORT_ERROR, FOVEA_REPORT_ERROR_WRITE,
-                   _("Could not write the report “%s”: %s"), path, g_strerror (errsv));
-      ok = FALSE;
-    }
-  if (!ok)
-    g_unlink (tmp);
-  return ok;
+  return TRUE;
 }
 
 typedef struct {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "fovea-commit.h"
+#include "fovea-output-guard.h"
 #include "fovea-staged-dir.h"
 
 static const char *
@@ -161,7 +162,7 @@ write_card (const FoveaTrainer *t, const char *dir, const char *sha256, GError *
    * it was made, and is not a task. */
   g_autofree char *path = g_build_filename (dir, o->headless ? "backbone_card.json"
                                                               : "task_card.json", NULL);
-  if (!g_file_set_contents (path, with_newline, -1, error))
+  if (!fovea_output_write_atomic (path, with_newline, strlen (with_newline), 0644, error))
     return FALSE;
   if (o->headless)
     return TRUE;

@@ -5,6 +5,7 @@
 
 #include <math.h>
 
+#include "fovea-hidden-char.h"
 #include "fovea-task-card.h"
 
 void
@@ -79,6 +80,19 @@ is_number (JsonNode *node)
   return is_value_of_type (node, G_TYPE_INT64) || is_value_of_type (node, G_TYPE_DOUBLE);
 }
 
+/* Why text cannot be shown as it is, or NULL: control characters and
+ * bidirectional overrides would hide or reorder what a clinician reads
+ * (a patient ID displayed reversed). */
+static const char *
+unsafe_text (const char *text)
+{
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    if (fovea_unichar_is_hidden (g_utf8_get_char (p)))
+      return "must not hold control characters or bidirectional overrides "
+             "(U+202A–U+202E, U+2066–U+2069)";
+  return NULL;
+}
+
 gboolean
 fovea_card_get_string (const FoveaCardScope *scope, JsonObject *object,
                        const char *member, gboolean required, char **out,
@@ -92,6 +106,12 @@ fovea_card_get_string (const FoveaCardScope *scope, JsonObject *object,
   if (!is_value_of_type (node, G_TYPE_STRING) || *json_node_get_string (node) == '\0')
     {
       fovea_card_set_error (scope, member, error, "must be a non-empty string");
+      return FALSE;
+    }
+  const char *unsafe = unsafe_text (json_node_get_string (node));
+  if (unsafe != NULL)
+    {
+      fovea_card_set_error (scope, member, error, "%s", unsafe);
       return FALSE;
     }
   g_free (*out);
@@ -217,6 +237,12 @@ fovea_card_get_strv (const FoveaCardScope *scope, JsonObject *object,
           return FALSE;
         }
       const char *text = json_node_get_string (node);
+      const char *unsafe = unsafe_text (text);
+      if (unsafe != NULL)
+        {
+          set_element_error (scope, member, i, error, "%s", unsafe);
+          return FALSE;
+        }
       if (!g_hash_table_add (seen, (gpointer) text))
         {
           set_element_error (scope, member, i, error, "repeats “%s”", text);

@@ -513,6 +513,35 @@ parse_schema_version (const FoveaCardScope *scope, JsonObject *root, GError **er
   return TRUE;
 }
 
+/* json-glib ends a string at "\u0000" ("nul\u0000name" becomes "nul"), so
+ * the escape is refused in the text itself. Backslashes only occur in
+ * strings; an escaped backslash is skipped whole. */
+static gboolean
+has_nul_escape (const char *json, gsize length)
+{
+  for (gsize i = 0; i + 1 < length; i++)
+    if (json[i] == '\\')
+      {
+        if (json[i + 1] == 'u' && i + 5 < length && strncmp (json + i + 2, "0000", 4) == 0)
+          return TRUE;
+        i++;
+      }
+  return FALSE;
+}
+
+/* A task name becomes part of file names (reports, adapters): no folder
+ * separators or parent references. */
+static gboolean
+check_name (const FoveaCardScope *scope, const char *name, GError **error)
+{
+  if (strchr (name, '/') != NULL || strchr (name, '\\') != NULL || strstr (name, "..") != NULL)
+    {
+      fovea_card_set_error (scope, "name", error, "must not hold “/”, “\\” or “..”");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static FoveaTaskCard *
 parse_card (const char *source, const char *json, gsize length, GError **error)
 {
@@ -525,6 +554,13 @@ parse_card (const char *source, const char *json, gsize length, GError **error)
   if (!fovea_json_check_text (json, length, MAX_DEPTH, source, FOVEA_TASK_CARD_ERROR,
                               FOVEA_TASK_CARD_ERROR_INVALID, error))
     return NULL;
+  if (memchr (json, '\0', length) != NULL || has_nul_escape (json, length))
+    {
+      g_set_error (error, FOVEA_TASK_CARD_ERROR, FOVEA_TASK_CARD_ERROR_INVALID,
+                   "%s: holds a NUL character (\\u0000), which would cut its text short",
+                   source);
+      return NULL;
+    }
 
   g_autoptr (JsonParser) parser = json_parser_new_immutable ();
   g_autoptr (GError) parse_error = NULL;
@@ -549,6 +585,7 @@ parse_card (const char *source, const char *json, gsize length, GError **error)
   if (!fovea_card_check_members (&scope, root, top_level_members, error) ||
       !parse_schema_version (&scope, root, error) ||
       !fovea_card_get_string (&scope, root, "name", TRUE, &card->name, error) ||
+      !check_name (&scope, card->name, error) ||
       !fovea_card_get_string (&scope, root, "title", FALSE, &card->title, error) ||
       !parse_kind (&scope, root, card, error) ||
       !parse_ordinal (&scope, root, card, error) ||

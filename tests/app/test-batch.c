@@ -34,6 +34,29 @@ test_quote_round_trip (void)
   g_assert_cmpstr (((char **) rows->pdata[1])[1], ==, "say \"hi\"");
 }
 
+/* Issue 15, item 9: a field a spreadsheet would run as a formula gets a
+ * leading apostrophe (OWASP), numbers stay numbers, and parsing gives
+ * back exactly what was written. */
+static void
+test_formula_neutralised (void)
+{
+  const char *fields[] = { "=1+2", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\t=x",
+                           "\r=x", "-0.25", "+1", "'=x", "'plain", "a=b", "" };
+  g_autoptr (GString) text = g_string_new (NULL);
+  fovea_csv_append_row (text, fields, G_N_ELEMENTS (fields));
+  g_assert_cmpstr (text->str, ==,
+                   "'=1+2,'+cmd|' /C calc'!A0,'-2+3,'@SUM(A1),'\t=x,\"'\r=x\",-0.25,+1,''=x,"
+                   "'plain,a=b,\r\n");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) rows = fovea_csv_parse (text->str, text->len, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (rows->len, ==, 1);
+  char **row = rows->pdata[0];
+  g_assert_cmpuint (g_strv_length (row), ==, G_N_ELEMENTS (fields));
+  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+    g_assert_cmpstr (row[i], ==, fields[i]);
+}
+
 static void
 test_parse_partial (void)
 {
@@ -224,6 +247,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/batch/csv/quote-round-trip", test_quote_round_trip);
+  g_test_add_func ("/batch/csv/formula-neutralised", test_formula_neutralised);
   g_test_add_func ("/batch/csv/parse-partial", test_parse_partial);
   g_test_add_func ("/batch/csv/resume", test_resume);
   g_test_add_func ("/batch/csv/record-fields", test_record_fields);

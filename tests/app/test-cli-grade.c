@@ -6,6 +6,7 @@
  * overwrite, kill -9 then --resume, shards merged, sources left unchanged,
  * and --report-dir's PDFs and summary. */
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -499,6 +500,96 @@ test_report_dir (void)
   fovea_test_rmdir (out_dir);
 }
 
+/* Issue 15, item 9: a relative folder and a patient ID that start like
+ * formulas reach the CSV neutralised; the rows read back unchanged. */
+static void
+test_formula_injection (void)
+{
+  g_autofree char *model = fovea_test_make_model_with_card ("tiny-token", "tiny-five-class.json");
+  g_autofree char *dir = fovea_test_mkdtemp ();
+  g_autofree char *images = g_build_filename (dir, "=cmd", NULL);
+  g_assert_cmpint (g_mkdir (images, 0755), ==, 0);
+  write_fundus (images, "@cmd_OD.png", 300, FALSE);
+  g_autofree char *cwd = g_get_current_dir ();
+  g_assert_cmpint (g_chdir (dir), ==, 0);
+  FoveaCliResult r = fovea_test_run_cli ("grade", "=cmd", "--model", model,
+                                         "--task", "tiny-five-class", "--out", "out.csv", NULL);
+  g_assert_cmpint (g_chdir (cwd), ==, 0);
+  if (r.status != 0)
+    g_error ("grade exited %d: %s", r.status, r.err);
+  fovea_test_cli_result_clear (&r);
+
+  g_autofree char *out = g_build_filename (dir, "out.csv", NULL);
+  g_autofree char *text = NULL;
+  g_assert_true (g_file_get_contents (out, &text, NULL, NULL));
+  fovea_test_assert_contains (text, "\r\n'=cmd/@cmd_OD.png,'@cmd,OD,");
+  g_auto (GStrv) lines = g_strsplit (text, "\r\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_auto (GStrv) cells = g_strsplit (lines[i], ",", -1);
+      for (guint c = 0; cells[c] != NULL; c++)
+        if (cells[c][0] != '\0' && strchr ("=+-@", cells[c][0]) != NULL)
+          g_error ("line %u, cell %u starts a formula: %s", i + 1, c + 1, cells[c]);
+    }
+  g_autoptr (GPtrArray) rows = read_rows (out);
+  g_assert_cmpuint (rows->len, ==, 1);
+  g_assert_cmpstr (((char **) rows->pdata[0])[COL_FILE], ==, "=cmd/@cmd_OD.png");
+  g_assert_cmpstr (((char **) rows->pdata[0])[1], ==, "@cmd");
+  fovea_test_rmdir (dir);
+  fovea_test_rmdir (model);
+}
+
+/* Issue 15, item 11: a file name that is not UTF-8 appears as GLib's
+ * display name (U+FFFD for the bad byte): --jsonl, inspect --json and the
+ * CSV stay valid UTF-8, and --resume still recognises the file. */
+static void
+test_non_utf8_names (void)
+{
+  g_autofree char *model = fovea_test_make_model_with_card ("tiny-token", "tiny-five-class.json");
+  g_autofree char *images = fovea_test_mkdtemp ();
+  write_fundus (images, "P7_OD\xff.png", 300, FALSE);
+  g_autofree char *out_dir = fovea_test_mkdtemp ();
+  g_autofree char *out = g_build_filename (out_dir, "out.csv", NULL);
+
+  FoveaCliResult r = fovea_test_run_cli ("grade", images, "--model", model, "--task",
+                                         "tiny-five-class", "--out", out, "--jsonl", NULL);
+  if (r.status != 0)
+    g_error ("grade exited %d: %s", r.status, r.err);
+  g_assert_true (g_utf8_validate (r.out, -1, NULL));
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  g_assert_true (json_parser_load_from_data (parser, r.out, -1, &error));
+  g_assert_no_error (error);
+  JsonObject *line = json_node_get_object (json_parser_get_root (parser));
+  g_assert_true (g_str_has_suffix (json_object_get_string_member (line, "file"),
+                                   "/P7_OD\xef\xbf\xbd.png"));
+  fovea_test_cli_result_clear (&r);
+
+  g_autofree char *csv = NULL;
+  g_assert_true (g_file_get_contents (out, &csv, NULL, NULL));
+  g_assert_true (g_utf8_validate (csv, -1, NULL));
+  fovea_test_assert_contains (csv, "P7_OD\xef\xbf\xbd.png");
+
+  r = fovea_test_run_cli ("grade", images, "--model", model, "--task", "tiny-five-class",
+                          "--out", out, "--resume", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  fovea_test_cli_result_clear (&r);
+  g_autoptr (GPtrArray) rows = read_rows (out);
+  g_assert_cmpuint (rows->len, ==, 1);
+
+  r = fovea_test_run_cli ("inspect", "--json", images, NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_true (g_utf8_validate (r.out, -1, NULL));
+  g_assert_true (json_parser_load_from_data (parser, r.out, -1, &error));
+  g_assert_no_error (error);
+  fovea_test_assert_contains (r.out, "P7_OD\xef\xbf\xbd.png");
+  fovea_test_cli_result_clear (&r);
+
+  fovea_test_rmdir (images);
+  fovea_test_rmdir (out_dir);
+  fovea_test_rmdir (model);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -506,5 +597,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/grade/mixed", test_grade_mixed);
   g_test_add_func ("/cli/grade/kill-resume-shards", test_kill_resume);
   g_test_add_func ("/cli/grade/report-dir", test_report_dir);
+  g_test_add_func ("/cli/grade/formula-injection", test_formula_injection);
+  g_test_add_func ("/cli/grade/non-utf8-names", test_non_utf8_names);
   return g_test_run ();
 }

@@ -508,6 +508,28 @@ test_japanese_fields (void)
   fovea_test_rmdir (dir);
 }
 
+/* Issue 15, item 10: a patient ID or file name holding a bidirectional
+ * override or a control character prints with them escaped, so it cannot
+ * display reversed or hide text. */
+static void
+test_hidden_characters (void)
+{
+  if (!fovea_test_have_poppler ())
+    return;
+  g_autofree char *dir = fovea_test_mkdtemp ();
+  g_autofree char *pdf = g_build_filename (dir, "bidi.pdf", NULL);
+  g_autoptr (FoveaGradeRecord) r = grading_record ("/d/eye\u202egpj.png", "P\u202e123\a4",
+                                                    "OD", 1);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (fovea_report_write_image (r, NULL, NULL, 0, 0, &test_info, pdf, &error));
+  g_assert_no_error (error);
+  g_autofree char *text = fovea_test_pdf_text (pdf);
+  fovea_test_assert_contains (text, "P<U+202E>123<U+0007>4");
+  fovea_test_assert_contains (text, "eye<U+202E>gpj.png");
+  g_assert_null (strstr (text, "\u202e"));
+  fovea_test_rmdir (dir);
+}
+
 /* The report's own wording in German and Japanese, from the build's .mo
  * files (build/po/LANG/LC_MESSAGES/fovea.mo). */
 static void
@@ -684,6 +706,7 @@ main (int argc, char **argv)
   g_test_add_func ("/report/several-images", test_several_images);
   g_test_add_func ("/report/batch", test_batch);
   g_test_add_func ("/report/japanese-fields", test_japanese_fields);
+  g_test_add_func ("/report/hidden-characters", test_hidden_characters);
   g_test_add_func ("/report/german", test_german);
   g_test_add_func ("/report/japanese", test_japanese);
   g_test_add_func ("/report/unwritable", test_unwritable);

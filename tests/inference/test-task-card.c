@@ -246,6 +246,16 @@ static const Mutation mutations[] = {
   { "dr-grading.json", "provenance.metrics",
     "[{\"name\": \"qwk\", \"value\": 0.5, \"split\": \"test\", \"held_out\": 1}]",
     "provenance.metrics[0].held_out" },
+  /* Issue 15, items 8 and 10: a name becomes part of file names; text is
+   * shown to clinicians, so nothing may hide or reorder it. */
+  { "dr-grading.json", "name", "\"x/../../escaped\"", "name" },
+  { "dr-grading.json", "name", "\"a\\\\b\"", "name" },
+  { "dr-grading.json", "name", "\"..\"", "name" },
+  { "dr-grading.json", "title", "\"DR \\u202egnidarg\"", "title" },
+  { "dr-grading.json", "labels", "[\"a\\u0007\", \"b\", \"c\", \"d\", \"e\"]", "labels[0]" },
+  { "dr-grading.json", "intended_use", "\"line one\\nline two\"", "intended_use" },
+  { "dr-grading.json", "referral.rule", "\"grade \\u2066>= 2\"", "referral.rule" },
+  { "dr-grading.json", "provenance.training_data", "\"\\u0085\"", "provenance.training_data" },
 };
 
 /* The base card with the mutation applied, as JSON text. */
@@ -285,6 +295,36 @@ test_field_errors (void)
       g_autofree char *quoted = g_strdup_printf ("“%s”", m->field);
       g_assert_nonnull (strstr (error->message, quoted));
     }
+}
+
+/* json-glib ends a string at \u0000 ("nul\u0000name" would become
+ * "nul"): a card holding one is refused, whichever field. */
+static void
+test_nul_refused (void)
+{
+  g_autofree char *relative = g_build_filename ("cards", "dr-grading.json", NULL);
+  g_autofree char *path = fovea_test_fixture_path (relative);
+  g_autofree char *text = NULL;
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  const char *fields[] = { "\"dr-grading\"", "\"Research on DR" };
+  const char *nul[] = { "\"nul\\u0000name\"", "\"Research\\u0000 on DR" };
+  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+    {
+      g_autoptr (GString) json = g_string_new (text);
+      g_assert_cmpuint (g_string_replace (json, fields[i], nul[i], 1), ==, 1);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (FoveaTaskCard) card = fovea_task_card_load_data (json->str, -1, &error);
+      g_assert_null (card);
+      g_assert_error (error, FOVEA_TASK_CARD_ERROR, FOVEA_TASK_CARD_ERROR_INVALID);
+      g_assert_nonnull (strstr (error->message, "NUL"));
+    }
+  /* An escaped backslash before "u0000" is text, not a NUL. */
+  g_autoptr (GString) json = g_string_new (text);
+  g_string_replace (json, "\"Research on DR", "\"Research \\\\u0000 on DR", 1);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FoveaTaskCard) card = fovea_task_card_load_data (json->str, -1, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (card->intended_use, "\\u0000"));
 }
 
 static void
@@ -528,6 +568,7 @@ main (int argc, char **argv)
   g_test_add_func ("/task-card/minimal", test_minimal_card);
   g_test_add_func ("/task-card/invalid-files", test_invalid_files);
   g_test_add_func ("/task-card/field-errors", test_field_errors);
+  g_test_add_func ("/task-card/nul-refused", test_nul_refused);
   g_test_add_func ("/task-card/check-outputs", test_check_outputs);
   g_test_add_func ("/task-card/interpret/classification", test_interpret_classification);
   g_test_add_func ("/task-card/interpret/grading", test_interpret_grading);
