@@ -512,6 +512,11 @@ test_report_dir (void)
   fovea_test_assert_contains (sum_text, "broken.jpg");
   fovea_test_assert_contains (sum_text, "Total files 3");
   fovea_test_assert_contains (sum_text, "Failed (error) 1");
+  /* Each file names a patient (broken.jpg too); the card has no held-out
+   * figures, so none is referable. */
+  fovea_test_assert_contains (sum_text, "Patients (worst eye)");
+  fovea_test_assert_contains (sum_text, "3 patients, 0 referable (worst eye)");
+  fovea_test_assert_contains (sum_text, "no recommendation");
 
   fovea_test_rmdir (images);
   fovea_test_rmdir (model);
