@@ -73,7 +73,8 @@ result_text (const FoveaGradeRecord *record)
   return g_strdup ("graded");
 }
 
-/* Eye names joined with sep, for the slots that match. */
+/* Eye names joined with sep, for the slots with images that keep accepts;
+ * keep NULL: all of them, with "?" for an unknown eye (the eyes column). */
 static char *
 join_eyes (const EyeSlot *slots, const char *sep, gboolean (*keep) (const EyeSlot *))
 {
@@ -84,6 +85,12 @@ join_eyes (const EyeSlot *slots, const char *sep, gboolean (*keep) (const EyeSlo
                               keep == NULL && *slots[i].eye == '\0' ? "?"
                                                                     : eye_name (slots[i].eye));
   return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+static gboolean
+slot_seen (const EyeSlot *slot)
+{
+  return TRUE;
 }
 
 static gboolean
@@ -150,7 +157,7 @@ decide (FoveaPatientSummary *summary, const EyeSlot *slots, const FoveaGradeReco
   else
     {
       summary->referral = FOVEA_REFERRAL_NONE;
-      g_autofree char *eyes = join_eyes (slots, " and ", NULL);
+      g_autofree char *eyes = join_eyes (slots, " and ", slot_seen);
       g_string_append_printf (reason, "%s not referable; worst %s: %s", eyes,
                               eye_name (worst->eye), worst_text);
     }

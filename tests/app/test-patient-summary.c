@@ -256,7 +256,7 @@ test_missing_patient_and_tasks (void)
   g_assert_cmpstr (b2->task, ==, "dme");
   g_assert_cmpstr (b2->eyes, ==, "?");
   g_assert_cmpstr (b2->worst_eye, ==, "");
-  g_assert_cmpstr (b2->reason, ==, "? not referable; worst unknown eye: grade 1 Mild NPDR");
+  g_assert_cmpstr (b2->reason, ==, "unknown eye not referable; worst unknown eye: grade 1 Mild NPDR");
   guint n_patients = 0, n_referable = 0;
   fovea_patient_summary_count (s, &n_patients, &n_referable);
   g_assert_cmpuint (n_patients, ==, 2);
