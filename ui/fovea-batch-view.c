@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "fovea-batch-row.h"
+#include "fovea-patient-summary.h"
 #include "fovea-report.h"
 #include "fovea-visible-text.h"
 
@@ -225,6 +226,34 @@ update_errors (FoveaBatchView *self)
   gtk_widget_set_visible (GTK_WIDGET (self->errors_expander), n > 0);
 }
 
+/* "2 patients, 1 referable (worst eye)" over the rows, or NULL when no
+ * row names a patient. */
+static char *
+dup_patient_counts (FoveaBatchView *self)
+{
+  GListModel *rows = fovea_batch_job_get_rows (self->job);
+  guint n_rows = g_list_model_get_n_items (rows);
+  g_autoptr(GPtrArray) records = g_ptr_array_new_full (n_rows, g_object_unref);
+  g_autoptr(GPtrArray) pointers = g_ptr_array_sized_new (n_rows);
+  guint n_patients = 0, n_referable = 0;
+
+  for (guint i = 0; i < n_rows; i++)
+    {
+      FoveaBatchRow *row = g_list_model_get_item (rows, i);
+
+      g_ptr_array_add (records, row);
+      g_ptr_array_add (pointers, (gpointer) fovea_batch_row_get_record (row));
+    }
+  g_autoptr(GPtrArray) summaries =
+    fovea_patient_summarise ((FoveaGradeRecord *const *) pointers->pdata, pointers->len);
+  if (summaries->len == 0)
+    return NULL;
+  fovea_patient_summary_count (summaries, &n_patients, &n_referable);
+  return g_strdup_printf (ngettext ("%u patient, %u referable (worst eye)",
+                                    "%u patients, %u referable (worst eye)", n_patients),
+                          n_patients, n_referable);
+}
+
 static void
 update_progress (FoveaBatchView *self)
 {
@@ -247,8 +276,12 @@ update_progress (FoveaBatchView *self)
     {
       const FoveaBatchProgress *p = fovea_batch_job_get_progress (self->job);
 
-      finished = g_strdup_printf (_("Finished: %u files, %u ungradable, %u failed."),
-                                  p->n_done, p->n_ungradable, p->n_failed);
+      g_autofree char *counts = g_strdup_printf (_("Finished: %u files, %u ungradable, %u failed."),
+                                                 p->n_done, p->n_ungradable, p->n_failed);
+      g_autofree char *patients = dup_patient_counts (self);
+
+      finished = patients != NULL ? g_strdup_printf ("%s %s", counts, patients)
+                                  : g_steal_pointer (&counts);
       message = finished;
     }
   gtk_label_set_text (self->status_label, message != NULL ? message : "");

@@ -40,6 +40,7 @@ struct _FoveaDocument
   /* Set once the user picked a modality: the load's guess must not undo it. */
   gboolean             modality_chosen;
   FoveaDocumentStatus  status;
+  FoveaGradeRecord    *record;     /* the last analysis, for the patient's summary */
   GdkTexture          *thumbnail;
   GdkTexture          *preview;    /* NULL for images no larger than PREVIEW_SIZE */
   GdkTexture          *texture;
@@ -247,6 +248,7 @@ fovea_document_finalize (GObject *object)
   g_clear_pointer (&self->image, fovea_image_free);
   g_clear_pointer (&self->error_message, g_free);
   g_clear_pointer (&self->patient_id, g_free);
+  g_clear_pointer (&self->record, fovea_grade_record_free);
   g_clear_object (&self->thumbnail);
   g_clear_object (&self->preview);
   g_clear_object (&self->texture);
@@ -549,6 +551,25 @@ fovea_document_set_status (FoveaDocument       *self,
     return;
   self->status = status;
   notify (self, PROP_STATUS);
+}
+
+const FoveaGradeRecord *
+fovea_document_get_record (FoveaDocument *self)
+{
+  g_return_val_if_fail (FOVEA_IS_DOCUMENT (self), NULL);
+
+  return self->record;
+}
+
+void
+fovea_document_set_record (FoveaDocument          *self,
+                           const FoveaGradeRecord *record)
+{
+  g_return_if_fail (FOVEA_IS_DOCUMENT (self));
+
+  g_clear_pointer (&self->record, fovea_grade_record_free);
+  if (record != NULL)
+    self->record = fovea_grade_record_copy (record);
 }
 
 GdkTexture *

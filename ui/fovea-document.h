@@ -5,6 +5,7 @@
 #include <gdk/gdk.h>
 
 #include "fovea-eye.h"
+#include "fovea-grade-record.h"
 #include "fovea-image.h"
 #include "fovea-modality.h"
 
@@ -61,6 +62,12 @@ void                fovea_document_set_modality      (FoveaDocument *self,
 FoveaDocumentStatus fovea_document_get_status        (FoveaDocument *self);
 void                fovea_document_set_status        (FoveaDocument       *self,
                                                       FoveaDocumentStatus  status);
+/* The record of the last analysis shown for this document, kept so that
+ * a patient's eyes can be summarised together; NULL before one. set copies
+ * record (NULL clears it). */
+const FoveaGradeRecord *fovea_document_get_record (FoveaDocument          *self);
+void                fovea_document_set_record        (FoveaDocument          *self,
+                                                      const FoveaGradeRecord *record);
 /* Made in the worker thread on load; NULL before READY. Owned by self. The
  * thumbnail's longer side is at most 96 pixels, with the aspect kept. */
 GdkTexture         *fovea_document_get_thumbnail     (FoveaDocument *self);

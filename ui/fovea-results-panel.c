@@ -18,6 +18,9 @@
  * head would otherwise fill the panel with meaningless numbers. */
 #define MAX_RAW_OUTPUTS 16
 
+/* The widget name of the patient's row, to find it again. */
+#define PATIENT_ROW_NAME "patient-row"
+
 typedef struct {
   const FoveaCatalogModel *model;
   const FoveaCatalogTask  *task;
@@ -36,6 +39,7 @@ struct _FoveaResultsPanel
   FoveaModality        modality;
   GCancellable        *cancellable;  /* of the running analysis; NULL when idle */
   FoveaAnalysisResult *result;
+  int                  patient_position;  /* where the patient's line goes in outcome_list */
 
   /* Template widgets */
   AdwComboRow          *task_row;
@@ -256,6 +260,8 @@ show_calibrated (FoveaResultsPanel     *self,
     }
   add_row (self->outcome_list, title, detail);
 
+  /* The patient's line, if any, follows this image's own referral. */
+  self->patient_position = outcome->has_referable ? 2 : 1;
   if (outcome->has_referable)
     {
       g_autofree char *rule = fovea_grade_record_dup_referral_rule (card, site_min_grade);
@@ -380,6 +386,7 @@ show_result (FoveaResultsPanel *self)
   clear_list (self->outcome_list);
   clear_list (self->card_list);
 
+  self->patient_position = -1;
   show_quality (self, result);
   /* Ungradable overrides any grade: no outcome at all is shown. */
   gtk_widget_set_visible (GTK_WIDGET (self->outcome_group), result->output != NULL);
@@ -645,6 +652,19 @@ cancel_action_cb (GtkWidget  *widget,
   update_actions (self);
 }
 
+/* The patient's row, wherever set_patient_line put it. */
+static void
+remove_patient_row (GtkListBox *list)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (list)); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (g_strcmp0 (gtk_widget_get_name (child), PATIENT_ROW_NAME) == 0)
+      {
+        gtk_list_box_remove (list, child);
+        return;
+      }
+}
+
 static void
 fovea_results_panel_get_property (GObject    *object,
                                   guint       prop_id,
@@ -825,4 +845,36 @@ fovea_results_panel_get_analysis (FoveaResultsPanel *self)
   g_return_val_if_fail (FOVEA_IS_RESULTS_PANEL (self), NULL);
 
   return self->analysis;
+}
+
+void
+fovea_results_panel_set_patient_line (FoveaResultsPanel *self,
+                                      const char        *line,
+                                      gboolean           refer)
+{
+  gboolean with_outcome;
+  GtkListBox *list;
+  AdwActionRow *row;
+
+  g_return_if_fail (FOVEA_IS_RESULTS_PANEL (self));
+
+  remove_patient_row (self->outcome_list);
+  remove_patient_row (self->quality_list);
+  if (line == NULL || self->result == NULL)
+    return;
+
+  /* An ungradable image shows no outcome: the line goes under its quality. */
+  with_outcome = gtk_widget_get_visible (GTK_WIDGET (self->outcome_group));
+  list = with_outcome ? self->outcome_list : self->quality_list;
+  row = add_row (list, line, _("Both eyes: the worse one decides"));
+  gtk_widget_set_name (GTK_WIDGET (row), PATIENT_ROW_NAME);
+  add_icon (row, refer ? "dialog-warning-symbolic" : "avatar-default-symbolic",
+            refer ? "warning" : "dim-label");
+  if (with_outcome && self->patient_position >= 0)
+    {
+      g_object_ref (row);
+      gtk_list_box_remove (list, GTK_WIDGET (row));
+      gtk_list_box_insert (list, GTK_WIDGET (row), self->patient_position);
+      g_object_unref (row);
+    }
 }

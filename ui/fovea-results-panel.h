@@ -36,6 +36,12 @@ void                       fovea_results_panel_set_document (FoveaResultsPanel *
 gboolean                   fovea_results_panel_get_busy     (FoveaResultsPanel *self);
 /* The result on show, NULL when none is. */
 const FoveaAnalysisResult *fovea_results_panel_get_result   (FoveaResultsPanel *self);
+/* One line for the patient of the shown image when both eyes are open
+ * ("Patient P017: refer (worst eye OS, grade 3)"), shown with the result
+ * until the next one; NULL removes it. refer: shown as a warning. */
+void                       fovea_results_panel_set_patient_line (FoveaResultsPanel *self,
+                                                                 const char        *line,
+                                                                 gboolean           refer);
 /* The analysis runner, which keeps the loaded engine. */
 FoveaAnalysis             *fovea_results_panel_get_analysis (FoveaResultsPanel *self);
 

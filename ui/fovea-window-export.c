@@ -26,12 +26,11 @@ typedef struct {
   char             *path;
 } ExportJob;
 
-/* The record of result, run on document's image. model_sha256 is left
- * NULL: hashing the weights may take a second, so the export thread does
- * it (weights_path). */
-static FoveaGradeRecord *
-record_from_analysis (FoveaDocument             *document,
-                      const FoveaAnalysisResult *result)
+/* model_sha256 is left NULL: hashing the weights may take a second, so the
+ * export thread does it (weights_path). */
+FoveaGradeRecord *
+fovea_window_record_from_analysis (FoveaDocument             *document,
+                                   const FoveaAnalysisResult *result)
 {
   g_autofree char *path = g_file_get_path (fovea_document_get_file (document));
   const FoveaCatalogTask *task = result->task;
@@ -155,7 +154,7 @@ fovea_window_export_report (FoveaWindow *self,
       }
   }
   job = g_new0 (ExportJob, 1);
-  job->record = record_from_analysis (self->shown_document, result);
+  job->record = fovea_window_record_from_analysis (self->shown_document, result);
   job->document = g_object_ref (self->shown_document);
   job->weights_path = dup_weights_path (result);
   /* The report shows the overlay the clinician is looking at, if any:

@@ -7,7 +7,8 @@
  *   fovea-window-open.c      Open… and Open Recent
  *   fovea-window-dnd.c       files dropped on the window
  *   fovea-window-overlays.c  explanation overlays of the shown result, with the legend
- *   fovea-window-export.c    Export Report…
+ *   fovea-window-export.c    Export Report…, and the record of an analysis
+ *   fovea-window-patient.c   the shown patient's line: both eyes, the worst decides
  *   fovea-window-batch.c     Grade Folder…, the batch view and the header's indicator
  *   fovea-window-settings.c  layout remembered, and the settings the window follows */
 #pragma once
@@ -109,6 +110,16 @@ void            fovea_window_update_overlay          (FoveaWindow    *self);
 /* fovea-window-export.c */
 /* Export Report…: asks where, then fovea_window_export_report. */
 void            fovea_window_choose_export_file      (FoveaWindow *self);
+/* The grade record of result, run on document's image, as batch grading
+ * makes them; model_sha256 is left NULL (hashing takes a while). */
+FoveaGradeRecord *fovea_window_record_from_analysis (FoveaDocument             *document,
+                                                     const FoveaAnalysisResult *result);
+
+/* fovea-window-patient.c */
+/* Keeps the shown document's analysis as its record, and shows the
+ * patient's line in the results panel when the list holds both eyes of
+ * the shown patient, analysed with the same task; hides it otherwise. */
+void            fovea_window_update_patient          (FoveaWindow *self);
 
 /* fovea-window-batch.c */
 void            fovea_window_update_batch_indicator  (FoveaWindow *self);

@@ -267,6 +267,7 @@ results_result_changed_cb (FoveaWindow *self)
                                  result != NULL && self->shown_document != NULL);
   if (result != NULL && self->shown_document != NULL)
     fovea_document_set_status (self->shown_document, get_result_status (result));
+  fovea_window_update_patient (self);
   fovea_window_update_overlay (self);
 }
 

@@ -6,7 +6,9 @@
  * Grades every supported image file of the folders through fovea-batch.h,
  * writing one CSV row per file and task as it goes (fovea-csv-log.h).
  * With --report-dir, also one PDF per graded file and task and, at the end,
- * DIR/summary.pdf over every record (fovea-report.h). */
+ * DIR/summary.pdf over every record (fovea-report.h). At the end, the
+ * per-patient summary of the whole CSV goes next to it as
+ * OUT.patients.csv (fovea-patient-csv.h). */
 #define G_LOG_DOMAIN "fovea-cli-grade"
 
 #include "config.h"
@@ -25,6 +27,7 @@
 #include "fovea-csv-log.h"
 #include "fovea-output-guard.h"
 #include "fovea-output-name.h"
+#include "fovea-patient-csv.h"
 #include "fovea-report.h"
 
 #define BAR_WIDTH 30
@@ -217,6 +220,21 @@ check_tasks (FoveaEngine *engine, char **names, guint *out_n_tasks)
   return TRUE;
 }
 
+/* The loaded tasks whose cards carry held-out figures: the CSV does not
+ * say, and only they may give a referral decision. */
+static GStrv
+validated_tasks (const FoveaEngine *engine)
+{
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  for (guint t = 0; t < fovea_engine_get_n_tasks (engine); t++)
+    {
+      const FoveaEngineTask *task = fovea_engine_get_task (engine, t);
+      if (task->card != NULL && fovea_task_card_is_validated (task->card))
+        g_strv_builder_add (builder, task->name);
+    }
+  return g_strv_builder_end (builder);
+}
+
 int
 fovea_cli_grade (int argc, char **argv)
 {
@@ -386,8 +404,24 @@ fovea_cli_grade (int argc, char **argv)
           grade.n_reports_failed++;
         }
     }
-  fprintf (stderr, "fovea-cli grade: %u file(s) graded, %u ungradable, %u failed; %s\n",
-           progress.n_done - progress.n_failed, progress.n_ungradable, progress.n_failed, out);
+  /* From the whole CSV, resumed rows included: a resumed run and an
+   * uninterrupted one give the same file. */
+  g_auto (GStrv) validated = validated_tasks (engine);
+  g_autoptr (GPtrArray) patients = NULL;
+  g_autofree char *patients_path = fovea_patient_csv_path (out);
+  guint n_patients = 0, n_referable = 0;
+  if (fovea_patient_csv_write_for (out, (const char *const *) validated, &patients, &error))
+    fovea_patient_summary_count (patients, &n_patients, &n_referable);
+  else
+    {
+      fprintf (stderr, "fovea-cli grade: per-patient summary: %s\n", error->message);
+      g_clear_error (&error);
+      grade.n_reports_failed++;
+    }
+  fprintf (stderr, "fovea-cli grade: %u file(s) graded, %u ungradable, %u failed; "
+           "%u patient(s), %u referable (worst eye); %s, %s\n",
+           progress.n_done - progress.n_failed, progress.n_ungradable, progress.n_failed,
+           n_patients, n_referable, out, patients_path);
   return progress.n_failed > 0 || grade.n_reports_failed > 0 ? FOVEA_CLI_EXIT_SOME_FAILED
                                                              : FOVEA_CLI_EXIT_OK;
 }

@@ -4,7 +4,9 @@
  * header (every input's must be grade's), rows sorted by file (a file's
  * task rows keep their order), written atomically. A file and task found
  * twice, a partial last row (a shard still running or killed: resume it
- * first) or a row of the wrong width is refused, and nothing is written. */
+ * first) or a row of the wrong width is refused, and nothing is written.
+ * Then the per-patient summary of the merged CSV (fovea-patient-csv.h),
+ * with the tasks that the shards' summaries show to have held-out figures. */
 #define G_LOG_DOMAIN "fovea-cli-merge"
 
 #include "config.h"
@@ -15,6 +17,7 @@
 #include "fovea-cli-commands.h"
 #include "fovea-csv-log.h"
 #include "fovea-output-guard.h"
+#include "fovea-patient-csv.h"
 
 typedef struct {
   char **fields;
@@ -163,5 +166,31 @@ fovea_cli_merge (int argc, char **argv)
     }
   fprintf (stderr, "fovea-cli merge: %u row(s) from %u file(s) into %s\n", rows->len,
            g_strv_length (inputs), out);
+
+  /* The CSVs do not say which cards have held-out figures; the shards'
+   * summaries do. */
+  g_autoptr (GPtrArray) validated = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; inputs[i] != NULL; i++)
+    {
+      g_autofree char *shard_patients = fovea_patient_csv_path (inputs[i]);
+      if (!fovea_patient_csv_read_validated (shard_patients, validated, &error))
+        {
+          fprintf (stderr, "fovea-cli merge: %s\n", error->message);
+          return FOVEA_CLI_EXIT_SOME_FAILED;
+        }
+    }
+  g_ptr_array_add (validated, NULL);
+  g_autoptr (GPtrArray) patients = NULL;
+  g_autofree char *patients_path = fovea_patient_csv_path (out);
+  if (!fovea_patient_csv_write_for (out, (const char *const *) validated->pdata, &patients,
+                                    &error))
+    {
+      fprintf (stderr, "fovea-cli merge: per-patient summary: %s\n", error->message);
+      return FOVEA_CLI_EXIT_SOME_FAILED;
+    }
+  guint n_patients = 0, n_referable = 0;
+  fovea_patient_summary_count (patients, &n_patients, &n_referable);
+  fprintf (stderr, "fovea-cli merge: %u patient(s), %u referable (worst eye); %s\n",
+           n_patients, n_referable, patients_path);
   return FOVEA_CLI_EXIT_OK;
 }

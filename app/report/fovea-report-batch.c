@@ -1,11 +1,13 @@
-/* fovea-report-batch.c: the batch summary: counts by grade, the referable
- * list, the ungradable list, then every file in a table across pages. */
+/* fovea-report-batch.c: the batch summary: counts by grade, the patients
+ * (worst eye), the referable list, the ungradable list, then every file in
+ * a table across pages. */
 #define G_LOG_DOMAIN "fovea-report-batch"
 
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
 
+#include "fovea-patient-summary.h"
 #include "fovea-report-private.h"
 
 #define ROW_HEIGHT 13.0
@@ -197,6 +199,49 @@ draw_counts (ReportWriter *writer, FoveaGradeRecord *const *records, guint n_rec
   writer->y += 6;
 }
 
+/* One row per patient and task, when any record names a patient: the
+ * worst eye decides referral (fovea-patient-summary.h). */
+static void
+draw_patients (ReportWriter *writer, FoveaGradeRecord *const *records, guint n_records)
+{
+  g_autoptr (GPtrArray) summaries = fovea_patient_summarise (records, n_records);
+  if (summaries->len == 0)
+    return;
+  guint n_patients = 0, n_referable = 0;
+  fovea_patient_summary_count (summaries, &n_patients, &n_referable);
+  report_heading (writer, _("Patients (worst eye)"));
+  const Column columns[N_COLUMNS] = {
+    { _("Patient"), 75 }, { _("Task"), 95 }, { _("Eyes"), 50 }, { _("Worst eye"), 55 },
+    { _("Result"), 110 }, { _("Referral"), REPORT_CONTENT_WIDTH - 385 },
+  };
+  const Table table = { columns, N_COLUMNS };
+  report_ensure (writer, 2 * ROW_HEIGHT);
+  draw_header_row (writer, &table);
+  for (guint i = 0; i < summaries->len; i++)
+    {
+      const FoveaPatientSummary *s = summaries->pdata[i];
+      g_autofree char *result = NULL;
+      if (!s->has_worst)
+        result = g_strdup ("—");
+      else if (s->worst_grade >= 0)
+        result = g_strdup_printf (_("Grade %d: %s"), s->worst_grade, report_dash (s->worst_label));
+      else
+        result = g_strdup (report_dash (s->worst_label));
+      const char *cells[N_COLUMNS] = {
+        s->patient_id, s->task, s->eyes, s->has_worst ? report_dash (s->worst_eye) : "—",
+        result, fovea_referral_to_display (s->referral),
+      };
+      table_row (writer, &table, cells, i);
+    }
+  writer->y += 3;
+  g_autofree char *total = g_strdup_printf (ngettext ("%u patient, %u referable (worst eye)",
+                                                     "%u patients, %u referable (worst eye)",
+                                                     n_patients),
+                                            n_patients, n_referable);
+  report_paragraph (writer, REPORT_SMALL_BOLD, total, report_ink);
+  writer->y += 6;
+}
+
 /* Whether a newline-separated list already holds item. */
 static gboolean
 list_contains (const GString *list, const char *item)
@@ -249,6 +294,7 @@ report_render_batch (ReportWriter *writer, FoveaGradeRecord *const *records, gui
                   REPORT_CONTENT_WIDTH, 120);
 
   draw_counts (writer, records, n_records);
+  draw_patients (writer, records, n_records);
 
   const Column columns[N_COLUMNS] = {
     { _("File"), 115 }, { _("Patient"), 75 }, { _("Eye"), 28 }, { _("Quality"), 115 },

@@ -4,7 +4,8 @@
  * and a fundus card: rows for every file, error rows, exit statuses,
  * recursion, a --threshold that makes an image ungradable, refusing to
  * overwrite, kill -9 then --resume, shards merged, sources left unchanged,
- * and --report-dir's PDFs and summary. */
+ * --report-dir's PDFs and summary, and the per-patient summary next to the
+ * CSV (the same after --resume). */
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <signal.h>
@@ -13,6 +14,7 @@
 
 #include "fovea-csv-log.h"
 #include "fovea-encode.h"
+#include "fovea-patient-csv.h"
 #include "fovea-test-common.h"
 
 #define COL_FILE 0
@@ -73,6 +75,23 @@ make_folder (void)
   g_assert_cmpint (g_mkdir (sub, 0755), ==, 0);
   write_fundus (sub, "P003_OD.jpg", 600, TRUE);
   return dir;
+}
+
+/* A CSV's rows, header included, each of n_columns fields. */
+static GPtrArray *
+read_rows_of (const char *path, guint n_columns)
+{
+  g_autofree char *data = NULL;
+  gsize length = 0;
+  g_assert_true (g_file_get_contents (path, &data, &length, NULL));
+  gsize complete = 0;
+  g_autoptr (GError) error = NULL;
+  GPtrArray *rows = fovea_csv_parse (data, length, &complete, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (complete, ==, length);
+  for (guint i = 0; i < rows->len; i++)
+    g_assert_cmpuint (g_strv_length (rows->pdata[i]), ==, n_columns);
+  return rows;
 }
 
 /* The CSV's rows after the header, checked to be complete and ours. */
@@ -494,6 +513,11 @@ test_report_dir (void)
   fovea_test_assert_contains (sum_text, "broken.jpg");
   fovea_test_assert_contains (sum_text, "Total files 3");
   fovea_test_assert_contains (sum_text, "Failed (error) 1");
+  /* Each file names a patient (broken.jpg too); the card has no held-out
+   * figures, so none is referable. */
+  fovea_test_assert_contains (sum_text, "Patients (worst eye)");
+  fovea_test_assert_contains (sum_text, "3 patients, 0 referable (worst eye)");
+  fovea_test_assert_contains (sum_text, "no recommendation");
 
   fovea_test_rmdir (images);
   fovea_test_rmdir (model);
@@ -590,6 +614,153 @@ test_non_utf8_names (void)
   fovea_test_rmdir (model);
 }
 
+/* The fixture card with a held-out figure, so that it may recommend. */
+static char *
+make_validated_model (void)
+{
+  char *model = fovea_test_make_model_with_card ("tiny-token", "tiny-five-class.json");
+  g_autofree char *card = g_build_filename (model, "task_card.json", NULL);
+  g_autofree char *text = NULL;
+  g_assert_true (g_file_get_contents (card, &text, NULL, NULL));
+  g_assert_nonnull (strstr (text, "\"metrics\": []"));
+  g_autoptr (GString) edited = g_string_new (text);
+  g_string_replace (edited, "\"metrics\": []",
+                    "\"metrics\": [{\"name\": \"accuracy\", \"value\": 0.5, "
+                    "\"split\": \"fixture test part\", \"held_out\": true}]", 1);
+  g_assert_true (g_file_set_contents (card, edited->str, -1, NULL));
+  return model;
+}
+
+static char *
+read_text (const char *path)
+{
+  char *text = NULL;
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  return text;
+}
+
+/* Each patient's line follows from its rows: refer when an eye is
+ * referable, the worst eye named. */
+static void
+check_patients (GPtrArray *rows, const char *patients_path, const char *referral_if_not)
+{
+  g_autoptr (GPtrArray) lines = read_rows_of (patients_path, FOVEA_PATIENT_CSV_N_COLUMNS);
+  char **header = lines->pdata[0];
+  g_autofree char *joined = g_strjoinv (",", header);
+  g_assert_cmpstr (joined, ==,
+                   "patient_id,task,eyes,worst_eye,worst_grade,worst_label,referral,reason");
+  g_assert_cmpuint (lines->len, ==, 3);
+  const char *const ids[] = { "P001", "P002" };
+  for (guint p = 0; p < G_N_ELEMENTS (ids); p++)
+    {
+      char **line = lines->pdata[p + 1];
+      g_assert_cmpstr (line[0], ==, ids[p]);
+      g_assert_cmpstr (line[1], ==, "tiny-five-class");
+      g_assert_cmpstr (line[2], ==, "OD+OS");
+      g_autofree char *od_name = g_strdup_printf ("%s_OD.jpg", ids[p]);
+      g_autofree char *os_name = g_strdup_printf ("%s_OS.png", ids[p]);
+      char **od = find_row (rows, od_name), **os = find_row (rows, os_name);
+      g_assert_nonnull (od);
+      g_assert_nonnull (os);
+      gboolean od_ref = strcmp (od[9], "yes") == 0, os_ref = strcmp (os[9], "yes") == 0;
+      /* Ties go to the first path: OD. */
+      char **worst = os_ref && !od_ref ? os : od;
+      g_assert_cmpstr (line[3], ==, worst[2]);
+      g_assert_cmpstr (line[5], ==, worst[COL_LABEL]);
+      if (referral_if_not != NULL)
+        g_assert_cmpstr (line[6], ==, referral_if_not);
+      else
+        g_assert_cmpstr (line[6], ==, od_ref || os_ref ? "refer" : "no referral");
+      if (referral_if_not == NULL && (od_ref || os_ref))
+        g_assert_true (g_str_has_prefix (line[7], worst[2]));
+      else if (referral_if_not != NULL)
+        g_assert_true (g_str_has_prefix (line[7], FOVEA_PATIENT_REASON_UNVALIDATED));
+    }
+}
+
+static void
+test_patients (void)
+{
+  g_autofree char *model = make_validated_model ();
+  g_autofree char *images = fovea_test_mkdtemp ();
+  write_fundus (images, "P001_OD.jpg", 600, TRUE);
+  write_fundus (images, "P001_OS.png", 620, FALSE);
+  write_fundus (images, "P002_OD.jpg", 640, TRUE);
+  write_fundus (images, "P002_OS.png", 660, FALSE);
+  g_autofree char *out_dir = fovea_test_mkdtemp ();
+  g_autofree char *out = g_build_filename (out_dir, "results.csv", NULL);
+  g_autofree char *patients = g_build_filename (out_dir, "results.patients.csv", NULL);
+
+  FoveaCliResult r = fovea_test_run_cli ("grade", images, "--model", model, "--out", out, NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_autoptr (GPtrArray) rows = read_rows (out);
+  g_assert_cmpuint (rows->len, ==, 4);
+  check_patients (rows, patients, NULL);
+  guint n_referable = 0;
+  for (guint p = 0; p < 2; p++)
+    {
+      g_autoptr (GPtrArray) lines = read_rows_of (patients, FOVEA_PATIENT_CSV_N_COLUMNS);
+      n_referable += strcmp (((char **) lines->pdata[p + 1])[6], "refer") == 0;
+    }
+  g_autofree char *said = g_strdup_printf ("2 patient(s), %u referable (worst eye)", n_referable);
+  fovea_test_assert_contains (r.err, said);
+  fovea_test_assert_contains (r.err, "results.patients.csv");
+  fovea_test_cli_result_clear (&r);
+  g_autofree char *full = read_text (patients);
+
+  /* An interrupted run (header and two rows left), resumed: the same file,
+   * rebuilt from the whole CSV, not from the rows of the second run. */
+  g_autofree char *csv = read_text (out);
+  const char *cut = csv;
+  for (int lines = 0; lines < 3; lines++)
+    cut = strchr (cut, '\n') + 1;
+  g_assert_true (g_file_set_contents (out, csv, cut - csv, NULL));
+  g_assert_true (g_file_set_contents (patients, "stale", -1, NULL));
+  r = fovea_test_run_cli ("grade", images, "--model", model, "--out", out, "--resume", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  fovea_test_assert_contains (r.err, "resuming: 2 file(s)");
+  fovea_test_cli_result_clear (&r);
+  g_autofree char *resumed = read_text (patients);
+  g_assert_cmpstr (resumed, ==, full);
+
+  /* Shards, merged: the same file again, for the patients whose eyes were
+   * graded on different shards; the shards' summaries say the card has
+   * held-out figures. */
+  g_autofree char *s0 = g_build_filename (out_dir, "s0.csv", NULL);
+  g_autofree char *s1 = g_build_filename (out_dir, "s1.csv", NULL);
+  g_autofree char *merged = g_build_filename (out_dir, "merged.csv", NULL);
+  g_autofree char *merged_patients = g_build_filename (out_dir, "merged.patients.csv", NULL);
+  r = fovea_test_run_cli ("grade", images, "--model", model, "--out", s0, "--shard", "0/2", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  fovea_test_cli_result_clear (&r);
+  r = fovea_test_run_cli ("grade", images, "--model", model, "--out", s1, "--shard", "1/2", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  fovea_test_cli_result_clear (&r);
+  g_autofree char *s0_patients = g_build_filename (out_dir, "s0.patients.csv", NULL);
+  g_autofree char *s0_text = read_text (s0_patients);
+  g_assert_null (strstr (s0_text, "OD+OS"));
+  r = fovea_test_run_cli ("merge", "--out", merged, s0, s1, NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  fovea_test_assert_contains (r.err, "2 patient(s)");
+  fovea_test_cli_result_clear (&r);
+  g_autofree char *merged_text = read_text (merged_patients);
+  g_assert_cmpstr (merged_text, ==, full);
+
+  /* A card without held-out figures recommends nothing. */
+  g_autofree char *plain = fovea_test_make_model_with_card ("tiny-token", "tiny-five-class.json");
+  r = fovea_test_run_cli ("grade", images, "--model", plain, "--out", out, "--force", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  fovea_test_assert_contains (r.err, "2 patient(s), 0 referable (worst eye)");
+  fovea_test_cli_result_clear (&r);
+  g_autoptr (GPtrArray) plain_rows = read_rows (out);
+  check_patients (plain_rows, patients, "no recommendation");
+
+  fovea_test_rmdir (images);
+  fovea_test_rmdir (model);
+  fovea_test_rmdir (plain);
+  fovea_test_rmdir (out_dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -599,5 +770,6 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/grade/report-dir", test_report_dir);
   g_test_add_func ("/cli/grade/formula-injection", test_formula_injection);
   g_test_add_func ("/cli/grade/non-utf8-names", test_non_utf8_names);
+  g_test_add_func ("/cli/grade/patients", test_patients);
   return g_test_run ();
 }

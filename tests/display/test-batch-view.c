@@ -3,8 +3,8 @@
  * a folder of samples and a broken file graded to N/N, its rows (quality,
  * grade, error) and error list, sorting and filtering the table, Cancel,
  * closing the view while the batch goes on (header progress), a row
- * opening its image, the dialog's choices, and a PDF report of the shown
- * analysis. Writes batch-view-running.png and batch-view-finished.png. */
+ * opening its image, the dialog's choices, the per-patient counts, and a
+ * PDF report of the shown analysis. Writes batch-view-running.png and batch-view-finished.png. */
 #include "config.h"
 
 #include <string.h>
@@ -150,6 +150,13 @@ test_batch_finishes (void)
   g_assert_true (g_str_has_prefix (fovea_batch_row_get_quality (blurred), "Ungradable: "));
   g_assert_nonnull (strstr (fovea_batch_row_get_quality (blurred), "blur"));
   g_assert_cmpstr (fovea_batch_row_get_grade_text (blurred), ==, "");
+
+  /* Each file names a patient (its stem, without an eye token): the
+   * summary counts them; the card has no held-out figures, so none is
+   * referable. */
+  g_autofree char *view_text = fovea_display_test_dup_text (GTK_WIDGET (view));
+  fovea_display_test_assert_shows (view_text, "Finished: 4 files, 1 ungradable, 1 failed. "
+                                               "4 patients, 0 referable (worst eye)");
 
   /* One failed file, one error row. */
   GtkListBox *errors = fovea_batch_view_get_errors_list (view);

@@ -3,8 +3,9 @@
  * blended at 50 % and toggled with H, red-free with undo, enhancement with
  * its label and the compare mode, an analysis with a test model (status,
  * results text, saliency heat-map), switching tasks without reloading the
- * backbone, an ungradable image, a corrupt file dropped on the window,
- * Open Recent and the remembered layout. Each main state of the window is
+ * backbone, an ungradable image, both eyes of a patient (the patient's
+ * line), a corrupt file dropped on the window, Open Recent and the
+ * remembered layout. Each main state of the window is
  * written as a PNG into the build folder. */
 #include "config.h"
 
@@ -378,6 +379,90 @@ test_analysis (void)
   g_assert_false (gtk_widget_get_visible (legend));
 }
 
+/* A copy of the healthy sample named name in a fresh folder under the
+ * test's temporary root; the caller frees the path. */
+static char *
+copy_sample_as (const char *dir, const char *name)
+{
+  g_autofree char *from = fovea_test_sample_path ("fundus-healthy.png");
+  char *to = g_build_filename (dir, name, NULL);
+
+  fovea_test_copy_file (from, to);
+  return to;
+}
+
+static GtkWidget *
+find_named (GtkWidget *root, const char *name)
+{
+  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_named (child, name);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+has_patient_row (FoveaResultsPanel *panel)
+{
+  g_autofree char *text = fovea_display_test_dup_text (GTK_WIDGET (panel));
+
+  return strstr (text, "Patient P777:") != NULL;
+}
+
+/* Both eyes of one patient open and analysed: the panel adds the
+ * patient's line, the worse eye deciding; one eye alone adds none. */
+static void
+test_patient_line (void)
+{
+  g_autofree char *dir = fovea_test_mkdtemp ();
+  g_autofree char *od = copy_sample_as (dir, "P777_OD.png");
+  g_autofree char *os = copy_sample_as (dir, "P777_OS.png");
+  FoveaDocument *document = open_and_wait (od);
+  FoveaResultsPanel *panel = fovea_window_get_results_panel (window);
+
+  g_assert_cmpstr (fovea_document_get_patient_id (document), ==, "P777");
+  g_assert_nonnull (analyse ("fundus-7"));
+  g_assert_nonnull (fovea_document_get_record (document));
+  g_assert_false (has_patient_row (panel));
+
+  document = open_and_wait (os);
+  g_assert_cmpint (fovea_document_get_eye (document), ==, FOVEA_EYE_OS);
+  const FoveaAnalysisResult *result = analyse ("fundus-7");
+  g_assert_nonnull (result);
+  g_autofree char *text = fovea_display_test_dup_text (GTK_WIDGET (panel));
+  g_test_message ("panel:\n%s", text);
+  /* The same pixels give the same result: the tie goes to OD. The card
+   * has no held-out figures, so there is no recommendation. */
+  g_autofree char *line = g_strdup_printf ("Patient P777: no recommendation (worst eye OD, %s)",
+                                           result->output->results[0].label);
+  fovea_display_test_assert_shows (text, line);
+  fovea_display_test_assert_shows (text, "Both eyes: the worse one decides");
+  /* Scrolled to the line, so that the picture shows it. */
+  GtkWidget *scrolled = fovea_display_test_find_widget (GTK_WIDGET (panel),
+                                                        GTK_TYPE_SCROLLED_WINDOW);
+  GtkWidget *row = find_named (GTK_WIDGET (panel), "patient-row");
+  g_assert_nonnull (scrolled);
+  g_assert_nonnull (row);
+  GtkWidget *content = gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (scrolled));
+  graphene_point_t at;
+  g_assert_true (gtk_widget_compute_point (row, content, &GRAPHENE_POINT_INIT (0, 0), &at));
+  GtkAdjustment *vadjustment =
+    gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
+  gtk_adjustment_set_value (vadjustment, at.y - 120);
+  fovea_display_test_wait_for_frames (GTK_WIDGET (window));
+  save_screenshot ("review-window-patient.png");
+
+  /* Another task, not run: the line goes with the result. */
+  g_assert_true (fovea_results_panel_select_task (panel, "fundus-5"));
+  g_assert_false (has_patient_row (panel));
+  fovea_test_rmdir (dir);
+}
+
 /* Ungradable: the status says so, and there is no heat-map. */
 static void
 test_ungradable (void)
@@ -593,6 +678,7 @@ main (int argc, char **argv)
   g_test_add_func ("/review-window/enhanced-and-compare", test_enhanced_and_compare);
   g_test_add_func ("/review-window/analysis", test_analysis);
   g_test_add_func ("/review-window/ungradable", test_ungradable);
+  g_test_add_func ("/review-window/patient-line", test_patient_line);
   g_test_add_func ("/review-window/drop-corrupt", test_drop_corrupt);
   g_test_add_func ("/review-window/open-recent", test_open_recent);
   g_test_add_func ("/review-window/layout-remembered", test_layout_remembered);
