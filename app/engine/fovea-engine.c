@@ -127,13 +127,27 @@ add_task (FoveaEngine *engine, FoveaEngineTask *task, const char *fallback_name,
 FoveaEngine *
 fovea_engine_new (const char *model_dir, int n_threads, GError **error)
 {
+  return fovea_engine_new_with_precision (model_dir, n_threads, FOVEA_PRECISION_AUTO, error);
+}
+
+FoveaPrecision
+fovea_engine_get_precision (const FoveaEngine *engine)
+{
+  return fovea_vit_get_precision (engine->vit);
+}
+
+FoveaEngine *
+fovea_engine_new_with_precision (const char *model_dir, int n_threads,
+                                 FoveaPrecision precision, GError **error)
+{
   g_return_val_if_fail (model_dir != NULL, NULL);
 
   g_autoptr (FoveaEngine) engine = g_new0 (FoveaEngine, 1);
   engine->n_threads = n_threads > 0 ? n_threads : (int) g_get_num_processors ();
   engine->tasks = g_ptr_array_new_with_free_func (engine_task_free);
   engine->runs = g_array_new (FALSE, TRUE, sizeof (FoveaEngineRun));
-  engine->vit = fovea_vit_load (model_dir, error);
+  const FoveaVitLoadOptions options = { .precision = precision };
+  engine->vit = fovea_vit_load_with_options (model_dir, &options, error);
   if (engine->vit == NULL)
     return NULL;
 
