@@ -9,7 +9,7 @@ this script only measures.
 
     /usr/bin/python3 tests/scripts/bench-vs-torch.py MODEL_DIR \\
         [--cli build/app/fovea-cli] [--rounds 3] [--runs 5] [--threads 2] \\
-        [--batches 1,8] [--torch-fp32]
+        [--batches 1,8] [--torch-runs N] [--torch-fp32]
 
 MODEL_DIR is a hub folder, e.g. the random ViT-B/16 of
 tools/fovea-make-random-vit. Prints, per batch and contender, the median
@@ -58,8 +58,7 @@ def torch_pass(model, pixels, bf16):
 
 def torch_bench(model, pixels, runs, bf16):
     batch = pixels.shape[0]
-    torch_pass(model, pixels, bf16)  # warm-up, as fovea-cli bench's
-    torch_pass(model, pixels, bf16)
+    torch_pass(model, pixels, bf16)  # warm-up
     wall, cpu = [], []
     for _ in range(runs):
         w0, c0 = time.perf_counter(), time.process_time()
@@ -78,6 +77,9 @@ def main():
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--batches", default="1,8")
+    parser.add_argument("--torch-runs", type=int, default=None,
+                        help="timed PyTorch passes per round (default: --runs); fewer where "
+                             "PyTorch is slow")
     parser.add_argument("--torch-fp32", action="store_true")
     args = parser.parse_args()
 
@@ -97,21 +99,25 @@ def main():
                     figures = fovea(args.cli, args.model_dir, batch, args.runs, args.threads,
                                     name.split()[1])
                 else:
-                    figures = torch_bench(model, pixels, args.runs, name.endswith("bf16"))
+                    figures = torch_bench(model, pixels, args.torch_runs or args.runs,
+                                          name.endswith("bf16"))
                 results[(batch, name)].append(figures)
                 print(f"# round {r + 1} batch {batch} {name}: {figures[0]:.4f} s wall, "
                       f"{figures[1]:.4f} s CPU per image", file=sys.stderr)
 
     print(f"# {config['architecture']}, {args.threads} threads, torch {torch.__version__}, "
-          f"{args.rounds} rounds × {args.runs} runs; medians, seconds per image")
-    print("| batch | contender | wall | CPU (all threads) | torch bf16 / this (wall) |")
-    print("|---|---|---|---|---|")
+          f"{args.rounds} rounds × {args.runs} runs (PyTorch {args.torch_runs or args.runs}); "
+          f"medians, seconds per image")
+    print("| batch | contender | wall | CPU (all threads) | torch bf16 / this: wall | CPU |")
+    print("|---|---|---|---|---|---|")
     for batch in batches:
-        reference = statistics.median(w for w, _ in results[(batch, "torch bf16")])
+        ref_wall = statistics.median(w for w, _ in results[(batch, "torch bf16")])
+        ref_cpu = statistics.median(c for _, c in results[(batch, "torch bf16")])
         for name in contenders:
             wall = statistics.median(w for w, _ in results[(batch, name)])
             cpu = statistics.median(c for _, c in results[(batch, name)])
-            print(f"| {batch} | {name} | {wall:.4f} | {cpu:.4f} | {reference / wall:.2f}× |")
+            print(f"| {batch} | {name} | {wall:.4f} | {cpu:.4f} | {ref_wall / wall:.2f}× "
+                  f"| {ref_cpu / cpu:.2f}× |")
 
 
 if __name__ == "__main__":
