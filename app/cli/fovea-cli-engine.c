@@ -1,4 +1,5 @@
-/* fovea-cli-engine.c: loading the engine for `infer` and `bench`. */
+/* fovea-cli-engine.c: loading the engine for `infer`, `bench`, `grade`,
+ * `report`, `explain` and `evaluate`, and the options they share. */
 #define G_LOG_DOMAIN "fovea-cli-engine"
 
 #include "config.h"
@@ -7,6 +8,30 @@
 
 #include "fovea-cli-engine.h"
 #include "fovea-model-catalog.h"
+
+/* --precision: one process runs one command, so the setting lives here,
+ * with the code that applies it. */
+static FoveaPrecision precision_option = FOVEA_PRECISION_AUTO;
+
+static gboolean
+parse_precision_cb (const char *name, const char *value, gpointer data, GError **error)
+{
+  return fovea_precision_parse (value, &precision_option, error);
+}
+
+void
+fovea_cli_engine_add_options (GOptionContext *context)
+{
+  const GOptionEntry entries[] = {
+    { "precision", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer) parse_precision_cb,
+      "Arithmetic of the model's big matrix products: fp32, bf16 (CPUs with "
+      "AVX512-BF16; outputs differ by about 1e-2) or auto (fp32 until tasks are "
+      "measured in bf16; the default)", "auto|fp32|bf16" },
+    G_OPTION_ENTRY_NULL
+  };
+
+  g_option_context_add_main_entries (context, entries, NULL);
+}
 
 static const FoveaCatalogTask *
 find_task (const FoveaCatalogModel *model, const char *name)
@@ -91,7 +116,8 @@ fovea_cli_load_engine (const char *command, const char *model_dir,
     }
 
   g_autoptr (GError) error = NULL;
-  g_autoptr (FoveaEngine) engine = fovea_engine_new (model_dir, n_threads, &error);
+  g_autoptr (FoveaEngine) engine = fovea_engine_new_with_precision (model_dir, n_threads,
+                                                                    precision_option, &error);
   if (engine == NULL)
     {
       fprintf (stderr, "fovea-cli %s: %s\n", command, error->message);

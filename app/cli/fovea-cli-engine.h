@@ -8,6 +8,11 @@
 
 G_BEGIN_DECLS
 
+/* Adds the options that every command loading an engine shares
+ * (--precision auto|fp32|bf16) to context; fovea_cli_load_engine uses
+ * what they were set to. */
+void         fovea_cli_engine_add_options (GOptionContext *context);
+
 /* Loads model_dir and each adapter (NULL-terminated, may be NULL).
  * Without model_dir (and adapters), the installed models are searched
  * (bundled first, then the user's; fovea-model-catalog.h) for one that

@@ -278,6 +278,7 @@ fovea_cli_evaluate (int argc, char **argv)
   };
   g_autoptr (GOptionContext) context = g_option_context_new ("— a task's figures on labelled images");
   g_option_context_add_main_entries (context, entries, NULL);
+  fovea_cli_engine_add_options (context);
   fovea_cli_data_options_add (&source, context);
   g_autoptr (GError) error = NULL;
   if (!g_option_context_parse (context, &argc, &argv, &error))

@@ -381,6 +381,7 @@ fovea_cli_explain (int argc, char **argv)
 
   g_autoptr (GOptionContext) context = g_option_context_new ("IMAGE — write a heat-map");
   g_option_context_add_main_entries (context, entries, NULL);
+  fovea_cli_engine_add_options (context);
   g_option_context_set_summary (context,
     "Writes a saliency or anomaly map of an image as a 16-bit grey PNG of the\n"
     "image's size. Maps are research outputs that require clinician review.");

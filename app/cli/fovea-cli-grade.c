@@ -286,6 +286,7 @@ fovea_cli_grade (int argc, char **argv)
 
   g_autoptr (GOptionContext) context = g_option_context_new ("FOLDER… — grade a folder");
   g_option_context_add_main_entries (context, entries, NULL);
+  fovea_cli_engine_add_options (context);
   g_option_context_set_summary (context,
     "Grades every image file of the folders: quality first, then each task.\n"
     "Writes one CSV row per file and task as it goes; exit status 0 when\n"

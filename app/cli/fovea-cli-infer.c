@@ -375,6 +375,7 @@ fovea_cli_infer (int argc, char **argv)
 
   g_autoptr (GOptionContext) context = g_option_context_new ("— run a model");
   g_option_context_add_main_entries (context, entries, NULL);
+  fovea_cli_engine_add_options (context);
   g_option_context_set_summary (context,
     "Runs a model, or the tasks of its adapters, on images (preprocessed as each\n"
     "task card says) or on a normalised input tensor. Results are research\n"

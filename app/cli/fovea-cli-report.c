@@ -91,6 +91,7 @@ fovea_cli_report (int argc, char **argv)
 
   g_autoptr (GOptionContext) context = g_option_context_new ("— write a PDF report");
   g_option_context_add_main_entries (context, entries, NULL);
+  fovea_cli_engine_add_options (context);
   g_option_context_set_summary (context,
     "Grades images (quality first) and writes one PDF with an A4 page-set per\n"
     "image: patient, quality, result, model and its card, recommendation. The\n"

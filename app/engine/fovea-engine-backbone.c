@@ -80,7 +80,7 @@ pretrained_from_vit (FoveaPretrainedCfg *out, const FoveaVitConfig *c)
 }
 
 FoveaEngineBackbone *
-fovea_engine_backbone_load (const char *model_dir, GError **error)
+fovea_engine_backbone_load (const char *model_dir, FoveaPrecision precision, GError **error)
 {
   g_return_val_if_fail (model_dir != NULL, NULL);
 
@@ -88,6 +88,13 @@ fovea_engine_backbone_load (const char *model_dir, GError **error)
   g_autofree char *architecture = fovea_hub_config_read_architecture (model_dir, NULL);
   if (family_of (architecture) == FOVEA_BACKBONE_CNN)
     {
+      if (precision == FOVEA_PRECISION_BF16)
+        {
+          g_set_error (error, FOVEA_MODEL_ERROR, FOVEA_MODEL_ERROR_PRECISION,
+                       "%s: precision bf16 runs Vision Transformers so far; this CNN runs "
+                       "in fp32 (give --precision fp32 or auto)", model_dir);
+          return NULL;
+        }
       backbone->cnn = fovea_cnn_load (model_dir, FOVEA_CNN_LOAD_DEFAULT, error);
       if (backbone->cnn == NULL)
         return NULL;
@@ -103,12 +110,19 @@ fovea_engine_backbone_load (const char *model_dir, GError **error)
     }
   else
     {
-      backbone->vit = fovea_vit_load (model_dir, error);
+      const FoveaVitLoadOptions options = { .precision = precision };
+      backbone->vit = fovea_vit_load_with_options (model_dir, &options, error);
       if (backbone->vit == NULL)
         return NULL;
       pretrained_from_vit (&backbone->pretrained, fovea_vit_get_config (backbone->vit));
     }
   return g_steal_pointer (&backbone);
+}
+
+FoveaPrecision
+fovea_engine_backbone_get_precision (const FoveaEngineBackbone *backbone)
+{
+  return backbone->vit != NULL ? fovea_vit_get_precision (backbone->vit) : FOVEA_PRECISION_FP32;
 }
 
 void

@@ -17,6 +17,7 @@
 #include "fovea-adapter.h"
 #include "fovea-cnn-adapter.h"
 #include "fovea-hub-config.h"
+#include "fovea-precision.h"
 
 G_BEGIN_DECLS
 
@@ -49,8 +50,12 @@ gboolean             fovea_backbone_info_read     (const char          *model_di
 
 /* Loads a hub folder (config.json, and model.safetensors or
  * pytorch_model.bin). */
+/* precision: a ViT's GEMMs in fp32 or bf16 (fovea-precision.h); a CNN
+ * runs in fp32, and refuses an explicit bf16 request. */
 FoveaEngineBackbone *fovea_engine_backbone_load   (const char          *model_dir,
+                                                   FoveaPrecision       precision,
                                                    GError             **error);
+FoveaPrecision       fovea_engine_backbone_get_precision (const FoveaEngineBackbone *backbone);
 void                 fovea_engine_backbone_free   (FoveaEngineBackbone *backbone);
 FoveaBackboneFamily  fovea_engine_backbone_get_family (const FoveaEngineBackbone *backbone);
 /* How pixels become its input: pretrained_cfg, for fovea-preprocess.h. */

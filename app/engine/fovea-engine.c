@@ -139,13 +139,26 @@ add_task (FoveaEngine *engine, FoveaEngineTask *task, const char *fallback_name,
 FoveaEngine *
 fovea_engine_new (const char *model_dir, int n_threads, GError **error)
 {
+  return fovea_engine_new_with_precision (model_dir, n_threads, FOVEA_PRECISION_AUTO, error);
+}
+
+FoveaPrecision
+fovea_engine_get_precision (const FoveaEngine *engine)
+{
+  return fovea_engine_backbone_get_precision (engine->backbone);
+}
+
+FoveaEngine *
+fovea_engine_new_with_precision (const char *model_dir, int n_threads,
+                                 FoveaPrecision precision, GError **error)
+{
   g_return_val_if_fail (model_dir != NULL, NULL);
 
   g_autoptr (FoveaEngine) engine = g_new0 (FoveaEngine, 1);
   engine->n_threads = n_threads > 0 ? n_threads : (int) g_get_num_processors ();
   engine->tasks = g_ptr_array_new_with_free_func (engine_task_free);
   engine->runs = g_array_new (FALSE, TRUE, sizeof (FoveaEngineRun));
-  engine->backbone = fovea_engine_backbone_load (model_dir, error);
+  engine->backbone = fovea_engine_backbone_load (model_dir, precision, error);
   if (engine->backbone == NULL)
     return NULL;
 

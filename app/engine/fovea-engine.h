@@ -88,6 +88,15 @@ GQuark                 fovea_engine_error_quark (void);
 FoveaEngine           *fovea_engine_new         (const char  *model_dir,
                                                  int          n_threads,
                                                  GError     **error);
+/* The same with the precision of the backbone's linear layers
+ * (fovea-precision.h; fovea_engine_new's is AUTO). BF16 on a CPU without
+ * AVX512-BF16 fails with FOVEA_MODEL_ERROR_PRECISION. */
+FoveaEngine           *fovea_engine_new_with_precision (const char     *model_dir,
+                                                        int             n_threads,
+                                                        FoveaPrecision  precision,
+                                                        GError        **error);
+/* What the backbone runs in: FP32 or BF16. */
+FoveaPrecision         fovea_engine_get_precision (const FoveaEngine *engine);
 void                   fovea_engine_free        (FoveaEngine *engine);
 
 /* Which family the backbone is. */

@@ -7,6 +7,7 @@
 #define G_LOG_DOMAIN "fovea-gemm-portable"
 
 #include "fovea-gemm.h"
+#include "fovea-gemm-bf16.h"
 
 gboolean
 fovea_gemm_packed_supported (int out_dim, int in_dim)
@@ -32,6 +33,58 @@ void
 fovea_gemm_packed_accumulate (FoveaPool *pool, int rows, int out_dim, int in_dim,
                               const float *a, int lda, const float *packed,
                               float *c, int ldc)
+{
+  g_return_if_reached ();
+}
+
+/* The bf16 GEMM (fovea-gemm-bf16.c, x86-64 only): unsupported here, so
+ * FP32 is used and BF16 is refused (fovea-precision.c). */
+gboolean
+fovea_gemm_bf16_supported (void)
+{
+  return FALSE;
+}
+
+int
+fovea_gemm_bf16_kpairs (int k)
+{
+  return (k + 1) / 2;
+}
+
+gsize
+fovea_gemm_bf16_packed_size (int n, int k)
+{
+  return 0;
+}
+
+void
+fovea_gemm_bf16_pack_b (guint16 *packed, const float *b, int n, int k)
+{
+  g_return_if_reached ();
+}
+
+void
+fovea_gemm_bf16_pack_b_bf16 (guint16 *packed, const guint16 *b, int n, int k)
+{
+  g_return_if_reached ();
+}
+
+void
+fovea_gemm_bf16_pack_a (guint16 *packed, const float *a, int lda, int rows, int k)
+{
+  g_return_if_reached ();
+}
+
+void
+fovea_gemm_bf16_block (const FoveaGemmBf16Block *block)
+{
+  g_return_if_reached ();
+}
+
+void
+fovea_gemm_bf16_accumulate (FoveaPool *pool, int rows, int n, int k,
+                            const float *a, int lda, const guint16 *packed,
+                            float *c, int ldc)
 {
   g_return_if_reached ();
 }

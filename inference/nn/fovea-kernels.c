@@ -18,6 +18,7 @@
 #include "fovea-simd.h"
 
 #include "fovea-gemm.h"
+#include "fovea-gemm-bf16.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -206,7 +207,10 @@ void
 fovea_matmul_accumulate (FoveaPool *pool, float *out, int out_stride, const float *in,
                          const FoveaLinear *linear, int rows)
 {
-  if (linear->packed != NULL)
+  if (linear->packed_bf16 != NULL)
+    fovea_gemm_bf16_accumulate (pool, rows, linear->out_dim, linear->in_dim,
+                                in, linear->in_dim, linear->packed_bf16, out, out_stride);
+  else if (linear->packed != NULL)
     fovea_gemm_packed_accumulate (pool, rows, linear->out_dim, linear->in_dim,
                                   in, linear->in_dim, linear->packed, out, out_stride);
   else

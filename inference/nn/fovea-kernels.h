@@ -15,13 +15,16 @@ G_BEGIN_DECLS
 
 /* A linear layer as PyTorch stores it: weight is out_dim × in_dim
  * row-major, bias out_dim or NULL; packed, when not NULL, is the same
- * weight in fovea-gemm.h's layout, and the GEMMs use it instead. */
+ * weight in fovea-gemm.h's layout, and the GEMMs use it instead;
+ * packed_bf16, when not NULL, is it rounded to bf16 in
+ * fovea-gemm-bf16.h's layout, and the GEMMs run in bf16 on it (first). */
 typedef struct {
-  const float *weight;
-  const float *bias;
-  int          in_dim;
-  int          out_dim;
-  const float *packed;
+  const float   *weight;
+  const float   *bias;
+  int            in_dim;
+  int            out_dim;
+  const float   *packed;
+  const guint16 *packed_bf16;
 } FoveaLinear;
 
 /* LayerNorm parameters; norm layers are given as pointers, where NULL
@@ -49,7 +52,7 @@ void fovea_gemm_accumulate   (FoveaPool         *pool,
 /* out (rows × out_stride, first out_dim columns) += in · weightᵀ; in is
  * rows × in_dim. The bias is not added: the caller has put it in out
  * (FoveaBiasFill) or adds it later (a pending bias, below). Uses the
- * packed weight when the layer has one. */
+ * packed weight when the layer has one (the bf16 one first). */
 void fovea_matmul_accumulate (FoveaPool         *pool,
                               float             *out,
                               int                out_stride,

@@ -15,6 +15,7 @@ typedef enum {
   FOVEA_MODEL_ERROR_INPUT,        /* an input of the wrong size */
   FOVEA_MODEL_ERROR_ADAPTER,      /* an adapter that does not fit the backbone */
   FOVEA_MODEL_ERROR_NO_MEMORY,
+  FOVEA_MODEL_ERROR_PRECISION,    /* a precision this CPU does not run */
 } FoveaModelError;
 
 GQuark fovea_model_error_quark (void);

@@ -32,6 +32,7 @@ struct _FoveaVit {
   const float      *reg_token;     /* reg_tokens × embed_dim, or NULL */
   const float      *pos_embed;     /* (prefix unless no_embed_class + grid) × embed_dim */
   FoveaVitBlock    *blocks;        /* depth */
+  FoveaPrecision    precision;     /* FP32 or BF16: the GEMM the blocks' weights are packed for */
   gpointer          packed_memory; /* the blocks' packed weights (fovea-vit-pack.c), or NULL */
   FoveaNorm         norm;          /* weight NULL: nn.Identity (with fc_norm) */
   FoveaNorm         fc_norm;       /* weight NULL: nn.Identity (without) */
@@ -81,7 +82,8 @@ gboolean fovea_vit_weights_load   (FoveaVit  *vit,
                                    GError   **error);
 
 /* Packs the blocks' linear weights for the AVX-512 GEMM, when the CPU
- * has it, and lets go of their pages in the mapping. */
+ * has it, or for the bf16 GEMM when vit->precision is BF16, and lets go
+ * of their pages in the mapping. */
 gboolean fovea_vit_weights_pack   (FoveaVit  *vit,
                                    GError   **error);
 

@@ -8,11 +8,25 @@
 FoveaVit *
 fovea_vit_load (const char *dir, GError **error)
 {
+  return fovea_vit_load_with_options (dir, NULL, error);
+}
+
+FoveaVit *
+fovea_vit_load_with_options (const char *dir, const FoveaVitLoadOptions *options,
+                             GError **error)
+{
+  static const FoveaVitLoadOptions defaults = { 0 };
+
   g_return_val_if_fail (dir != NULL, NULL);
 
+  if (options == NULL)
+    options = &defaults;
   g_autoptr (FoveaVit) vit = g_new0 (FoveaVit, 1);
   g_autofree char *config_path = g_build_filename (dir, "config.json", NULL);
 
+  /* Before anything is read: a precision this CPU lacks fails at once. */
+  if (!fovea_precision_resolve (options->precision, &vit->precision, error))
+    return NULL;
   if (!fovea_vit_config_load_file (&vit->config, config_path, error))
     return NULL;
   vit->weights = fovea_model_weights_open (dir, error);
@@ -36,6 +50,12 @@ fovea_vit_free (FoveaVit *vit)
   g_free (vit->blocks);
   g_free (vit->packed_memory);
   g_free (vit);
+}
+
+FoveaPrecision
+fovea_vit_get_precision (const FoveaVit *vit)
+{
+  return vit->precision;
 }
 
 const FoveaVitConfig *

@@ -14,6 +14,7 @@
 #pragma once
 
 #include "fovea-lora.h"
+#include "fovea-precision.h"
 #include "fovea-vit-config.h"
 
 G_BEGIN_DECLS
@@ -28,11 +29,26 @@ typedef enum {
   FOVEA_VIT_OUTPUT_PATCH_TOKENS = 1 << 1,  /* final-norm patch tokens */
 } FoveaVitOutputs;
 
+/* How to load a model; all zeros is the default. */
+typedef struct {
+  /* The blocks' linear layers in FP32 or BF16 (fovea-precision.h): their
+   * weights are packed once, here, for the chosen GEMM. AUTO is FP32.
+   * BF16 on a CPU without AVX512-BF16 fails the load with
+   * FOVEA_MODEL_ERROR_PRECISION. */
+  FoveaPrecision precision;
+} FoveaVitLoadOptions;
+
 /* Loads dir/config.json and maps dir/model.safetensors (or reads
  * dir/pytorch_model.bin when that is all there is: fovea-model-weights.h),
  * checking every weight's presence and shape. */
 FoveaVit             *fovea_vit_load        (const char *dir,
                                              GError    **error);
+/* The same with options (NULL: the defaults). */
+FoveaVit             *fovea_vit_load_with_options (const char                *dir,
+                                                   const FoveaVitLoadOptions *options,
+                                                   GError                   **error);
+/* What the linear layers run in: FOVEA_PRECISION_FP32 or _BF16. */
+FoveaPrecision        fovea_vit_get_precision (const FoveaVit *vit);
 void                  fovea_vit_free        (FoveaVit   *vit);
 const FoveaVitConfig *fovea_vit_get_config  (const FoveaVit *vit);
 /* SHA-256 of the weights file (model.safetensors or pytorch_model.bin),

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "fovea-decode.h"
+#include "fovea-gemm-bf16.h"
 #include "fovea-preprocess.h"
 #include "fovea-safetensors.h"
 #include "fovea-task-card.h"
@@ -695,8 +696,9 @@ test_bench_json (void)
   g_assert_cmpuint (lines->len, ==, 1);
   JsonObject *report = lines->pdata[0];
 
-  const char *keys[] = { "adapter", "batch", "images_per_s", "load_s", "median_s", "min_s",
-                         "model", "peak_rss_mb", "threads", NULL };
+  const char *keys[] = { "adapter", "batch", "cpu_median_s", "images_per_s", "load_s",
+                         "median_s", "min_s", "model", "peak_rss_mb", "precision", "threads",
+                         NULL };
   g_autoptr (GList) members = json_object_get_members (report);
   members = g_list_sort (members, (GCompareFunc) strcmp);
   guint k = 0;
@@ -716,6 +718,8 @@ test_bench_json (void)
                                   1 / median, 1e-6 / median);
   g_assert_cmpfloat (json_object_get_double_member (report, "load_s"), >, 0);
   g_assert_cmpfloat (json_object_get_double_member (report, "peak_rss_mb"), >, 1);
+  g_assert_cmpfloat (json_object_get_double_member (report, "cpu_median_s"), >, 0);
+  g_assert_cmpstr (json_object_get_string_member (report, "precision"), ==, "fp32");
   fovea_test_cli_result_clear (&r);
 
   /* Without an adapter, "adapter" is null; the table names every figure. */
@@ -778,6 +782,62 @@ test_bench_cnn (void)
   fovea_test_rmdir (dir);
 }
 
+/* --precision on every command that runs a model: parsed the same way,
+ * bf16 used where the CPU has it and refused with a clear error where it
+ * has not (FOVEA_NO_BF16 stands for such a CPU). */
+static void
+test_precision (void)
+{
+  g_autofree char *model = model_path ("tiny-token");
+  const char *commands[] = { "infer", "bench", "grade", "report", "explain" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      FoveaCliResult r = fovea_test_run_cli (commands[i], "--model", model,
+                                             "--precision", "fp16", NULL);
+      g_test_message ("%s", r.err);
+      g_assert_cmpint (r.status, ==, 1);
+      g_autofree char *prefix = g_strdup_printf ("fovea-cli %s: ", commands[i]);
+      g_assert_true (g_str_has_prefix (r.err, prefix));
+      g_assert_nonnull (strstr (r.err, "auto, fp32, bf16"));
+      fovea_test_cli_result_clear (&r);
+    }
+
+  gboolean supported = fovea_gemm_bf16_supported ();
+  FoveaCliResult r = fovea_test_run_cli ("bench", "--json", "--model", model, "--runs", "1",
+                                         "--precision", "bf16", NULL);
+  g_test_message ("%s", r.err);
+  if (supported)
+    {
+      g_assert_cmpint (r.status, ==, 0);
+      g_assert_nonnull (strstr (r.out, "\"precision\":\"bf16\""));
+    }
+  else
+    {
+      g_assert_cmpint (r.status, ==, 1);
+      g_assert_nonnull (strstr (r.err, "AVX512-BF16"));
+    }
+  fovea_test_cli_result_clear (&r);
+
+  /* auto is fp32 for now */
+  r = fovea_test_run_cli ("bench", "--json", "--model", model, "--runs", "1",
+                          "--precision", "auto", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, "\"precision\":\"fp32\""));
+  fovea_test_cli_result_clear (&r);
+
+  /* the children inherit it; this process decided above */
+  g_setenv ("FOVEA_NO_BF16", "1", TRUE);
+  r = fovea_test_run_cli ("infer", "--model", model, "--precision", "bf16", "--input-tensor",
+                          "/nonexistent.safetensors", NULL);
+  g_unsetenv ("FOVEA_NO_BF16");
+  g_test_message ("%s", r.err);
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_true (g_str_has_prefix (r.err, "fovea-cli infer: precision bf16 needs a CPU with "
+                                          "AVX512-BF16"));
+  fovea_test_cli_result_clear (&r);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -792,5 +852,6 @@ main (int argc, char **argv)
   g_test_add_func ("/cli-engine/infer/errors", test_infer_errors);
   g_test_add_func ("/cli-engine/bench/json", test_bench_json);
   g_test_add_func ("/cli-engine/bench/cnn", test_bench_cnn);
+  g_test_add_func ("/cli-engine/precision", test_precision);
   return g_test_run ();
 }

@@ -10,16 +10,24 @@
  * than this baseline.
  * Targets (issue: inference engine): batch 1 ≤ 0.15 s, batch 8 ≤ 0.13 s
  * per image, load to first result ≤ 0.5 s, peak RSS ≤ weights + 100 MB,
- * adapter ≤ 3 %. */
+ * adapter ≤ 3 %.
+ * On a CPU with AVX512-BF16, the same model loaded in BF16 precision
+ * (fovea-gemm-bf16.h) runs interleaved with the FP32 one at batch 1 and 8:
+ * medians of wall time and of the process's CPU time (all threads) per
+ * image, the latter less inflated when other processes share the cores.
+ * PyTorch's bf16 autocast on the same weights is compared by
+ * tests/scripts/bench-vs-torch.py. */
 #include <cblas.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fovea-adapter.h"
+#include "fovea-gemm-bf16.h"
 #include "fovea-safetensors.h"
 #include "fovea-bench.h"
 #include "fovea-test-common.h"
@@ -145,6 +153,52 @@ bench_batch (FoveaVit *vit, const FoveaLora *lora, const float *pixels,
   return b;
 }
 
+static double
+process_cpu_s (void)
+{
+  struct timespec now;
+  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &now);
+  return now.tv_sec + now.tv_nsec / 1e9;
+}
+
+/* FP32 against BF16, passes interleaved: medians per image of wall and
+ * process CPU time. */
+static void
+bench_bf16 (FoveaVit *fp32, FoveaVit *bf16, const float *pixels, int batch, int runs)
+{
+  g_autoptr (GError) error = NULL;
+  const FoveaVitConfig *c = fovea_vit_get_config (fp32);
+  FoveaVit *models[2] = { fp32, bf16 };
+  FoveaVitRun *runs_of[2];
+  g_autofree double *wall = g_new (double, 2 * runs);
+  g_autofree double *cpu = g_new (double, 2 * runs);
+
+  for (int m = 0; m < 2; m++)
+    {
+      runs_of[m] = fovea_vit_run_new (models[m], batch, c->img_size[0], c->img_size[1], 0, 0,
+                                      &error);
+      if (runs_of[m] == NULL)
+        g_error ("%s", error->message);
+      Pass warm = { runs_of[m], pixels, batch, NULL };
+      time_pass (&warm);
+    }
+  for (int i = 0; i < runs; i++)
+    for (int m = 0; m < 2; m++)
+      {
+        Pass pass = { runs_of[m], pixels, batch, NULL };
+        double cpu_start = process_cpu_s ();
+        wall[m * runs + i] = time_pass (&pass) / batch;
+        cpu[m * runs + i] = (process_cpu_s () - cpu_start) / batch;
+      }
+  double w32 = fovea_bench_median (wall, runs), w16 = fovea_bench_median (wall + runs, runs);
+  double c32 = fovea_bench_median (cpu, runs), c16 = fovea_bench_median (cpu + runs, runs);
+  printf ("batch %d fp32                     %7.4f s/image wall, %7.4f s CPU\n", batch, w32, c32);
+  printf ("batch %d bf16                     %7.4f s/image wall, %7.4f s CPU "
+          "(%.2f× fp32 wall, %.2f× CPU)\n", batch, w16, c16, w32 / w16, c32 / c16);
+  for (int m = 0; m < 2; m++)
+    fovea_vit_run_free (runs_of[m]);
+}
+
 /* The baseline: median seconds per image of the GEMMs alone. */
 static void
 bench_gemms (const FoveaVit *vit, FoveaSafetensors *weights, int batch, int runs,
@@ -215,6 +269,18 @@ main (void)
     g_error ("%s", error->message);
   bench_gemms (vit, st, 1, RUNS_BATCH1, batch1);
   bench_gemms (vit, st, 8, RUNS_BATCH8, batch8);
+
+  if (fovea_gemm_bf16_supported ())
+    {
+      const FoveaVitLoadOptions options = { .precision = FOVEA_PRECISION_BF16 };
+      g_autoptr (FoveaVit) bf16 = fovea_vit_load_with_options (dir, &options, &error);
+      if (bf16 == NULL)
+        g_error ("%s", error->message);
+      bench_bf16 (vit, bf16, pixels, 1, RUNS_BATCH1);
+      bench_bf16 (vit, bf16, pixels, 8, RUNS_BATCH8);
+    }
+  else
+    printf ("bf16: the CPU has no AVX512-BF16\n");
 
   fovea_test_rmdir (dir);
   return 0;

@@ -9,12 +9,22 @@
  * not divide by zero). The other tests check properties that need no
  * reference: batches agree with single images, optional outputs change
  * nothing, an unmerged LoRA update equals the same update merged into the
- * weights, and bad inputs or weights are refused by name. */
+ * weights, and bad inputs or weights are refused by name.
+ *
+ * In BF16 precision (the blocks' GEMMs on bf16 inputs with float sums,
+ * fovea-gemm-bf16.h) every case is held to the same FP32 PyTorch outputs
+ * within BF16_TOLERANCE_REL, in the same measure, and must pick the same
+ * class for every image. The bound: each GEMM is off by about 2⁻⁸·√k of
+ * its terms' size (test-gemm-bf16.c), about 1e-2 relative after two
+ * blocks' worth of them; 4e-2 leaves room for LayerNorm amplifying it
+ * (measured worst: logits 8.3e-3, an attention map 2.2e-2).
+ * Skipped on CPUs without AVX512-BF16. */
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <string.h>
 
 #include "fovea-adapter.h"
+#include "fovea-gemm-bf16.h"
 #include "fovea-safetensors.h"
 #include "fovea-test-common.h"
 #include "fovea-vit.h"
@@ -29,6 +39,8 @@ typedef struct {
 } ParityCase;
 
 static double tolerance_rel;
+
+#define BF16_TOLERANCE_REL 4e-2
 
 static void
 parity_case_free (gpointer data)
@@ -48,13 +60,20 @@ model_dir (const char *model)
 }
 
 static FoveaVit *
-load_model (const char *model)
+load_model_in (const char *model, FoveaPrecision precision)
 {
   g_autofree char *dir = model_dir (model);
   g_autoptr (GError) error = NULL;
-  FoveaVit *vit = fovea_vit_load (dir, &error);
+  FoveaVitLoadOptions options = { .precision = precision };
+  FoveaVit *vit = fovea_vit_load_with_options (dir, &options, &error);
   g_assert_no_error (error);
   return vit;
+}
+
+static FoveaVit *
+load_model (const char *model)
+{
+  return load_model_in (model, FOVEA_PRECISION_AUTO);
 }
 
 static FoveaSafetensors *
@@ -118,11 +137,22 @@ load_case_adapter (const ParityCase *c, const FoveaVit *vit)
   return lora;
 }
 
-static void
-test_parity (gconstpointer data)
+static int
+argmax (const float *x, int n)
 {
-  const ParityCase *c = data;
-  g_autoptr (FoveaVit) vit = load_model (c->model);
+  int best = 0;
+  for (int i = 1; i < n; i++)
+    if (x[i] > x[best])
+      best = i;
+  return best;
+}
+
+/* The case in the precision asked for, against PyTorch's FP32 outputs:
+ * within tolerance, and (BF16) the same class for every image. */
+static void
+check_parity (const ParityCase *c, FoveaPrecision precision, double tolerance)
+{
+  g_autoptr (FoveaVit) vit = load_model_in (c->model, precision);
   g_autoptr (FoveaSafetensors) st = open_case (c->name);
   const FoveaTensorView *pixels = fovea_safetensors_lookup (st, "pixel_values");
   g_assert_nonnull (pixels);
@@ -141,9 +171,15 @@ test_parity (gconstpointer data)
   const FoveaTensorView *logits = fovea_safetensors_lookup (st, "logits");
   g_assert_nonnull (logits);
   g_assert_cmpint (fovea_vit_run_get_n_outputs (run), ==, logits->shape[1]);
-  assert_close ("logits", fovea_vit_run_get_logits (run),
-                expected (st, "logits", logits->n_elements), logits->n_elements,
-                tolerance_rel);
+  const float *want_logits = expected (st, "logits", logits->n_elements);
+  assert_close ("logits", fovea_vit_run_get_logits (run), want_logits, logits->n_elements,
+                tolerance);
+  for (int b = 0; precision == FOVEA_PRECISION_BF16 && b < batch; b++)
+    {
+      int n = (int) logits->shape[1];
+      g_assert_cmpint (argmax (fovea_vit_run_get_logits (run) + (gsize) b * n, n), ==,
+                       argmax (want_logits + (gsize) b * n, n));
+    }
 
   int tokens = fovea_vit_run_get_n_tokens (run);
   int patches = fovea_vit_run_get_grid (run, NULL, NULL);
@@ -154,14 +190,31 @@ test_parity (gconstpointer data)
         g_autofree char *name = g_strdup_printf ("attention.%d", b);
         gsize n = (gsize) batch * config->num_heads * tokens * tokens;
         assert_close (name, fovea_vit_run_get_attention (run, b),
-                      expected (st, name, n), n, tolerance_rel);
+                      expected (st, name, n), n, tolerance);
       }
   if (c->outputs & FOVEA_VIT_OUTPUT_PATCH_TOKENS)
     {
       gsize n = (gsize) batch * patches * config->embed_dim;
       assert_close ("patch_tokens", fovea_vit_run_get_patch_tokens (run),
-                    expected (st, "patch_tokens", n), n, tolerance_rel);
+                    expected (st, "patch_tokens", n), n, tolerance);
     }
+}
+
+static void
+test_parity (gconstpointer data)
+{
+  check_parity (data, FOVEA_PRECISION_AUTO, tolerance_rel);
+}
+
+static void
+test_parity_bf16 (gconstpointer data)
+{
+  if (!fovea_gemm_bf16_supported ())
+    {
+      g_test_skip ("the CPU has no AVX512-BF16 (or FOVEA_NO_BF16 is set)");
+      return;
+    }
+  check_parity (data, FOVEA_PRECISION_BF16, BF16_TOLERANCE_REL);
 }
 
 /* Each image alone, in a run with room for more, gives the logits it gets
@@ -524,9 +577,11 @@ add_manifest_cases (GPtrArray *all)
       c->outputs = parse_outputs (json_object_get_array_member (o, "outputs"));
 
       g_autofree char *parity = g_strdup_printf ("/vit/parity/%s", c->name);
+      g_autofree char *parity_bf16 = g_strdup_printf ("/vit/parity-bf16/%s", c->name);
       g_autofree char *batch = g_strdup_printf ("/vit/batch/%s", c->name);
       g_autofree char *adapter = g_strdup_printf ("/vit/adapter-switch/%s", c->name);
       g_test_add_data_func (parity, c, test_parity);
+      g_test_add_data_func (parity_bf16, c, test_parity_bf16);
       if (c->adapter == NULL)
         g_test_add_data_func (batch, c, test_batch_consistency);
       else
