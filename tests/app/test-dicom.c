@@ -448,6 +448,256 @@ test_new_uid (void)
     g_assert_true (g_ascii_isdigit (*p));
 }
 
+/* Runs a program that may be absent: FALSE (and nothing run) without it. */
+static gboolean
+have_program (const char *name)
+{
+  g_autofree char *found = g_find_program_in_path (name);
+  if (found == NULL)
+    g_test_message ("%s is not installed: that check is left out", name);
+  return found != NULL;
+}
+
+/* The encapsulated bytes through dcm2pdf (DCMTK), byte for byte. */
+static GBytes *
+dcm2pdf_document (const char *path)
+{
+  g_autofree char *pdf = g_strconcat (path, ".pdf", NULL);
+  const char *argv[] = { "dcm2pdf", path, pdf, NULL };
+  g_autofree char *out = fovea_test_run_program (argv);
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+  g_assert_true (g_file_get_contents (pdf, &contents, &length, NULL));
+  g_unlink (pdf);
+  return g_bytes_new (contents, length);
+}
+
+static void
+assert_document (const char *path, const guint8 *pdf, gsize length)
+{
+  if (have_program ("dcmdump"))
+    {
+      const char *argv[] = { "dcmdump", "-q", path, NULL };
+      g_autofree char *dump = fovea_test_run_program (argv);
+      fovea_test_assert_contains (dump, "EncapsulatedPDFStorage");
+      fovea_test_assert_contains (dump, "application/pdf");
+    }
+  if (have_program ("dcm2pdf"))
+    {
+      g_autoptr (GBytes) back = dcm2pdf_document (path);
+      /* dcm2pdf (3.6.7) drops the value's last byte, taking it for the
+       * padding of an odd length; pydicom below gives the exact bytes. */
+      gsize back_length = g_bytes_get_size (back);
+      g_assert_cmpuint (back_length, >=, length - 1);
+      g_assert_cmpuint (back_length, <=, length);
+      g_assert_cmpmem (g_bytes_get_data (back, NULL), back_length, pdf, back_length);
+    }
+  if (g_file_test ("/usr/bin/python3", G_FILE_TEST_IS_EXECUTABLE))
+    {
+      /* pydicom's output goes through a file: it is binary. */
+      g_autofree char *copy = g_strconcat (path, ".bin", NULL);
+      g_autofree char *script = g_strdup_printf (
+        "import sys, pydicom\n"
+        "d = pydicom.dcmread(sys.argv[1])\n"
+        "assert d.SOPClassUID == '1.2.840.10008.5.1.4.1.1.104.1'\n"
+        "assert d.MIMETypeOfEncapsulatedDocument == 'application/pdf'\n"
+        "open(sys.argv[2], 'wb').write(d.EncapsulatedDocument[:d.EncapsulatedDocumentLength])\n");
+      const char *argv[] = { "/usr/bin/python3", "-c", script, path, copy, NULL };
+      g_autofree char *out = fovea_test_run_program (argv);
+      g_autofree char *contents = NULL;
+      gsize got = 0;
+      g_assert_true (g_file_get_contents (copy, &contents, &got, NULL));
+      g_unlink (copy);
+      g_assert_cmpmem (contents, got, pdf, length);
+    }
+}
+
+/* Only the expected files: no temporary left behind. */
+static void
+assert_folder_holds (const char *dir, const char *const *names)
+{
+  g_autoptr (GDir) listing = g_dir_open (dir, 0, NULL);
+  const char *name;
+  guint n = 0;
+  while ((name = g_dir_read_name (listing)) != NULL)
+    {
+      if (!g_strv_contains (names, name))
+        g_error ("%s: unexpected file %s", dir, name);
+      n++;
+    }
+  g_assert_cmpuint (n, ==, g_strv_length ((char **) names));
+}
+
+static void
+test_write_pdf_in_study (void)
+{
+  if (!have_samples ())
+    return;
+  g_autoptr (FoveaDicomTags) source = read_tags ("op-jpeg.dcm");
+  g_autofree char *dir = fovea_test_mkdtemp ();
+  g_autofree char *out = g_build_filename (dir, "report.dcm", NULL);
+  /* Odd length: the value is padded, the length element says where it ends. */
+  static const char pdf[] = "%PDF-1.4\n% not a real PDF, bytes only \x01\xff\n%%EOF\n";
+  const FoveaDicomPdfInfo info = { .study = source, .document_title = "Grading: P017" };
+  g_autoptr (GError) error = NULL;
+  g_assert_true (fovea_dicom_write_pdf ((const guint8 *) pdf, sizeof pdf - 1, &info, out,
+                                        &error));
+  g_assert_no_error (error);
+  const char *expected[] = { "report.dcm", NULL };
+  assert_folder_holds (dir, expected);
+
+  g_autoptr (FoveaDicomTags) back = fovea_dicom_read_tags (out, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (back->sop_class_uid, ==, FOVEA_SOP_CLASS_ENCAPSULATED_PDF);
+  g_assert_cmpstr (back->patient_id, ==, "P017");
+  g_assert_cmpstr (back->patient_name, ==, "Doe^Jane");
+  g_assert_cmpstr (back->birth_date, ==, "19600102");
+  g_assert_cmpstr (back->study_instance_uid, ==, source->study_instance_uid);
+  g_assert_cmpstr (back->series_instance_uid, !=, source->series_instance_uid);
+  g_assert_true (g_str_has_prefix (back->series_instance_uid, "2.25."));
+  g_assert_true (g_str_has_prefix (back->sop_instance_uid, "2.25."));
+  g_assert_cmpstr (back->modality, ==, "DOC");
+  g_assert_cmpstr (back->manufacturer, ==, "Fovea");
+  assert_document (out, (const guint8 *) pdf, sizeof pdf - 1);
+
+  /* Not an image: opening it says so. */
+  g_autoptr (FoveaImage) image = fovea_decode_file (out, NULL, NULL, &error);
+  g_assert_null (image);
+  g_assert_error (error, FOVEA_DECODE_ERROR, FOVEA_DECODE_ERROR_UNSUPPORTED);
+  g_clear_error (&error);
+
+  /* Without a source study: the given patient, a fresh study. */
+  g_autofree char *lone = g_build_filename (dir, "lone.dcm", NULL);
+  const FoveaDicomPdfInfo fresh = { .patient_id = "P-77 Ü", .patient_name = "Doe^John" };
+  g_assert_true (fovea_dicom_write_pdf ((const guint8 *) pdf, 8, &fresh, lone, &error));
+  g_assert_no_error (error);
+  g_autoptr (FoveaDicomTags) lone_tags = fovea_dicom_read_tags (lone, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (lone_tags->patient_id, ==, "P-77 Ü");
+  g_assert_true (g_str_has_prefix (lone_tags->study_instance_uid, "2.25."));
+  assert_document (lone, (const guint8 *) pdf, 8);
+
+  /* A folder that does not exist: an error, nothing written. */
+  g_autofree char *nowhere = g_build_filename (dir, "missing", "r.dcm", NULL);
+  g_assert_false (fovea_dicom_write_pdf ((const guint8 *) pdf, 8, &fresh, nowhere, &error));
+  g_assert_error (error, FOVEA_DICOM_ERROR, FOVEA_DICOM_ERROR_WRITE);
+  fovea_test_rmdir (dir);
+}
+
+/* fovea-cli as a user runs it: inspect, grade and report on DICOM. */
+static void
+test_cli (void)
+{
+  if (!have_samples ())
+    return;
+  g_autofree char *dir = fovea_test_mkdtemp ();
+  g_autofree char *images = g_build_filename (dir, "images", NULL);
+  g_assert_cmpint (g_mkdir (images, 0755), ==, 0);
+  const char *names[] = { "op-jpeg.dcm", "op-raw.dcm", "sc-mono.dcm" };
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *from = sample (names[i]);
+      /* PACS-style names: no extension, nothing to guess from. */
+      g_autofree char *bare = g_strdup_printf ("IM%06u", (guint) i + 1);
+      g_autofree char *to = g_build_filename (images, bare, NULL);
+      fovea_test_copy_file (from, to);
+    }
+
+  FoveaCliResult r = fovea_test_run_cli ("inspect", "--json", images, NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_auto (GStrv) lines = g_strsplit (g_strstrip (r.out), "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 3);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_assert_true (json_parser_load_from_data (parser, lines[0], -1, NULL));
+  JsonObject *first = json_node_get_object (json_parser_get_root (parser));
+  g_assert_cmpstr (json_object_get_string_member (first, "format"), ==, "dicom");
+  g_assert_cmpstr (json_object_get_string_member (first, "eye"), ==, "OD");
+  g_assert_cmpstr (json_object_get_string_member (first, "patient_id"), ==, "P017");
+  g_assert_cmpstr (json_object_get_string_member (first, "modality"), ==, "fundus");
+  JsonObject *dicom = json_object_get_object_member (first, "dicom");
+  g_assert_nonnull (dicom);
+  g_assert_cmpstr (json_object_get_string_member (dicom, "laterality"), ==, "R");
+  g_assert_cmpstr (json_object_get_string_member (dicom, "patient_name"), ==, "Doe^Jane");
+  g_assert_cmpstr (json_object_get_string_member (dicom, "sop_class_uid"), ==,
+                   "1.2.840.10008.5.1.4.1.1.77.1.5.1");
+  g_assert_cmpstr (json_object_get_string_member (dicom, "study_instance_uid"), ==,
+                   "2.25.1234567890123456789012345678901234567");
+  fovea_test_cli_result_clear (&r);
+
+  g_autofree char *model = fovea_test_make_model_with_card ("tiny-token", "tiny-five-class.json");
+  g_autofree char *csv = g_build_filename (dir, "grades.csv", NULL);
+  r = fovea_test_run_cli ("grade", images, "--model", model, "--out", csv, NULL);
+  /* 3: the monochrome Secondary Capture looks like OCTA, which the fundus
+   * task refuses; its row still carries the tags' patient. */
+  if (r.status != 3)
+    g_error ("grade exited %d: %s", r.status, r.err);
+  fovea_test_cli_result_clear (&r);
+  g_autofree char *table = NULL;
+  g_assert_true (g_file_get_contents (csv, &table, NULL, NULL));
+  fovea_test_assert_contains (table, "IM000001,P017,OD,fundus");
+  fovea_test_assert_contains (table, "IM000002,P018,OS,fundus");
+  fovea_test_assert_contains (table, "IM000003,P020,,");
+
+  /* Report back to the PACS: patient and eye from the tags. */
+  g_autofree char *jpeg_dcm = g_build_filename (images, "IM000001", NULL);
+  g_autofree char *report = g_build_filename (dir, "report.dcm", NULL);
+  r = fovea_test_run_cli ("report", jpeg_dcm, "--model", model, "--out", report, NULL);
+  if (r.status != 0)
+    g_error ("report exited %d: %s", r.status, r.err);
+  fovea_test_cli_result_clear (&r);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FoveaDicomTags) tags = fovea_dicom_read_tags (report, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (tags->sop_class_uid, ==, FOVEA_SOP_CLASS_ENCAPSULATED_PDF);
+  g_assert_cmpstr (tags->patient_id, ==, "P017");
+  g_assert_cmpstr (tags->study_instance_uid, ==, "2.25.1234567890123456789012345678901234567");
+  if (have_program ("dcm2pdf") && have_program ("pdftotext"))
+    {
+      g_autoptr (GBytes) pdf = dcm2pdf_document (report);
+      g_autofree char *pdf_path = g_build_filename (dir, "back.pdf", NULL);
+      g_assert_true (g_file_set_contents (pdf_path, g_bytes_get_data (pdf, NULL),
+                                          (gssize) g_bytes_get_size (pdf), NULL));
+      g_autofree char *text = fovea_test_pdf_text (pdf_path);
+      fovea_test_assert_contains (text, "P017");
+      fovea_test_assert_contains (text, "OD");
+    }
+
+  /* Never over an input, even with --force; the input keeps its bytes. */
+  g_autofree char *before = NULL;
+  gsize before_length = 0;
+  g_assert_true (g_file_get_contents (jpeg_dcm, &before, &before_length, NULL));
+  r = fovea_test_run_cli ("report", jpeg_dcm, "--model", model, "--out", jpeg_dcm, "--force",
+                          NULL);
+  g_assert_cmpint (r.status, ==, 1);
+  fovea_test_assert_contains (r.err, "graded images");
+  fovea_test_cli_result_clear (&r);
+  g_autofree char *after = NULL;
+  gsize after_length = 0;
+  g_assert_true (g_file_get_contents (jpeg_dcm, &after, &after_length, NULL));
+  g_assert_cmpmem (before, before_length, after, after_length);
+
+  /* A non-DICOM image needs --patient-id and --eye; with them, a new study. */
+  g_autofree char *png = fovea_test_sample_path ("fundus-healthy.png");
+  g_autofree char *png_report = g_build_filename (dir, "png-report.dcm", NULL);
+  r = fovea_test_run_cli ("report", png, "--model", model, "--out", png_report, NULL);
+  g_assert_cmpint (r.status, ==, 1);
+  fovea_test_assert_contains (r.err, "--patient-id");
+  fovea_test_cli_result_clear (&r);
+  g_assert_false (g_file_test (png_report, G_FILE_TEST_EXISTS));
+  r = fovea_test_run_cli ("report", png, "--model", model, "--patient-id", "P-9", "--eye", "OS",
+                          "--out", png_report, NULL);
+  if (r.status != 0)
+    g_error ("report exited %d: %s", r.status, r.err);
+  fovea_test_cli_result_clear (&r);
+  g_autoptr (FoveaDicomTags) png_tags = fovea_dicom_read_tags (png_report, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (png_tags->patient_id, ==, "P-9");
+  g_assert_true (g_str_has_prefix (png_tags->study_instance_uid, "2.25."));
+
+  fovea_test_rmdir (model);
+  fovea_test_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -467,6 +717,8 @@ main (int argc, char **argv)
   g_test_add_func ("/dicom/truncated", test_truncated);
   g_test_add_func ("/dicom/pixel-budget", test_pixel_budget);
   g_test_add_func ("/dicom/new-uid", test_new_uid);
+  g_test_add_func ("/dicom/write-pdf-in-study", test_write_pdf_in_study);
+  g_test_add_func ("/dicom/cli", test_cli);
 
   int status = g_test_run ();
   fovea_image_free (source_rgb);
