@@ -156,6 +156,39 @@ fovea_dicom_read_tags (const char *path, GError **error)
     }
 }
 
+FoveaDicomTags *
+fovea_dicom_read_tags_memory (const guint8 *data, gsize length, const char *name,
+                              GError **error)
+{
+  if (name == NULL)
+    name = "(DICOM in memory)";
+  if (!fovea_dicom_sniff (data, length))
+    {
+      g_set_error (error, FOVEA_DICOM_ERROR, FOVEA_DICOM_ERROR_READ,
+                   "“%s”: not a DICOM file (no “DICM” after the 128-byte preamble)", name);
+      return NULL;
+    }
+  fovea_dicom_init ();
+  try
+    {
+      DcmFileFormat file;
+      OFCondition cond = parse_memory (file, data, length, true);
+      if (cond.bad ())
+        {
+          g_set_error (error, FOVEA_DICOM_ERROR, FOVEA_DICOM_ERROR_READ,
+                       "“%s”: DICOM tags could not be read: %s", name, cond.text ());
+          return NULL;
+        }
+      return tags_from_file (file);
+    }
+  catch (const std::bad_alloc &)
+    {
+      g_set_error (error, FOVEA_DICOM_ERROR, FOVEA_DICOM_ERROR_READ,
+                   "“%s”: out of memory reading DICOM tags", name);
+      return NULL;
+    }
+}
+
 /* The name of an object's class for messages: "Basic Text SR (1.2…)". */
 static char *
 describe_class (DcmFileFormat &file)

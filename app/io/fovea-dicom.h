@@ -63,6 +63,11 @@ gboolean        fovea_dicom_is_file      (const char   *path);
  * FOVEA_DICOM_ERROR_READ when it is not DICOM or cannot be parsed. */
 FoveaDicomTags *fovea_dicom_read_tags    (const char   *path,
                                           GError      **error);
+/* The same from a file held in memory; name is for messages only. */
+FoveaDicomTags *fovea_dicom_read_tags_memory (const guint8 *data,
+                                              gsize         length,
+                                              const char   *name,
+                                              GError      **error);
 void            fovea_dicom_tags_free    (FoveaDicomTags *tags);
 
 /* "OD" for Image Laterality (or Laterality) R, "OS" for L, NULL otherwise

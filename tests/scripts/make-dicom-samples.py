@@ -4,10 +4,13 @@ synthetic samples, with DCMTK's tools and python3-pydicom (Debian's dcmtk
 and python3-pydicom packages). tests/app/test-dicom.c runs it and checks
 what Fovea reads from each file against the source image.
 
-Usage: make-dicom-samples.py OUTDIR RGB.ppm FUNDUS.jpg
+Usage: make-dicom-samples.py OUTDIR RGB.ppm|WxH FUNDUS.jpg
 
   RGB.ppm      a binary PPM (P6) of a synthetic sample, written by the test
-               from its own decode of fundus-healthy.png
+               from its own decode of fundus-healthy.png; or WxH (16x12) for
+               a drawn gradient, as the fuzz seed corpus was made:
+                 make-dicom-samples.py tests/fuzz/corpus/dicom 16x12 \
+                   tests/fixtures/decode/jpeg-orientation-1.jpg
   FUNDUS.jpg   a synthetic JPEG sample (fundus-lesions.jpg), wrapped as is
 
 Files written (pixel expectations as test-dicom.c checks them):
@@ -52,6 +55,14 @@ BASIC_TEXT_SR = '1.2.840.10008.5.1.4.1.1.88.11'
 MEDIA_DIRECTORY = '1.2.840.10008.1.3.10'
 # Fixed, so that the test can check them; under 2.25 (UUID-derived).
 STUDY_UID = '2.25.1234567890123456789012345678901234567'
+
+
+def gradient(size):
+    width, height = (int(v) for v in size.split('x'))
+    pixels = bytes(((x * 255 // max(width - 1, 1)) if c == 0 else
+                    (y * 255 // max(height - 1, 1)) if c == 1 else (x * y) % 256)
+                   for y in range(height) for x in range(width) for c in range(3))
+    return width, height, pixels
 
 
 def read_ppm(path):
@@ -137,7 +148,7 @@ def main():
     outdir, ppm, jpeg = sys.argv[1:4]
     os.makedirs(outdir, exist_ok=True)
     out = lambda name: os.path.join(outdir, name)
-    width, height, rgb = read_ppm(ppm)
+    width, height, rgb = gradient(ppm) if 'x' in ppm and not os.path.exists(ppm) else read_ppm(ppm)
     green = rgb[1::3]
 
     ds = base_dataset(OP_8BIT, ExplicitVRLittleEndian, 'P018', 'image', 'L')
