@@ -13,12 +13,14 @@ build_packages="
   libgtk-4-dev libadwaita-1-dev libcairo2-dev libpango1.0-dev
   libpng-dev libjpeg62-turbo-dev libtiff-dev libgdk-pixbuf-2.0-dev libexif-dev
   libminizip-dev zlib1g-dev
+  g++ libdcmtk-dev
   desktop-file-utils appstream
   fonts-dejavu-core fonts-noto-cjk
 "
 test_packages="
   xvfb xauth clang libclang-rt-14-dev
   poppler-utils
+  dcmtk python3-pydicom
 "
 
 want=$build_packages

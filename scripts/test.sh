@@ -13,7 +13,7 @@ meson compile -C build
 meson test -C build --print-errorlogs
 
 echo "== Sanitizer build (clang, ASan + UBSan, libFuzzer) =="
-[ -f build-sanitize/build.ninja ] || CC=clang meson setup build-sanitize \
+[ -f build-sanitize/build.ninja ] || CC=clang CXX=clang++ meson setup build-sanitize \
   -Db_sanitize=address,undefined -Db_lundef=false -Dfuzzing=true
 meson compile -C build-sanitize
 meson test -C build-sanitize --print-errorlogs

@@ -128,6 +128,7 @@ static const Component components[] = {
   { "gdk-pixbuf", GTK_LICENSE_LGPL_2_1, NULL, NULL },
   { "libexif", GTK_LICENSE_LGPL_2_1, NULL, NULL },
   { "OpenBLAS", GTK_LICENSE_BSD_3, NULL, NULL },
+  { "DCMTK", GTK_LICENSE_BSD_3, NULL, NULL },
   { "Cairo", GTK_LICENSE_CUSTOM, "LGPL-2.1 / MPL-1.1",
     "https://www.cairographics.org/COPYING/" },
   { "libpng", GTK_LICENSE_CUSTOM, "libpng-2.0",

@@ -15,6 +15,7 @@
 
 #include "fovea-decode.h"
 #include "fovea-modality-guess.h"
+#include "fovea-image-identity.h"
 #include "fovea-name-guess.h"
 #include "fovea-resize.h"
 #include "fovea-texture.h"
@@ -84,12 +85,22 @@ load_result_free (LoadResult *result)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LoadResult, load_result_free)
 
-/* Name guessing */
+/* Patient and eye: a DICOM file's tags (a few KB read before the pixel
+ * data), else guessed from the name. */
 
 static void
-guess_from_name (FoveaDocument *self)
+read_identity (FoveaDocument *self)
 {
-  self->eye = fovea_name_guess (self->display_name, &self->patient_id);
+  g_autofree char *path = g_file_get_path (self->file);
+  if (path == NULL)
+    {
+      self->eye = fovea_name_guess (self->display_name, &self->patient_id);
+      return;
+    }
+  FoveaImageIdentity identity;
+  fovea_image_identity_read (path, &identity);
+  self->eye = identity.eye;
+  self->patient_id = g_steal_pointer (&identity.patient_id);
 }
 
 /* Loading */
@@ -140,7 +151,11 @@ load_file (const char    *path,
   if (result->image == NULL)
     return NULL;
 
-  result->modality = fovea_modality_guess (result->image);
+  FoveaImageIdentity identity;
+  fovea_image_identity_read (path, &identity);
+  result->modality = identity.modality != FOVEA_MODALITY_UNKNOWN
+                     ? identity.modality : fovea_modality_guess (result->image);
+  fovea_image_identity_clear (&identity);
   result->texture = fovea_texture_new_from_image (result->image, error);
   if (result->texture == NULL)
     return NULL;
@@ -235,7 +250,7 @@ fovea_document_constructed (GObject *object)
   G_OBJECT_CLASS (fovea_document_parent_class)->constructed (object);
 
   self->display_name = g_filename_display_name (basename);
-  guess_from_name (self);
+  read_identity (self);
 }
 
 static void

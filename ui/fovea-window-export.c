@@ -195,6 +195,9 @@ fovea_window_choose_export_file (FoveaWindow *self)
 {
   GtkFileChooserNative *chooser;
   g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+  /* A name ending in .dcm makes a DICOM Encapsulated PDF for the PACS, in
+   * the image's study when the image is DICOM (fovea-report.h). */
+  g_autoptr(GtkFileFilter) dicom_filter = gtk_file_filter_new ();
   g_autofree char *name = NULL;
 
   if (fovea_results_panel_get_result (self->results_panel) == NULL || self->shown_document == NULL)
@@ -204,11 +207,14 @@ fovea_window_choose_export_file (FoveaWindow *self)
     }
   gtk_file_filter_set_name (filter, _("PDF Documents"));
   gtk_file_filter_add_suffix (filter, "pdf");
+  gtk_file_filter_set_name (dicom_filter, _("DICOM Encapsulated PDF"));
+  gtk_file_filter_add_suffix (dicom_filter, "dcm");
   chooser = gtk_file_chooser_native_new (_("Export Report"), GTK_WINDOW (self),
                                          GTK_FILE_CHOOSER_ACTION_SAVE,
                                          _("_Export"), _("_Cancel"));
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), dicom_filter);
   {
     g_autofree char *stem = fovea_output_name_part (fovea_document_get_display_name (self->shown_document));
 

@@ -13,7 +13,7 @@
 #define N_RECENT 10
 
 static const char * const image_suffixes[] = {
-  "png", "jpg", "jpeg", "tif", "tiff", "bmp", "gif",
+  "png", "jpg", "jpeg", "tif", "tiff", "bmp", "gif", "dcm", "dicom",
 };
 
 static void
@@ -40,10 +40,15 @@ fovea_window_show_open_dialog (FoveaWindow *self)
 {
   GtkFileChooserNative *chooser;
   g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+  /* PACS exports often name DICOM files without an extension (IM000001):
+   * the decoder recognises them by their contents. */
+  g_autoptr(GtkFileFilter) all_files = gtk_file_filter_new ();
 
   gtk_file_filter_set_name (filter, _("Images"));
   for (guint i = 0; i < G_N_ELEMENTS (image_suffixes); i++)
     gtk_file_filter_add_suffix (filter, image_suffixes[i]);
+  gtk_file_filter_set_name (all_files, _("All Files"));
+  gtk_file_filter_add_pattern (all_files, "*");
 
   chooser = gtk_file_chooser_native_new (_("Open Images"), GTK_WINDOW (self),
                                          GTK_FILE_CHOOSER_ACTION_OPEN,
@@ -51,6 +56,7 @@ fovea_window_show_open_dialog (FoveaWindow *self)
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
   gtk_file_chooser_set_select_multiple (GTK_FILE_CHOOSER (chooser), TRUE);
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), all_files);
   g_signal_connect (chooser, "response", G_CALLBACK (file_chooser_response_cb), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }

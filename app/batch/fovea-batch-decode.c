@@ -1,6 +1,6 @@
 /* fovea-batch-decode.c: the decoder threads of a batch run: each claims
- * the next file, decodes it (JPEG DCT-scaled to what is needed), guesses
- * patient and eye from its name, assesses quality and preprocesses it for
+ * the next file, decodes it (JPEG DCT-scaled to what is needed), takes
+ * patient and eye from its DICOM tags or guesses them from its name, assesses quality and preprocesses it for
  * every task, within a bounded window ahead of the engine; and how they
  * share the cores with the engine's threads. */
 #define G_LOG_DOMAIN "fovea-batch-decode"
@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "fovea-modality-guess.h"
-#include "fovea-name-guess.h"
+#include "fovea-image-identity.h"
 #include "fovea-preprocess.h"
 
 #define POLL_US (100 * 1000)
@@ -74,7 +74,10 @@ decode_item (BatchRun *run, BatchItem *item)
   g_autoptr (GError) error = NULL;
   FoveaDecodeInfo info = { 0 };
 
-  item->eye = fovea_name_guess (item->path, &item->patient_id);
+  FoveaImageIdentity identity;
+  fovea_image_identity_read (item->path, &identity);
+  item->eye = identity.eye;
+  item->patient_id = g_steal_pointer (&identity.patient_id);
   item->image = fovea_decode_file (item->path, &run->decode, &info, &error);
   if (item->image == NULL)
     {
@@ -82,8 +85,10 @@ decode_item (BatchRun *run, BatchItem *item)
       item->seconds = (double) (g_get_monotonic_time () - start) / G_USEC_PER_SEC;
       return;
     }
-  item->modality = run->batch->modality != FOVEA_MODALITY_UNKNOWN
-                   ? run->batch->modality : fovea_modality_guess (item->image);
+  /* The batch's modality, else the DICOM tags', else the pixels' guess. */
+  item->modality = run->batch->modality != FOVEA_MODALITY_UNKNOWN ? run->batch->modality
+                   : identity.modality != FOVEA_MODALITY_UNKNOWN ? identity.modality
+                   : fovea_modality_guess (item->image);
   assess_quality (run, item, &info);
 
   if (item->quality.gradable)

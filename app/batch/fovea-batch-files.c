@@ -23,7 +23,7 @@ list_folder (const char *folder, gboolean recursive, GPtrArray *out)
           if (recursive && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
             list_folder (path, recursive, out);
         }
-      else if (fovea_decode_is_supported_name (name))
+      else if (fovea_decode_is_supported_file (path))
         g_ptr_array_add (out, g_steal_pointer (&path));
     }
 }

@@ -1,5 +1,8 @@
 /* fovea-cli-inspect.c: `fovea-cli inspect [--modality M] [--json] IMAGE|FOLDER…`
  *
+ * Each object also has "patient_id" and "eye" (OD, OS or ""), from a DICOM
+ * file's tags (Patient ID, Image Laterality) or guessed from other files'
+ * names, as batch grading takes them (fovea-image-identity.h).
  * One JSON object per image per line with --json (JSON Lines, so output can
  * be streamed into other tools), a readable table otherwise. A file that
  * cannot be read still gets its line; the exit status then says so. */
@@ -12,6 +15,7 @@
 #include "fovea-cli-commands.h"
 #include "fovea-cli-paths.h"
 #include "fovea-cli-thresholds.h"
+#include "fovea-image-identity.h"
 #include "fovea-inspect.h"
 
 static void
@@ -19,6 +23,20 @@ print_json_line (JsonNode *node)
 {
   g_autofree char *text = json_to_string (node, FALSE);
   printf ("%s\n", text);
+}
+
+static void
+add_identity (JsonNode *node, const char *path)
+{
+  JsonObject *object = json_node_get_object (node);
+  if (json_object_has_member (object, "error"))
+    return;
+  FoveaImageIdentity identity;
+  fovea_image_identity_read (path, &identity);
+  json_object_set_string_member (object, "patient_id",
+                                 identity.patient_id != NULL ? identity.patient_id : "");
+  json_object_set_string_member (object, "eye", fovea_eye_to_string (identity.eye));
+  fovea_image_identity_clear (&identity);
 }
 
 static void
@@ -126,6 +144,7 @@ fovea_cli_inspect (int argc, char **argv)
                                                     (const char *const *) thresholds, &ok);
       if (!ok)
         n_failed++;
+      add_identity (node, paths->pdata[i]);
       if (json)
         print_json_line (node);
       else

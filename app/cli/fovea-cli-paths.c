@@ -37,7 +37,7 @@ collect_folder (const char *folder, gboolean recursive, GPtrArray *out)
           if (recursive)
             collect_folder (path, recursive, out);
         }
-      else if (fovea_decode_is_supported_name (path))
+      else if (fovea_decode_is_supported_file (path))
         g_ptr_array_add (out, g_strdup (path));
     }
 }

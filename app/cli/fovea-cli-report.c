@@ -1,12 +1,14 @@
 /* fovea-cli-report.c: `fovea-cli report IMAGE… --model DIR [--adapter PATH]…
- *   [--task NAME] --patient-id ID --eye OD|OS [--site S] [--operator O]
- *   [--exam-date D] --out report.pdf [--force]`
+ *   [--task NAME] [--patient-id ID] [--eye OD|OS] [--site S] [--operator O]
+ *   [--exam-date D] --out report.pdf|report.dcm [--force]`
  *
  * Grades each image the way `grade` does (fovea-batch.h: decode, quality
  * first, then the task) and writes one PDF with one A4 page-set per image
- * and task (fovea-report.h). The patient and eye given apply to every
- * image. Exit status: 0, 3 when some image failed (its pages say why), 1 on
- * a fatal error (then no file is written). */
+ * and task (fovea-report.h); with --out R.dcm, that PDF as a DICOM
+ * Encapsulated PDF in the images' study. The patient and eye given apply to
+ * every image; they may be left out only when every image is DICOM (its
+ * tags then give them). Exit status: 0, 3 when some image failed (its pages
+ * say why), 1 on a fatal error (then no file is written). */
 #define G_LOG_DOMAIN "fovea-cli-report"
 
 #include "config.h"
@@ -19,6 +21,7 @@
 #include "fovea-batch.h"
 #include "fovea-cli-commands.h"
 #include "fovea-cli-engine.h"
+#include "fovea-dicom.h"
 #include "fovea-output-guard.h"
 #include "fovea-report.h"
 
@@ -35,11 +38,18 @@ collect_record_cb (const FoveaGradeRecord *record, const FoveaImage *image,
 {
   Collect *collect = user_data;
   FoveaGradeRecord *copy = fovea_grade_record_copy (record);
-  /* The patient and eye given on the command line win over name guesses. */
-  g_free (copy->patient_id);
-  copy->patient_id = g_strdup (collect->patient_id);
-  g_free (copy->eye);
-  copy->eye = g_strdup (collect->eye);
+  /* The patient and eye given on the command line win over name guesses
+   * and tags; without them, a DICOM image's tags stand. */
+  if (collect->patient_id != NULL)
+    {
+      g_free (copy->patient_id);
+      copy->patient_id = g_strdup (collect->patient_id);
+    }
+  if (collect->eye != NULL)
+    {
+      g_free (copy->eye);
+      copy->eye = g_strdup (collect->eye);
+    }
   g_ptr_array_add (collect->records, copy);
   g_ptr_array_add (collect->images, image != NULL ? fovea_image_copy (image) : NULL);
   if (record->error != NULL)
@@ -76,7 +86,8 @@ fovea_cli_report (int argc, char **argv)
     { "site", 0, 0, G_OPTION_ARG_STRING, &site, "Screening site", "S" },
     { "operator", 0, 0, G_OPTION_ARG_STRING, &operator_name, "Operator", "O" },
     { "exam-date", 0, 0, G_OPTION_ARG_STRING, &exam_date, "Exam date, e.g. 2024-05-01", "D" },
-    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "The PDF to write", "FILE" },
+    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out,
+      "The PDF to write; a name ending in .dcm writes DICOM Encapsulated PDF", "FILE" },
     { "force", 'f', 0, G_OPTION_ARG_NONE, &force, "Replace an existing report", NULL },
     { "melo-scale", 0, 0, G_OPTION_ARG_INT, &melo_scale,
       "Scale of MeLo adapters without a _lora_R_ALPHA tag in their name", "N" },
@@ -102,12 +113,12 @@ fovea_cli_report (int argc, char **argv)
       fprintf (stderr, "fovea-cli report: %s\n", error->message);
       return FOVEA_CLI_EXIT_FATAL;
     }
-  if (args == NULL || out == NULL || patient_id == NULL || eye == NULL)
+  if (args == NULL || out == NULL)
     {
-      fprintf (stderr, "fovea-cli report: give IMAGE…, --patient-id, --eye and --out\n");
+      fprintf (stderr, "fovea-cli report: give IMAGE… and --out\n");
       return FOVEA_CLI_EXIT_FATAL;
     }
-  if (strcmp (eye, "OD") != 0 && strcmp (eye, "OS") != 0)
+  if (eye != NULL && strcmp (eye, "OD") != 0 && strcmp (eye, "OS") != 0)
     {
       fprintf (stderr, "fovea-cli report: --eye must be OD or OS, not “%s”\n", eye);
       return FOVEA_CLI_EXIT_FATAL;
@@ -146,6 +157,19 @@ fovea_cli_report (int argc, char **argv)
       fprintf (stderr, "fovea-cli report: %s\n", error->message);
       return FOVEA_CLI_EXIT_FATAL;
     }
+
+  /* Name guesses are not good enough for a signed-off report. */
+  if (patient_id == NULL || eye == NULL)
+    for (guint i = 0; i < records->len; i++)
+      {
+        const FoveaGradeRecord *record = records->pdata[i];
+        if (!fovea_dicom_is_file (record->path))
+          {
+            fprintf (stderr, "fovea-cli report: give --patient-id and --eye: %s is not DICOM, "
+                             "so nothing says whose image it is\n", record->path);
+            return FOVEA_CLI_EXIT_FATAL;
+          }
+      }
 
   const FoveaReportInfo info = { .site = site, .operator_name = operator_name,
                                  .exam_date = exam_date };

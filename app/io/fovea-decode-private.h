@@ -23,6 +23,8 @@ FoveaImage *fovea_decode_jpeg   (const FoveaDecodeJob *job, GError **error);
 FoveaImage *fovea_decode_tiff   (const FoveaDecodeJob *job, GError **error);
 /* BMP and GIF, through gdk-pixbuf. */
 FoveaImage *fovea_decode_pixbuf (const FoveaDecodeJob *job, GError **error);
+/* The first frame of a DICOM image object, through DCMTK (fovea-dicom-read.cc). */
+FoveaImage *fovea_decode_dicom  (const FoveaDecodeJob *job, GError **error);
 
 /* Structure checks gdk-pixbuf does not make (fovea-decode-layout.c). */
 /* FALSE when the file is shorter than the pixel rows its header implies

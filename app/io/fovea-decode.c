@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "fovea-dicom.h"
+
 G_DEFINE_QUARK (fovea-decode-error-quark, fovea_decode_error)
 
 void
@@ -30,6 +32,8 @@ static const struct {
   { FOVEA_FORMAT_TIFF, "tiff" },
   { FOVEA_FORMAT_BMP, "bmp" },
   { FOVEA_FORMAT_GIF, "gif" },
+  { FOVEA_FORMAT_DICOM, "dcm" },
+  { FOVEA_FORMAT_DICOM, "dicom" },
 };
 
 const char *
@@ -47,6 +51,8 @@ fovea_file_format_to_string (FoveaFileFormat format)
       return "BMP";
     case FOVEA_FORMAT_GIF:
       return "GIF";
+    case FOVEA_FORMAT_DICOM:
+      return "DICOM";
     case FOVEA_FORMAT_UNKNOWN:
     default:
       return "unknown";
@@ -73,6 +79,17 @@ gboolean
 fovea_decode_is_supported_name (const char *path)
 {
   return fovea_file_format_from_name (path) != FOVEA_FORMAT_UNKNOWN;
+}
+
+gboolean
+fovea_decode_is_supported_file (const char *path)
+{
+  if (fovea_decode_is_supported_name (path))
+    return TRUE;
+  g_autofree char *base = g_path_get_basename (path);
+  if (g_ascii_strcasecmp (base, "DICOMDIR") == 0)
+    return FALSE;
+  return fovea_dicom_is_file (path);
 }
 
 static gboolean
@@ -104,6 +121,9 @@ fovea_file_format_sniff (const guint8 *data, gsize length)
 {
   if (data == NULL)
     return FOVEA_FORMAT_UNKNOWN;
+  /* First: a DICOM preamble may itself hold a TIFF header. */
+  if (fovea_dicom_sniff (data, length))
+    return FOVEA_FORMAT_DICOM;
   if (has_prefix (data, length, "\x89PNG\r\n\x1a\n", 8))
     return FOVEA_FORMAT_PNG;
   if (has_prefix (data, length, "\xff\xd8\xff", 3))
@@ -225,7 +245,7 @@ fovea_decode_memory (const guint8             *data,
                                 fovea_file_format_to_string (named));
       else
         fovea_decode_set_error (&job, error, FOVEA_DECODE_ERROR_UNKNOWN_FORMAT,
-                                "not an image format Fovea reads (PNG, JPEG, TIFF, BMP or GIF)");
+                                "not an image format Fovea reads (PNG, JPEG, TIFF, BMP, GIF or DICOM)");
       return NULL;
     }
   if (named != FOVEA_FORMAT_UNKNOWN && named != info->format)
@@ -248,6 +268,8 @@ fovea_decode_memory (const guint8             *data,
     case FOVEA_FORMAT_BMP:
     case FOVEA_FORMAT_GIF:
       return fovea_decode_pixbuf (&job, error);
+    case FOVEA_FORMAT_DICOM:
+      return fovea_decode_dicom (&job, error);
     case FOVEA_FORMAT_UNKNOWN:
     default:
       g_assert_not_reached ();

@@ -31,6 +31,7 @@ typedef enum {
   FOVEA_FORMAT_TIFF,
   FOVEA_FORMAT_BMP,
   FOVEA_FORMAT_GIF,
+  FOVEA_FORMAT_DICOM,  /* recognised by content: 128-byte preamble, then "DICM" */
 } FoveaFileFormat;
 
 typedef struct {
@@ -71,5 +72,9 @@ FoveaFileFormat fovea_file_format_from_name   (const char   *path);
 const char     *fovea_file_format_to_string   (FoveaFileFormat format);
 /* TRUE when the path's extension names a format Fovea reads. */
 gboolean        fovea_decode_is_supported_name (const char  *path);
+/* TRUE when the extension names a format Fovea reads, or, for a name with
+ * another extension or none (PACS exports: "IM000001", "1.2.840….3"), when
+ * the contents are DICOM. A file named DICOMDIR is an index, not an image. */
+gboolean        fovea_decode_is_supported_file (const char  *path);
 
 G_END_DECLS

@@ -6,6 +6,7 @@
 
 #include <math.h>
 
+#include "fovea-dicom.h"
 #include "fovea-modality-guess.h"
 
 /* Scores are measurements, not exact values: four significant decimals
@@ -98,6 +99,16 @@ fovea_inspect_file (const char        *path,
       return build_error_node (path, error);
     }
 
+  g_autoptr (FoveaDicomTags) tags = NULL;
+  if (info.format == FOVEA_FORMAT_DICOM)
+    {
+      g_autoptr (GError) tag_error = NULL;
+      tags = fovea_dicom_read_tags (path, &tag_error);
+      if (tags == NULL)
+        g_debug ("%s", tag_error->message);
+    }
+  if (modality == FOVEA_MODALITY_UNKNOWN)
+    modality = fovea_dicom_tags_modality (tags);
   if (modality == FOVEA_MODALITY_UNKNOWN)
     modality = fovea_modality_guess (image);
 
@@ -134,6 +145,13 @@ fovea_inspect_file (const char        *path,
   json_builder_add_string_value (builder, fovea_modality_to_string (modality));
   add_fov (builder, &report.fov);
   add_quality (builder, &report);
+  if (tags != NULL)
+    {
+      json_builder_set_member_name (builder, "dicom");
+      json_builder_begin_object (builder);
+      fovea_dicom_tags_add_json (tags, builder);
+      json_builder_end_object (builder);
+    }
   json_builder_end_object (builder);
 
   *out_ok = TRUE;

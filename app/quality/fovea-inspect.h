@@ -1,5 +1,7 @@
 /* fovea-inspect.h: what `fovea-cli inspect` reports about one image file:
- * its geometry, modality, field of view and quality verdict. */
+ * its geometry, modality, field of view and quality verdict, and for a
+ * DICOM file its tags (a "dicom" object, fovea_dicom_tags_add_json), whose
+ * SOP class or Modality then names the modality when it is not given. */
 #pragma once
 
 #include <json-glib/json-glib.h>

@@ -50,6 +50,25 @@ gboolean report_write_document (const char            *path,
                                 gpointer               data,
                                 GError               **error);
 
+/* fovea-report-dicom.c */
+/* TRUE when path ends in .dcm (any case): the report is then DICOM. */
+gboolean report_path_is_dicom    (const char              *path);
+/* FALSE, with error, when path is the file of one of the records. */
+gboolean report_check_not_source (const char              *path,
+                                  FoveaGradeRecord *const *records,
+                                  guint                    n_records,
+                                  GError                 **error);
+/* Renders the PDF, then writes it to path as a DICOM Encapsulated PDF in
+ * the records' study (their DICOM tags), or in a new study. */
+gboolean report_write_dicom      (const char              *path,
+                                  const char              *title,
+                                  const FoveaReportInfo   *info,
+                                  FoveaGradeRecord *const *records,
+                                  guint                    n_records,
+                                  ReportRenderFunc         render,
+                                  gpointer                 data,
+                                  GError                 **error);
+
 /* fovea-report-page.c: text is always set as plain text, never markup. */
 void   report_new_page     (ReportWriter *writer);
 void   report_finish_page  (ReportWriter *writer);

@@ -120,6 +120,21 @@ report_write_document (const char *path, const char *title, const FoveaReportInf
   return TRUE;
 }
 
+/* Every public writer comes here: never over a graded image; a .dcm name
+ * gets a DICOM Encapsulated PDF, any other a PDF. */
+static gboolean
+report_write (const char *path, const char *title, const FoveaReportInfo *info,
+              FoveaGradeRecord *const *records, guint n_records,
+              ReportRenderFunc render, gpointer data, GError **error)
+{
+  g_return_val_if_fail (path != NULL, FALSE);
+  if (!report_check_not_source (path, records, n_records, error))
+    return FALSE;
+  if (report_path_is_dicom (path))
+    return report_write_dicom (path, title, info, records, n_records, render, data, error);
+  return report_write_document (path, title, info, render, data, error);
+}
+
 typedef struct {
   FoveaGradeRecord *const *records;
   const FoveaImage *const *images;
@@ -182,7 +197,8 @@ fovea_report_write_image (const FoveaGradeRecord *record, const FoveaImage *imag
   const ReportImageItem item = { record, image, overlay, overlay_width, overlay_height, NULL };
   const ImagesDoc doc = { .single = &item };
   g_autofree char *title = image_title (record);
-  return report_write_document (path, title, info, render_images, (gpointer) &doc, error);
+  FoveaGradeRecord *const records[] = { (FoveaGradeRecord *) record };
+  return report_write (path, title, info, records, 1, render_images, (gpointer) &doc, error);
 }
 
 gboolean
@@ -199,7 +215,8 @@ fovea_report_write_images (FoveaGradeRecord *const *records, const FoveaImage *c
     }
   const ImagesDoc doc = { records, images, n_records, NULL };
   g_autofree char *title = image_title (records[0]);
-  return report_write_document (path, title, info, render_images, (gpointer) &doc, error);
+  return report_write (path, title, info, records, n_records, render_images, (gpointer) &doc,
+                       error);
 }
 
 typedef struct {
@@ -220,6 +237,6 @@ fovea_report_write_batch (FoveaGradeRecord *const *records, guint n_records,
 {
   g_return_val_if_fail (records != NULL || n_records == 0, FALSE);
   const BatchDoc doc = { records, n_records };
-  return report_write_document (path, _("Fovea batch grading summary"), info, render_batch,
-                                (gpointer) &doc, error);
+  return report_write (path, _("Fovea batch grading summary"), info, records, n_records,
+                       render_batch, (gpointer) &doc, error);
 }

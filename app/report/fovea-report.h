@@ -9,7 +9,13 @@
  *
  * User strings (patient ID, site, operator, file names) are set as plain
  * text, never as markup. Files are written atomically: a temporary file in
- * the same folder, then rename; on error nothing is left behind. */
+ * the same folder, then rename; on error nothing is left behind, and a
+ * report never replaces one of the images it grades.
+ *
+ * A path ending in .dcm gets the PDF as a DICOM Encapsulated PDF object
+ * (fovea-dicom.h): in the study of the graded images when they are DICOM
+ * (all of one study and patient, or it is an error), else in a new study
+ * whose Patient ID is the first record's. */
 #pragma once
 
 #include "fovea-grade-record.h"
