@@ -669,7 +669,7 @@ test_cli (void)
   r = fovea_test_run_cli ("report", jpeg_dcm, "--model", model, "--out", jpeg_dcm, "--force",
                           NULL);
   g_assert_cmpint (r.status, ==, 1);
-  fovea_test_assert_contains (r.err, "graded images");
+  fovea_test_assert_contains (r.err, "source files are never written");
   fovea_test_cli_result_clear (&r);
   g_autofree char *after = NULL;
   gsize after_length = 0;
