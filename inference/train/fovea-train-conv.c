@@ -342,7 +342,8 @@ im2col_tile (const FoveaTrainConvGeom *g, float *tile, const float *in, int p0, 
               int iw = ow * g->stride_w - g->pad_left + kw * g->dilation_w;
               int tap = kh * g->kernel_w + kw;
               gboolean inside = ih >= 0 && ih < g->in_h && iw >= 0 && iw < g->in_w;
-              const float *src = image + ((gsize) ih * g->in_w + iw) * g->in_c;
+              /* Only formed inside: a padding tap's offset would be negative. */
+              const float *src = inside ? image + ((gsize) ih * g->in_w + iw) * g->in_c : NULL;
               for (int grp = 0; grp < g->groups; grp++)
                 {
                   float *dst = row + (gsize) grp * k + (gsize) tap * cin;

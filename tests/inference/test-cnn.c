@@ -629,6 +629,7 @@ test_strict_weights (void)
   g_autoptr (GError) error = NULL;
   g_autoptr (FoveaCnn) cnn = fovea_cnn_load (dir, 0, &error);
   g_assert_no_error (error);
+  g_assert_nonnull (cnn);
 
   /* A head in the file of a headless config is refused. */
   g_autofree char *config = g_build_filename (dir, "config.json", NULL);
