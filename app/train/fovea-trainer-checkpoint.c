@@ -114,7 +114,7 @@ fovea_trainer_checkpoint_load (FoveaTrainer *t, gboolean *found, GError **error)
       {
         g_autofree char *name = g_strdup_printf ("%s.%s", kinds[k], t->params[i].name);
         gint64 shape[1] = { (gint64) t->params[i].n };
-        const float *data = fovea_safetensors_get_f32 (st, name, 1, shape, error);
+        const float *data = fovea_safetensors_get_weights (st, name, 1, shape, error);
         if (data == NULL)
           return FALSE;
         memcpy (kind_buffer (t, k, i), data, t->params[i].n * sizeof (float));

@@ -350,7 +350,7 @@ fovea_patch_bank_load (const char *path, GError **error)
       return NULL;
     }
   gint64 shape[2] = { view->shape[0], view->shape[1] };
-  const float *memory = fovea_safetensors_get_f32 (st, MEMORY_TENSOR, 2, shape, error);
+  const float *memory = fovea_safetensors_get_weights (st, MEMORY_TENSOR, 2, shape, error);
   if (memory == NULL)
     return NULL;
 
