@@ -30,6 +30,7 @@ copy_provenance (FoveaGradeRecord *record, const FoveaTaskCard *card)
   record->training_data = g_strdup (card->training_data);
   record->intended_use = g_strdup (card->intended_use);
   record->research_use_only = card->research_use_only;
+  record->validated = fovea_task_card_is_validated (card);
   if (card->metrics == NULL)
     return;
   record->metrics = g_ptr_array_new_full (card->metrics->len, g_free);
@@ -96,9 +97,11 @@ fovea_grade_record_set_outcome (FoveaGradeRecord        *record,
     return;
 
   record->label = g_strdup (result->label);
-  if (card->kind == FOVEA_TASK_GRADING_REGRESSION)
+  /* Grades fill the grade column whatever the kind: an ordinal
+   * classification's label index is its grade. */
+  if (card->kind == FOVEA_TASK_GRADING_REGRESSION || card->ordinal)
     record->grade = result->label_index;
-  else if (result->probs != NULL)
+  if (result->probs != NULL)
     {
       record->probs = float_array_new (result->probs, result->n_outputs);
       record->confidence = result->score;

@@ -40,6 +40,9 @@ typedef struct {
   GPtrArray         *metrics;        /* char*, "name value (split)" from the card */
   char              *intended_use;
   gboolean           research_use_only;
+  /* The card reports figures on held-out data (fovea_task_card_is_validated):
+   * only then may the result carry a recommendation. */
+  gboolean           validated;
   double             seconds;        /* decode to result */
 } FoveaGradeRecord;
 

@@ -88,7 +88,7 @@ draw_recommendation (ReportWriter *writer, const FoveaGradeRecord *record)
   const double *fill = report_grey;
   if (record->error != NULL || !record->quality.gradable)
     fill = report_amber;
-  else if (record->calibrated && record->has_referable)
+  else if (record->calibrated && record->validated && record->has_referable)
     fill = record->referable ? report_red : report_green;
   g_autofree char *text = g_strdup_printf (_("Recommendation: %s"),
                                            report_recommendation (record));

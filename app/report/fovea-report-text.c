@@ -71,6 +71,9 @@ report_recommendation (const FoveaGradeRecord *record)
     return _("Ungradable: re-image or refer");
   if (!record->calibrated)
     return _("No recommendation: uncalibrated raw output — no clinical interpretation");
+  if (!record->validated)
+    return _("No recommendation: the model has no figures measured on held-out photographs "
+             "— clinician decision");
   if (!record->has_referable)
     return _("No referral rule in the model card: clinician decision");
   if (record->modality == FOVEA_MODALITY_SKIN)

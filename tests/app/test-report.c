@@ -130,6 +130,8 @@ set_provenance (FoveaGradeRecord *r, const char *model)
   g_ptr_array_add (r->metrics, g_strdup ("acc 0.655 (held-out synthetic)"));
   r->intended_use = g_strdup ("Research on DR screening workflows; not for diagnosis");
   r->research_use_only = TRUE;
+  /* The fixture cards report held-out figures. */
+  r->validated = TRUE;
 }
 
 static FoveaGradeRecord *
@@ -616,6 +618,27 @@ test_unwritable (void)
   fovea_test_rmdir (dir);
 }
 
+/* A model without figures on held-out photographs (a demo trained on
+ * thumbnails) never recommends anything: not even for a grade 0 eye. */
+static void
+test_not_validated (void)
+{
+  if (!fovea_test_have_poppler ())
+    return;
+  g_autofree char *dir = fovea_test_mkdtemp ();
+  g_autofree char *pdf = g_build_filename (dir, "demo.pdf", NULL);
+  g_autoptr (FoveaGradeRecord) r = grading_record ("/data/a.png", "P-1", "OS", 0);
+  r->validated = FALSE;
+  g_autoptr (GError) error = NULL;
+  g_assert_true (fovea_report_write_image (r, NULL, NULL, 0, 0, NULL, pdf, &error));
+  g_assert_no_error (error);
+  g_autofree char *text = fovea_test_pdf_text (pdf);
+  fovea_test_assert_contains (text, "No recommendation: the model has no figures measured on");
+  assert_lacks (text, "Rescreen");
+  assert_lacks (text, "Refer to");
+  fovea_test_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -624,6 +647,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/report/grading-referable", test_grading_referable);
   g_test_add_func ("/report/grading-not-referable", test_grading_not_referable);
+  g_test_add_func ("/report/not-validated", test_not_validated);
   g_test_add_func ("/report/classification", test_classification);
   g_test_add_func ("/report/ungradable", test_ungradable);
   g_test_add_func ("/report/uncalibrated", test_uncalibrated);
