@@ -22,6 +22,7 @@
 #include "fovea-cli-commands.h"
 #include "fovea-cli-engine.h"
 #include "fovea-cli-thresholds.h"
+#include "fovea-cli-threads.h"
 #include "fovea-csv-log.h"
 #include "fovea-report.h"
 
@@ -230,6 +231,8 @@ fovea_cli_grade (int argc, char **argv)
   g_autofree char *modality_name = NULL;
   FoveaModality modality = FOVEA_MODALITY_UNKNOWN;
   int jobs = 0, n_threads = 0, melo_scale = 0;
+  g_autofree char *threads_text = NULL;
+  g_autofree char *jobs_text = NULL;
   const GOptionEntry entries[] = {
     { "task", 't', 0, G_OPTION_ARG_STRING_ARRAY, &task_args,
       "Tasks to run, comma-separated (default: every adapter, or the model)", "NAME[,NAME]" },
@@ -247,10 +250,10 @@ fovea_cli_grade (int argc, char **argv)
     { "resume", 0, 0, G_OPTION_ARG_NONE, &resume,
       "Continue an interrupted run: keep the CSV's rows, grade the files it lacks", NULL },
     { "force", 'f', 0, G_OPTION_ARG_NONE, &force, "Replace an existing output", NULL },
-    { "jobs", 'j', 0, G_OPTION_ARG_INT, &jobs,
+    { "jobs", 'j', 0, G_OPTION_ARG_STRING, &jobs_text,
       "Decoder threads (default: one per core, minus one)", "N" },
-    { "threads", 0, 0, G_OPTION_ARG_INT, &n_threads,
-      "Threads for the forward pass (default: one per core)", "N" },
+    { "threads", 0, 0, G_OPTION_ARG_STRING, &threads_text,
+      "Threads for the forward pass " FOVEA_CLI_THREADS_HELP, "N" },
     { "shard", 0, 0, G_OPTION_ARG_STRING, &shard_text,
       "Grade every N-th file of the sorted list, starting at I (0-based)", "I/N" },
     { "report-dir", 0, 0, G_OPTION_ARG_FILENAME, &report_dir,
@@ -277,6 +280,10 @@ fovea_cli_grade (int argc, char **argv)
       fprintf (stderr, "fovea-cli grade: %s\n", error->message);
       return FOVEA_CLI_EXIT_FATAL;
     }
+  if (!fovea_cli_parse_threads ("grade", "--threads", threads_text, &n_threads))
+    return FOVEA_CLI_EXIT_FATAL;
+  if (!fovea_cli_parse_threads ("grade", "--jobs", jobs_text, &jobs))
+    return FOVEA_CLI_EXIT_FATAL;
   if (folders == NULL || out == NULL)
     {
       fprintf (stderr, "fovea-cli grade: give a FOLDER and --out FILE\n");
