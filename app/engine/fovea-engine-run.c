@@ -163,7 +163,7 @@ fovea_engine_run_images (FoveaEngine *engine, guint task_index,
   float *pixels = g_try_malloc_n (MAX (n_images, 1), image_floats * sizeof (float));
   if (pixels == NULL)
     {
-      g_set_error (error, FOVEA_ENGINE_ERROR, FOVEA_ENGINE_ERROR_INPUT,
+      g_set_error (error, FOVEA_ENGINE_ERROR, FOVEA_ENGINE_ERROR_NO_MEMORY,
                    "Out of memory preparing %d image(s) of %d×%d for “%s”",
                    n_images, pre->width, pre->height, task->name);
       return NULL;

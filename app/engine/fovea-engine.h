@@ -44,6 +44,7 @@ typedef enum {
   FOVEA_ENGINE_ERROR_CARD,   /* a card that does not fit its task or its weights */
   FOVEA_ENGINE_ERROR_TASK,   /* two tasks with one name */
   FOVEA_ENGINE_ERROR_INPUT,  /* an input of the wrong shape */
+  FOVEA_ENGINE_ERROR_NO_MEMORY, /* an allocation failed: may pass on another try */
 } FoveaEngineError;
 
 typedef struct {

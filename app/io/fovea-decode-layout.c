@@ -93,6 +93,17 @@ fovea_decode_bmp_check_header (const FoveaDecodeJob *job, GError **error)
                               bits);
       return FALSE;
     }
+  /* gdk-pixbuf sizes the palette from "colours used" too (4 GiB for
+   * 0xffffff08): a palette has at most 2^bits entries, all in the file
+   * between the headers and the pixels. */
+  guint64 colours = core || header < 40 ? 0 : read_le32 (data + 46);
+  if ((bits <= 8 && colours > (1u << bits)) || colours * 4 > offset - 14 - header)
+    {
+      fovea_decode_set_error (job, error, FOVEA_DECODE_ERROR_CORRUPT,
+                              "BMP header is corrupt (a palette of %" G_GUINT64_FORMAT
+                              " colours)", colours);
+      return FALSE;
+    }
   /* Negative heights are top-down images; negative widths are invalid. */
   if (!fovea_decode_check_size (job, (guint64) MAX (width, 0), (guint64) ABS (height), error))
     return FALSE;

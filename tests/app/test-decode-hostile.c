@@ -176,6 +176,11 @@ test_bmp_header (void)
   const guint32 huge_width = 0x7fffffffu;
   memcpy (wide->data + 18, &huge_width, 4);
   assert_refused (wide, "wide.bmp", FOVEA_DECODE_ERROR_TOO_LARGE, "over the limit");
+  /* "Colours used" sizes gdk-pixbuf's palette (found by fuzzing: 4 GiB). */
+  g_autoptr (GByteArray) palette = make_bmp (4, 2, 0, 24);
+  const guint32 colours = 0xffffff08u;
+  memcpy (palette->data + 46, &colours, 4);
+  assert_refused (palette, "palette.bmp", FOVEA_DECODE_ERROR_CORRUPT, "palette");
   /* Within the budget, but rows the 78-byte file cannot hold: refused
    * before gdk-pixbuf allocates 14000 × 14000 pixels. */
   g_autoptr (GByteArray) big = make_bmp (2, 2, 0, 24);
