@@ -62,6 +62,8 @@ fovea_trainer_checkpoint_save (FoveaTrainer *t, int epochs_done, GError **error)
       }
 
   g_hash_table_insert (meta, "fovea.fingerprint", g_strdup (t->fingerprint));
+  if (t->command_line != NULL)
+    g_hash_table_insert (meta, "fovea.command", g_strdup (t->command_line));
   g_hash_table_insert (meta, "fovea.epochs_done", g_strdup_printf ("%d", epochs_done));
   g_hash_table_insert (meta, "fovea.step",
                        g_strdup_printf ("%" G_GINT64_FORMAT, fovea_adamw_get_step (t->optimizer)));
@@ -120,6 +122,12 @@ fovea_trainer_checkpoint_load (FoveaTrainer *t, gboolean *found, GError **error)
         memcpy (kind_buffer (t, k, i), data, t->params[i].n * sizeof (float));
       }
 
+  const char *command = fovea_safetensors_get_metadata (st, "fovea.command");
+  if (command != NULL)
+    {
+      g_free (t->command_line);
+      t->command_line = g_strdup (command);
+    }
   fovea_adamw_set_step (t->optimizer, step);
   t->next_epoch = (int) epochs_done;
   t->best_epoch = (int) best_epoch;
