@@ -747,7 +747,7 @@ check_finite (FoveaSafetensors *st, const FoveaTensorView *view, gsize index,
   for (bad = 0; bad < view->n_elements && isfinite (data[bad]); bad++)
     ;
   set_tensor_error (error, FOVEA_SAFETENSORS_ERROR_NOT_FINITE, st->path, view->name,
-                    "element %" G_GSIZE_FORMAT " is %g, not a finite number",
+                    "element %" G_GSIZE_FORMAT " is %g (not finite)",
                     bad, bad < view->n_elements ? (double) data[bad] : 0.0);
   return FALSE;
 }
