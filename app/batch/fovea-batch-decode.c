@@ -82,6 +82,7 @@ decode_item (BatchRun *run, BatchItem *item)
   if (item->image == NULL)
     {
       item->error = g_strdup (error->message);
+      item->retryable = batch_error_is_retryable (error);
       item->seconds = (double) (g_get_monotonic_time () - start) / G_USEC_PER_SEC;
       return;
     }
@@ -105,6 +106,7 @@ decode_item (BatchRun *run, BatchItem *item)
             {
               g_free (tensor);
               item->error = g_strdup (error->message);
+              item->retryable = batch_error_is_retryable (error);
               break;
             }
           item->tensors[t] = tensor;

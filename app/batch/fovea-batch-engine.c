@@ -104,7 +104,10 @@ batch_grade_group (BatchRun *run, BatchItem **group, guint n_group, FoveaGradeRe
         {
           FoveaGradeRecord *record = records[which[k]][t];
           if (output == NULL)
-            record->error = g_strdup (error->message);
+            {
+              record->error = g_strdup (error->message);
+              record->retryable = batch_error_is_retryable (error);
+            }
           else
             {
               fovea_grade_record_set_outcome (record, rt->task->card, output, k, 0);

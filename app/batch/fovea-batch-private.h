@@ -44,6 +44,7 @@ typedef struct {
   gboolean           ready;
   FoveaImage        *image;
   char              *error;
+  gboolean           retryable;       /* the error may pass on another try */
   FoveaModality      modality;
   FoveaQualityReport quality;
   char              *patient_id;
@@ -115,6 +116,9 @@ void              batch_grade_group        (BatchRun           *run,
 /* fovea-batch-records.c */
 /* The record of item for task, before the engine runs: an error when
  * the file failed, or when the task is not for the image's modality. */
+/* Whether error may pass on another try of the same file: out of memory,
+ * or the file could not be read (a network share, too many open files). */
+gboolean          batch_error_is_retryable (const GError *error);
 FoveaGradeRecord *batch_new_record         (const BatchRun  *run,
                                             const BatchItem *item,
                                             const BatchTask *task);

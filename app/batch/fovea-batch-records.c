@@ -8,6 +8,18 @@
 #include <math.h>
 
 #include "fovea-grade-record-build.h"
+#include "fovea-model-error.h"
+
+gboolean
+batch_error_is_retryable (const GError *error)
+{
+  return g_error_matches (error, FOVEA_DECODE_ERROR, FOVEA_DECODE_ERROR_IO) ||
+         g_error_matches (error, FOVEA_DECODE_ERROR, FOVEA_DECODE_ERROR_NO_MEMORY) ||
+         g_error_matches (error, FOVEA_IMAGE_ERROR, FOVEA_IMAGE_ERROR_NO_MEMORY) ||
+         g_error_matches (error, FOVEA_MODEL_ERROR, FOVEA_MODEL_ERROR_NO_MEMORY) ||
+         g_error_matches (error, FOVEA_ENGINE_ERROR, FOVEA_ENGINE_ERROR_NO_MEMORY) ||
+         g_error_matches (error, G_THREAD_ERROR, G_THREAD_ERROR_AGAIN);
+}
 
 FoveaGradeRecord *
 batch_new_record (const BatchRun *run, const BatchItem *item, const BatchTask *rt)
@@ -29,7 +41,10 @@ batch_new_record (const BatchRun *run, const BatchItem *item, const BatchTask *r
   FoveaGradeRecord *record = fovea_grade_record_build (&source);
 
   if (item->error != NULL)
-    record->error = g_strdup (item->error);
+    {
+      record->error = g_strdup (item->error);
+      record->retryable = item->retryable;
+    }
   else if (item->image != NULL && !fovea_task_card_fits_modality (card, item->modality))
     record->error = g_strdup_printf ("the image looks like %s, but task %s is for %s images "
                                      "(give the modality if it is one)",

@@ -23,6 +23,7 @@
 #include "fovea-engine.h"
 #include "fovea-grade-record.h"
 #include "fovea-quality.h"
+#include "fovea-run-identity.h"
 
 G_BEGIN_DECLS
 
@@ -124,6 +125,12 @@ void        fovea_batch_set_callbacks  (FoveaBatch            *batch,
  * error when nothing at all was found or the configuration is bad. */
 const GPtrArray *fovea_batch_list_files (FoveaBatch  *batch,
                                          GError     **error);
+
+/* The settings that make this batch's results: its folders (resolved),
+ * recursion, shard, modality, tasks with the SHA-256 of their weights and
+ * of the backbone's, and quality threshold overrides. */
+FoveaRunIdentity *fovea_batch_get_identity (FoveaBatch  *batch,
+                                            GError     **error);
 
 /* Runs the batch to the end, or until cancelled (then FALSE with
  * G_IO_ERROR_CANCELLED; every record already delivered stays valid). TRUE

@@ -18,6 +18,7 @@ struct _FoveaCsvLog
   char *path;
   int      fd;
   guint    n_resumed;
+  guint    n_resumed_files, n_resumed_failed, n_resumed_ungradable;
   GString *pending;
 };
 
@@ -26,6 +27,10 @@ static const char *const columns[FOVEA_CSV_N_COLUMNS + 1] = {
   "label", "referable", "confidence", "referral_rule", "model", "model_sha256",
   "seconds", "error", NULL,
 };
+
+/* Columns read back when resuming. */
+#define QUALITY_COLUMN 4
+#define ERROR_COLUMN 15
 
 G_DEFINE_QUARK (fovea-csv-error-quark, fovea_csv_error)
 
@@ -275,7 +280,8 @@ fovea_csv_record_fields (const FoveaGradeRecord *r)
   f[12] = g_strdup (r->model_name != NULL ? r->model_name : "");
   f[13] = g_strdup (r->model_sha256 != NULL ? r->model_sha256 : "");
   f[14] = format_double ("%.3f", r->seconds);
-  f[15] = g_strdup (r->error != NULL ? r->error : "");
+  f[15] = g_strconcat (r->error != NULL && r->retryable ? FOVEA_CSV_RETRYABLE_PREFIX : "",
+                       r->error != NULL ? r->error : "", NULL);
   /* Messages and model names may quote file names too. */
   for (guint i = 1; i < FOVEA_CSV_N_COLUMNS; i++)
     if (!g_utf8_validate (f[i], -1, NULL))
@@ -350,9 +356,11 @@ is_our_header (char **row)
 }
 
 /* Reads what a previous run left; returns the length to keep (0: start
- * afresh), or -1 with an error. */
+ * afresh), or -1 with an error. *rewrite is set to the text to keep when
+ * rows in the middle must go (retryable ones). */
 static gssize
-scan_existing (FoveaCsvLog *log, guint rows_per_file, GHashTable *done_files, GError **error)
+scan_existing (FoveaCsvLog *log, guint rows_per_file, GHashTable *done_files, GString **rewrite,
+               GError **error)
 {
   g_autofree char *data = NULL;
   gsize length = 0;
@@ -360,6 +368,17 @@ scan_existing (FoveaCsvLog *log, guint rows_per_file, GHashTable *done_files, GE
   if (!g_file_get_contents (log->path, &data, &length, &local))
     {
       g_set_error (error, FOVEA_CSV_ERROR, FOVEA_CSV_ERROR_IO, "%s", local->message);
+      return -1;
+    }
+  /* Our header first, or (cut short) a prefix of it: anything else is
+   * someone else's file, whatever its syntax. */
+  g_autoptr (GString) header = g_string_new (NULL);
+  fovea_csv_append_row (header, columns, FOVEA_CSV_N_COLUMNS);
+  if (memcmp (data, header->str, MIN (length, header->len)) != 0)
+    {
+      g_set_error (error, FOVEA_CSV_ERROR, FOVEA_CSV_ERROR_PARSE,
+                   "%s: not a Fovea batch CSV (it does not start with the header row)",
+                   log->path);
       return -1;
     }
   gsize complete = 0;
@@ -371,19 +390,7 @@ scan_existing (FoveaCsvLog *log, guint rows_per_file, GHashTable *done_files, GE
       return -1;
     }
   if (rows->len == 0)
-    {
-      /* Nothing complete, not even the header: only a partial header line
-       * of ours may be discarded. */
-      g_autoptr (GString) header = g_string_new (NULL);
-      fovea_csv_append_row (header, columns, FOVEA_CSV_N_COLUMNS);
-      if (length > 0 && (length > header->len || memcmp (data, header->str, length) != 0))
-        {
-          g_set_error (error, FOVEA_CSV_ERROR, FOVEA_CSV_ERROR_PARSE,
-                       "%s: not a Fovea batch CSV (no header row)", log->path);
-          return -1;
-        }
-      return 0;
-    }
+    return 0;  /* a partial header line of ours */
   if (!is_our_header (rows->pdata[0]))
     {
       g_set_error (error, FOVEA_CSV_ERROR, FOVEA_CSV_ERROR_PARSE,
@@ -430,6 +437,8 @@ scan_existing (FoveaCsvLog *log, guint rows_per_file, GHashTable *done_files, GE
         keep = first;
     }
 
+  /* Files with a retryable error are graded again: their rows go. */
+  g_autoptr (GHashTable) retry = g_hash_table_new (g_str_hash, g_str_equal);
   for (guint r = 1; r < keep; r++)
     {
       char **row = rows->pdata[r];
@@ -440,11 +449,44 @@ scan_existing (FoveaCsvLog *log, guint rows_per_file, GHashTable *done_files, GE
                        g_strv_length (row), FOVEA_CSV_N_COLUMNS);
           return -1;
         }
+      if (g_str_has_prefix (row[ERROR_COLUMN], FOVEA_CSV_RETRYABLE_PREFIX))
+        g_hash_table_add (retry, row[0]);
+    }
+
+  gsize end = keep < rows->len ? g_array_index (starts, gsize, keep) : complete;
+  if (g_hash_table_size (retry) > 0)
+    *rewrite = g_string_new_len (data, (gssize) g_array_index (starts, gsize, 1));
+  const char *previous = NULL;
+  gboolean failed = FALSE, ungradable = FALSE;
+  for (guint r = 1; r < keep; r++)
+    {
+      char **row = rows->pdata[r];
+      if (g_hash_table_contains (retry, row[0]))
+        continue;
+      if (*rewrite != NULL)
+        {
+          gsize to = r + 1 < keep ? g_array_index (starts, gsize, r + 1) : end;
+          gsize from = g_array_index (starts, gsize, r);
+          g_string_append_len (*rewrite, data + from, (gssize) (to - from));
+        }
+      log->n_resumed++;
       if (done_files != NULL)
         g_hash_table_add (done_files, g_strdup (row[0]));
+      /* A file's rows are together: count it when its last row is read. */
+      if (previous == NULL || strcmp (previous, row[0]) != 0)
+        failed = ungradable = FALSE;
+      previous = row[0];
+      failed |= row[ERROR_COLUMN][0] != '\0';
+      ungradable |= strcmp (row[QUALITY_COLUMN], "ungradable") == 0;
+      char **next = r + 1 < keep ? rows->pdata[r + 1] : NULL;
+      if (next == NULL || strcmp (next[0], row[0]) != 0)
+        {
+          log->n_resumed_files++;
+          log->n_resumed_failed += failed;
+          log->n_resumed_ungradable += !failed && ungradable;
+        }
     }
-  log->n_resumed = keep - 1;
-  return keep < rows->len ? (gssize) g_array_index (starts, gsize, keep) : (gssize) complete;
+  return (gssize) end;
 }
 
 static gboolean
@@ -458,9 +500,32 @@ open_resume (FoveaCsvLog *log, guint rows_per_file, GHashTable *done_files, GErr
                    log->path, g_strerror (saved));
       return FALSE;
     }
-  gssize keep = scan_existing (log, rows_per_file, done_files, error);
+  g_autoptr (GString) rewrite = NULL;
+  gssize keep = scan_existing (log, rows_per_file, done_files, &rewrite, error);
   if (keep < 0)
     return FALSE;
+  if (rewrite != NULL)
+    {
+      /* Replaced whole (temporary file, then rename), then appended to. */
+      g_autoptr (GError) local = NULL;
+      if (!g_file_set_contents_full (log->path, rewrite->str, (gssize) rewrite->len,
+                                     G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+                                     0644, &local))
+        {
+          g_set_error (error, FOVEA_CSV_ERROR, FOVEA_CSV_ERROR_IO, "%s", local->message);
+          return FALSE;
+        }
+      close (log->fd);
+      log->fd = open (log->path, O_RDWR | O_CLOEXEC);
+      if (log->fd < 0)
+        {
+          int saved = errno;
+          g_set_error (error, FOVEA_CSV_ERROR, FOVEA_CSV_ERROR_IO, "%s: cannot open: %s",
+                       log->path, g_strerror (saved));
+          return FALSE;
+        }
+      keep = (gssize) rewrite->len;
+    }
   if (ftruncate (log->fd, (off_t) keep) != 0 || lseek (log->fd, 0, SEEK_END) < 0)
     {
       int saved = errno;
@@ -541,6 +606,15 @@ guint
 fovea_csv_log_get_n_resumed (const FoveaCsvLog *log)
 {
   return log->n_resumed;
+}
+
+void
+fovea_csv_log_get_resumed_files (const FoveaCsvLog *log, guint *n_files, guint *n_failed,
+                                 guint *n_ungradable)
+{
+  *n_files = log->n_resumed_files;
+  *n_failed = log->n_resumed_failed;
+  *n_ungradable = log->n_resumed_ungradable;
 }
 
 gboolean

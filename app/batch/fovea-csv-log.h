@@ -12,6 +12,10 @@
  *   label, referable, confidence, referral_rule, model, model_sha256,
  *   seconds, error
  *
+ * An error that may pass on another try starts with
+ * FOVEA_CSV_RETRYABLE_PREFIX; resuming drops such a file's rows and grades
+ * the file again.
+ *
  * Each group of rows (one file's, all its tasks) is written with one
  * write(), then fsync()ed, so a crash or kill -9 leaves a valid prefix plus
  * at most one partial line, which resuming drops. */
@@ -25,6 +29,7 @@ G_BEGIN_DECLS
 
 #define FOVEA_CSV_ERROR (fovea_csv_error_quark ())
 #define FOVEA_CSV_N_COLUMNS 16
+#define FOVEA_CSV_RETRYABLE_PREFIX "retryable: "
 
 typedef enum {
   FOVEA_CSV_ERROR_EXISTS,    /* the output exists and neither force nor resume was asked */
@@ -67,9 +72,11 @@ GStrv      fovea_csv_record_fields  (const FoveaGradeRecord *record);
 /* Opens path for appending rows. In RESUME mode an existing file must
  * start with our header; a trailing partial line is cut off, and so are the
  * rows of a last file that has fewer than rows_per_file rows (a file's
- * rows are one write, so this only happens if that write was cut); every
- * file (the "file" column) of the rows kept is added to done_files (a set
- * of strings; may be NULL). A missing or empty file is started afresh. */
+ * rows are one write, so this only happens if that write was cut); the
+ * rows of files with a retryable error are dropped (the file is replaced
+ * atomically); every file (the "file" column) of the rows kept is added
+ * to done_files (a set of strings; may be NULL). A missing or empty file
+ * is started afresh. */
 FoveaCsvLog *fovea_csv_log_open     (const char        *path,
                                      FoveaCsvMode       mode,
                                      guint              rows_per_file,
@@ -88,6 +95,14 @@ gboolean     fovea_csv_log_commit   (FoveaCsvLog             *log,
                                      GError                 **error);
 /* Rows already in the file when it was opened for resuming. */
 guint        fovea_csv_log_get_n_resumed (const FoveaCsvLog *log);
+/* What the files of those rows came to, as a batch run counts them: a
+ * file failed when one of its rows has an error, else it is ungradable
+ * when its quality says so. Files with retryable errors are not counted:
+ * their rows were dropped for grading again. */
+void         fovea_csv_log_get_resumed_files (const FoveaCsvLog *log,
+                                              guint             *n_files,
+                                              guint             *n_failed,
+                                              guint             *n_ungradable);
 /* Closes; FALSE if the last close failed. log may be NULL. */
 gboolean     fovea_csv_log_close    (FoveaCsvLog       *log,
                                      GError           **error);

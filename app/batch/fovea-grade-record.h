@@ -17,6 +17,9 @@ typedef struct {
   char              *eye;            /* "OD", "OS" or "" */
   FoveaModality      modality;
   char              *error;          /* NULL on success; else why this file failed */
+  /* The error may pass on another try (out of memory, a read or write
+   * that failed): the CSV marks it, and --resume grades the file again. */
+  gboolean           retryable;
 
   /* Quality comes first: when !quality.gradable nothing below is set. */
   FoveaQualityReport quality;

@@ -18,6 +18,7 @@
 #include "fovea-anomaly.h"
 #include "fovea-cli-commands.h"
 #include "fovea-cli-paths.h"
+#include "fovea-cli-threads.h"
 #include "fovea-output-guard.h"
 
 #define COMMAND "fovea-cli anomaly-bank"
@@ -49,6 +50,7 @@ fovea_cli_anomaly_bank (int argc, char **argv)
   int layer = options.layer, input_size = 0, projection = bank_options.projection_dim;
   int n_threads = 0;
   gboolean force = FALSE;
+  g_autofree char *threads_text = NULL;
   const GOptionEntry entries[] = {
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model,
       "Backbone folder (config.json + model.safetensors)", "DIR" },
@@ -77,8 +79,8 @@ fovea_cli_anomaly_bank (int argc, char **argv)
       "Image score: max of the map (lesions; default) or mean (quality)", "KIND" },
     { "note", 0, 0, G_OPTION_ARG_STRING, &note,
       "Text for the bank's card: why this backbone and layer", "TEXT" },
-    { "threads", 0, 0, G_OPTION_ARG_INT, &n_threads,
-      "Threads for the forward pass (default: one per core)", "N" },
+    { "threads", 0, 0, G_OPTION_ARG_STRING, &threads_text,
+      "Threads for the forward pass " FOVEA_CLI_THREADS_HELP, "N" },
     G_OPTION_ENTRY_NULL
   };
 
@@ -94,6 +96,8 @@ fovea_cli_anomaly_bank (int argc, char **argv)
       fprintf (stderr, COMMAND ": %s\n", error->message);
       return FOVEA_CLI_EXIT_FATAL;
     }
+  if (!fovea_cli_parse_threads ("anomaly-bank", "--threads", threads_text, &n_threads))
+    return FOVEA_CLI_EXIT_FATAL;
   if (model == NULL || images == NULL || out == NULL)
     {
       fprintf (stderr, COMMAND ": --model DIR, --images DIR and --out FILE are required\n");

@@ -20,6 +20,7 @@
 
 #include "fovea-cli-commands.h"
 #include "fovea-cli-engine.h"
+#include "fovea-cli-threads.h"
 
 #define BENCH_SEED 20240601
 
@@ -206,6 +207,7 @@ fovea_cli_bench (int argc, char **argv)
   g_autofree char *size = NULL;
   int batch = 1, runs = 10, n_threads = 0;
   gboolean json = FALSE;
+  g_autofree char *threads_text = NULL;
   const GOptionEntry entries[] = {
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model,
       "Model folder (config.json + model.safetensors)", "DIR" },
@@ -213,8 +215,8 @@ fovea_cli_bench (int argc, char **argv)
       "PEFT adapter folder or MeLo .safetensors file to apply", "PATH" },
     { "batch", 'b', 0, G_OPTION_ARG_INT, &batch, "Images per forward pass (default 1)", "N" },
     { "runs", 'r', 0, G_OPTION_ARG_INT, &runs, "Timed passes after the warm-up (default 10)", "N" },
-    { "threads", 0, 0, G_OPTION_ARG_INT, &n_threads,
-      "Threads (default: one per core)", "N" },
+    { "threads", 0, 0, G_OPTION_ARG_STRING, &threads_text,
+      "Threads " FOVEA_CLI_THREADS_HELP, "N" },
     { "size", 's', 0, G_OPTION_ARG_STRING, &size,
       "Input height×width (default: the model's input size)", "HxW" },
     { "json", 'j', 0, G_OPTION_ARG_NONE, &json, "Print one JSON object", NULL },
@@ -230,6 +232,8 @@ fovea_cli_bench (int argc, char **argv)
       fprintf (stderr, "fovea-cli bench: %s\n", error->message);
       return FOVEA_CLI_EXIT_FATAL;
     }
+  if (!fovea_cli_parse_threads ("bench", "--threads", threads_text, &n_threads))
+    return FOVEA_CLI_EXIT_FATAL;
   if (argc > 1 || batch < 1 || batch > FOVEA_ENGINE_MAX_BATCH || runs < 1)
     {
       fprintf (stderr, "fovea-cli bench: need --batch from 1 to %d, --runs ≥ 1 "

@@ -17,6 +17,7 @@
 #include "fovea-cli-commands.h"
 #include "fovea-cli-data.h"
 #include "fovea-cli-engine.h"
+#include "fovea-cli-threads.h"
 #include "fovea-evaluation.h"
 #include "fovea-json-number.h"
 #include "fovea-train-data.h"
@@ -252,6 +253,7 @@ fovea_cli_evaluate (int argc, char **argv)
 {
   g_auto (Options) o = { .bootstrap = 2000, .seed = 1, .sensitivity = NAN };
   g_auto (FoveaCliDataOptions) source = { 0 };
+  g_autofree char *threads_text = NULL;
   const GOptionEntry entries[] = {
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, &o.model,
       "Model folder (default: the installed model with --task)", "DIR" },
@@ -273,7 +275,7 @@ fovea_cli_evaluate (int argc, char **argv)
     { "ordinal", 0, 0, G_OPTION_ARG_NONE, &o.ordinal,
       "The labels are ordered grades: also report quadratic weighted kappa", NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, &o.json, "One JSON object instead of a table", NULL },
-    { "threads", 0, 0, G_OPTION_ARG_INT, &o.threads, "Threads (default: one per core)", "N" },
+    { "threads", 0, 0, G_OPTION_ARG_STRING, &threads_text, "Threads " FOVEA_CLI_THREADS_HELP, "N" },
     G_OPTION_ENTRY_NULL
   };
   g_autoptr (GOptionContext) context = g_option_context_new ("— a task's figures on labelled images");
@@ -286,6 +288,8 @@ fovea_cli_evaluate (int argc, char **argv)
       fprintf (stderr, "fovea-cli evaluate: %s\n", error->message);
       return FOVEA_CLI_EXIT_FATAL;
     }
+  if (!fovea_cli_parse_threads ("evaluate", "--threads", threads_text, &o.threads))
+    return FOVEA_CLI_EXIT_FATAL;
   if (argc > 1)
     {
       fprintf (stderr, "fovea-cli evaluate: unexpected argument “%s”\n", argv[1]);

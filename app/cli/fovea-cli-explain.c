@@ -28,6 +28,7 @@
 #include "fovea-anomaly.h"
 #include "fovea-cli-commands.h"
 #include "fovea-cli-engine.h"
+#include "fovea-cli-threads.h"
 #include "fovea-decode.h"
 #include "fovea-encode.h"
 #include "fovea-input-map.h"
@@ -350,6 +351,7 @@ fovea_cli_explain (int argc, char **argv)
   g_auto (GStrv) args = NULL;
   gboolean json = FALSE, force = FALSE;
   int n_threads = 0;
+  g_autofree char *threads_text = NULL;
   const GOptionEntry entries[] = {
     { "kind", 'k', 0, G_OPTION_ARG_STRING, &kind,
       "saliency (where the prediction looked) or anomaly (unlike the bank's normal images)",
@@ -373,8 +375,8 @@ fovea_cli_explain (int argc, char **argv)
     { "force", 'f', 0, G_OPTION_ARG_NONE, &force, "Replace an existing map", NULL },
     { "json", 'j', 0, G_OPTION_ARG_NONE, &json,
       "Print the score and the map's peak as JSON", NULL },
-    { "threads", 0, 0, G_OPTION_ARG_INT, &n_threads,
-      "Threads for the forward pass (default: one per core)", "N" },
+    { "threads", 0, 0, G_OPTION_ARG_STRING, &threads_text,
+      "Threads for the forward pass " FOVEA_CLI_THREADS_HELP, "N" },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args, NULL, "IMAGE" },
     G_OPTION_ENTRY_NULL
   };
@@ -391,6 +393,8 @@ fovea_cli_explain (int argc, char **argv)
       fprintf (stderr, COMMAND ": %s\n", error->message);
       return FOVEA_CLI_EXIT_FATAL;
     }
+  if (!fovea_cli_parse_threads ("explain", "--threads", threads_text, &n_threads))
+    return FOVEA_CLI_EXIT_FATAL;
   if (args == NULL || args[0] == NULL || args[1] != NULL || out == NULL)
     {
       fprintf (stderr, COMMAND ": give one IMAGE and --out MAP.png\n");

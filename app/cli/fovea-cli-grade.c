@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@
 #include "fovea-cli-commands.h"
 #include "fovea-cli-engine.h"
 #include "fovea-cli-thresholds.h"
+#include "fovea-cli-threads.h"
 #include "fovea-csv-log.h"
 #include "fovea-output-guard.h"
 #include "fovea-output-name.h"
@@ -39,6 +41,9 @@ typedef struct {
   gboolean     tty;
   gint64       last_line_us;
   guint        n_reports_failed;
+  guint        n_files_failed_by_reports;  /* files whose only error is a report's */
+  gboolean     file_failed;  /* the current file has an error row so far */
+  gboolean     file_report_failed;
   GPtrArray   *records;      /* FoveaGradeRecord*, copies for the summary */
 } Grade;
 
@@ -63,9 +68,29 @@ print_jsonl (const FoveaGradeRecord *record)
   printf ("%s\n", text);
 }
 
-/* DIR/STEM-TASK.pdf; the stem's folder is left out, so two files of one
- * name in different sub-folders would share a report: add an index then.
- * Stem and task pass through the one output-name sanitiser. */
+/* DIR/NAME.pdf, or DIR/NAME-2.pdf, -3… when that exists: a report is
+ * never replaced (two files of one name in different sub-folders, an
+ * earlier run's summary). */
+static char *
+unused_pdf_path (const char *dir, const char *name)
+{
+  g_autofree char *safe = g_strdup (name);
+  for (char *p = safe; *p != '\0'; p++)
+    if (*p == G_DIR_SEPARATOR)
+      *p = '_';
+  g_autofree char *first = g_strdup_printf ("%s.pdf", safe);
+  char *path = g_build_filename (dir, first, NULL);
+  for (int n = 2; g_file_test (path, G_FILE_TEST_EXISTS | G_FILE_TEST_IS_SYMLINK); n++)
+    {
+      g_free (path);
+      g_autofree char *numbered = g_strdup_printf ("%s-%d.pdf", safe, n);
+      path = g_build_filename (dir, numbered, NULL);
+    }
+  return path;
+}
+
+/* DIR/STEM-TASK.pdf; the stem's folder is left out. Stem and task pass
+ * through the one output-name sanitiser. */
 static char *
 report_path (const char *dir, const FoveaGradeRecord *record)
 {
@@ -75,15 +100,8 @@ report_path (const char *dir, const FoveaGradeRecord *record)
     *dot = '\0';
   g_autofree char *stem = fovea_output_name_part (base);
   g_autofree char *task = fovea_output_name_part (record->task);
-  g_autofree char *name = g_strdup_printf ("%s-%s.pdf", stem, task);
-  char *path = g_build_filename (dir, name, NULL);
-  for (int n = 2; g_file_test (path, G_FILE_TEST_EXISTS); n++)
-    {
-      g_free (path);
-      g_autofree char *numbered = g_strdup_printf ("%s-%s-%d.pdf", stem, task, n);
-      path = g_build_filename (dir, numbered, NULL);
-    }
-  return path;
+  g_autofree char *name = g_strdup_printf ("%s-%s", stem, task);
+  return unused_pdf_path (dir, name);
 }
 
 static gboolean
@@ -91,11 +109,9 @@ record_cb (const FoveaGradeRecord *record, const FoveaImage *image, gboolean las
            gpointer user_data, GError **error)
 {
   Grade *grade = user_data;
-  fovea_csv_log_add (grade->log, record);
-  if (grade->jsonl)
-    print_jsonl (record);
-  if (grade->records != NULL)
-    g_ptr_array_add (grade->records, fovea_grade_record_copy (record));
+  /* The report first: a report that could not be written is the row's
+   * error (retryable: a full disk passes), and the file counts as failed. */
+  g_autoptr (FoveaGradeRecord) failed = NULL;
   if (grade->report_dir != NULL && record->error == NULL)
     {
       g_autofree char *path = report_path (grade->report_dir, record);
@@ -106,10 +122,24 @@ record_cb (const FoveaGradeRecord *record, const FoveaImage *image, gboolean las
           fprintf (stderr, "\nfovea-cli grade: report for %s: %s\n", record->path,
                    local->message);
           grade->n_reports_failed++;
+          grade->file_report_failed = TRUE;
+          failed = fovea_grade_record_copy (record);
+          failed->error = g_strdup_printf ("the report was not written: %s", local->message);
+          failed->retryable = TRUE;
+          record = failed;
         }
     }
+  else
+    grade->file_failed |= record->error != NULL;
+  fovea_csv_log_add (grade->log, record);
+  if (grade->jsonl)
+    print_jsonl (record);
+  if (grade->records != NULL)
+    g_ptr_array_add (grade->records, fovea_grade_record_copy (record));
   if (!last_of_file)
     return TRUE;
+  grade->n_files_failed_by_reports += grade->file_report_failed && !grade->file_failed;
+  grade->file_failed = grade->file_report_failed = FALSE;
   if (grade->jsonl)
     fflush (stdout);
   return fovea_csv_log_commit (grade->log, error);
@@ -250,6 +280,8 @@ fovea_cli_grade (int argc, char **argv)
   g_autofree char *modality_name = NULL;
   FoveaModality modality = FOVEA_MODALITY_UNKNOWN;
   int jobs = 0, n_threads = 0, melo_scale = 0;
+  g_autofree char *threads_text = NULL;
+  g_autofree char *jobs_text = NULL;
   const GOptionEntry entries[] = {
     { "task", 't', 0, G_OPTION_ARG_STRING_ARRAY, &task_args,
       "Tasks to run, comma-separated (default: every adapter, or the model)", "NAME[,NAME]" },
@@ -267,10 +299,10 @@ fovea_cli_grade (int argc, char **argv)
     { "resume", 0, 0, G_OPTION_ARG_NONE, &resume,
       "Continue an interrupted run: keep the CSV's rows, grade the files it lacks", NULL },
     { "force", 'f', 0, G_OPTION_ARG_NONE, &force, "Replace an existing output", NULL },
-    { "jobs", 'j', 0, G_OPTION_ARG_INT, &jobs,
+    { "jobs", 'j', 0, G_OPTION_ARG_STRING, &jobs_text,
       "Decoder threads (default: one per core, minus one)", "N" },
-    { "threads", 0, 0, G_OPTION_ARG_INT, &n_threads,
-      "Threads for the forward pass (default: one per core)", "N" },
+    { "threads", 0, 0, G_OPTION_ARG_STRING, &threads_text,
+      "Threads for the forward pass " FOVEA_CLI_THREADS_HELP, "N" },
     { "shard", 0, 0, G_OPTION_ARG_STRING, &shard_text,
       "Grade every N-th file of the sorted list, starting at I (0-based)", "I/N" },
     { "report-dir", 0, 0, G_OPTION_ARG_FILENAME, &report_dir,
@@ -298,6 +330,10 @@ fovea_cli_grade (int argc, char **argv)
       fprintf (stderr, "fovea-cli grade: %s\n", error->message);
       return FOVEA_CLI_EXIT_FATAL;
     }
+  if (!fovea_cli_parse_threads ("grade", "--threads", threads_text, &n_threads))
+    return FOVEA_CLI_EXIT_FATAL;
+  if (!fovea_cli_parse_threads ("grade", "--jobs", jobs_text, &jobs))
+    return FOVEA_CLI_EXIT_FATAL;
   if (folders == NULL || out == NULL)
     {
       fprintf (stderr, "fovea-cli grade: give a FOLDER and --out FILE\n");
@@ -366,6 +402,25 @@ fovea_cli_grade (int argc, char **argv)
       return FOVEA_CLI_EXIT_FATAL;
     }
 
+  /* The run's identity: a resumed CSV must have been made by the same
+   * settings, or its rows and these would mix. */
+  g_autoptr (FoveaRunIdentity) identity = fovea_batch_get_identity (batch, &error);
+  if (identity == NULL)
+    {
+      fprintf (stderr, "fovea-cli grade: %s\n", error->message);
+      return FOVEA_CLI_EXIT_FATAL;
+    }
+  g_autofree char *melo_text = g_strdup_printf ("%d", melo_scale);
+  fovea_run_identity_add (identity, "melo-scale", melo_text);
+  GStatBuf existing;
+  gboolean has_rows = resume && g_stat (out, &existing) == 0 && existing.st_size > 0;
+  if (has_rows ? !fovea_run_identity_check (identity, out, &error)
+               : !fovea_run_identity_write (identity, out, &error))
+    {
+      fprintf (stderr, "fovea-cli grade: %s\n", error->message);
+      return FOVEA_CLI_EXIT_FATAL;
+    }
+
   g_autoptr (GHashTable) done = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   FoveaCsvMode mode = resume ? FOVEA_CSV_RESUME : force ? FOVEA_CSV_FORCE : FOVEA_CSV_CREATE;
   g_autoptr (FoveaCsvLog) log = fovea_csv_log_open (out, mode, n_tasks, done, &error);
@@ -382,7 +437,8 @@ fovea_cli_grade (int argc, char **argv)
   g_autoptr (GPtrArray) records = NULL;
   if (report_dir != NULL)
     records = g_ptr_array_new_with_free_func ((GDestroyNotify) fovea_grade_record_free);
-  Grade grade = { log, jsonl, report_dir, isatty (STDERR_FILENO), 0, 0, records };
+  Grade grade = { .log = log, .jsonl = jsonl, .report_dir = report_dir,
+                  .tty = isatty (STDERR_FILENO), .records = records };
   fovea_batch_set_callbacks (batch, record_cb, progress_cb, &grade);
   FoveaBatchProgress progress;
   gboolean ok = fovea_batch_run (batch, NULL, &progress, &error);
@@ -395,7 +451,7 @@ fovea_cli_grade (int argc, char **argv)
     }
   if (report_dir != NULL)
     {
-      g_autofree char *summary = g_build_filename (report_dir, "summary.pdf", NULL);
+      g_autofree char *summary = unused_pdf_path (report_dir, "summary");
       g_autoptr (GError) local = NULL;
       const FoveaReportInfo info = { .software_version = FOVEA_VERSION };
       if (!fovea_report_write_batch ((FoveaGradeRecord *const *) records->pdata, records->len,
@@ -405,6 +461,13 @@ fovea_cli_grade (int argc, char **argv)
           grade.n_reports_failed++;
         }
     }
+  /* The whole CSV: the rows resumed count as much as this run's. */
+  guint n_files, n_failed, n_ungradable;
+  fovea_csv_log_get_resumed_files (log, &n_files, &n_failed, &n_ungradable);
+  n_files += progress.n_done;
+  n_failed += progress.n_failed + grade.n_files_failed_by_reports;
+  n_ungradable += progress.n_ungradable;
+
   /* From the whole CSV, resumed rows included: a resumed run and an
    * uninterrupted one give the same file. */
   g_auto (GStrv) validated = validated_tasks (engine);
@@ -421,8 +484,8 @@ fovea_cli_grade (int argc, char **argv)
     }
   fprintf (stderr, "fovea-cli grade: %u file(s) graded, %u ungradable, %u failed; "
            "%u patient(s), %u referable (worst eye); %s, %s\n",
-           progress.n_done - progress.n_failed, progress.n_ungradable, progress.n_failed,
-           n_patients, n_referable, out, patients_path);
-  return progress.n_failed > 0 || grade.n_reports_failed > 0 ? FOVEA_CLI_EXIT_SOME_FAILED
-                                                             : FOVEA_CLI_EXIT_OK;
+           n_files - n_failed, n_ungradable, n_failed, n_patients, n_referable, out,
+           patients_path);
+  return n_failed > 0 || grade.n_reports_failed > 0 ? FOVEA_CLI_EXIT_SOME_FAILED
+                                                    : FOVEA_CLI_EXIT_OK;
 }

@@ -17,6 +17,7 @@
 #include "fovea-cli-engine.h"
 #include "fovea-modality-guess.h"
 #include "fovea-cli-paths.h"
+#include "fovea-cli-threads.h"
 #include "fovea-decode.h"
 #include "fovea-json-number.h"
 
@@ -350,6 +351,7 @@ fovea_cli_infer (int argc, char **argv)
   FoveaModality modality = FOVEA_MODALITY_UNKNOWN;
   int melo_scale = 0;
   int n_threads = 0;
+  g_autofree char *threads_text = NULL;
   const GOptionEntry entries[] = {
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model,
       "Model folder (config.json + model.safetensors); default: the installed model "
@@ -367,8 +369,8 @@ fovea_cli_infer (int argc, char **argv)
       "Print one JSON object per input and task per line", NULL },
     { "melo-scale", 0, 0, G_OPTION_ARG_INT, &melo_scale,
       "Scale of MeLo adapters without a _lora_R_ALPHA tag in their name", "N" },
-    { "threads", 0, 0, G_OPTION_ARG_INT, &n_threads,
-      "Threads for the forward pass (default: one per core)", "N" },
+    { "threads", 0, 0, G_OPTION_ARG_STRING, &threads_text,
+      "Threads for the forward pass " FOVEA_CLI_THREADS_HELP, "N" },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args, NULL, "[IMAGE|FOLDER…]" },
     G_OPTION_ENTRY_NULL
   };
@@ -387,6 +389,8 @@ fovea_cli_infer (int argc, char **argv)
       fprintf (stderr, "fovea-cli infer: %s\n", error->message);
       return FOVEA_CLI_EXIT_FATAL;
     }
+  if (!fovea_cli_parse_threads ("infer", "--threads", threads_text, &n_threads))
+    return FOVEA_CLI_EXIT_FATAL;
   if (modality_name != NULL && !fovea_modality_from_string (modality_name, &modality))
     {
       fprintf (stderr, "fovea-cli infer: --modality must be fundus, skin or octa\n");

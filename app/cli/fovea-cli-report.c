@@ -21,6 +21,7 @@
 #include "fovea-batch.h"
 #include "fovea-cli-commands.h"
 #include "fovea-cli-engine.h"
+#include "fovea-cli-threads.h"
 #include "fovea-dicom.h"
 #include "fovea-output-guard.h"
 #include "fovea-report.h"
@@ -73,6 +74,7 @@ fovea_cli_report (int argc, char **argv)
   gboolean force = FALSE;
   int melo_scale = 0;
   int n_threads = 0;
+  g_autofree char *threads_text = NULL;
   const GOptionEntry entries[] = {
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model,
       "Model folder (config.json + model.safetensors)", "DIR" },
@@ -91,8 +93,8 @@ fovea_cli_report (int argc, char **argv)
     { "force", 'f', 0, G_OPTION_ARG_NONE, &force, "Replace an existing report", NULL },
     { "melo-scale", 0, 0, G_OPTION_ARG_INT, &melo_scale,
       "Scale of MeLo adapters without a _lora_R_ALPHA tag in their name", "N" },
-    { "threads", 0, 0, G_OPTION_ARG_INT, &n_threads,
-      "Threads for the forward pass (default: one per core)", "N" },
+    { "threads", 0, 0, G_OPTION_ARG_STRING, &threads_text,
+      "Threads for the forward pass " FOVEA_CLI_THREADS_HELP, "N" },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args, NULL, "IMAGE…" },
     G_OPTION_ENTRY_NULL
   };
@@ -113,6 +115,8 @@ fovea_cli_report (int argc, char **argv)
       fprintf (stderr, "fovea-cli report: %s\n", error->message);
       return FOVEA_CLI_EXIT_FATAL;
     }
+  if (!fovea_cli_parse_threads ("report", "--threads", threads_text, &n_threads))
+    return FOVEA_CLI_EXIT_FATAL;
   if (args == NULL || out == NULL)
     {
       fprintf (stderr, "fovea-cli report: give IMAGE… and --out\n");

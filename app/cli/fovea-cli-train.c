@@ -12,6 +12,7 @@
 
 #include "fovea-cli-commands.h"
 #include "fovea-cli-data.h"
+#include "fovea-cli-threads.h"
 #include "fovea-output-guard.h"
 #include "fovea-trainer.h"
 
@@ -196,6 +197,7 @@ fovea_cli_train (int argc, char **argv)
   g_autofree char *command_line = quote_command_line (argc, argv);
 
   fovea_trainer_options_init (&o);
+  g_autofree char *threads_text = NULL;
   const GOptionEntry entries[] = {
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model,
       "Backbone folder (ViT or CNN), or a config.json folder to train whole (--full)", "DIR" },
@@ -239,7 +241,7 @@ fovea_cli_train (int argc, char **argv)
     { "select", 0, 0, G_OPTION_ARG_STRING, &select,
       "Validation metric that picks the epoch: auc (default), acc or qwk", "METRIC" },
     { "seed", 0, 0, G_OPTION_ARG_DOUBLE, &seed, "Seed of every random choice (default 1)", "S" },
-    { "threads", 0, 0, G_OPTION_ARG_INT, &o.threads, "Threads (default: one per core)", "N" },
+    { "threads", 0, 0, G_OPTION_ARG_STRING, &threads_text, "Threads " FOVEA_CLI_THREADS_HELP, "N" },
     { "resume", 0, 0, G_OPTION_ARG_NONE, &o.resume,
       "Continue from OUT.checkpoint.safetensors after an interruption", NULL },
     { "force", 'f', 0, G_OPTION_ARG_NONE, &o.force, "Replace an existing output", NULL },
@@ -264,6 +266,8 @@ fovea_cli_train (int argc, char **argv)
       fprintf (stderr, "fovea-cli train: %s\n", error->message);
       return FOVEA_CLI_EXIT_FATAL;
     }
+  if (!fovea_cli_parse_threads ("train", "--threads", threads_text, &o.threads))
+    return FOVEA_CLI_EXIT_FATAL;
   if (argc > 1)
     {
       fprintf (stderr, "fovea-cli train: unexpected argument “%s”\n", argv[1]);

@@ -3,6 +3,7 @@
 
 #include "fovea-engine-private.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "fovea-rollout.h"
@@ -136,6 +137,19 @@ fovea_engine_run_tensor (FoveaEngine *engine, guint task_index, const float *pix
     }
   output->forward_s = (g_get_monotonic_time () - start) / 1e6;
 
+  /* A NaN or infinity has no label: softmax and argmax would still give
+   * one ("No DR" for NaN), so the run is an error instead. */
+  for (gsize i = 0; i < (gsize) batch * task->n_outputs; i++)
+    if (!isfinite (output->logits[i]))
+      {
+        g_set_error (error, FOVEA_ENGINE_ERROR, FOVEA_ENGINE_ERROR_INPUT,
+                     "“%s” gave a non-finite output (%g) for image %d of %d: "
+                     "the model or the image is broken, no result is given",
+                     task->name, (double) output->logits[i],
+                     (int) (i / task->n_outputs) + 1, batch);
+        return NULL;
+      }
+
   for (int i = 0; i < batch; i++)
     fovea_task_card_interpret (task->card, output->logits + (gsize) i * task->n_outputs,
                                task->n_outputs, &output->results[i]);
@@ -155,7 +169,7 @@ fovea_engine_run_images (FoveaEngine *engine, guint task_index,
   float *pixels = g_try_malloc_n (MAX (n_images, 1), image_floats * sizeof (float));
   if (pixels == NULL)
     {
-      g_set_error (error, FOVEA_ENGINE_ERROR, FOVEA_ENGINE_ERROR_INPUT,
+      g_set_error (error, FOVEA_ENGINE_ERROR, FOVEA_ENGINE_ERROR_NO_MEMORY,
                    "Out of memory preparing %d image(s) of %d×%d for “%s”",
                    n_images, pre->width, pre->height, task->name);
       return NULL;

@@ -50,6 +50,7 @@ typedef enum {
   FOVEA_ENGINE_ERROR_TASK,   /* two tasks with one name */
   FOVEA_ENGINE_ERROR_INPUT,  /* an input of the wrong shape */
   FOVEA_ENGINE_ERROR_UNSUPPORTED,  /* what this backbone's family cannot do */
+  FOVEA_ENGINE_ERROR_NO_MEMORY, /* an allocation failed: may pass on another try */
 } FoveaEngineError;
 
 typedef struct {

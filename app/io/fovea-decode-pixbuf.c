@@ -98,7 +98,7 @@ fovea_decode_pixbuf (const FoveaDecodeJob *job, GError **error)
   /* Only the first GIF frame is fed, then the trailer: later frames are
    * never decoded, nor can they fail the file. */
   gsize length = is_gif ? fovea_decode_gif_first_frame (job, error) : job->length;
-  if (length == 0)
+  if (length == 0 || (!is_gif && !fovea_decode_bmp_check_header (job, error)))
     return NULL;
 
   GError *local = NULL;

@@ -114,7 +114,7 @@ fovea_decode_png (const FoveaDecodeJob *job, GError **error)
   if (reader.png == NULL || reader.info == NULL)
     {
       png_destroy_read_struct (&reader.png, &reader.info, NULL);
-      fovea_decode_set_error (job, error, FOVEA_DECODE_ERROR_CORRUPT,
+      fovea_decode_set_error (job, error, FOVEA_DECODE_ERROR_NO_MEMORY,
                               "cannot start the PNG decoder (out of memory)");
       return NULL;
     }

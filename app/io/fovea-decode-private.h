@@ -35,6 +35,8 @@ gboolean    fovea_decode_bmp_is_complete (const FoveaDecodeJob *job,
                                           int                   height);
 /* The length of the GIF up to the end of its first frame, or 0 with
  * error set (TRUNCATED, or CORRUPT for frames gdk-pixbuf mishandles). */
+gboolean    fovea_decode_bmp_check_header (const FoveaDecodeJob *job,
+                                           GError              **error);
 gsize       fovea_decode_gif_first_frame (const FoveaDecodeJob *job,
                                           GError              **error);
 

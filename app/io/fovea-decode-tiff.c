@@ -215,7 +215,7 @@ read_tiles (TiffReader *reader, FoveaImage *image, GError **error)
   guint8 *buffer = g_try_malloc (tile_size);
   if (buffer == NULL)
     {
-      fovea_decode_set_error (job, error, FOVEA_DECODE_ERROR_TOO_LARGE,
+      fovea_decode_set_error (job, error, FOVEA_DECODE_ERROR_NO_MEMORY,
                               "out of memory for a %u×%u TIFF tile", tile_w, tile_h);
       return FALSE;
     }

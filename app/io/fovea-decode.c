@@ -192,8 +192,9 @@ fovea_decode_new_image (const FoveaDecodeJob *job,
   FoveaImage *image = fovea_image_new (width, height, channels, bit_depth, &local);
   if (image == NULL)
     {
-      FoveaDecodeError code = local->code == FOVEA_IMAGE_ERROR_INVALID
-        ? FOVEA_DECODE_ERROR_UNSUPPORTED : FOVEA_DECODE_ERROR_TOO_LARGE;
+      FoveaDecodeError code = local->code == FOVEA_IMAGE_ERROR_INVALID ? FOVEA_DECODE_ERROR_UNSUPPORTED
+                            : local->code == FOVEA_IMAGE_ERROR_NO_MEMORY ? FOVEA_DECODE_ERROR_NO_MEMORY
+                            : FOVEA_DECODE_ERROR_TOO_LARGE;
       fovea_decode_set_error (job, error, code, "%s", local->message);
       g_error_free (local);
     }

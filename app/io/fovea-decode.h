@@ -22,6 +22,7 @@ typedef enum {
   FOVEA_DECODE_ERROR_CORRUPT,       /* the codec rejected the data */
   FOVEA_DECODE_ERROR_TOO_LARGE,     /* over the pixel budget */
   FOVEA_DECODE_ERROR_UNSUPPORTED,   /* a valid file in a variant we do not read */
+  FOVEA_DECODE_ERROR_NO_MEMORY,     /* within the budget, but the allocation failed */
 } FoveaDecodeError;
 
 typedef enum {

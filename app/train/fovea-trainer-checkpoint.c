@@ -62,6 +62,8 @@ fovea_trainer_checkpoint_save (FoveaTrainer *t, int epochs_done, GError **error)
       }
 
   g_hash_table_insert (meta, "fovea.fingerprint", g_strdup (t->fingerprint));
+  if (t->command_line != NULL)
+    g_hash_table_insert (meta, "fovea.command", g_strdup (t->command_line));
   g_hash_table_insert (meta, "fovea.epochs_done", g_strdup_printf ("%d", epochs_done));
   g_hash_table_insert (meta, "fovea.step",
                        g_strdup_printf ("%" G_GINT64_FORMAT, fovea_adamw_get_step (t->optimizer)));
@@ -114,12 +116,18 @@ fovea_trainer_checkpoint_load (FoveaTrainer *t, gboolean *found, GError **error)
       {
         g_autofree char *name = g_strdup_printf ("%s.%s", kinds[k], t->params[i].name);
         gint64 shape[1] = { (gint64) t->params[i].n };
-        const float *data = fovea_safetensors_get_f32 (st, name, 1, shape, error);
+        const float *data = fovea_safetensors_get_weights (st, name, 1, shape, error);
         if (data == NULL)
           return FALSE;
         memcpy (kind_buffer (t, k, i), data, t->params[i].n * sizeof (float));
       }
 
+  const char *command = fovea_safetensors_get_metadata (st, "fovea.command");
+  if (command != NULL)
+    {
+      g_free (t->command_line);
+      t->command_line = g_strdup (command);
+    }
   fovea_adamw_set_step (t->optimizer, step);
   t->next_epoch = (int) epochs_done;
   t->best_epoch = (int) best_epoch;

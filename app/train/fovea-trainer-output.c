@@ -145,8 +145,8 @@ write_card (const FoveaTrainer *t, const char *dir, const char *sha256, GError *
   json_object_set_string_member (provenance, "training_data", training_data);
   json_object_set_array_member (provenance, "metrics", metrics);
   json_object_set_string_member (provenance, "sha256", sha256);
-  if (o->command_line != NULL)
-    json_object_set_string_member (provenance, "command", o->command_line);
+  if (t->command_line != NULL)
+    json_object_set_string_member (provenance, "command", t->command_line);
   json_object_set_int_member (provenance, "seed", (gint64) o->seed);
   json_object_set_string_member (provenance, "commit", FOVEA_COMMIT);
   json_object_set_object_member (provenance, "training", training_details (t));

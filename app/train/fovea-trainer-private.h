@@ -46,6 +46,9 @@ typedef struct {
   double                best_score;
   FoveaTrainerMetrics   best_metrics;
   char                 *fingerprint;  /* what a checkpoint must match to be resumed */
+  /* The command of the first run, kept in the checkpoint: a resumed run's
+   * card records it, not the --resume, so its output is byte-identical. */
+  char                 *command_line;
 } FoveaTrainer;
 
 /* The network (fovea-trainer-model.c): made from the options' model

@@ -53,6 +53,7 @@ trainer_clear (FoveaTrainer *trainer)
   g_free (trainer->best);
   g_free (trainer->class_weights);
   g_free (trainer->fingerprint);
+  g_free (trainer->command_line);
   fovea_adamw_free (trainer->optimizer);
   fovea_trainer_model_clear (trainer);
   fovea_train_data_free (trainer->train);
@@ -215,6 +216,7 @@ setup (FoveaTrainer *t, GError **error)
   t->steps_per_epoch = (fovea_train_data_get_n (t->train) + o->batch - 1) / o->batch;
   t->total_steps = t->steps_per_epoch * o->epochs;
   t->fingerprint = make_fingerprint (t);
+  t->command_line = g_strdup (o->command_line);
   return TRUE;
 }
 

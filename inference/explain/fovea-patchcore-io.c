@@ -350,9 +350,16 @@ fovea_patch_bank_load (const char *path, GError **error)
       return NULL;
     }
   gint64 shape[2] = { view->shape[0], view->shape[1] };
-  const float *memory = fovea_safetensors_get_f32 (st, MEMORY_TENSOR, 2, shape, error);
+  g_autoptr (GError) weights_error = NULL;
+  const float *memory = fovea_safetensors_get_weights (st, MEMORY_TENSOR, 2, shape,
+                                                       &weights_error);
   if (memory == NULL)
-    return NULL;
+    {
+      /* A bank that is not finite is a malformed bank, said as such. */
+      g_set_error (error, FOVEA_PATCHCORE_ERROR, FOVEA_PATCHCORE_ERROR_FORMAT, "%s",
+                   weights_error->message);
+      return NULL;
+    }
 
   const FoveaTensorView *scores_view = fovea_safetensors_lookup (st, SCORES_TENSOR);
   gint64 n_scores = scores_view != NULL && scores_view->n_dims == 1 ? scores_view->shape[0] : -1;

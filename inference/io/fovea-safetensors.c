@@ -13,6 +13,7 @@
 
 #include <json-glib/json-glib.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 
 #include "fovea-json-check.h"
@@ -34,6 +35,7 @@ struct _FoveaSafetensors
   GHashTable      *metadata;    /* key → value, both owned */
   GMutex           convert_lock;
   float          **converted;   /* per tensor: its F32 copy, once made */
+  gint            *finite;      /* per tensor: 0 unchecked, 1 finite, -1 not (atomic) */
 };
 
 /* A tensor while the header is read: its view and its byte range. */
@@ -581,6 +583,7 @@ load_header (FoveaSafetensors *st, GError **error)
   st->n_tensors = n;
   st->tensors = g_new0 (FoveaTensorView, MAX (n, 1));
   st->converted = g_new0 (float *, MAX (n, 1));
+  st->finite = g_new0 (gint, MAX (n, 1));
   for (guint i = 0; i < n; i++)
     {
       st->tensors[i] = entries[i].view;
@@ -647,6 +650,7 @@ fovea_safetensors_unref (FoveaSafetensors *st)
     }
   g_free (st->tensors);
   g_free (st->converted);
+  g_free (st->finite);
   g_hash_table_unref (st->by_name);
   g_clear_pointer (&st->metadata, g_hash_table_unref);
   g_mutex_clear (&st->convert_lock);
@@ -722,6 +726,32 @@ convert_to_f32 (const FoveaTensorView *view)
   return out;
 }
 
+/* Whether every element of the tensor is finite, scanned once per file
+ * (the scan is idempotent, so racing threads at worst both do it). */
+static gboolean
+check_finite (FoveaSafetensors *st, const FoveaTensorView *view, gsize index,
+              const float *data, GError **error)
+{
+  int state = g_atomic_int_get (&st->finite[index]);
+  gsize bad = view->n_elements;
+  if (state == 0)
+    {
+      for (gsize i = 0; i < view->n_elements && bad == view->n_elements; i++)
+        if (!isfinite (data[i]))
+          bad = i;
+      state = bad == view->n_elements ? 1 : -1;
+      g_atomic_int_set (&st->finite[index], state);
+    }
+  if (state > 0)
+    return TRUE;
+  for (bad = 0; bad < view->n_elements && isfinite (data[bad]); bad++)
+    ;
+  set_tensor_error (error, FOVEA_SAFETENSORS_ERROR_NOT_FINITE, st->path, view->name,
+                    "element %" G_GSIZE_FORMAT " is %g (not finite)",
+                    bad, bad < view->n_elements ? (double) data[bad] : 0.0);
+  return FALSE;
+}
+
 const float *
 fovea_safetensors_get_f32 (FoveaSafetensors *st,
                            const char       *name,
@@ -748,16 +778,31 @@ fovea_safetensors_get_f32 (FoveaSafetensors *st,
       g_free (want);
       return NULL;
     }
-  if (view->dtype == FOVEA_DTYPE_F32 && (guintptr) view->data % G_ALIGNOF (float) == 0)
-    return view->data;
-
-  /* Converted once, under the lock, so loaders on several threads may
-   * ask for the same tensor. */
-  gsize index = (gsize) (view - st->tensors);
-  g_mutex_lock (&st->convert_lock);
-  if (st->converted[index] == NULL)
-    st->converted[index] = convert_to_f32 (view);
-  const float *result = st->converted[index];
-  g_mutex_unlock (&st->convert_lock);
+  const float *result = view->data;
+  if (view->dtype != FOVEA_DTYPE_F32 || (guintptr) view->data % G_ALIGNOF (float) != 0)
+    {
+      /* Converted once, under the lock, so loaders on several threads may
+       * ask for the same tensor. */
+      gsize index = (gsize) (view - st->tensors);
+      g_mutex_lock (&st->convert_lock);
+      if (st->converted[index] == NULL)
+        st->converted[index] = convert_to_f32 (view);
+      result = st->converted[index];
+      g_mutex_unlock (&st->convert_lock);
+    }
   return result;
+}
+
+const float *
+fovea_safetensors_get_weights (FoveaSafetensors *st,
+                               const char       *name,
+                               int               n_dims,
+                               const gint64     *shape,
+                               GError          **error)
+{
+  const float *data = fovea_safetensors_get_f32 (st, name, n_dims, shape, error);
+  if (data == NULL)
+    return NULL;
+  const FoveaTensorView *view = fovea_safetensors_lookup (st, name);
+  return check_finite (st, view, (gsize) (view - st->tensors), data, error) ? data : NULL;
 }

@@ -37,6 +37,7 @@ typedef enum {
   FOVEA_SAFETENSORS_ERROR_METADATA,  /* __metadata__ is not a map of strings */
   FOVEA_SAFETENSORS_ERROR_MISSING,   /* a tensor asked for is not in the file */
   FOVEA_SAFETENSORS_ERROR_MISMATCH,  /* a tensor asked for has another shape or dtype */
+  FOVEA_SAFETENSORS_ERROR_NOT_FINITE, /* a tensor asked for holds a NaN or infinity */
 } FoveaSafetensorsError;
 
 typedef enum {
@@ -91,6 +92,16 @@ const char       *fovea_safetensors_get_metadata (const FoveaSafetensors *st,
  * a non-NULL pointer. NULL with MISSING/MISMATCH errors naming the tensor
  * otherwise. */
 const float      *fovea_safetensors_get_f32     (FoveaSafetensors *st,
+                                                 const char       *name,
+                                                 int               n_dims,
+                                                 const gint64     *shape,
+                                                 GError          **error);
+
+/* fovea_safetensors_get_f32 for a model's weights: every element is also
+ * checked (once per file) to be finite, since a NaN or infinity turns every
+ * output it reaches into NaN, which argmax would still call a label.
+ * NULL with a NOT_FINITE error naming the file, tensor and element then. */
+const float      *fovea_safetensors_get_weights (FoveaSafetensors *st,
                                                  const char       *name,
                                                  int               n_dims,
                                                  const gint64     *shape,

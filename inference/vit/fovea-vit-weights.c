@@ -22,8 +22,8 @@ take (WeightLoader *loader, const char *name, int n_dims, const gint64 *shape,
       GError **error)
 {
   g_autoptr (GError) local = NULL;
-  const float *data = fovea_safetensors_get_f32 (loader->vit->weights, name,
-                                                 n_dims, shape, &local);
+  const float *data = fovea_safetensors_get_weights (loader->vit->weights, name,
+                                                     n_dims, shape, &local);
   if (data == NULL)
     {
       /* The reader's message names the file, the tensor and the shape. */

@@ -188,6 +188,68 @@ test_resume (void)
   fovea_test_rmdir (dir);
 }
 
+/* Resuming reads back what the kept rows came to (failed, ungradable),
+ * so that the exit status describes the whole CSV; rows of a retryable
+ * error are dropped, in the middle too, so the file is graded again. */
+static void
+test_resume_counts_and_retry (void)
+{
+  g_autofree char *dir = fovea_test_mkdtemp ();
+  g_autofree char *path = g_build_filename (dir, "out.csv", NULL);
+  g_autoptr (GError) error = NULL;
+  {
+    g_autoptr (FoveaCsvLog) log = fovea_csv_log_open (path, FOVEA_CSV_CREATE, 1, NULL, &error);
+    g_assert_no_error (error);
+    const char *files[] = { "ok.jpg", "broken.jpg", "blurred.jpg", "oom.jpg", "last.jpg" };
+    for (guint f = 0; f < G_N_ELEMENTS (files); f++)
+      {
+        g_autoptr (FoveaGradeRecord) r = make_record (files[f], "dr");
+        if (f == 1)
+          r->error = g_strdup ("JPEG data is corrupt");
+        if (f == 2)
+          r->quality.gradable = FALSE;
+        if (f == 3)
+          {
+            r->error = g_strdup ("out of memory");
+            r->retryable = TRUE;
+          }
+        const FoveaGradeRecord *records[] = { r };
+        g_assert_true (fovea_csv_log_append (log, records, 1, &error));
+      }
+  }
+  g_autofree char *written = read_text (path);
+  g_assert_nonnull (strstr (written, "," FOVEA_CSV_RETRYABLE_PREFIX "out of memory\r\n"));
+
+  g_autoptr (GHashTable) done = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  {
+    g_autoptr (FoveaCsvLog) log = fovea_csv_log_open (path, FOVEA_CSV_RESUME, 1, done, &error);
+    g_assert_no_error (error);
+    guint n_files, n_failed, n_ungradable;
+    fovea_csv_log_get_resumed_files (log, &n_files, &n_failed, &n_ungradable);
+    g_assert_cmpuint (n_files, ==, 4);
+    g_assert_cmpuint (n_failed, ==, 1);
+    g_assert_cmpuint (n_ungradable, ==, 1);
+    g_assert_cmpuint (fovea_csv_log_get_n_resumed (log), ==, 4);
+    /* Appended after the rows kept. */
+    g_autoptr (FoveaGradeRecord) again = make_record ("oom.jpg", "dr");
+    const FoveaGradeRecord *records[] = { again };
+    g_assert_true (fovea_csv_log_append (log, records, 1, &error));
+  }
+  g_assert_false (g_hash_table_contains (done, "oom.jpg"));
+  g_assert_true (g_hash_table_contains (done, "last.jpg"));
+  g_autofree char *after = read_text (path);
+  g_assert_null (strstr (after, FOVEA_CSV_RETRYABLE_PREFIX));
+  g_assert_true (g_str_has_prefix (strstr (after, "last.jpg"), "last.jpg"));
+  g_assert_nonnull (strstr (strstr (after, "last.jpg"), "oom.jpg"));
+
+  /* Not ours, even where it is not valid CSV: said as such. */
+  g_assert_true (g_file_set_contents (path, "%PDF-1.4 \"x\" y\n", -1, NULL));
+  g_assert_null (fovea_csv_log_open (path, FOVEA_CSV_RESUME, 1, NULL, &error));
+  g_assert_error (error, FOVEA_CSV_ERROR, FOVEA_CSV_ERROR_PARSE);
+  g_assert_nonnull (strstr (error->message, "not a Fovea batch CSV"));
+  fovea_test_rmdir (dir);
+}
+
 static void
 test_record_fields (void)
 {
@@ -250,6 +312,7 @@ main (int argc, char **argv)
   g_test_add_func ("/batch/csv/formula-neutralised", test_formula_neutralised);
   g_test_add_func ("/batch/csv/parse-partial", test_parse_partial);
   g_test_add_func ("/batch/csv/resume", test_resume);
+  g_test_add_func ("/batch/csv/resume-counts-and-retry", test_resume_counts_and_retry);
   g_test_add_func ("/batch/csv/record-fields", test_record_fields);
   g_test_add_func ("/batch/name-guess", test_name_guess);
   return g_test_run ();

@@ -395,9 +395,11 @@ test_kill_resume (void)
   g_autofree char *b = row_set (resumed);
   g_assert_cmpstr (a, ==, b);
 
-  /* Resuming a finished run adds nothing. */
+  /* Resuming a finished run adds nothing, and its status is still that
+   * of the whole CSV: a file failed (P050_zz.png). */
   r = fovea_test_run_cli ("grade", images, "--model", model, "--out", killed, "--resume", NULL);
-  g_assert_cmpint (r.status, ==, 0);
+  g_assert_cmpint (r.status, ==, 3);
+  g_assert_nonnull (strstr (r.err, " 1 failed"));
   fovea_test_cli_result_clear (&r);
   g_autoptr (GPtrArray) again = read_rows (killed);
   g_assert_cmpuint (again->len, ==, full_rows->len);
@@ -449,6 +451,94 @@ test_kill_resume (void)
   fovea_test_cli_result_clear (&r);
 
   fovea_test_rmdir (images);
+  fovea_test_rmdir (model);
+  fovea_test_rmdir (out_dir);
+}
+
+/* --resume checks the run's identity (OUT.run.json) and names what
+ * differs; its exit status describes the whole CSV; report files that
+ * could not be written are failures in the CSV's error column, retried by
+ * --resume; a second run into the same --report-dir numbers its files. */
+static void
+test_resume_identity_and_reports (void)
+{
+  g_autofree char *model = fovea_test_make_model_with_card ("tiny-token", "tiny-five-class.json");
+  g_autofree char *images = fovea_test_mkdtemp ();
+  g_autofree char *others = fovea_test_mkdtemp ();
+  write_fundus (images, "P001_OD.jpg", 600, TRUE);
+  write_fundus (images, "P002_OS.png", 600, FALSE);
+  g_autofree char *empty = g_build_filename (images, "empty.png", NULL);
+  g_assert_true (g_file_set_contents (empty, "", 0, NULL));
+  write_fundus (others, "P009_OD.jpg", 600, TRUE);
+  g_autofree char *out_dir = fovea_test_mkdtemp ();
+  g_autofree char *out = g_build_filename (out_dir, "results.csv", NULL);
+  g_autofree char *reports = g_build_filename (out_dir, "reports", NULL);
+
+  /* Reports into a folder where nothing can be created (even by root). */
+  FoveaCliResult r = fovea_test_run_cli ("grade", images, "--model", model, "--out", out,
+                                         "--report-dir", "/proc/self", NULL);
+  g_assert_cmpint (r.status, ==, 3);
+  g_assert_nonnull (strstr (r.err, "0 file(s) graded, 0 ungradable, 3 failed"));
+  fovea_test_cli_result_clear (&r);
+  g_autoptr (GPtrArray) rows = read_rows (out);
+  g_assert_cmpuint (rows->len, ==, 3);
+  char **row = find_row (rows, "P001_OD.jpg");
+  g_assert_true (g_str_has_prefix (row[COL_ERROR],
+                                   FOVEA_CSV_RETRYABLE_PREFIX "the report was not written"));
+  g_autofree char *identity_path = g_strconcat (out, ".run.json", NULL);
+  g_autofree char *identity = NULL;
+  g_assert_true (g_file_get_contents (identity_path, &identity, NULL, NULL));
+  fovea_test_assert_contains (identity, "sha256 of task tiny-five-class");
+
+  /* Another folder, another threshold, a missing record: refused by name. */
+  r = fovea_test_run_cli ("grade", others, "--model", model, "--out", out, "--resume", NULL);
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_nonnull (strstr (r.err, "its folders was"));
+  fovea_test_cli_result_clear (&r);
+  r = fovea_test_run_cli ("grade", images, "--model", model, "--out", out, "--resume",
+                          "--threshold", "min_resolution=100", NULL);
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_nonnull (strstr (r.err, "its thresholds was “”, now “min_resolution=100”"));
+  fovea_test_cli_result_clear (&r);
+  g_autoptr (GPtrArray) unchanged = read_rows (out);
+  g_assert_cmpuint (unchanged->len, ==, 3);
+
+  /* Resumed with a folder that works: the two retryable files are graded
+   * again, the empty one stays failed, and so the status is 3. */
+  r = fovea_test_run_cli ("grade", images, "--model", model, "--out", out, "--resume",
+                          "--report-dir", reports, NULL);
+  g_assert_cmpint (r.status, ==, 3);
+  g_assert_nonnull (strstr (r.err, "2 file(s) graded, 0 ungradable, 1 failed"));
+  fovea_test_cli_result_clear (&r);
+  g_autoptr (GPtrArray) retried = read_rows (out);
+  g_assert_cmpuint (retried->len, ==, 3);
+  g_assert_cmpstr (find_row (retried, "P001_OD.jpg")[COL_ERROR], ==, "");
+  g_assert_cmpstr (find_row (retried, "P002_OS.png")[COL_ERROR], ==, "");
+  g_assert_cmpstr (find_row (retried, "empty.png")[COL_ERROR], !=, "");
+  g_autofree char *summary = g_build_filename (reports, "summary.pdf", NULL);
+  g_assert_true (g_file_test (summary, G_FILE_TEST_IS_REGULAR));
+
+  /* A second run into the same folder replaces no report. */
+  g_autofree char *second = g_build_filename (out_dir, "second.csv", NULL);
+  r = fovea_test_run_cli ("grade", images, "--model", model, "--out", second,
+                          "--report-dir", reports, NULL);
+  g_assert_cmpint (r.status, ==, 3);
+  fovea_test_cli_result_clear (&r);
+  g_autofree char *summary2 = g_build_filename (reports, "summary-2.pdf", NULL);
+  g_autofree char *report2 = g_build_filename (reports, "P001_OD-tiny-five-class-2.pdf", NULL);
+  g_assert_true (g_file_test (summary2, G_FILE_TEST_IS_REGULAR));
+  g_assert_true (g_file_test (report2, G_FILE_TEST_IS_REGULAR));
+
+  /* A CSV with rows but no record beside it is not resumed. */
+  g_assert_cmpint (g_unlink (identity_path), ==, 0);
+  r = fovea_test_run_cli ("grade", images, "--model", model, "--out", out, "--resume", NULL);
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_nonnull (strstr (r.err, "run record"));
+  g_assert_nonnull (strstr (r.err, "missing"));
+  fovea_test_cli_result_clear (&r);
+
+  fovea_test_rmdir (images);
+  fovea_test_rmdir (others);
   fovea_test_rmdir (model);
   fovea_test_rmdir (out_dir);
 }
@@ -771,5 +861,6 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/grade/formula-injection", test_formula_injection);
   g_test_add_func ("/cli/grade/non-utf8-names", test_non_utf8_names);
   g_test_add_func ("/cli/grade/patients", test_patients);
+  g_test_add_func ("/cli/grade/resume-identity-and-reports", test_resume_identity_and_reports);
   return g_test_run ();
 }

@@ -132,6 +132,32 @@ test_usage_errors (void)
   fovea_test_cli_result_clear (&r);
 }
 
+/* Thread counts are checked against the machine before anything runs:
+ * 0, -1 and 100000 were once taken silently (100000 started 32,442
+ * threads). The commands fail at parsing, so no model is needed. */
+static void
+test_thread_counts (void)
+{
+  static const char *commands[] = { "grade", "infer", "report", "explain", "evaluate",
+                                    "train", "bench", "anomaly-bank" };
+  static const char *bad[] = { "0", "-1", "100000", "four", "" };
+  for (gsize c = 0; c < G_N_ELEMENTS (commands); c++)
+    for (gsize b = 0; b < G_N_ELEMENTS (bad); b++)
+      {
+        g_autofree char *option = g_strdup_printf ("--threads=%s", bad[b]);
+        FoveaCliResult r = fovea_test_run_cli (commands[c], option, NULL);
+        g_test_message ("%s %s: %d %s", commands[c], option, r.status, r.err);
+        g_assert_cmpint (r.status, ==, 1);
+        g_assert_nonnull (strstr (r.err, "--threads"));
+        g_assert_nonnull (strstr (r.err, "whole number from 1 to"));
+        fovea_test_cli_result_clear (&r);
+      }
+  FoveaCliResult r = fovea_test_run_cli ("grade", "--jobs", "0", "x", NULL);
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_nonnull (strstr (r.err, "--jobs 0"));
+  fovea_test_cli_result_clear (&r);
+}
+
 static void
 test_missing_file_is_reported (void)
 {
@@ -163,5 +189,6 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/inspect/missing-file", test_missing_file_is_reported);
   g_test_add_func ("/cli/inspect/samples", test_inspect_samples);
   g_test_add_func ("/cli/usage-errors", test_usage_errors);
+  g_test_add_func ("/cli/thread-counts", test_thread_counts);
   return g_test_run ();
 }

@@ -4,6 +4,7 @@
  * torch_vit.attention_rollout). The rollout kernel itself is tested
  * against the engine alone in tests/inference/test-rollout.c. */
 #include <math.h>
+#include <string.h>
 
 #include "fovea-engine.h"
 #include "fovea-safetensors.h"
@@ -61,10 +62,38 @@ test_engine_rollout (void)
     g_assert_cmpfloat_with_epsilon (explained->logits[i], plain->logits[i], 1e-5);
 }
 
+/* Pixels that drive the logits to NaN give an error naming the task and
+ * the image, never a result: softmax and argmax would still call NaN the
+ * first class ("No DR"). */
+static void
+test_engine_non_finite_logits (void)
+{
+  g_autofree char *relative = g_build_filename ("vit", "models", "tiny-token", NULL);
+  g_autofree char *dir = fovea_test_fixture_path (relative);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FoveaEngine) engine = fovea_engine_new (dir, 2, &error);
+  g_assert_no_error (error);
+  gsize n = (gsize) 2 * 3 * 32 * 32;
+  g_autofree float *pixels = g_new0 (float, n);
+  g_autoptr (FoveaEngineOutput) fine = fovea_engine_run_tensor (engine, 0, pixels, 2, 32, 32,
+                                                                &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (fine);
+
+  pixels[n - 1] = NAN;   /* in the second image */
+  FoveaEngineOutput *broken = fovea_engine_run_tensor (engine, 0, pixels, 2, 32, 32, &error);
+  g_assert_null (broken);
+  g_assert_error (error, FOVEA_ENGINE_ERROR, FOVEA_ENGINE_ERROR_INPUT);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "non-finite"));
+  g_assert_nonnull (strstr (error->message, "image 2 of 2"));
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/engine/rollout", test_engine_rollout);
+  g_test_add_func ("/engine/non-finite-logits", test_engine_non_finite_logits);
   return g_test_run ();
 }

@@ -288,6 +288,22 @@ test_get_f32_errors (void)
   gint64 wildcard[] = { -1, 3 };
   g_assert_nonnull (fovea_safetensors_get_f32 (st, "misaligned.f32", 2, wildcard, &error));
   g_assert_no_error (error);
+
+  /* As weights, a tensor holding −∞ (element 5 of half.f16) is refused by
+   * name, also when asked again (the scan's verdict is kept); finite ones
+   * come back as get_f32 gives them. */
+  gint64 any = -1;
+  for (int pass = 0; pass < 2; pass++)
+    {
+      g_assert_null (fovea_safetensors_get_weights (st, "half.f16", 1, &any, &error));
+      g_assert_error (error, FOVEA_SAFETENSORS_ERROR, FOVEA_SAFETENSORS_ERROR_NOT_FINITE);
+      g_assert_nonnull (strstr (error->message, "“half.f16”"));
+      g_assert_nonnull (strstr (error->message, "element 5 is -inf"));
+      g_clear_error (&error);
+    }
+  g_assert_true (fovea_safetensors_get_weights (st, "misaligned.f32", 2, wildcard, &error) ==
+                 fovea_safetensors_get_f32 (st, "misaligned.f32", 2, wildcard, NULL));
+  g_assert_no_error (error);
   fovea_safetensors_unref (st);
 }
 

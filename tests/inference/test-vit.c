@@ -502,6 +502,37 @@ add_tensor (FoveaTensorView *views, guint n, const char *culprit)
   return n + 1;
 }
 
+/* The culprit's F32 data copied with one NaN and one infinity in it
+ * (freed by the test). */
+static float *poisoned_copy;
+
+static guint
+poison_tensor (FoveaTensorView *views, guint n, const char *culprit)
+{
+  for (guint i = 0; i < n; i++)
+    if (g_str_equal (views[i].name, culprit))
+      {
+        g_assert_cmpint (views[i].dtype, ==, FOVEA_DTYPE_F32);
+        g_assert_cmpuint (views[i].n_elements, >=, 2);
+        poisoned_copy = g_memdup2 (views[i].data, views[i].n_bytes);
+        poisoned_copy[views[i].n_elements - 1] = NAN;
+        poisoned_copy[0] = INFINITY;
+        views[i].data = poisoned_copy;
+      }
+  return n;
+}
+
+/* A backbone weight holding NaN or infinity is refused at load, by name:
+ * otherwise every logit is NaN and argmax calls it the first class. */
+static void
+test_non_finite_weight (void)
+{
+  assert_broken_copy_refused (poison_tensor, "blocks.1.mlp.fc2.weight");
+  g_clear_pointer (&poisoned_copy, g_free);
+  assert_broken_copy_refused (poison_tensor, "norm.bias");
+  g_clear_pointer (&poisoned_copy, g_free);
+}
+
 static void
 test_missing_weight (void)
 {
@@ -601,6 +632,7 @@ main (int argc, char **argv)
   g_test_add_func ("/vit/wrong-input-size", test_wrong_input_size);
   g_test_add_func ("/vit/non-finite-input", test_non_finite_input);
   g_test_add_func ("/vit/missing-weight", test_missing_weight);
+  g_test_add_func ("/vit/non-finite-weight", test_non_finite_weight);
   g_test_add_func ("/vit/misshapen-weight", test_misshapen_weight);
   g_test_add_func ("/vit/unknown-weight", test_unknown_weight);
   g_test_add_func ("/vit/sha256", test_sha256);
