@@ -338,6 +338,10 @@ add_summary_row (FoveaResultsPanel         *self,
   subtitle = referral != NULL ? g_strdup_printf ("%s\n%s", finding, referral)
                               : g_steal_pointer (&finding);
   AdwActionRow *row = add_row (self->summary_list, task_title, subtitle);
+
+  /* One line of title keeps three tasks in view; the tooltip has it whole. */
+  adw_action_row_set_title_lines (row, 1);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (row), task_title);
   if (outcome->has_referable && fovea_task_card_is_validated (card))
     add_icon (row, outcome->referable ? "dialog-warning-symbolic" : "emblem-ok-symbolic",
               outcome->referable ? "warning" : "dim-label");
