@@ -38,7 +38,10 @@ struct _FoveaResultsPanel
   FoveaDocument       *document;
   FoveaModality        modality;
   GCancellable        *cancellable;  /* of the running analysis; NULL when idle */
-  FoveaAnalysisResult *result;
+  GArray              *pending;      /* OfferedTask: the run's tasks, in order */
+  guint                n_started;    /* of pending */
+  GPtrArray           *results;      /* FoveaAnalysisResult*, one per task run */
+  FoveaAnalysisResult *result;       /* in results: the selected task's, or NULL */
   int                  patient_position;  /* where the patient's line goes in outcome_list */
 
   /* Template widgets */
@@ -48,6 +51,8 @@ struct _FoveaResultsPanel
   GtkButton            *cancel_button;
   GtkStack             *result_stack;
   GtkLabel             *message_label;
+  AdwPreferencesGroup  *summary_group;
+  GtkListBox           *summary_list;
   GtkListBox           *quality_list;
   AdwPreferencesGroup  *outcome_group;
   GtkListBox           *outcome_list;
@@ -243,7 +248,10 @@ show_calibrated (FoveaResultsPanel     *self,
   g_autofree char *title = NULL;
   g_autofree char *detail = NULL;
 
-  adw_preferences_group_set_title (self->outcome_group, _("Result"));
+  /* Translators: the heading of the selected task's full result. */
+  g_autofree char *heading = g_strdup_printf (_("Details: %s"), card->title);
+
+  adw_preferences_group_set_title (self->outcome_group, heading);
   adw_preferences_group_set_description (self->outcome_group, NULL);
 
   if (card->kind == FOVEA_TASK_GRADING_REGRESSION)
@@ -265,15 +273,84 @@ show_calibrated (FoveaResultsPanel     *self,
   if (outcome->has_referable)
     {
       g_autofree char *rule = fovea_grade_record_dup_referral_rule (card, site_min_grade);
-      AdwActionRow *row = add_row (self->outcome_list,
-                                   outcome->referable ? _("Referable") : _("Not referable"),
-                                   rule);
-      add_icon (row, outcome->referable ? "dialog-warning-symbolic" : "emblem-ok-symbolic",
-                outcome->referable ? "warning" : "dim-label");
+      AdwActionRow *row;
+
+      if (!fovea_task_card_is_validated (card))
+        {
+          /* Translators: the card's rule is shown, but not as advice. */
+          g_autofree char *advice =
+            g_strdup_printf (_("%s by the card's rule (%s), which no held-out figures support"),
+                             outcome->referable ? _("Referable") : _("Not referable"), rule);
+          add_row (self->outcome_list, _("No recommendation"), advice);
+        }
+      else
+        {
+          row = add_row (self->outcome_list,
+                         outcome->referable ? _("Referable") : _("Not referable"), rule);
+          add_icon (row, outcome->referable ? "dialog-warning-symbolic" : "emblem-ok-symbolic",
+                    outcome->referable ? "warning" : "dim-label");
+        }
     }
 
   for (int i = 0; outcome->probs != NULL && i < outcome->n_outputs; i++)
     add_probability_row (self, card->labels[i], outcome->probs[i]);
+}
+
+static char *
+dup_task_title (const FoveaCatalogTask *task)
+{
+  if (task->card == NULL)
+    /* Translators: a task without a task card, e.g. "backbone (uncalibrated raw output)". */
+    return g_strdup_printf (_("%s (uncalibrated raw output)"), task->name);
+  return g_strdup (task->card->title);
+}
+
+/* One compact row per task run: its title, what it found with how sure,
+ * and the referral it implies, if its card may recommend one at all. */
+static void
+add_summary_row (FoveaResultsPanel         *self,
+                 const FoveaAnalysisResult *result)
+{
+  const FoveaTaskCard *card = result->task->card;
+  const FoveaTaskResult *outcome = &result->output->results[0];
+  g_autofree char *task_title = dup_task_title (result->task);
+  g_autofree char *finding = NULL;
+  g_autofree char *referral = NULL;
+  g_autofree char *subtitle = NULL;
+
+  if (!outcome->calibrated)
+    {
+      add_row (self->summary_list, task_title, _("No task card: raw output only"));
+      return;
+    }
+  if (card->kind == FOVEA_TASK_GRADING_REGRESSION)
+    finding = g_strdup_printf (_("Grade %d: %s · output %.2f"), outcome->label_index,
+                               outcome->label, outcome->score);
+  else
+    /* Translators: a label and its probability, e.g. "Moderate NPDR · 71 %". */
+    finding = g_strdup_printf (_("%s · %.0f %%"), outcome->label, 100 * outcome->score);
+
+  if (outcome->has_referable && !fovea_task_card_is_validated (card))
+    referral = g_strdup (_("No recommendation: no held-out figures on the card"));
+  else if (outcome->has_referable)
+    {
+      g_autofree char *rule =
+        fovea_grade_record_dup_referral_rule (card, result->referral_min_grade);
+      /* Translators: the referral and the rule that gave it. */
+      referral = g_strdup_printf (_("%s — %s"),
+                                  outcome->referable ? _("Referable") : _("Not referable"),
+                                  rule);
+    }
+  subtitle = referral != NULL ? g_strdup_printf ("%s\n%s", finding, referral)
+                              : g_steal_pointer (&finding);
+  AdwActionRow *row = add_row (self->summary_list, task_title, subtitle);
+
+  /* One line of title keeps three tasks in view; the tooltip has it whole. */
+  adw_action_row_set_title_lines (row, 1);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (row), task_title);
+  if (outcome->has_referable && fovea_task_card_is_validated (card))
+    add_icon (row, outcome->referable ? "dialog-warning-symbolic" : "emblem-ok-symbolic",
+              outcome->referable ? "warning" : "dim-label");
 }
 
 /* Numbers only: without a card there is no label, grade or referral. */
@@ -358,11 +435,17 @@ show_time (FoveaResultsPanel         *self,
 static void
 update_research_label (FoveaResultsPanel *self)
 {
-  const FoveaTaskCard *card = NULL;
+  gboolean research_only = self->results->len == 0;
 
-  if (self->result != NULL)
-    card = self->result->task->card;
-  if (card != NULL && !card->research_use_only)
+  /* Once for the group: research use if any of its tasks is. */
+  for (guint i = 0; i < self->results->len; i++)
+    {
+      const FoveaAnalysisResult *result = self->results->pdata[i];
+
+      if (result->task->card == NULL || result->task->card->research_use_only)
+        research_only = TRUE;
+    }
+  if (!research_only)
     gtk_label_set_text (self->research_label, _("Not a diagnosis; requires clinician review"));
   else
     gtk_label_set_text (self->research_label,
@@ -382,11 +465,17 @@ show_result (FoveaResultsPanel *self)
 {
   const FoveaAnalysisResult *result = self->result;
 
+  clear_list (self->summary_list);
   clear_list (self->quality_list);
   clear_list (self->outcome_list);
   clear_list (self->card_list);
 
   self->patient_position = -1;
+  for (guint i = 0; i < self->results->len; i++)
+    if (((FoveaAnalysisResult *) self->results->pdata[i])->output != NULL)
+      add_summary_row (self, self->results->pdata[i]);
+  gtk_widget_set_visible (GTK_WIDGET (self->summary_group),
+                          gtk_widget_get_first_child (GTK_WIDGET (self->summary_list)) != NULL);
   show_quality (self, result);
   /* Ungradable overrides any grade: no outcome at all is shown. */
   gtk_widget_set_visible (GTK_WIDGET (self->outcome_group), result->output != NULL);
@@ -399,6 +488,30 @@ show_result (FoveaResultsPanel *self)
   show_time (self, result);
   update_research_label (self);
   gtk_stack_set_visible_child_name (self->result_stack, "results");
+}
+
+/* Forgets the last run's results, without notifying. */
+static void
+drop_results (FoveaResultsPanel *self)
+{
+  self->result = NULL;
+  if (self->results != NULL)
+    g_ptr_array_set_size (self->results, 0);
+}
+
+/* The last run's result for task, or NULL if it was not run. */
+static FoveaAnalysisResult *
+find_result (FoveaResultsPanel      *self,
+             const FoveaCatalogTask *task)
+{
+  for (guint i = 0; i < self->results->len; i++)
+    {
+      FoveaAnalysisResult *result = self->results->pdata[i];
+
+      if (result->task == task)
+        return result;
+    }
+  return NULL;
 }
 
 static const OfferedTask *
@@ -429,11 +542,11 @@ update_actions (FoveaResultsPanel *self)
 static void
 clear_result (FoveaResultsPanel *self)
 {
-  if (self->result != NULL)
-    {
-      g_clear_pointer (&self->result, fovea_analysis_result_free);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RESULT]);
-    }
+  gboolean had_result = self->result != NULL;
+
+  drop_results (self);
+  if (had_result)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RESULT]);
   update_research_label (self);
   if (self->document == NULL)
     show_message (self, _("Open an image to analyse it."));
@@ -451,15 +564,6 @@ cancel_running (FoveaResultsPanel *self)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
-}
-
-static char *
-dup_task_title (const FoveaCatalogTask *task)
-{
-  if (task->card == NULL)
-    /* Translators: a task without a task card, e.g. "backbone (uncalibrated raw output)". */
-    return g_strdup_printf (_("%s (uncalibrated raw output)"), task->name);
-  return g_strdup (task->card->title);
 }
 
 static void
@@ -557,7 +661,20 @@ task_row_selected_cb (FoveaResultsPanel *self,
     self->user_chose = TRUE;
   update_task_subtitle (self);
   if (self->cancellable == NULL)
-    clear_result (self);
+    {
+      const OfferedTask *offered = get_selected_task (self);
+      FoveaAnalysisResult *result = offered != NULL ? find_result (self, offered->task) : NULL;
+
+      /* A task the last run covered: show its result (and heat-map) at once. */
+      if (result != NULL)
+        {
+          self->result = result;
+          show_result (self);
+          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RESULT]);
+        }
+      else
+        clear_result (self);
+    }
   update_actions (self);
 }
 
@@ -567,6 +684,38 @@ typedef struct {
   FoveaResultsPanel *self;
   GCancellable      *cancellable;
 } RunClosure;
+
+static void run_done_cb (GObject      *source_object,
+                         GAsyncResult *res,
+                         gpointer      user_data);
+
+/* Starts the next pending task on the same engine, under the run's
+ * cancellable; TRUE if there was one. */
+static gboolean
+start_next_task (FoveaResultsPanel *self)
+{
+  const OfferedTask *offered;
+  RunClosure *closure;
+  g_autofree char *message = NULL;
+
+  if (self->n_started >= self->pending->len)
+    return FALSE;
+  offered = &g_array_index (self->pending, OfferedTask, self->n_started++);
+  closure = g_new0 (RunClosure, 1);
+  closure->self = g_object_ref (self);
+  closure->cancellable = g_object_ref (self->cancellable);
+  fovea_analysis_run_async (self->analysis, self->document, self->modality, self->catalog,
+                            offered->model, offered->task, self->cancellable,
+                            run_done_cb, closure);
+  if (self->pending->len == 1)
+    message = g_strdup (_("Analysing…"));
+  else
+    /* Translators: e.g. "Analysing… task 2 of 3". */
+    message = g_strdup_printf (_("Analysing… task %u of %u"), self->n_started,
+                               self->pending->len);
+  show_message (self, message);
+  return TRUE;
+}
 
 static void
 run_done_cb (GObject      *source_object,
@@ -579,6 +728,7 @@ run_done_cb (GObject      *source_object,
   FoveaAnalysisResult *result = fovea_analysis_run_finish (FOVEA_ANALYSIS (source_object),
                                                            res, &error);
   gboolean current = closure->cancellable == self->cancellable;
+  const OfferedTask *selected;
 
   g_object_unref (closure->cancellable);
   g_free (closure);
@@ -592,23 +742,61 @@ run_done_cb (GObject      *source_object,
       return;
     }
 
+  if (result != NULL)
+    {
+      g_ptr_array_add (self->results, result);
+      /* An ungradable image gets no grade from any task: the verdict is
+       * the same for all, so the rest are not run. */
+      if (result->output != NULL && start_next_task (self))
+        {
+          g_object_unref (self);
+          return;
+        }
+    }
+
   /* The result is kept before the panel says it is idle, so that anyone
    * watching "busy" or "result" can read it at once. */
   g_clear_object (&self->cancellable);
+  selected = get_selected_task (self);
   if (result == NULL)
     {
       g_autofree char *message = g_strdup_printf (_("The analysis failed: %s"), error->message);
+      drop_results (self);
       show_message (self, message);
     }
   else
     {
-      self->result = result;
+      self->result = selected != NULL ? find_result (self, selected->task) : NULL;
+      if (self->result == NULL)
+        self->result = self->results->pdata[0];
       show_result (self);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RESULT]);
     }
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
   update_actions (self);
   g_object_unref (self);
+}
+
+/* What Analyse runs: with a calibrated task selected, every calibrated
+ * task of its model on offer for this modality (the selected one first,
+ * so its result and heat-map come soonest); an uncalibrated task alone. */
+static void
+collect_pending (FoveaResultsPanel *self,
+                 const OfferedTask *selected)
+{
+  g_array_set_size (self->pending, 0);
+  self->n_started = 0;
+  g_array_append_val (self->pending, *selected);
+  if (selected->task->card == NULL)
+    return;
+  for (guint i = 0; i < self->offered->len; i++)
+    {
+      const OfferedTask *offered = &g_array_index (self->offered, OfferedTask, i);
+
+      if (offered->model == selected->model && offered->task != selected->task &&
+          offered->task->card != NULL)
+        g_array_append_val (self->pending, *offered);
+    }
 }
 
 static void
@@ -618,21 +806,14 @@ run_action_cb (GtkWidget  *widget,
 {
   FoveaResultsPanel *self = FOVEA_RESULTS_PANEL (widget);
   const OfferedTask *offered = get_selected_task (self);
-  RunClosure *closure;
 
   if (offered == NULL || self->document == NULL || self->cancellable != NULL)
     return;
 
-  g_clear_pointer (&self->result, fovea_analysis_result_free);
+  drop_results (self);
+  collect_pending (self, offered);
   self->cancellable = g_cancellable_new ();
-  closure = g_new0 (RunClosure, 1);
-  closure->self = g_object_ref (self);
-  closure->cancellable = g_object_ref (self->cancellable);
-  fovea_analysis_run_async (self->analysis, self->document, self->modality, self->catalog,
-                            offered->model, offered->task, self->cancellable,
-                            run_done_cb, closure);
-
-  show_message (self, _("Analysing…"));
+  start_next_task (self);
   update_research_label (self);
   update_actions (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
@@ -704,9 +885,11 @@ fovea_results_panel_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_object (&self->document);
   g_clear_object (&self->analysis);
-  g_clear_pointer (&self->result, fovea_analysis_result_free);
+  drop_results (self);
   g_clear_pointer (&self->catalog, fovea_model_catalog_unref);
   g_clear_pointer (&self->offered, g_array_unref);
+  g_clear_pointer (&self->pending, g_array_unref);
+  g_clear_pointer (&self->results, g_ptr_array_unref);
 
   G_OBJECT_CLASS (fovea_results_panel_parent_class)->dispose (object);
 }
@@ -746,6 +929,8 @@ fovea_results_panel_class_init (FoveaResultsPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FoveaResultsPanel, cancel_button);
   gtk_widget_class_bind_template_child (widget_class, FoveaResultsPanel, result_stack);
   gtk_widget_class_bind_template_child (widget_class, FoveaResultsPanel, message_label);
+  gtk_widget_class_bind_template_child (widget_class, FoveaResultsPanel, summary_group);
+  gtk_widget_class_bind_template_child (widget_class, FoveaResultsPanel, summary_list);
   gtk_widget_class_bind_template_child (widget_class, FoveaResultsPanel, quality_list);
   gtk_widget_class_bind_template_child (widget_class, FoveaResultsPanel, outcome_group);
   gtk_widget_class_bind_template_child (widget_class, FoveaResultsPanel, outcome_list);
@@ -758,6 +943,8 @@ static void
 fovea_results_panel_init (FoveaResultsPanel *self)
 {
   self->offered = g_array_new (FALSE, FALSE, sizeof (OfferedTask));
+  self->pending = g_array_new (FALSE, FALSE, sizeof (OfferedTask));
+  self->results = g_ptr_array_new_with_free_func ((GDestroyNotify) fovea_analysis_result_free);
   self->analysis = fovea_analysis_new ();
 
   gtk_widget_init_template (GTK_WIDGET (self));
@@ -780,7 +967,7 @@ fovea_results_panel_set_catalog (FoveaResultsPanel *self,
 
   /* Results and offered tasks point into the old catalog until replaced. */
   cancel_running (self);
-  g_clear_pointer (&self->result, fovea_analysis_result_free);
+  drop_results (self);
   if (catalog != NULL)
     fovea_model_catalog_ref (catalog);
   g_array_set_size (self->offered, 0);
@@ -801,7 +988,7 @@ fovea_results_panel_set_document (FoveaResultsPanel *self,
   cancel_running (self);
   g_set_object (&self->document, document);
   self->modality = modality;
-  g_clear_pointer (&self->result, fovea_analysis_result_free);
+  drop_results (self);
   populate_tasks (self);
   clear_result (self);
 }

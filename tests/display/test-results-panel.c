@@ -25,13 +25,23 @@ static const char fundus_card[] =
   " \"labels\": [\"c-zero\", \"c-one\", \"c-two\", \"c-three\", \"c-four\", \"c-five\", \"c-six\"],"
   " \"referral\": {\"rule\": \"c-two or c-five predicted\", \"labels\": [\"c-two\", \"c-five\"]},"
   " \"provenance\": {\"training_data\": \"none: random fixture weights\","
-  "   \"metrics\": [{\"name\": \"acc\", \"value\": 0.143, \"split\": \"fixture hold-out (7 images)\"}]},"
+  "   \"metrics\": [{\"name\": \"acc\", \"value\": 0.143, \"split\": \"fixture hold-out (7 images)\","
+  "   \"held_out\": true}]},"
   " \"intended_use\": \"Tests of the results panel only.\", \"research_use_only\": true}";
 /* A skin card for the PEFT fixture (no head: the backbone's 5 outputs). */
 static const char skin_card[] =
   "{\"schema_version\": 1, \"name\": \"skin-5\", \"title\": \"Skin fixture (5 classes)\","
   " \"kind\": \"classification\", \"modality\": \"skin\","
   " \"labels\": [\"s-a\", \"s-b\", \"s-c\", \"s-d\", \"s-e\"],"
+  " \"provenance\": {\"training_data\": \"none\"},"
+  " \"intended_use\": \"Tests only.\", \"research_use_only\": true}";
+/* The same adapter's outputs read as a second fundus task, with a rule
+ * but no held-out figures: it may not recommend a referral. */
+static const char fundus5_card[] =
+  "{\"schema_version\": 1, \"name\": \"fundus-5\", \"title\": \"Fundus fixture (5 classes)\","
+  " \"kind\": \"classification\", \"modality\": \"fundus\","
+  " \"labels\": [\"f-a\", \"f-b\", \"f-c\", \"f-d\", \"f-e\"],"
+  " \"referral\": {\"rule\": \"f-e predicted\", \"labels\": [\"f-e\"]},"
   " \"provenance\": {\"training_data\": \"none\"},"
   " \"intended_use\": \"Tests only.\", \"research_use_only\": true}";
 
@@ -66,9 +76,10 @@ link_fixture (const char *dir, const char *name, const char *fixture)
 }
 
 /* ROOT/models/tiny-token: the backbone (no card: uncalibrated), the MeLo
- * adapter with the fundus card, the PEFT adapter with the skin card. */
+ * adapter with the fundus card, the PEFT adapter with peft_card (the skin
+ * card, or a second fundus one). */
 static FoveaModelCatalog *
-build_catalog (const char *root)
+build_catalog (const char *root, const char *peft_card)
 {
   g_autofree char *models = g_build_filename (root, "models", NULL);
   g_autofree char *model = g_build_filename (models, "tiny-token", NULL);
@@ -84,7 +95,7 @@ build_catalog (const char *root)
   link_fixture (peft, "adapter_config.json", "vit/adapters/peft-layers-rank/adapter_config.json");
   link_fixture (peft, "adapter_model.safetensors",
                 "vit/adapters/peft-layers-rank/adapter_model.safetensors");
-  write_file (peft, "task_card.json", skin_card);
+  write_file (peft, "task_card.json", peft_card);
 
   return fovea_model_catalog_scan (models, NULL, NULL);
 }
@@ -93,7 +104,7 @@ static void
 fixture_set_up (Fixture *fixture, gconstpointer data)
 {
   fixture->root = fovea_test_mkdtemp ();
-  fixture->catalog = build_catalog (fixture->root);
+  fixture->catalog = build_catalog (fixture->root, data != NULL ? data : skin_card);
 
   fixture->panel = FOVEA_RESULTS_PANEL (fovea_results_panel_new ());
   fovea_results_panel_set_catalog (fixture->panel, fixture->catalog);
@@ -404,6 +415,60 @@ test_panel_cancel (Fixture *fixture, gconstpointer data)
   fovea_display_test_assert_shows (after, "Gradable");
 }
 
+/* Analyse runs every calibrated task of the model for the image's
+ * modality: one compact row each, shown together; the selected task gives
+ * the details, and choosing the other shows its result without a new run. */
+static void
+test_panel_together (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(FoveaDocument) document = fovea_display_test_load_sample ("fundus-healthy.png");
+  FoveaAnalysis *analysis = fovea_results_panel_get_analysis (fixture->panel);
+
+  fovea_results_panel_set_document (fixture->panel, document, FOVEA_MODALITY_FUNDUS);
+  g_assert_true (fovea_results_panel_select_task (fixture->panel, "fundus-7"));
+  run_and_wait (fixture);
+
+  const FoveaAnalysisResult *result = fovea_results_panel_get_result (fixture->panel);
+  g_assert_nonnull (result);
+  g_assert_cmpstr (result->task->name, ==, "fundus-7");
+  g_assert_cmpuint (fovea_analysis_get_n_backbone_loads (analysis), ==, 1);
+
+  g_autofree char *text = dup_panel_text (fixture);
+  g_test_message ("panel:\n%s", text);
+  const char *label7 = result->output->results[0].label;
+  g_autofree char *row7 = g_strdup_printf ("%s · %.0f %%", label7,
+                                           100 * result->output->results[0].score);
+  fovea_display_test_assert_shows (text, "Results");
+  fovea_display_test_assert_shows (text, row7);
+  fovea_display_test_assert_shows (text, "c-two or c-five predicted");
+  fovea_display_test_assert_shows (text, "Fundus fixture (5 classes)");
+  fovea_display_test_assert_shows (text, "No recommendation: no held-out figures on the card");
+  fovea_display_test_assert_shows (text, "Details: Fundus fixture (7 classes)");
+  fovea_display_test_assert_shows (text, RESEARCH_LABEL);
+  /* The research-use label once, for the group. */
+  const char *first = strstr (text, RESEARCH_LABEL);
+  g_assert_null (strstr (first + 1, RESEARCH_LABEL));
+  /* Only the selected task's bars: its 7 classes. */
+  g_autoptr(GPtrArray) bars = g_ptr_array_new ();
+  collect_level_bars (GTK_WIDGET (fixture->panel), bars);
+  g_assert_cmpuint (bars->len, ==, 7);
+  save_screenshot (fixture, "results-panel-together.png");
+
+  /* The other task's result is already there. */
+  g_assert_true (fovea_results_panel_select_task (fixture->panel, "fundus-5"));
+  g_assert_false (fovea_results_panel_get_busy (fixture->panel));
+  result = fovea_results_panel_get_result (fixture->panel);
+  g_assert_nonnull (result);
+  g_assert_cmpstr (result->task->name, ==, "fundus-5");
+  g_autofree char *switched = dup_panel_text (fixture);
+  fovea_display_test_assert_shows (switched, "Details: Fundus fixture (5 classes)");
+  fovea_display_test_assert_shows (switched, row7);
+  fovea_display_test_assert_shows (switched, result->output->results[0].label);
+  g_ptr_array_set_size (bars, 0);
+  collect_level_bars (GTK_WIDGET (fixture->panel), bars);
+  g_assert_cmpuint (bars->len, ==, 5);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -417,5 +482,7 @@ main (int argc, char **argv)
               fixture_set_up, test_panel_ungradable, fixture_tear_down);
   g_test_add ("/results-panel/cancel", Fixture, NULL,
               fixture_set_up, test_panel_cancel, fixture_tear_down);
+  g_test_add ("/results-panel/together", Fixture, fundus5_card,
+              fixture_set_up, test_panel_together, fixture_tear_down);
   return g_test_run ();
 }

@@ -340,9 +340,19 @@ test_analysis (void)
   g_test_message ("panel:\n%s", text);
   fovea_display_test_assert_shows (text, "Gradable");
   fovea_display_test_assert_shows (text, task_result->label);
-  fovea_display_test_assert_shows (text,
-                                   task_result->referable ? "Referable" : "Not referable");
+  /* The card reports no held-out figures: its rule is shown, not advised. */
+  g_autofree char *advice =
+    g_strdup_printf ("%s by the card's rule (c-two or c-five predicted), which no held-out "
+                     "figures support", task_result->referable ? "Referable" : "Not referable");
+  fovea_display_test_assert_shows (text, advice);
   fovea_display_test_assert_shows (text, "Fundus fixture (7 classes)");
+  /* Analyse ran both fundus tasks of the model: both results show together,
+   * one row each; neither card reports held-out figures, so no referral
+   * is recommended. */
+  fovea_display_test_assert_shows (text, "Results");
+  fovea_display_test_assert_shows (text, "Fundus fixture (5 classes)");
+  fovea_display_test_assert_shows (text, "No recommendation");
+  g_assert_nonnull (strstr (text, "f-"));
   g_assert_cmpint (fovea_document_get_status (document), ==,
                    task_result->referable ? FOVEA_DOCUMENT_STATUS_REFERABLE
                                           : FOVEA_DOCUMENT_STATUS_GRADABLE);
@@ -360,6 +370,17 @@ test_analysis (void)
                    "Saliency (attention rollout)");
   save_screenshot ("review-window-results.png");
 
+  /* The other task's result came with the same run: choosing it shows it
+   * (and its heat-map) without running again. */
+  g_assert_true (fovea_results_panel_select_task (panel, "fundus-5"));
+  g_assert_false (fovea_results_panel_get_busy (panel));
+  result = fovea_results_panel_get_result (panel);
+  g_assert_nonnull (result);
+  g_assert_cmpstr (result->task->name, ==, "fundus-5");
+  g_autofree char *chosen = fovea_display_test_dup_text (GTK_WIDGET (panel));
+  fovea_display_test_assert_shows (chosen, "Details: Fundus fixture (5 classes)");
+  fovea_display_test_assert_shows (chosen, result->output->results[0].label);
+
   /* Another adapter: no new backbone. */
   result = analyse ("fundus-5");
   g_assert_nonnull (result);
@@ -370,10 +391,11 @@ test_analysis (void)
   fovea_display_test_assert_shows (switched, "Fundus fixture (5 classes)");
   fovea_display_test_assert_shows (switched, result->output->results[0].label);
 
-  /* Choosing another task without running it drops the shown result, and
-   * its heat-map must not stay over the image as if it were the new task's. */
+  /* Choosing a task the run did not cover (the uncalibrated backbone)
+   * drops the shown result, and its heat-map must not stay over the image
+   * as if it were the new task's. */
   fovea_display_test_wait_for (heatmap_set, view, "the second task's heat-map");
-  g_assert_true (fovea_results_panel_select_task (panel, "fundus-7"));
+  g_assert_true (fovea_results_panel_select_task (panel, "backbone"));
   g_assert_null (fovea_results_panel_get_result (panel));
   g_assert_null (fovea_image_view_get_heatmap (view));
   g_assert_false (gtk_widget_get_visible (legend));
