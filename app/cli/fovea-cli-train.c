@@ -117,7 +117,7 @@ parse_input_size (const char *text, int *height, int *width)
 static gboolean
 parse_select (const char *text, FoveaTrainerSelect *select)
 {
-  static const char *const names[] = { "auc", "acc", "qwk" };
+  static const char *const names[] = { "auc", "acc", "qwk", "bacc" };
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     if (g_strcmp0 (text, names[i]) == 0)
       {
@@ -160,6 +160,7 @@ on_progress (const FoveaTrainerProgress *p, gpointer user_data)
       print_metric (line, "acc", p->val_acc);
       print_metric (line, "auc", p->val_auc);
       print_metric (line, "qwk", p->val_qwk);
+      print_metric (line, "bacc", p->val_bacc);
       g_string_append_printf (line, "  %.0f img/s  ETA %s%s", p->images_per_second, eta,
                               p->best ? "  (best so far)" : "");
       fprintf (stderr, tty ? "\r\033[K%s\n" : "%s\n", line->str);
@@ -239,7 +240,7 @@ fovea_cli_train (int argc, char **argv)
     { "ordinal", 0, 0, G_OPTION_ARG_NONE, &o.ordinal,
       "Labels are ordered grades: also report quadratic weighted kappa", NULL },
     { "select", 0, 0, G_OPTION_ARG_STRING, &select,
-      "Validation metric that picks the epoch: auc (default), acc or qwk", "METRIC" },
+      "Validation metric that picks the epoch: auc (default), acc, qwk or bacc (balanced accuracy)", "METRIC" },
     { "seed", 0, 0, G_OPTION_ARG_DOUBLE, &seed, "Seed of every random choice (default 1)", "S" },
     { "threads", 0, 0, G_OPTION_ARG_STRING, &threads_text, "Threads " FOVEA_CLI_THREADS_HELP, "N" },
     { "resume", 0, 0, G_OPTION_ARG_NONE, &o.resume,

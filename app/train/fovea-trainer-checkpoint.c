@@ -37,7 +37,10 @@ double_text (double value)
 static double
 text_double (const char *text)
 {
-  return g_strcmp0 (text, "nan") == 0 ? NAN : g_ascii_strtod (text, NULL);
+  /* Absent (a checkpoint from before the figure was kept) reads as NaN. */
+  if (text == NULL || g_strcmp0 (text, "nan") == 0)
+    return NAN;
+  return g_ascii_strtod (text, NULL);
 }
 
 gboolean
@@ -73,6 +76,7 @@ fovea_trainer_checkpoint_save (FoveaTrainer *t, int epochs_done, GError **error)
   g_hash_table_insert (meta, "fovea.best_acc", double_text (t->best_metrics.acc));
   g_hash_table_insert (meta, "fovea.best_auc", double_text (t->best_metrics.auc));
   g_hash_table_insert (meta, "fovea.best_qwk", double_text (t->best_metrics.qwk));
+  g_hash_table_insert (meta, "fovea.best_bacc", double_text (t->best_metrics.bacc));
 
   return fovea_safetensors_write (path, views, (guint) KIND_COUNT * t->n_params, meta, error);
 }
@@ -136,6 +140,7 @@ fovea_trainer_checkpoint_load (FoveaTrainer *t, gboolean *found, GError **error)
   t->best_metrics.acc = text_double (fovea_safetensors_get_metadata (st, "fovea.best_acc"));
   t->best_metrics.auc = text_double (fovea_safetensors_get_metadata (st, "fovea.best_auc"));
   t->best_metrics.qwk = text_double (fovea_safetensors_get_metadata (st, "fovea.best_qwk"));
+  t->best_metrics.bacc = text_double (fovea_safetensors_get_metadata (st, "fovea.best_bacc"));
   *found = TRUE;
   return TRUE;
 }

@@ -32,7 +32,7 @@ compute_metrics (const FoveaTrainer *t, const float *outputs, const int *labels,
   int n_labels = (int) g_strv_length (t->card->labels);
   g_autofree int *predicted = g_new (int, n);
 
-  m->auc = m->qwk = NAN;
+  m->auc = m->qwk = m->bacc = NAN;
   if (t->regression)
     {
       int correct = 0;
@@ -68,6 +68,7 @@ compute_metrics (const FoveaTrainer *t, const float *outputs, const int *labels,
           predicted[i] = fovea_argmax (probs + (gsize) i * t->n_classes, t->n_classes);
         }
     }
+  m->bacc = fovea_metric_balanced_accuracy (labels, predicted, n, n_labels);
   if (t->options->ordinal || t->regression)
     m->qwk = fovea_metric_quadratic_kappa (labels, predicted, n, n_labels);
 }
@@ -125,6 +126,7 @@ fovea_trainer_select_score (const FoveaTrainer *t, const FoveaTrainerMetrics *m)
     {
     case FOVEA_TRAINER_SELECT_ACC: score = m->acc; break;
     case FOVEA_TRAINER_SELECT_QWK: score = m->qwk; break;
+    case FOVEA_TRAINER_SELECT_BACC: score = m->bacc; break;
     case FOVEA_TRAINER_SELECT_AUC:
     default: score = m->auc; break;
     }

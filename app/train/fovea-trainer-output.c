@@ -137,6 +137,7 @@ write_card (const FoveaTrainer *t, const char *dir, const char *sha256, GError *
   add_metric (metrics, "acc", t->best_metrics.acc, split);
   add_metric (metrics, t->n_classes == 2 ? "auc" : "macro_auc", t->best_metrics.auc, split);
   add_metric (metrics, "qwk", t->best_metrics.qwk, split);
+  add_metric (metrics, "balanced_acc", t->best_metrics.bacc, split);
 
   JsonObject *provenance = json_object_new ();
   /* The template says what the data is; the run adds which part of it. */

@@ -15,6 +15,7 @@ typedef struct {
   double acc;
   double auc;     /* binary AUC (2 classes) or MedMNIST's macro AUC; NaN for regression */
   double qwk;     /* NaN unless ordinal */
+  double bacc;    /* balanced accuracy: the mean per-class recall */
 } FoveaTrainerMetrics;
 
 typedef struct {

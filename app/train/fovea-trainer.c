@@ -368,7 +368,7 @@ end_epoch (FoveaTrainer *t, int epoch, float *pixels, Reporter *reporter, GError
                              .step = fovea_adamw_get_step (t->optimizer),
                              .steps = t->total_steps, .loss = metrics.loss,
                              .evaluated = TRUE, .val_acc = metrics.acc,
-                             .val_auc = metrics.auc, .val_qwk = metrics.qwk, .best = best };
+                             .val_auc = metrics.auc, .val_qwk = metrics.qwk, .val_bacc = metrics.bacc, .best = best };
   report (reporter, &p);
   return fovea_trainer_checkpoint_save (t, epoch + 1, error);
 }

@@ -36,6 +36,7 @@ typedef enum {
   FOVEA_TRAINER_SELECT_AUC,
   FOVEA_TRAINER_SELECT_ACC,
   FOVEA_TRAINER_SELECT_QWK,
+  FOVEA_TRAINER_SELECT_BACC,
 } FoveaTrainerSelect;
 
 typedef struct {
@@ -94,7 +95,7 @@ typedef struct {
   double images_per_second;
   double eta_seconds;
   gboolean evaluated;        /* the epoch ended: the metrics below are set */
-  double val_acc, val_auc, val_qwk;
+  double val_acc, val_auc, val_qwk, val_bacc;
   gboolean best;             /* this epoch is the best so far */
 } FoveaTrainerProgress;
 

@@ -21,7 +21,8 @@ G_DEFINE_QUARK (fovea-task-card-error-quark, fovea_task_card_error)
 #define MAX_DEPTH 32
 
 static const char *const top_level_members[] = {
-  "schema_version", "name", "title", "kind", "ordinal", "modality", "labels", "thresholds",
+  "schema_version", "name", "title", "kind", "ordinal", "modality", "labels", "label_titles",
+  "thresholds",
   "referral", "preprocessing", "provenance", "intended_use", "research_use_only",
   NULL
 };
@@ -50,6 +51,7 @@ fovea_task_card_free (FoveaTaskCard *card)
   g_free (card->name);
   g_free (card->title);
   g_strfreev (card->labels);
+  g_strfreev (card->label_titles);
   if (card->thresholds != NULL)
     g_array_unref (card->thresholds);
   g_strfreev (card->referral_labels);
@@ -112,6 +114,26 @@ parse_modality (const FoveaCardScope *scope, JsonObject *root, FoveaTaskCard *ca
     {
       fovea_card_set_error (scope, "modality", error,
                             "is “%s”; expected fundus, skin or octa", modality);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Titles spell the labels out for people ("MEL" → "Melanoma"); optional. */
+static gboolean
+parse_label_titles (const FoveaCardScope *scope, JsonObject *root, FoveaTaskCard *card,
+                    GError **error)
+{
+  guint n_labels = g_strv_length (card->labels);
+
+  if (!json_object_has_member (root, "label_titles"))
+    return TRUE;
+  if (!fovea_card_get_strv (scope, root, "label_titles", TRUE, &card->label_titles, error))
+    return FALSE;
+  if (g_strv_length (card->label_titles) != n_labels)
+    {
+      fovea_card_set_error (scope, "label_titles", error, "has %u titles for %u labels",
+                            g_strv_length (card->label_titles), n_labels);
       return FALSE;
     }
   return TRUE;
@@ -591,6 +613,7 @@ parse_card (const char *source, const char *json, gsize length, GError **error)
       !parse_ordinal (&scope, root, card, error) ||
       !parse_modality (&scope, root, card, error) ||
       !parse_outputs (&scope, root, card, error) ||
+      !parse_label_titles (&scope, root, card, error) ||
       !parse_referral (&scope, root, card, error) ||
       !parse_preprocessing (&scope, root, card, error) ||
       !parse_provenance (&scope, root, card, error) ||
@@ -623,4 +646,12 @@ fovea_task_card_load_file (const char *path, GError **error)
       return NULL;
     }
   return parse_card (path, contents, length, error);
+}
+
+const char *
+fovea_task_card_label_title (const FoveaTaskCard *card, int index)
+{
+  g_return_val_if_fail (card != NULL, NULL);
+  g_return_val_if_fail (index >= 0 && index < (int) g_strv_length (card->labels), NULL);
+  return card->label_titles != NULL ? card->label_titles[index] : card->labels[index];
 }

@@ -45,6 +45,7 @@ typedef struct _FoveaTaskCard {
   gboolean        ordinal;          /* classification of ordered grades: grade = label index */
   FoveaModality   modality;
   GStrv           labels;           /* in output order (grades for grading) */
+  GStrv           label_titles;     /* the labels spelt out for people; may be NULL */
   GArray         *thresholds;       /* double; grading only: ascending */
   /* Referral: a grade ≥ referral_min_grade (grading, ordinal
    * classification), or a predicted label in referral_labels
@@ -128,5 +129,9 @@ gboolean       fovea_task_card_fits_modality (const FoveaTaskCard *card,
                                               FoveaModality        modality);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FoveaTaskCard, fovea_task_card_free)
+
+/* The label's title when the card gives titles, else the label itself. */
+const char *fovea_task_card_label_title (const FoveaTaskCard *card,
+                                         int                  index);
 
 G_END_DECLS

@@ -187,3 +187,31 @@ fovea_metric_quadratic_kappa (const int *truth,
     return NAN;
   return 1.0 - disagreement / expected;
 }
+
+double
+fovea_metric_balanced_accuracy (const int *truth,
+                                const int *predicted,
+                                int        n,
+                                int        n_classes)
+{
+  g_return_val_if_fail (n >= 0 && n_classes > 0, NAN);
+  g_return_val_if_fail (n == 0 || (truth && predicted), NAN);
+
+  g_autofree int *positives = g_new0 (int, n_classes);
+  g_autofree int *found = g_new0 (int, n_classes);
+  for (int i = 0; i < n; i++)
+    if (truth[i] >= 0 && truth[i] < n_classes)
+      {
+        positives[truth[i]]++;
+        found[truth[i]] += predicted[i] == truth[i];
+      }
+  double sum = 0;
+  int present = 0;
+  for (int c = 0; c < n_classes; c++)
+    if (positives[c] > 0)
+      {
+        sum += (double) found[c] / positives[c];
+        present++;
+      }
+  return present > 0 ? sum / present : NAN;
+}

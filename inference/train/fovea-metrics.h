@@ -38,4 +38,12 @@ double fovea_metric_quadratic_kappa (const int *truth,
                                      int        n,
                                      int        n_classes);
 
+/* Balanced accuracy: the mean over the classes present in truth of their
+ * recall (sklearn's balanced_accuracy_score); labels outside
+ * 0 … n_classes-1 are left out. NaN when no class is present. */
+double fovea_metric_balanced_accuracy (const int *truth,
+                                       const int *predicted,
+                                       int        n,
+                                       int        n_classes);
+
 G_END_DECLS

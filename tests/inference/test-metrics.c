@@ -294,6 +294,23 @@ test_kappa_properties (void)
   g_assert_cmpfloat (fovea_metric_quadratic_kappa (truth_bad, close_bad, 11, 5), ==, k_close);
 }
 
+/* Balanced accuracy on a case worked by hand: recalls 3/4, 1/2 and 0/1
+ * (class 3 absent, a label outside the range ignored) average to 5/12. */
+static void
+test_balanced_accuracy_known (void)
+{
+  const int truth[] = { 0, 0, 0, 0, 1, 1, 2, 7 };
+  const int predicted[] = { 0, 0, 0, 1, 1, 0, 1, 7 };
+
+  g_assert_cmpfloat_with_epsilon (fovea_metric_balanced_accuracy (truth, predicted, 8, 4),
+                                  5.0 / 12.0, 1e-12);
+  /* A majority-class guess scores 1 / (classes present), whatever the skew. */
+  const int guess[] = { 0, 0, 0, 0, 0, 0, 0, 0 };
+  g_assert_cmpfloat_with_epsilon (fovea_metric_balanced_accuracy (truth, guess, 8, 4),
+                                  1.0 / 3.0, 1e-12);
+  g_assert_true (isnan (fovea_metric_balanced_accuracy (truth, predicted, 0, 4)));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -306,5 +323,6 @@ main (int argc, char **argv)
   g_test_add_func ("/metrics/macro-auc/properties", test_macro_auc_properties);
   g_test_add_func ("/metrics/accuracy/properties", test_accuracy_properties);
   g_test_add_func ("/metrics/kappa/properties", test_kappa_properties);
+  g_test_add_func ("/metrics/balanced-accuracy/known", test_balanced_accuracy_known);
   return g_test_run ();
 }

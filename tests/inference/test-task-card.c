@@ -74,6 +74,8 @@ test_skin_lesion_card (void)
   g_assert_null (card->thresholds);
   g_assert_cmpint (card->referral_min_grade, ==, -1);
   g_assert_true (g_strv_equal ((const char *const *) card->referral_labels, referred));
+  g_assert_cmpstr (fovea_task_card_label_title (card, 0), ==, "Melanoma");
+  g_assert_cmpstr (fovea_task_card_label_title (card, 6), ==, "Vascular lesion");
   g_assert_false (card->fundus_crop);
   g_assert_cmpfloat (card->crop_pct, ==, 0.9);
   g_assert_false (card->has_normalisation);
@@ -124,6 +126,7 @@ test_invalid_files (void)
     { "invalid-label-count.json", "“labels”" },
     { "invalid-kind.json", "“kind”" },
     { "invalid-type.json", "“preprocessing.input_size”" },
+    { "invalid-label-titles.json", "“label_titles”" },
   };
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
