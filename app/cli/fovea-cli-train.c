@@ -236,6 +236,16 @@ fovea_cli_train (int argc, char **argv)
     { "class-weights", 0, 0, G_OPTION_ARG_NONE, &o.class_weights,
       "Weight the loss by inverse class frequency", NULL },
     { "balanced", 0, 0, G_OPTION_ARG_NONE, &o.balanced, "Class-balanced sampling", NULL },
+    { "spmix", 0, 0, G_OPTION_ARG_NONE, &o.spmix,
+      "CNN classification: SPMix (Wei et al. 2024) mixes tail-class images (classes with fewer "
+      "images than the median class) patch by patch with head-class images, keeping the "
+      "patches the model's class activation map finds most salient, and the tail label", NULL },
+    { "spmix-prob", 0, 0, G_OPTION_ARG_DOUBLE, &o.spmix_prob,
+      "Share of sampled tail-class images mixed (default 0.5)", "P" },
+    { "spmix-grid", 0, 0, G_OPTION_ARG_INT, &o.spmix_grid,
+      "Patches per side of the mixing grid (default 7)", "G" },
+    { "spmix-keep", 0, 0, G_OPTION_ARG_DOUBLE, &o.spmix_keep,
+      "Share of the patches kept from the tail image (default 0.5)", "F" },
     { "no-augment", 0, 0, G_OPTION_ARG_NONE, &no_augment, "Do not augment", NULL },
     { "ordinal", 0, 0, G_OPTION_ARG_NONE, &o.ordinal,
       "Labels are ordered grades: also report quadratic weighted kappa", NULL },

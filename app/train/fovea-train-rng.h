@@ -14,6 +14,7 @@ G_BEGIN_DECLS
 /* Independent streams from one seed. */
 #define FOVEA_TRAIN_RNG_AUGMENT ((guint64) 0x6175676d656e74)  /* "augment" */
 #define FOVEA_TRAIN_RNG_ORDER   ((guint64) 0x6f72646572)      /* "order" */
+#define FOVEA_TRAIN_RNG_SPMIX   ((guint64) 0x73706d6978)      /* "spmix" */
 
 typedef struct {
   guint64 s[4];

@@ -64,6 +64,20 @@ training_details (const FoveaTrainer *t)
   json_object_set_boolean_member (details, "balanced_sampling", o->balanced);
   json_object_set_boolean_member (details, "class_weights", o->class_weights);
   json_object_set_double_member (details, "label_smoothing", o->label_smoothing);
+  const gboolean *tail = fovea_trainer_spmix_get_tail (t);
+  if (tail != NULL)
+    {
+      JsonObject *spmix = json_object_new ();
+      JsonArray *tail_labels = json_array_new ();
+      for (int c = 0; c < t->n_classes; c++)
+        if (tail[c])
+          json_array_add_string_element (tail_labels, t->card->labels[c]);
+      json_object_set_double_member (spmix, "prob", o->spmix_prob);
+      json_object_set_int_member (spmix, "grid", o->spmix_grid);
+      json_object_set_double_member (spmix, "keep", o->spmix_keep);
+      json_object_set_array_member (spmix, "tail_classes", tail_labels);
+      json_object_set_object_member (details, "spmix", spmix);
+    }
   return details;
 }
 

@@ -18,6 +18,8 @@ typedef struct {
   double bacc;    /* balanced accuracy: the mean per-class recall */
 } FoveaTrainerMetrics;
 
+typedef struct _FoveaTrainerSpmix FoveaTrainerSpmix;
+
 typedef struct {
   const FoveaTrainerOptions *options;
   /* A ViT: */
@@ -38,6 +40,7 @@ typedef struct {
   int                   n_classes;    /* outputs of the head (1 for regression) */
   gboolean              regression;
   float                *class_weights; /* n_classes, or NULL */
+  FoveaTrainerSpmix    *spmix;         /* NULL unless --spmix */
   gint64                steps_per_epoch;
   gint64                total_steps;
   int                   next_epoch;   /* 0-based: where the loop starts */
@@ -96,6 +99,25 @@ gboolean fovea_trainer_checkpoint_save (FoveaTrainer *trainer,
 gboolean fovea_trainer_checkpoint_load (FoveaTrainer *trainer,
                                         gboolean     *found,
                                         GError      **error);
+
+/* SPMix (fovea-trainer-spmix.c): the tail classes and buffers, made
+ * after the model (nothing when the option is off); then, per step,
+ * mixes the batch's chosen tail-class rows of pixels (labels are the
+ * task labels) in place and says how many. */
+gboolean fovea_trainer_spmix_setup     (FoveaTrainer       *trainer,
+                                        GError            **error);
+void     fovea_trainer_spmix_free      (FoveaTrainerSpmix  *spmix);
+/* n_classes flags, or NULL when SPMix is off. */
+const gboolean *fovea_trainer_spmix_get_tail (const FoveaTrainer *trainer);
+gboolean fovea_trainer_spmix_batch     (FoveaTrainer       *trainer,
+                                        int                 epoch,
+                                        int                 first,
+                                        int                 batch,
+                                        const int          *labels,
+                                        const FoveaAugment *augment,
+                                        float              *pixels,
+                                        int                *n_mixed,
+                                        GError            **error);
 
 /* Writes the best weights and the filled-in task card to out_dir through
  * a temporary sibling folder renamed into place. */

@@ -10,6 +10,7 @@
 
 #include "fovea-loss.h"
 #include "fovea-model-weights.h"
+#include "fovea-spmix.h"
 
 G_DEFINE_QUARK (fovea-trainer-error-quark, fovea_trainer_error)
 
@@ -29,6 +30,9 @@ fovea_trainer_options_init (FoveaTrainerOptions *options)
     .warmup_epochs = 1,
     .clip_norm = 1.0,
     .augment = TRUE,
+    .spmix_prob = FOVEA_SPMIX_DEFAULT_PROB,
+    .spmix_grid = FOVEA_SPMIX_DEFAULT_GRID,
+    .spmix_keep = FOVEA_SPMIX_DEFAULT_KEEP,
     .select = FOVEA_TRAINER_SELECT_AUC,
     .seed = 1,
   };
@@ -55,6 +59,7 @@ trainer_clear (FoveaTrainer *trainer)
   g_free (trainer->fingerprint);
   g_free (trainer->command_line);
   fovea_adamw_free (trainer->optimizer);
+  fovea_trainer_spmix_free (trainer->spmix);
   fovea_trainer_model_clear (trainer);
   fovea_train_data_free (trainer->train);
   fovea_train_data_free (trainer->val);
@@ -88,6 +93,16 @@ check_options (const FoveaTrainerOptions *o, GError **error)
            (o->input_height > 0) != (o->input_width > 0) || o->input_height > 8192 ||
            o->input_width > 8192)
     problem = "--input-size must be from 1 to 8192 pixels";
+  else if (!(o->spmix_prob > 0 && o->spmix_prob <= 1))
+    problem = "--spmix-prob must be in (0, 1]";
+  else if (o->spmix_grid < 1 || o->spmix_grid > FOVEA_SPMIX_MAX_GRID)
+    problem = "--spmix-grid must be from 1 to 64";
+  else if (!(o->spmix_keep > 0 && o->spmix_keep < 1))
+    problem = "--spmix-keep must be in (0, 1)";
+  else if (!o->spmix && (o->spmix_prob != FOVEA_SPMIX_DEFAULT_PROB ||
+                         o->spmix_grid != FOVEA_SPMIX_DEFAULT_GRID ||
+                         o->spmix_keep != FOVEA_SPMIX_DEFAULT_KEEP))
+    problem = "--spmix-prob, --spmix-grid and --spmix-keep apply with --spmix";
   if (problem == NULL)
     return TRUE;
   g_set_error (error, FOVEA_TRAINER_ERROR, FOVEA_TRAINER_ERROR_OPTIONS, "%s", problem);
@@ -105,17 +120,21 @@ make_fingerprint (const FoveaTrainer *t)
     g_string_append_printf (map, "%s%d", i ? "," : "", o->label_map[i]);
   g_autofree char *train = fovea_train_data_describe (t->train);
   g_autofree char *val = fovea_train_data_describe (t->val);
+  /* Only when on, so that checkpoints of runs without it stay valid. */
+  g_autofree char *spmix = o->spmix ? g_strdup_printf (" spmix=%.17g/%d/%.17g", o->spmix_prob,
+                                                       o->spmix_grid, o->spmix_keep)
+                                    : g_strdup ("");
 
   return g_strdup_printf ("mode=%s%s lora=%d/%.17g/%d/%u classes=%d train=%s val=%s epochs=%d "
                           "batch=%d lr=%.17g min_lr=%.17g wd=%.17g warmup=%.17g clip=%.17g "
                           "smoothing=%.17g class_weights=%d balanced=%d augment=%d select=%d "
-                          "seed=%" G_GUINT64_FORMAT " input=%dx%d label_map=%s",
+                          "seed=%" G_GUINT64_FORMAT " input=%dx%d label_map=%s%s",
                           fovea_trainer_mode_name (o), o->headless ? "-headless" : "", o->lora.rank, o->lora.alpha,
                           o->lora.use_rslora, o->lora.targets, t->n_classes, train, val,
                           o->epochs, o->batch, o->lr, o->min_lr, o->weight_decay,
                           o->warmup_epochs, o->clip_norm, o->label_smoothing,
                           o->class_weights, o->balanced, o->augment, o->select, o->seed,
-                          t->pre.width, t->pre.height, map->str);
+                          t->pre.width, t->pre.height, map->str, spmix);
 }
 
 int
@@ -203,7 +222,7 @@ setup (FoveaTrainer *t, GError **error)
   if (o->class_weights && !t->regression)
     make_class_weights (t);
 
-  if (!fovea_trainer_model_build (t, error))
+  if (!fovea_trainer_model_build (t, error) || !fovea_trainer_spmix_setup (t, error))
     return FALSE;
 
   FoveaAdamWConfig adamw = { o->lr, 0.9, 0.999, 1e-8, o->weight_decay };
@@ -283,6 +302,7 @@ train_epoch (FoveaTrainer *t, int epoch, float *pixels, Reporter *reporter,
   FoveaAugment fundus;
   double loss_sum = 0;
   int loss_count = 0;
+  gint64 mixed = 0;
 
   if (o->augment)
     {
@@ -304,6 +324,11 @@ train_epoch (FoveaTrainer *t, int epoch, float *pixels, Reporter *reporter,
                                       epoch, pixels + i * image_floats, error))
             return FALSE;
         }
+      int n_mixed = 0;
+      if (!fovea_trainer_spmix_batch (t, epoch, first, batch, labels, augment, pixels, &n_mixed,
+                                      error))
+        return FALSE;
+      mixed += n_mixed;
 
       const float *logits = fovea_trainer_model_forward (t, pixels, batch, error);
       if (logits == NULL)
@@ -342,6 +367,8 @@ train_epoch (FoveaTrainer *t, int epoch, float *pixels, Reporter *reporter,
           report (reporter, &p);
         }
     }
+  if (t->spmix != NULL)
+    g_debug ("epoch %d: SPMix mixed %" G_GINT64_FORMAT " tail-class images", epoch + 1, mixed);
   return TRUE;
 }
 

@@ -73,6 +73,14 @@ typedef struct {
   double             label_smoothing;
   gboolean           class_weights;   /* weight the loss by inverse class frequency */
   gboolean           balanced;        /* class-balanced sampling */
+  /* SPMix (fovea-spmix.h, CNN classification): a sampled tail-class image
+   * is mixed with probability spmix_prob with a head-class image on a
+   * spmix_grid² patch grid, keeping spmix_keep of its patches, the most
+   * salient by the model's class activation map. */
+  gboolean           spmix;
+  double             spmix_prob;
+  int                spmix_grid;
+  double             spmix_keep;
   gboolean           augment;
   gboolean           ordinal;         /* labels are ordered grades: report QWK */
   FoveaTrainerSelect select;

@@ -5,12 +5,14 @@
  * folders onto the backbone, the full model in the engine's inference
  * loader) and gives the same answers; the size trained at is written
  * down; an interrupted run resumed from its checkpoint gives the same
- * bytes. */
+ * bytes, with SPMix on a long-tailed version of the task too. */
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 #include <math.h>
 #include <string.h>
 
 #include "fovea-cnn.h"
+#include "fovea-spmix.h"
 #include "fovea-task-card.h"
 #include "fovea-test-common.h"
 #include "fovea-trainer.h"
@@ -67,6 +69,18 @@ toy_options (const Toy *toy, FoveaTrainerOptions *o, const char *out)
   o->seed = 3;
   o->augment = FALSE;
   o->command_line = "fovea-cli train (test)";
+}
+
+/* A card without input_size, so that --input-size may choose. */
+static void
+free_card_size (const Toy *toy)
+{
+  g_autofree char *text = NULL;
+  g_assert_true (g_file_get_contents (toy->card, &text, NULL, NULL));
+  g_auto (GStrv) parts = g_strsplit (text, "\"input_size\": [32, 32], ", -1);
+  g_assert_cmpuint (g_strv_length (parts), ==, 2);
+  g_autofree char *free_size = g_strjoinv ("", parts);
+  g_assert_true (g_file_set_contents (toy->card, free_size, -1, NULL));
 }
 
 typedef struct {
@@ -210,13 +224,7 @@ test_full (void)
   g_autoptr (GError) error = NULL;
 
   toy_init (&toy);
-  /* a card that leaves the input size to the model */
-  g_autofree char *text = NULL;
-  g_assert_true (g_file_get_contents (toy.card, &text, NULL, NULL));
-  g_auto (GStrv) parts = g_strsplit (text, "\"input_size\": [32, 32], ", -1);
-  g_assert_cmpuint (g_strv_length (parts), ==, 2);
-  g_autofree char *free_size = g_strjoinv ("", parts);
-  g_assert_true (g_file_set_contents (toy.card, free_size, -1, NULL));
+  free_card_size (&toy);
   g_autofree char *out = g_build_filename (toy.dir, "full", NULL);
   toy_options (&toy, &o, out);
   o.full = TRUE;
@@ -315,6 +323,122 @@ test_resume_identical (void)
   toy_clear (&toy);
 }
 
+/* Keeps the header, every red (class 0) row and the first n_blue blue
+ * rows of a toy set's labels.csv: a long-tailed set whose tail is blue. */
+static void
+make_long_tailed (const char *set, int n_blue)
+{
+  g_autofree char *path = g_build_filename (set, "labels.csv", NULL);
+  g_autofree char *text = NULL;
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+  g_autoptr (GString) kept = g_string_new (lines[0]);
+  g_string_append_c (kept, '\n');
+  for (int i = 1; lines[i] != NULL && lines[i][0] != '\0'; i++)
+    if (g_str_has_suffix (lines[i], ",0") || (g_str_has_suffix (lines[i], ",1") && n_blue-- > 0))
+      g_string_append_printf (kept, "%s\n", lines[i]);
+  g_assert_true (g_file_set_contents (path, kept->str, -1, NULL));
+}
+
+static void
+spmix_options (const Toy *toy, FoveaTrainerOptions *o, const char *out)
+{
+  toy_options (toy, o, out);
+  o->full = TRUE;
+  o->lr = 1e-3;
+  o->epochs = 3;
+  o->augment = TRUE;
+  o->input_height = o->input_width = 64;  /* a 2 × 2 feature map */
+  o->spmix = TRUE;
+  o->spmix_prob = 0.75;
+  o->spmix_grid = 4;
+}
+
+/* SPMix end to end on a long-tailed toy set (12 red, 3 blue; whole
+ * fine-tuning at 64 px): the card records it and the tail class; an
+ * interrupted run resumed on another number of threads gives the same
+ * bytes (so the same mixed batches); the mixing changes what is learnt;
+ * a checkpoint is not resumed under other SPMix settings; a set without
+ * a tail class is refused. */
+static void
+test_spmix (void)
+{
+  Toy toy;
+  FoveaTrainerOptions o;
+  g_autoptr (GError) error = NULL;
+
+  toy_init (&toy);
+  free_card_size (&toy);
+  make_long_tailed (toy.train, 3);
+  g_autofree char *straight = g_build_filename (toy.dir, "straight", NULL);
+  g_autofree char *resumed = g_build_filename (toy.dir, "resumed", NULL);
+  g_autofree char *plain = g_build_filename (toy.dir, "plain", NULL);
+  spmix_options (&toy, &o, straight);
+  g_assert_true (fovea_trainer_run (&o, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_autofree char *card_path = g_build_filename (straight, "task_card.json", NULL);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_assert_true (json_parser_load_from_file (parser, card_path, &error));
+  g_assert_no_error (error);
+  JsonObject *training =
+    json_object_get_object_member (json_object_get_object_member (
+      json_node_get_object (json_parser_get_root (parser)), "provenance"), "training");
+  JsonObject *spmix = json_object_get_object_member (training, "spmix");
+  g_assert_nonnull (spmix);
+  g_assert_cmpint (json_object_get_int_member (spmix, "grid"), ==, 4);
+  JsonArray *tail = json_object_get_array_member (spmix, "tail_classes");
+  g_assert_cmpuint (json_array_get_length (tail), ==, 1);
+  g_assert_cmpstr (json_array_get_string_element (tail, 0), ==, "blue");
+
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  Seen seen = { .cancel_after = 1, .cancellable = cancellable };
+  o.out_dir = resumed;
+  o.threads = 1;
+  g_assert_false (fovea_trainer_run (&o, on_progress, &seen, cancellable, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+
+  /* other SPMix settings do not resume this checkpoint */
+  FoveaTrainerOptions other = o;
+  other.resume = TRUE;
+  other.spmix_keep = 0.25;
+  g_assert_false (fovea_trainer_run (&other, NULL, NULL, NULL, &error));
+  g_assert_error (error, FOVEA_TRAINER_ERROR, FOVEA_TRAINER_ERROR_CHECKPOINT);
+  g_clear_error (&error);
+
+  o.resume = TRUE;
+  o.threads = 2;
+  g_assert_true (fovea_trainer_run (&o, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  const char *files[] = { "model.safetensors", "config.json", "task_card.json" };
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autoptr (GBytes) a = file_bytes (straight, files[i]);
+      g_autoptr (GBytes) b = file_bytes (resumed, files[i]);
+      g_assert_true (g_bytes_equal (a, b));
+    }
+
+  /* without SPMix, other weights: the mixing did happen */
+  spmix_options (&toy, &o, plain);
+  o.spmix = FALSE;
+  o.spmix_prob = FOVEA_SPMIX_DEFAULT_PROB;
+  o.spmix_grid = FOVEA_SPMIX_DEFAULT_GRID;
+  g_assert_true (fovea_trainer_run (&o, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_autoptr (GBytes) with = file_bytes (straight, "model.safetensors");
+  g_autoptr (GBytes) without = file_bytes (plain, "model.safetensors");
+  g_assert_false (g_bytes_equal (with, without));
+
+  /* the validation set is balanced (6 and 6): as training data, no tail */
+  g_autofree char *balanced = g_build_filename (toy.dir, "balanced", NULL);
+  spmix_options (&toy, &o, balanced);
+  o.data_path = toy.val;
+  g_assert_false (fovea_trainer_run (&o, NULL, NULL, NULL, &error));
+  g_assert_error (error, FOVEA_TRAINER_ERROR, FOVEA_TRAINER_ERROR_OPTIONS);
+  fovea_test_assert_contains (error->message, "tail");
+  toy_clear (&toy);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -323,5 +447,6 @@ main (int argc, char **argv)
   g_test_add_func ("/trainer-cnn/lora", test_lora);
   g_test_add_func ("/trainer-cnn/full", test_full);
   g_test_add_func ("/trainer-cnn/resume-identical", test_resume_identical);
+  g_test_add_func ("/trainer-cnn/spmix", test_spmix);
   return g_test_run ();
 }

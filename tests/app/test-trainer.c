@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "fovea-adapter.h"
+#include "fovea-spmix.h"
 #include "fovea-task-card.h"
 #include "fovea-test-common.h"
 #include "fovea-trainer.h"
@@ -280,6 +281,24 @@ test_refusals (void)
   g_assert_error (error, FOVEA_TRAINER_ERROR, FOVEA_TRAINER_ERROR_OPTIONS);
   fovea_test_assert_contains (error->message, "img01.png");
   g_clear_error (&error);
+  g_assert_false (g_file_test (fresh, G_FILE_TEST_EXISTS));
+
+  /* SPMix needs a CNN's activation map: refused for a ViT; and its
+   * settings mean nothing without it. */
+  g_assert_true (g_file_set_contents (labels, "file,label\nimg00.png,0\nimg01.png,1\n", -1,
+                                      NULL));
+  o.spmix = TRUE;
+  g_assert_false (fovea_trainer_run (&o, NULL, NULL, NULL, &error));
+  g_assert_error (error, FOVEA_TRAINER_ERROR, FOVEA_TRAINER_ERROR_OPTIONS);
+  fovea_test_assert_contains (error->message, "CNN");
+  g_clear_error (&error);
+  o.spmix = FALSE;
+  o.spmix_grid = 3;
+  g_assert_false (fovea_trainer_run (&o, NULL, NULL, NULL, &error));
+  g_assert_error (error, FOVEA_TRAINER_ERROR, FOVEA_TRAINER_ERROR_OPTIONS);
+  fovea_test_assert_contains (error->message, "--spmix");
+  g_clear_error (&error);
+  o.spmix_grid = FOVEA_SPMIX_DEFAULT_GRID;
   g_assert_false (g_file_test (fresh, G_FILE_TEST_EXISTS));
 
   /* Options that make no sense are refused before any work. */
