@@ -237,9 +237,9 @@ fovea_cli_train (int argc, char **argv)
       "Weight the loss by inverse class frequency", NULL },
     { "balanced", 0, 0, G_OPTION_ARG_NONE, &o.balanced, "Class-balanced sampling", NULL },
     { "spmix", 0, 0, G_OPTION_ARG_NONE, &o.spmix,
-      "CNN classification: SPMix (Wei et al. 2024) mixes tail-class images (classes with fewer "
-      "images than the median class) patch by patch with head-class images, keeping the "
-      "patches the model's class activation map finds most salient, and the tail label", NULL },
+      "CNN classification: SPMix (Wei et al. 2024): mix images of tail classes (fewer images "
+      "than the median class) patch by patch with other images, keeping their most salient "
+      "patches (the model's class activation map) and their label", NULL },
     { "spmix-prob", 0, 0, G_OPTION_ARG_DOUBLE, &o.spmix_prob,
       "Share of sampled tail-class images mixed (default 0.5)", "P" },
     { "spmix-grid", 0, 0, G_OPTION_ARG_INT, &o.spmix_grid,

@@ -353,6 +353,30 @@ test_split_file (void)
   setup_clear (&s);
 }
 
+/* --spmix and its settings are listed; on a ViT it is refused with the
+ * reason, before any output is written. */
+static void
+test_spmix_options (void)
+{
+  FoveaCliResult r = fovea_test_run_cli ("train", "--help", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  fovea_test_assert_contains (r.out, "--spmix-prob");
+  fovea_test_assert_contains (r.out, "--spmix-grid");
+  fovea_test_assert_contains (r.out, "--spmix-keep");
+  fovea_test_cli_result_clear (&r);
+
+  Setup s;
+  setup_init (&s, 8);
+  g_autofree char *out = g_build_filename (s.dir, "out", NULL);
+  g_autoptr (GPtrArray) args = train_args (&s, out, "1");
+  r = run_args (args, "--spmix");
+  g_assert_cmpint (r.status, ==, 1);
+  fovea_test_assert_contains (r.err, "--spmix needs a CNN");
+  fovea_test_cli_result_clear (&r);
+  g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+  setup_clear (&s);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -362,5 +386,6 @@ main (int argc, char **argv)
   g_test_add_func ("/cli-train/usage-errors", test_usage_errors);
   g_test_add_func ("/cli-train/cnn-lora", test_cnn_lora);
   g_test_add_func ("/cli-train/split-file", test_split_file);
+  g_test_add_func ("/cli-train/spmix-options", test_spmix_options);
   return g_test_run ();
 }
