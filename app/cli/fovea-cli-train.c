@@ -14,6 +14,7 @@
 #include "fovea-cli-data.h"
 #include "fovea-cli-threads.h"
 #include "fovea-output-guard.h"
+#include "fovea-spmix.h"
 #include "fovea-trainer.h"
 
 typedef struct {
@@ -311,6 +312,14 @@ fovea_cli_train (int argc, char **argv)
     }
   if (!fovea_cli_data_options_parse (&source, "train"))
     return FOVEA_CLI_EXIT_FATAL;
+  if (!o.spmix && (o.spmix_prob != FOVEA_SPMIX_DEFAULT_PROB ||
+                   o.spmix_grid != FOVEA_SPMIX_DEFAULT_GRID ||
+                   o.spmix_keep != FOVEA_SPMIX_DEFAULT_KEEP))
+    {
+      fprintf (stderr, "fovea-cli train: --spmix-prob, --spmix-grid and --spmix-keep apply "
+               "with --spmix\n");
+      return FOVEA_CLI_EXIT_FATAL;
+    }
   if (o.resume && o.force)
     {
       fprintf (stderr, "fovea-cli train: --resume and --force contradict each other\n");

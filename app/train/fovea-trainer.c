@@ -93,16 +93,12 @@ check_options (const FoveaTrainerOptions *o, GError **error)
            (o->input_height > 0) != (o->input_width > 0) || o->input_height > 8192 ||
            o->input_width > 8192)
     problem = "--input-size must be from 1 to 8192 pixels";
-  else if (!(o->spmix_prob > 0 && o->spmix_prob <= 1))
+  else if (o->spmix && !(o->spmix_prob > 0 && o->spmix_prob <= 1))
     problem = "--spmix-prob must be in (0, 1]";
-  else if (o->spmix_grid < 1 || o->spmix_grid > FOVEA_SPMIX_MAX_GRID)
+  else if (o->spmix && (o->spmix_grid < 1 || o->spmix_grid > FOVEA_SPMIX_MAX_GRID))
     problem = "--spmix-grid must be from 1 to 64";
-  else if (!(o->spmix_keep > 0 && o->spmix_keep < 1))
+  else if (o->spmix && !(o->spmix_keep > 0 && o->spmix_keep < 1))
     problem = "--spmix-keep must be in (0, 1)";
-  else if (!o->spmix && (o->spmix_prob != FOVEA_SPMIX_DEFAULT_PROB ||
-                         o->spmix_grid != FOVEA_SPMIX_DEFAULT_GRID ||
-                         o->spmix_keep != FOVEA_SPMIX_DEFAULT_KEEP))
-    problem = "--spmix-prob, --spmix-grid and --spmix-keep apply with --spmix";
   if (problem == NULL)
     return TRUE;
   g_set_error (error, FOVEA_TRAINER_ERROR, FOVEA_TRAINER_ERROR_OPTIONS, "%s", problem);

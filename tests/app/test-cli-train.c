@@ -374,6 +374,14 @@ test_spmix_options (void)
   fovea_test_assert_contains (r.err, "--spmix needs a CNN");
   fovea_test_cli_result_clear (&r);
   g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+
+  /* its settings alone would do nothing: refused */
+  g_autoptr (GPtrArray) alone = train_args (&s, out, "1");
+  g_ptr_array_add (alone, (gpointer) "--spmix-grid");
+  r = run_args (alone, "3");
+  g_assert_cmpint (r.status, ==, 1);
+  fovea_test_assert_contains (r.err, "apply with --spmix");
+  fovea_test_cli_result_clear (&r);
   setup_clear (&s);
 }
 

@@ -284,7 +284,7 @@ test_refusals (void)
   g_assert_false (g_file_test (fresh, G_FILE_TEST_EXISTS));
 
   /* SPMix needs a CNN's activation map: refused for a ViT; and its
-   * settings mean nothing without it. */
+   * settings are checked when it is on. */
   g_assert_true (g_file_set_contents (labels, "file,label\nimg00.png,0\nimg01.png,1\n", -1,
                                       NULL));
   o.spmix = TRUE;
@@ -292,13 +292,13 @@ test_refusals (void)
   g_assert_error (error, FOVEA_TRAINER_ERROR, FOVEA_TRAINER_ERROR_OPTIONS);
   fovea_test_assert_contains (error->message, "CNN");
   g_clear_error (&error);
-  o.spmix = FALSE;
-  o.spmix_grid = 3;
+  o.spmix_keep = 1;
   g_assert_false (fovea_trainer_run (&o, NULL, NULL, NULL, &error));
   g_assert_error (error, FOVEA_TRAINER_ERROR, FOVEA_TRAINER_ERROR_OPTIONS);
-  fovea_test_assert_contains (error->message, "--spmix");
+  fovea_test_assert_contains (error->message, "--spmix-keep");
   g_clear_error (&error);
-  o.spmix_grid = FOVEA_SPMIX_DEFAULT_GRID;
+  o.spmix = FALSE;
+  o.spmix_keep = FOVEA_SPMIX_DEFAULT_KEEP;
   g_assert_false (g_file_test (fresh, G_FILE_TEST_EXISTS));
 
   /* Options that make no sense are refused before any work. */
