@@ -79,6 +79,27 @@ head_forward (FoveaCnnRun *run, const FoveaConv *head, int batch)
     memcpy (run->logits, run->pooled, sizeof (float) * (gsize) batch * features);
 }
 
+/* The blocks (and the max pool) on n images: x ends as their features. */
+static void
+blocks_forward (FoveaCnnRun *run, const FoveaCnnBlock *blocks, const float *pixels, int n)
+{
+  const FoveaCnn *cnn = run->cnn;
+
+  fovea_nchw_to_nhwc (run->pool, run->x, pixels, n, cnn->config.in_chans,
+                      run->height, run->width);
+  for (int i = 0; i < cnn->n_blocks; i++)
+    {
+      block_forward (run, blocks, i, n);
+      if (i == cnn->max_pool_after)
+        {
+          fovea_max_pool_forward (run->pool, &cnn->max_pool, &run->max_pool_shape, n,
+                                  cnn->blocks[i].convs[cnn->blocks[i].n_convs - 1].out_channels,
+                                  run->x, run->y);
+          swap_buffers (run);
+        }
+    }
+}
+
 /* Room in the run's logits for n_outputs per image. */
 static gboolean
 fit_logits (FoveaCnnRun *run, int n_outputs, GError **error)
@@ -136,18 +157,28 @@ fovea_cnn_forward_adapted (FoveaCnnRun *run, const float *pixels, int batch,
   /* The run's pool splits the work itself (see fovea-kernels.c). */
   openblas_set_num_threads (1);
 
-  fovea_nchw_to_nhwc (run->pool, run->x, pixels, batch, cnn->config.in_chans,
-                      run->height, run->width);
-  for (int i = 0; i < cnn->n_blocks; i++)
+  /* In passes of images_per_pass images (see fovea-cnn-run.c). */
+  gsize image_pixels = (gsize) cnn->config.in_chans * run->height * run->width;
+  gsize feature_size = (gsize) run->feature_h * run->feature_w * run->feature_c;
+  for (int first = 0; first < batch; first += run->images_per_pass)
     {
-      block_forward (run, blocks, i, batch);
-      if (i == cnn->max_pool_after)
-        {
-          fovea_max_pool_forward (run->pool, &cnn->max_pool, &run->max_pool_shape, batch,
-                                  cnn->blocks[i].convs[cnn->blocks[i].n_convs - 1].out_channels,
-                                  run->x, run->y);
-          swap_buffers (run);
-        }
+      int n = MIN (run->images_per_pass, batch - first);
+      blocks_forward (run, blocks, pixels + first * image_pixels, n);
+      if (n < batch)
+        memcpy (run->feature_stash + first * feature_size, run->x,
+                sizeof (float) * n * feature_size);
+    }
+  if (run->images_per_pass < batch)
+    {
+      /* The head reads x; the stash is a buffer of its own, so x and y
+       * keep their roles for the next forward. */
+      float *x = run->x;
+      run->x = run->feature_stash;
+      run->features = run->x;
+      head_forward (run, head, batch);
+      run->x = x;
+      run->batch = batch;
+      return TRUE;
     }
   run->features = run->x;
   head_forward (run, head, batch);

@@ -101,6 +101,11 @@ struct _FoveaCnnRun {
   float            *pooled;         /* max_batch × num_features */
   float            *pool_scratch;   /* num_features */
   float            *features;       /* the last block's output, after a forward */
+  /* Images that go through the blocks together (see images_per_pass in
+   * fovea-cnn-run.c); when fewer than max_batch, each pass's feature maps
+   * are gathered in feature_stash (max_batch of them), else NULL. */
+  int               images_per_pass;
+  float            *feature_stash;
 
   float            *logits;         /* max_batch × logits_width */
   int               logits_width;   /* grown for an adapter's wider head */

@@ -5,6 +5,7 @@
 
 #include "fovea-cnn-private.h"
 
+#include <math.h>
 #include <stdlib.h>
 
 /* Every buffer starts on a cache line (and an AVX-512 vector). */
@@ -103,6 +104,39 @@ reserve (gsize *offset, double *planned, double floats)
   return at;
 }
 
+static double
+count_weights (const FoveaCnn *cnn)
+{
+  double floats = 0;
+
+  for (int i = 0; i < cnn->n_blocks; i++)
+    {
+      const FoveaCnnBlock *block = &cnn->blocks[i];
+      for (int j = 0; j < block->n_convs; j++)
+        floats += (double) fovea_conv_weight_size (&block->convs[j]);
+      if (block->has_downsample)
+        floats += (double) fovea_conv_weight_size (&block->downsample);
+    }
+  return floats;
+}
+
+/* Layer by layer, a batch's activations stream through the caches once
+ * per layer, and the weights once per pass. Where an image's largest
+ * activation outweighs the weights (MobileNetV2: 4.8 MB against 14 MB
+ * at 224), a whole batch's would not stay in cache (38 MB at 8): then
+ * the batch goes through in passes of as many images as the weights
+ * outweigh, and each image's activations stay cached from one layer to
+ * the next (MobileNetV2 CPU time per image, shared 2-vCPU Zen 5: 6.6 ms
+ * at batch 1, 6.8 at 2, 8.1 at 4, 11.8 at 8). ResNet-50 (0.8 M floats
+ * against 25 M) keeps its batches whole. */
+static int
+images_per_pass (const FoveaCnn *cnn, const Plan *plan, int max_batch)
+{
+  double per_image = MAX (plan->xy, plan->t) / max_batch;
+  double fit = floor (count_weights (cnn) / MAX (per_image, 1));
+  return (int) CLAMP (fit, 1, max_batch);
+}
+
 FoveaCnnRun *
 fovea_cnn_run_new (FoveaCnn *cnn, int max_batch, int height, int width, int n_threads,
                    GError **error)
@@ -141,6 +175,11 @@ fovea_cnn_run_new (FoveaCnn *cnn, int max_batch, int height, int width, int n_th
   gsize scratch_at = reserve (&offset, &planned, plan.scratch);
   gsize pooled_at = reserve (&offset, &planned, (double) max_batch * c->num_features);
   gsize pool_scratch_at = reserve (&offset, &planned, c->num_features);
+  run->images_per_pass = images_per_pass (cnn, &plan, max_batch);
+  gsize stash_at = run->images_per_pass < max_batch
+                   ? reserve (&offset, &planned, (double) max_batch * run->feature_h *
+                                                 run->feature_w * run->feature_c)
+                   : 0;
 
   if (planned >= ARENA_MAX_BYTES ||
       posix_memalign (&run->arena, ARENA_ALIGN, MAX (offset, 1)) != 0)
@@ -160,6 +199,7 @@ fovea_cnn_run_new (FoveaCnn *cnn, int max_batch, int height, int width, int n_th
   run->scratch = (float *) (base + scratch_at);
   run->pooled = (float *) (base + pooled_at);
   run->pool_scratch = (float *) (base + pool_scratch_at);
+  run->feature_stash = run->images_per_pass < max_batch ? (float *) (base + stash_at) : NULL;
 
   run->n_outputs = c->num_classes > 0 ? c->num_classes : c->num_features;
   run->logits_width = run->n_outputs;

@@ -5,12 +5,23 @@
  * holds (generation, next item). A worker that wakes late, after its job
  * is over and perhaps the next one has begun, finds another generation in
  * that word and claims nothing of a job it has not read. The caller works
- * too, then sleeps until the item count of the job is complete. */
+ * too, then sleeps until the item count of the job is complete.
+ *
+ * Before sleeping, a worker watches for the next job, and the caller for
+ * the job's end, for SPIN_ROUNDS pauses (some tens of microseconds): a
+ * forward pass runs one job per layer, back to back, and a futex wake-up
+ * per layer costs about as much as a small layer (MobileNetV2: 70 jobs in
+ * a few milliseconds). That is far shorter than OpenMP's or OpenBLAS's
+ * spinning (milliseconds), so idle workers still leave the cores to
+ * other processes between passes. */
 #define G_LOG_DOMAIN "fovea-pool"
 
 #include "fovea-pool.h"
 
 #include <stdatomic.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
 
 #include "fovea-model-error.h"
 
@@ -30,6 +41,17 @@ struct _FoveaPool {
   _Atomic guint64  claim;        /* generation << 32 | next item */
   _Atomic int      completed;    /* items of the current job finished */
 };
+
+/* Pauses of a spin before a thread sleeps: about 50 µs on Zen 5. */
+#define SPIN_ROUNDS 2000
+
+static inline void
+spin_pause (void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_pause ();
+#endif
+}
 
 typedef struct {
   FoveaPool *pool;
@@ -72,6 +94,17 @@ worker_main (gpointer user_data)
   g_mutex_lock (&pool->lock);
   for (;;)
     {
+      if (pool->generation == seen && !pool->quit)
+        {
+          /* The next job's generation shows in claim before the lock
+           * is free again; the job itself is read under the lock. */
+          g_mutex_unlock (&pool->lock);
+          for (int i = 0; i < SPIN_ROUNDS &&
+                          (guint32) (atomic_load_explicit (&pool->claim, memory_order_relaxed) >> 32) == seen;
+               i++)
+            spin_pause ();
+          g_mutex_lock (&pool->lock);
+        }
       while (pool->generation == seen && !pool->quit)
         g_cond_wait (&pool->wake, &pool->lock);
       if (pool->quit)
@@ -175,6 +208,10 @@ fovea_pool_run (FoveaPool *pool, int n_items, FoveaPoolFunc func, gpointer data)
 
   work (pool, generation, func, data, n_items, 0);
 
+  for (int i = 0; i < SPIN_ROUNDS && atomic_load (&pool->completed) != n_items; i++)
+    spin_pause ();
+  if (atomic_load (&pool->completed) == n_items)
+    return;
   g_mutex_lock (&pool->lock);
   while (atomic_load (&pool->completed) != n_items)
     g_cond_wait (&pool->done, &pool->lock);

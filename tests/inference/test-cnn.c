@@ -662,6 +662,54 @@ test_bad_input (void)
   fovea_test_rmdir (dir);
 }
 
+/* MobileNetV2's activations at 224 outweigh its weights, so a batch of 5
+ * goes through the blocks in passes (of 2, 2, 1): the logits, pooled
+ * features and feature maps must be those of each image alone. */
+static void
+test_batch_in_passes (void)
+{
+  JsonArray *models = json_object_get_array_member (manifest, "models");
+  JsonObject *model = NULL;
+  for (guint i = 0; i < json_array_get_length (models); i++)
+    if (g_str_equal (json_object_get_string_member (json_array_get_object_element (models, i),
+                                                    "name"), "tv-mobilenet-v2"))
+      model = json_array_get_object_element (models, i);
+  g_assert_nonnull (model);
+
+  g_autofree char *dir = fovea_test_mkdtemp ();
+  g_autoptr (GError) error = NULL;
+  write_model (dir, model);
+  g_autoptr (FoveaCnn) cnn = fovea_cnn_load (dir, 0, &error);
+  g_assert_no_error (error);
+  const int batch = 5, size = 224;
+  g_autoptr (FoveaCnnRun) run = fovea_cnn_run_new (cnn, batch, size, size, N_THREADS, &error);
+  g_assert_no_error (error);
+  g_autoptr (FoveaCnnRun) single = fovea_cnn_run_new (cnn, 1, size, size, N_THREADS, &error);
+  g_assert_no_error (error);
+  g_autofree float *pixels = pixels_for (batch, size, size);
+  g_assert_true (fovea_cnn_forward (run, pixels, batch, &error));
+
+  int n_outputs = fovea_cnn_run_get_n_outputs (run), fh, fw, fc;
+  int features = fovea_cnn_get_config (cnn)->num_features;
+  const float *map = fovea_cnn_run_get_feature_map (run, &fh, &fw, &fc);
+  gsize map_n = (gsize) fh * fw * fc, image_pixels = (gsize) 3 * size * size;
+  for (int b = 0; b < batch; b++)
+    {
+      g_assert_true (fovea_cnn_forward (single, pixels + b * image_pixels, 1, &error));
+      g_assert_cmpfloat (relative_error (fovea_cnn_run_get_logits (run) + (gsize) b * n_outputs,
+                                         fovea_cnn_run_get_logits (single), n_outputs),
+                         <=, 1e-6);
+      g_assert_cmpfloat (relative_error (fovea_cnn_run_get_features (run) + (gsize) b * features,
+                                         fovea_cnn_run_get_features (single), features),
+                         <=, 1e-6);
+      g_assert_cmpfloat (relative_error (map + b * map_n,
+                                         fovea_cnn_run_get_feature_map (single, NULL, NULL, NULL),
+                                         map_n),
+                         <=, 1e-6);
+    }
+  fovea_test_rmdir (dir);
+}
+
 static void
 add_manifest_tests (const char *list, const char *prefix, GTestDataFunc func)
 {
@@ -692,6 +740,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cnn/tensor-list", test_tensor_list);
   g_test_add_func ("/cnn/strict-weights", test_strict_weights);
   g_test_add_func ("/cnn/bad-input", test_bad_input);
+  g_test_add_func ("/cnn/batch-in-passes", test_batch_in_passes);
 
   int status = g_test_run ();
   json_object_unref (manifest);
