@@ -193,6 +193,11 @@ progress_cb (const FoveaBatchProgress *p, gpointer user_data)
   Grade *grade = user_data;
   char eta[32];
   format_eta (eta, sizeof eta, p->eta_s);
+  /* --task auto: a task that does not fit an image is no failure. */
+  FoveaBatchProgress shown = *p;
+  if (grade->auto_tasks)
+    shown.n_failed = g_hash_table_size (grade->failed);
+  p = &shown;
   if (grade->tty)
     {
       int filled = p->n_total > 0 ? (int) ((double) BAR_WIDTH * p->n_done / p->n_total) : BAR_WIDTH;
