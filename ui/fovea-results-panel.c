@@ -219,6 +219,20 @@ show_quality (FoveaResultsPanel         *self,
     }
 }
 
+/* A class as a clinician reads it: the card's title with its short label,
+ * "Melanoma (MEL)", or the label alone when the card has no titles. */
+static char *
+dup_class_name (const FoveaTaskCard *card,
+                int                  index)
+{
+  const char *title = fovea_task_card_label_title (card, index);
+
+  if (g_strcmp0 (title, card->labels[index]) == 0)
+    return g_strdup (title);
+  /* Translators: a class spelt out and its short name, e.g. "Melanoma (MEL)". */
+  return g_strdup_printf (_("%s (%s)"), title, card->labels[index]);
+}
+
 static void
 add_probability_row (FoveaResultsPanel *self,
                      const char        *label,
@@ -262,7 +276,7 @@ show_calibrated (FoveaResultsPanel     *self,
     }
   else
     {
-      title = g_strdup (outcome->label);
+      title = dup_class_name (card, outcome->label_index);
       detail = g_strdup_printf (_("Most likely class, probability %.0f %%"),
                                 100 * outcome->score);
     }
@@ -293,7 +307,11 @@ show_calibrated (FoveaResultsPanel     *self,
     }
 
   for (int i = 0; outcome->probs != NULL && i < outcome->n_outputs; i++)
-    add_probability_row (self, card->labels[i], outcome->probs[i]);
+    {
+      g_autofree char *name = dup_class_name (card, i);
+
+      add_probability_row (self, name, outcome->probs[i]);
+    }
 }
 
 static char *
@@ -327,8 +345,12 @@ add_summary_row (FoveaResultsPanel         *self,
     finding = g_strdup_printf (_("Grade %d: %s · output %.2f"), outcome->label_index,
                                outcome->label, outcome->score);
   else
-    /* Translators: a label and its probability, e.g. "Moderate NPDR · 71 %". */
-    finding = g_strdup_printf (_("%s · %.0f %%"), outcome->label, 100 * outcome->score);
+    {
+      g_autofree char *name = dup_class_name (card, outcome->label_index);
+
+      /* Translators: a label and its probability, e.g. "Moderate NPDR · 71 %". */
+      finding = g_strdup_printf (_("%s · %.0f %%"), name, 100 * outcome->score);
+    }
 
   if (outcome->has_referable && !fovea_task_card_is_validated (card))
     referral = g_strdup (_("No recommendation: no held-out figures on the card"));
@@ -784,18 +806,21 @@ static void
 collect_pending (FoveaResultsPanel *self,
                  const OfferedTask *selected)
 {
+  g_autoptr (GPtrArray) carded = NULL;
+
   g_array_set_size (self->pending, 0);
   self->n_started = 0;
   g_array_append_val (self->pending, *selected);
   if (selected->task->card == NULL)
     return;
-  for (guint i = 0; i < self->offered->len; i++)
+  /* The one rule for what runs together, shared with fovea-cli grade --task auto. */
+  carded = fovea_catalog_model_carded_tasks (selected->model, &self->modality);
+  for (guint i = 0; i < carded->len; i++)
     {
-      const OfferedTask *offered = &g_array_index (self->offered, OfferedTask, i);
+      OfferedTask offered = { selected->model, carded->pdata[i] };
 
-      if (offered->model == selected->model && offered->task != selected->task &&
-          offered->task->card != NULL)
-        g_array_append_val (self->pending, *offered);
+      if (offered.task != selected->task)
+        g_array_append_val (self->pending, offered);
     }
 }
 

@@ -46,10 +46,13 @@ batch_new_record (const BatchRun *run, const BatchItem *item, const BatchTask *r
       record->retryable = item->retryable;
     }
   else if (item->image != NULL && !fovea_task_card_fits_modality (card, item->modality))
-    record->error = g_strdup_printf ("the image looks like %s, but task %s is for %s images "
+    {
+      record->unfit_modality = TRUE;
+      record->error = g_strdup_printf ("the image looks like %s, but task %s is for %s images "
                                      "(give the modality if it is one)",
                                      fovea_modality_to_string (item->modality), rt->task->name,
                                      fovea_modality_to_string (card->modality));
+    }
   return record;
 }
 

@@ -61,6 +61,9 @@ dup_grade_text (const FoveaGradeRecord *record)
 {
   if (record->error != NULL || !record->quality.gradable)
     return g_strdup ("");
+  /* A class spelt out ("Melanoma") when the card gives titles. */
+  if (record->label_title != NULL)
+    return g_strdup (record->label_title);
   if (record->label != NULL)
     return g_strdup (record->label);
   if (record->grade >= 0)

@@ -25,7 +25,10 @@ struct _FoveaCsvLog
 static const char *const columns[FOVEA_CSV_N_COLUMNS + 1] = {
   "file", "patient", "eye", "modality", "quality", "quality_reasons", "task", "grade",
   "label", "referable", "confidence", "referral_rule", "model", "model_sha256",
-  "seconds", "error", NULL,
+  "seconds", "error",
+  /* Added after the first release: new columns go last, so readers that
+   * index the older ones keep working. */
+  "label_title", "note", NULL,
 };
 
 /* Columns read back when resuming. */
@@ -282,6 +285,8 @@ fovea_csv_record_fields (const FoveaGradeRecord *r)
   f[14] = format_double ("%.3f", r->seconds);
   f[15] = g_strconcat (r->error != NULL && r->retryable ? FOVEA_CSV_RETRYABLE_PREFIX : "",
                        r->error != NULL ? r->error : "", NULL);
+  f[16] = g_strdup (graded && r->label_title != NULL ? r->label_title : "");
+  f[17] = g_strdup (r->note != NULL ? r->note : "");
   /* Messages and model names may quote file names too. */
   for (guint i = 1; i < FOVEA_CSV_N_COLUMNS; i++)
     if (!g_utf8_validate (f[i], -1, NULL))

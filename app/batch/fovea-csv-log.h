@@ -28,7 +28,7 @@
 G_BEGIN_DECLS
 
 #define FOVEA_CSV_ERROR (fovea_csv_error_quark ())
-#define FOVEA_CSV_N_COLUMNS 16
+#define FOVEA_CSV_N_COLUMNS 18
 #define FOVEA_CSV_RETRYABLE_PREFIX "retryable: "
 
 typedef enum {

@@ -27,6 +27,7 @@ copy_provenance (FoveaGradeRecord *record, const FoveaTaskCard *card)
       return;
     }
   record->labels = g_strdupv (card->labels);
+  record->label_titles = g_strdupv (card->label_titles);
   record->training_data = g_strdup (card->training_data);
   record->intended_use = g_strdup (card->intended_use);
   record->research_use_only = card->research_use_only;
@@ -97,6 +98,8 @@ fovea_grade_record_set_outcome (FoveaGradeRecord        *record,
     return;
 
   record->label = g_strdup (result->label);
+  if (card->label_titles != NULL && result->label_index >= 0)
+    record->label_title = g_strdup (fovea_task_card_label_title (card, result->label_index));
   /* Grades fill the grade column whatever the kind: an ordinal
    * classification's label index is its grade. */
   if (card->kind == FOVEA_TASK_GRADING_REGRESSION || card->ordinal)

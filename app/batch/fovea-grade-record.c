@@ -38,6 +38,9 @@ fovea_grade_record_copy (const FoveaGradeRecord *record)
   copy->error = g_strdup (record->error);
   copy->task = g_strdup (record->task);
   copy->label = g_strdup (record->label);
+  copy->label_title = g_strdup (record->label_title);
+  copy->label_titles = g_strdupv (record->label_titles);
+  copy->note = g_strdup (record->note);
   copy->labels = g_strdupv (record->labels);
   copy->probs = copy_array (record->probs);
   copy->logits = copy_array (record->logits);
@@ -67,6 +70,9 @@ fovea_grade_record_free (FoveaGradeRecord *record)
   g_free (record->error);
   g_free (record->task);
   g_free (record->label);
+  g_free (record->label_title);
+  g_strfreev (record->label_titles);
+  g_free (record->note);
   g_strfreev (record->labels);
   g_clear_pointer (&record->probs, g_array_unref);
   g_clear_pointer (&record->logits, g_array_unref);

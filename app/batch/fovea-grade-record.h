@@ -28,8 +28,11 @@ typedef struct {
   gboolean           calibrated;     /* FALSE: no card; only raw outputs, no clinical words */
   int                grade;          /* grading tasks: 0…; else -1 */
   char              *label;          /* grade name or class name; NULL when uncalibrated */
+  char              *label_title;    /* label spelt out (the card's label_titles), else
+                                      * NULL: the label is its own title */
   double             confidence;     /* probability of label (classification); NaN otherwise */
   GStrv              labels;         /* the card's labels, for probs; NULL when uncalibrated */
+  GStrv              label_titles;   /* the card's label_titles, as labels; may be NULL */
   GArray            *probs;          /* float, per label; NULL for grading or uncalibrated */
   GArray            *logits;         /* float, raw outputs */
   gboolean           has_referable;
@@ -47,6 +50,12 @@ typedef struct {
    * only then may the result carry a recommendation. */
   gboolean           validated;
   double             seconds;        /* decode to result */
+  /* The task's card is for another modality than the image's: the
+   * record's error says so (fovea-cli grade --task auto leaves it out). */
+  gboolean           unfit_modality;
+  /* Not an error, not a grade: why no task ran (e.g. "no task for
+   * modality skin"); the record is then ungradable and has no task. */
+  char              *note;
 } FoveaGradeRecord;
 
 FoveaGradeRecord *fovea_grade_record_new  (const char       *path);

@@ -27,6 +27,7 @@
 #include "fovea-cli-thresholds.h"
 #include "fovea-cli-threads.h"
 #include "fovea-csv-log.h"
+#include "fovea-model-catalog.h"
 #include "fovea-output-guard.h"
 #include "fovea-output-name.h"
 #include "fovea-patient-csv.h"
@@ -45,6 +46,13 @@ typedef struct {
   gboolean     file_failed;  /* the current file has an error row so far */
   gboolean     file_report_failed;
   GPtrArray   *records;      /* FoveaGradeRecord*, copies for the summary */
+  /* --task auto: each installed model's carded tasks run in turn, and a
+   * task for another modality than the image's gives no row. */
+  gboolean     auto_tasks;
+  GHashTable  *placed;       /* paths with a row of their own */
+  GHashTable  *unfit;        /* path → FoveaGradeRecord*: one no task fitted */
+  GHashTable  *failed;       /* paths with an error row */
+  GHashTable  *ungradable;   /* paths with an ungradable row */
 } Grade;
 
 static void
@@ -104,11 +112,31 @@ report_path (const char *dir, const FoveaGradeRecord *record)
   return unused_pdf_path (dir, name);
 }
 
+/* After each record: a file's rows are committed with its last. */
+static gboolean
+end_of_record (Grade *grade, gboolean last_of_file, GError **error)
+{
+  if (!last_of_file)
+    return TRUE;
+  grade->n_files_failed_by_reports += grade->file_report_failed && !grade->file_failed;
+  grade->file_failed = grade->file_report_failed = FALSE;
+  if (grade->jsonl)
+    fflush (stdout);
+  return fovea_csv_log_commit (grade->log, error);
+}
+
 static gboolean
 record_cb (const FoveaGradeRecord *record, const FoveaImage *image, gboolean last_of_file,
            gpointer user_data, GError **error)
 {
   Grade *grade = user_data;
+  if (grade->auto_tasks && record->unfit_modality)
+    {
+      if (!g_hash_table_contains (grade->unfit, record->path))
+        g_hash_table_insert (grade->unfit, g_strdup (record->path),
+                             fovea_grade_record_copy (record));
+      return end_of_record (grade, last_of_file, error);
+    }
   /* The report first: a report that could not be written is the row's
    * error (retryable: a full disk passes), and the file counts as failed. */
   g_autoptr (FoveaGradeRecord) failed = NULL;
@@ -136,13 +164,15 @@ record_cb (const FoveaGradeRecord *record, const FoveaImage *image, gboolean las
     print_jsonl (record);
   if (grade->records != NULL)
     g_ptr_array_add (grade->records, fovea_grade_record_copy (record));
-  if (!last_of_file)
-    return TRUE;
-  grade->n_files_failed_by_reports += grade->file_report_failed && !grade->file_failed;
-  grade->file_failed = grade->file_report_failed = FALSE;
-  if (grade->jsonl)
-    fflush (stdout);
-  return fovea_csv_log_commit (grade->log, error);
+  if (grade->auto_tasks)
+    {
+      g_hash_table_add (grade->placed, g_strdup (record->path));
+      if (record->error != NULL)
+        g_hash_table_add (grade->failed, g_strdup (record->path));
+      else if (!record->quality.gradable)
+        g_hash_table_add (grade->ungradable, g_strdup (record->path));
+    }
+  return end_of_record (grade, last_of_file, error);
 }
 
 static void
@@ -163,6 +193,11 @@ progress_cb (const FoveaBatchProgress *p, gpointer user_data)
   Grade *grade = user_data;
   char eta[32];
   format_eta (eta, sizeof eta, p->eta_s);
+  /* --task auto: a task that does not fit an image is no failure. */
+  FoveaBatchProgress shown = *p;
+  if (grade->auto_tasks)
+    shown.n_failed = g_hash_table_size (grade->failed);
+  p = &shown;
   if (grade->tty)
     {
       int filled = p->n_total > 0 ? (int) ((double) BAR_WIDTH * p->n_done / p->n_total) : BAR_WIDTH;
@@ -265,6 +300,125 @@ validated_tasks (const FoveaEngine *engine)
   return g_strv_builder_end (builder);
 }
 
+/* One engine's share of a run: a model folder (NULL: the installed model
+ * that has the tasks), its adapters and the tasks to run. */
+typedef struct {
+  char  *model_dir;
+  GStrv  adapters;
+  GStrv  tasks;
+} ModelPart;
+
+static ModelPart *
+model_part_new (const char *model_dir, const char *const *adapters, const char *const *tasks)
+{
+  ModelPart *part = g_new0 (ModelPart, 1);
+  part->model_dir = g_strdup (model_dir);
+  part->adapters = adapters != NULL ? g_strdupv ((char **) adapters) : NULL;
+  part->tasks = g_strdupv ((char **) tasks);
+  return part;
+}
+
+static void
+model_part_free (ModelPart *part)
+{
+  g_free (part->model_dir);
+  g_strfreev (part->adapters);
+  g_strfreev (part->tasks);
+  g_free (part);
+}
+
+/* --task auto: every installed model with carded tasks, with all of them
+ * (fovea_catalog_model_carded_tasks, what the window's Analyse runs
+ * together); each image then gets those that fit its modality. */
+static void
+plan_auto (const FoveaModelCatalog *catalog, GPtrArray *parts)
+{
+  for (guint m = 0; m < fovea_model_catalog_get_n_models (catalog); m++)
+    {
+      const FoveaCatalogModel *model = fovea_model_catalog_get_model (catalog, m);
+      g_autoptr (GPtrArray) carded = fovea_catalog_model_carded_tasks (model, NULL);
+      if (carded->len == 0)
+        continue;
+      g_autoptr (GStrvBuilder) adapters = g_strv_builder_new ();
+      g_autoptr (GStrvBuilder) names = g_strv_builder_new ();
+      for (guint t = 0; t < carded->len; t++)
+        {
+          const FoveaCatalogTask *task = carded->pdata[t];
+          if (task->path != NULL)
+            g_strv_builder_add (adapters, task->path);
+          g_strv_builder_add (names, task->name);
+        }
+      g_auto (GStrv) adapter_paths = g_strv_builder_end (adapters);
+      g_auto (GStrv) task_names = g_strv_builder_end (names);
+      g_ptr_array_add (parts, model_part_new (model->path, (const char *const *) adapter_paths,
+                                              (const char *const *) task_names));
+    }
+}
+
+/* The CSV, after checking or writing the run's identity: a resumed CSV
+ * must have been made by the same settings, or its rows and these would
+ * mix. */
+static FoveaCsvLog *
+open_log (FoveaBatch *batch, const char *out, int melo_scale, gboolean resume, gboolean force,
+          guint n_tasks, const GPtrArray *parts, GHashTable *done, GError **error)
+{
+  g_autoptr (FoveaRunIdentity) identity = fovea_batch_get_identity (batch, error);
+  if (identity == NULL)
+    return NULL;
+  g_autofree char *melo_text = g_strdup_printf ("%d", melo_scale);
+  fovea_run_identity_add (identity, "melo-scale", melo_text);
+  /* --task auto: the batch above is the first model's; name them all. */
+  for (guint p = 1; p < parts->len; p++)
+    {
+      const ModelPart *part = parts->pdata[p];
+      g_autofree char *key = g_strdup_printf ("auto-model-%u", p + 1);
+      g_autofree char *names = g_strjoinv (",", part->tasks);
+      g_autofree char *value = g_strdup_printf ("%s: %s", part->model_dir, names);
+      fovea_run_identity_add (identity, key, value);
+    }
+  GStatBuf existing;
+  gboolean has_rows = resume && g_stat (out, &existing) == 0 && existing.st_size > 0;
+  if (has_rows ? !fovea_run_identity_check (identity, out, error)
+               : !fovea_run_identity_write (identity, out, error))
+    return NULL;
+  FoveaCsvMode mode = resume ? FOVEA_CSV_RESUME : force ? FOVEA_CSV_FORCE : FOVEA_CSV_CREATE;
+  return fovea_csv_log_open (out, mode, n_tasks, done, error);
+}
+
+/* --task auto, after every model ran: a file no installed task fitted
+ * gets one row saying so, in file order, as an ungradable file (no
+ * grade can be read from it) and not as an error. */
+static gboolean
+write_unfit_notes (Grade *grade, const GPtrArray *files, GError **error)
+{
+  for (guint i = 0; i < files->len; i++)
+    {
+      const char *path = files->pdata[i];
+      FoveaGradeRecord *unfit = g_hash_table_lookup (grade->unfit, path);
+      if (unfit == NULL || g_hash_table_contains (grade->placed, path))
+        continue;
+      g_autoptr (FoveaGradeRecord) record = fovea_grade_record_copy (unfit);
+      g_clear_pointer (&record->error, g_free);
+      g_clear_pointer (&record->task, g_free);
+      g_clear_pointer (&record->model_name, g_free);
+      g_clear_pointer (&record->model_sha256, g_free);
+      record->unfit_modality = FALSE;
+      record->calibrated = FALSE;
+      record->quality.gradable = FALSE;
+      record->note = g_strdup_printf ("no task for modality %s",
+                                      fovea_modality_to_string (record->modality));
+      fovea_csv_log_add (grade->log, record);
+      if (grade->jsonl)
+        print_jsonl (record);
+      g_hash_table_add (grade->ungradable, g_strdup (path));
+      if (!fovea_csv_log_commit (grade->log, error))
+        return FALSE;
+    }
+  if (grade->jsonl)
+    fflush (stdout);
+  return TRUE;
+}
+
 int
 fovea_cli_grade (int argc, char **argv)
 {
@@ -284,7 +438,8 @@ fovea_cli_grade (int argc, char **argv)
   g_autofree char *jobs_text = NULL;
   const GOptionEntry entries[] = {
     { "task", 't', 0, G_OPTION_ARG_STRING_ARRAY, &task_args,
-      "Tasks to run, comma-separated (default: every adapter, or the model)", "NAME[,NAME]" },
+      "Tasks to run, comma-separated (default: every adapter, or the model); auto: every "
+      "installed task with a card, each on the images of its modality", "NAME[,NAME]|auto" },
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model,
       "Model folder (config.json + model.safetensors)", "DIR" },
     { "adapter", 'a', 0, G_OPTION_ARG_FILENAME_ARRAY, &adapters,
@@ -376,75 +531,116 @@ fovea_cli_grade (int argc, char **argv)
     }
 
   g_auto (GStrv) tasks = split_tasks (task_args);
-  g_autoptr (FoveaEngine) engine = fovea_cli_load_engine ("grade", model,
-                                                          (const char *const *) adapters,
-                                                          (const char *const *) tasks,
-                                                          melo_scale, n_threads);
-  if (engine == NULL)
-    return FOVEA_CLI_EXIT_FATAL;
-  guint n_tasks = 0;
-  if (!check_tasks (engine, tasks, &n_tasks))
-    return FOVEA_CLI_EXIT_FATAL;
-
-  g_autoptr (FoveaBatch) batch = fovea_batch_new (engine);
-  for (guint i = 0; folders[i] != NULL; i++)
-    fovea_batch_add_folder (batch, folders[i]);
-  fovea_batch_set_recursive (batch, recursive);
-  fovea_batch_set_tasks (batch, (const char *const *) tasks);
-  fovea_batch_set_jobs (batch, jobs);
-  fovea_batch_set_modality (batch, modality);
-  fovea_batch_set_shard (batch, shard, n_shards);
-  fovea_batch_set_thresholds (batch, (const char *const *) thresholds);
-  /* Listing first: a missing folder must not leave an output behind. */
-  if (fovea_batch_list_files (batch, &error) == NULL)
+  gboolean auto_tasks = tasks[0] != NULL && strcmp (tasks[0], "auto") == 0;
+  if (auto_tasks && (tasks[1] != NULL || model != NULL || adapters != NULL || resume))
     {
-      fprintf (stderr, "fovea-cli grade: %s\n", error->message);
+      fprintf (stderr, "fovea-cli grade: --task auto runs every installed task alone: "
+               "without other tasks, --model, --adapter or --resume\n");
       return FOVEA_CLI_EXIT_FATAL;
     }
-
-  /* The run's identity: a resumed CSV must have been made by the same
-   * settings, or its rows and these would mix. */
-  g_autoptr (FoveaRunIdentity) identity = fovea_batch_get_identity (batch, &error);
-  if (identity == NULL)
+  g_autoptr (FoveaModelCatalog) catalog = NULL;
+  g_autoptr (GPtrArray) parts = g_ptr_array_new_with_free_func ((GDestroyNotify) model_part_free);
+  if (auto_tasks)
     {
-      fprintf (stderr, "fovea-cli grade: %s\n", error->message);
-      return FOVEA_CLI_EXIT_FATAL;
+      catalog = fovea_model_catalog_scan_default (NULL);
+      plan_auto (catalog, parts);
+      if (parts->len == 0)
+        {
+          g_autofree char *bundled = fovea_model_catalog_dup_bundled_dir ();
+          fprintf (stderr, "fovea-cli grade: --task auto: no installed model has a task with "
+                   "a card (looked in %s and the user's models folder)\n", bundled);
+          return FOVEA_CLI_EXIT_FATAL;
+        }
     }
-  g_autofree char *melo_text = g_strdup_printf ("%d", melo_scale);
-  fovea_run_identity_add (identity, "melo-scale", melo_text);
-  GStatBuf existing;
-  gboolean has_rows = resume && g_stat (out, &existing) == 0 && existing.st_size > 0;
-  if (has_rows ? !fovea_run_identity_check (identity, out, &error)
-               : !fovea_run_identity_write (identity, out, &error))
-    {
-      fprintf (stderr, "fovea-cli grade: %s\n", error->message);
-      return FOVEA_CLI_EXIT_FATAL;
-    }
+  else
+    g_ptr_array_add (parts, model_part_new (model, (const char *const *) adapters,
+                                            (const char *const *) tasks));
 
+  g_autoptr (GStrvBuilder) validated_builder = g_strv_builder_new ();
+  g_autoptr (FoveaCsvLog) log = NULL;
   g_autoptr (GHashTable) done = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  FoveaCsvMode mode = resume ? FOVEA_CSV_RESUME : force ? FOVEA_CSV_FORCE : FOVEA_CSV_CREATE;
-  g_autoptr (FoveaCsvLog) log = fovea_csv_log_open (out, mode, n_tasks, done, &error);
-  if (log == NULL)
-    {
-      fprintf (stderr, "fovea-cli grade: %s\n", error->message);
-      return FOVEA_CLI_EXIT_FATAL;
-    }
-  if (resume)
-    fprintf (stderr, "fovea-cli grade: resuming: %u file(s) already in %s\n",
-             g_hash_table_size (done), out);
-  fovea_batch_set_skip (batch, done);
-
   g_autoptr (GPtrArray) records = NULL;
   if (report_dir != NULL)
     records = g_ptr_array_new_with_free_func ((GDestroyNotify) fovea_grade_record_free);
-  Grade grade = { .log = log, .jsonl = jsonl, .report_dir = report_dir,
-                  .tty = isatty (STDERR_FILENO), .records = records };
-  fovea_batch_set_callbacks (batch, record_cb, progress_cb, &grade);
-  FoveaBatchProgress progress;
-  gboolean ok = fovea_batch_run (batch, NULL, &progress, &error);
-  if (ok)
-    ok = fovea_csv_log_close (log, &error);
-  if (!ok)
+  g_autoptr (GHashTable) placed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GHashTable) unfit = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                        (GDestroyNotify) fovea_grade_record_free);
+  g_autoptr (GHashTable) failed_files = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GHashTable) ungradable_files = g_hash_table_new_full (g_str_hash, g_str_equal,
+                                                                   g_free, NULL);
+  g_autoptr (GPtrArray) files = NULL;
+  Grade grade = { .jsonl = jsonl, .report_dir = report_dir,
+                  .tty = isatty (STDERR_FILENO), .records = records,
+                  .auto_tasks = auto_tasks, .placed = placed, .unfit = unfit,
+                  .failed = failed_files, .ungradable = ungradable_files };
+  FoveaBatchProgress progress = { 0 };
+
+  for (guint p = 0; p < parts->len; p++)
+    {
+      const ModelPart *part = parts->pdata[p];
+      g_autoptr (FoveaEngine) engine = fovea_cli_load_engine ("grade", part->model_dir,
+                                                              (const char *const *) part->adapters,
+                                                              (const char *const *) part->tasks,
+                                                              melo_scale, n_threads);
+      if (engine == NULL)
+        return FOVEA_CLI_EXIT_FATAL;
+      guint n_tasks = 0;
+      if (!check_tasks (engine, part->tasks, &n_tasks))
+        return FOVEA_CLI_EXIT_FATAL;
+      g_auto (GStrv) validated = validated_tasks (engine);
+      g_strv_builder_addv (validated_builder, (const char **) validated);
+
+      g_autoptr (FoveaBatch) batch = fovea_batch_new (engine);
+      for (guint i = 0; folders[i] != NULL; i++)
+        fovea_batch_add_folder (batch, folders[i]);
+      fovea_batch_set_recursive (batch, recursive);
+      fovea_batch_set_tasks (batch, (const char *const *) part->tasks);
+      fovea_batch_set_jobs (batch, jobs);
+      fovea_batch_set_modality (batch, modality);
+      fovea_batch_set_shard (batch, shard, n_shards);
+      fovea_batch_set_thresholds (batch, (const char *const *) thresholds);
+      /* Listing first: a missing folder must not leave an output behind. */
+      const GPtrArray *listed = fovea_batch_list_files (batch, &error);
+      if (listed == NULL)
+        {
+          fprintf (stderr, "fovea-cli grade: %s\n", error->message);
+          return FOVEA_CLI_EXIT_FATAL;
+        }
+      if (p == 0)
+        {
+          files = g_ptr_array_new_full (listed->len, g_free);
+          for (guint i = 0; i < listed->len; i++)
+            g_ptr_array_add (files, g_strdup (listed->pdata[i]));
+          log = open_log (batch, out, melo_scale, resume, force, n_tasks, parts, done, &error);
+          if (log == NULL)
+            {
+              fprintf (stderr, "fovea-cli grade: %s\n", error->message);
+              return FOVEA_CLI_EXIT_FATAL;
+            }
+          grade.log = log;
+          if (resume)
+            fprintf (stderr, "fovea-cli grade: resuming: %u file(s) already in %s\n",
+                     g_hash_table_size (done), out);
+        }
+      if (auto_tasks)
+        {
+          g_autofree char *names = g_strjoinv (", ", part->tasks);
+          fprintf (stderr, "fovea-cli grade: --task auto: %s with %s\n", part->model_dir, names);
+        }
+      fovea_batch_set_skip (batch, done);
+      fovea_batch_set_callbacks (batch, record_cb, progress_cb, &grade);
+      if (!fovea_batch_run (batch, NULL, &progress, &error))
+        {
+          fprintf (stderr, "%sfovea-cli grade: %s\n", grade.tty ? "\n" : "", error->message);
+          return FOVEA_CLI_EXIT_FATAL;
+        }
+    }
+  if (auto_tasks && !write_unfit_notes (&grade, files, &error))
+    {
+      fprintf (stderr, "fovea-cli grade: %s\n", error->message);
+      return FOVEA_CLI_EXIT_FATAL;
+    }
+  if (!fovea_csv_log_close (log, &error))
     {
       fprintf (stderr, "%sfovea-cli grade: %s\n", grade.tty ? "\n" : "", error->message);
       return FOVEA_CLI_EXIT_FATAL;
@@ -464,13 +660,23 @@ fovea_cli_grade (int argc, char **argv)
   /* The whole CSV: the rows resumed count as much as this run's. */
   guint n_files, n_failed, n_ungradable;
   fovea_csv_log_get_resumed_files (log, &n_files, &n_failed, &n_ungradable);
-  n_files += progress.n_done;
-  n_failed += progress.n_failed + grade.n_files_failed_by_reports;
-  n_ungradable += progress.n_ungradable;
+  if (auto_tasks)
+    {
+      /* Each model's batch visited every file: count files, not visits. */
+      n_files += files->len;
+      n_failed += g_hash_table_size (failed_files);
+      n_ungradable += g_hash_table_size (ungradable_files);
+    }
+  else
+    {
+      n_files += progress.n_done;
+      n_failed += progress.n_failed + grade.n_files_failed_by_reports;
+      n_ungradable += progress.n_ungradable;
+    }
 
   /* From the whole CSV, resumed rows included: a resumed run and an
    * uninterrupted one give the same file. */
-  g_auto (GStrv) validated = validated_tasks (engine);
+  g_auto (GStrv) validated = g_strv_builder_end (validated_builder);
   g_autoptr (GPtrArray) patients = NULL;
   g_autofree char *patients_path = fovea_patient_csv_path (out);
   guint n_patients = 0, n_referable = 0;

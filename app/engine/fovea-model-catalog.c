@@ -391,3 +391,20 @@ fovea_catalog_task_fits_modality (const FoveaCatalogTask *task, FoveaModality mo
     return FALSE;
   return fovea_task_card_fits_modality (task->card, modality);
 }
+
+GPtrArray *
+fovea_catalog_model_carded_tasks (const FoveaCatalogModel *model, const FoveaModality *modality)
+{
+  GPtrArray *tasks = g_ptr_array_new ();
+
+  g_return_val_if_fail (model != NULL, tasks);
+  for (guint i = 0; model->error == NULL && i < model->tasks->len; i++)
+    {
+      const FoveaCatalogTask *task = model->tasks->pdata[i];
+
+      if (task->error == NULL && task->card != NULL &&
+          (modality == NULL || fovea_catalog_task_fits_modality (task, *modality)))
+        g_ptr_array_add (tasks, (gpointer) task);
+    }
+  return tasks;
+}

@@ -121,6 +121,15 @@ const FoveaCatalogModel *fovea_model_catalog_get_model    (const FoveaModelCatal
 gboolean           fovea_catalog_task_fits_modality (const FoveaCatalogTask *task,
                                                      FoveaModality           modality);
 
+/* What one Analyse (and `fovea-cli grade --task auto`) runs on model for
+ * an image of *modality: every usable task with a card that fits it
+ * (fovea_catalog_task_fits_modality), in the model's order. modality
+ * NULL: every usable carded task, whatever its modality (the caller
+ * matches each image's). Uncalibrated tasks run only when chosen by name.
+ * The array holds pointers into model; free the array only. */
+GPtrArray         *fovea_catalog_model_carded_tasks (const FoveaCatalogModel *model,
+                                                     const FoveaModality     *modality);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FoveaModelCatalog, fovea_model_catalog_unref)
 
 G_END_DECLS

@@ -136,7 +136,7 @@ count_key (const FoveaGradeRecord *record)
   if (is_ungradable (record))
     return NULL;
   if (record->calibrated && record->grade < 0)
-    return g_strdup (report_dash (record->label));
+    return report_class_text (record, -1);
   return report_result_text (record);
 }
 

@@ -131,6 +131,9 @@ static void
 draw_probabilities (ReportWriter *writer, const FoveaGradeRecord *record)
 {
   guint n = MIN (record->probs->len, g_strv_length (record->labels));
+  /* Spelt-out classes ("Basal cell carcinoma (BCC)") need the room. */
+  double name_width = record->label_titles != NULL ? 190 : 110;
+  double bar_width = record->label_titles != NULL ? 120 : 200;
   for (guint i = 0; i < n; i++)
     {
       float p = g_array_index (record->probs, float, i);
@@ -138,16 +141,19 @@ draw_probabilities (ReportWriter *writer, const FoveaGradeRecord *record)
       double x = REPORT_MARGIN + LABEL_WIDTH;
       gboolean chosen = g_strcmp0 (record->labels[i], record->label) == 0;
       ReportStyle style = chosen ? REPORT_BOLD : REPORT_NORMAL;
-      report_draw_text (writer, style, record->labels[i], x, writer->y, 110, PANGO_ELLIPSIZE_END, report_ink);
-      double bar = 200 * CLAMP (isfinite (p) ? p : 0.0f, 0.0f, 1.0f);
+      g_autofree char *name = report_class_text (record, (int) i);
+      report_draw_text (writer, style, name, x, writer->y, name_width, PANGO_ELLIPSIZE_END,
+                        report_ink);
+      double bar = bar_width * CLAMP (isfinite (p) ? p : 0.0f, 0.0f, 1.0f);
       cairo_set_source_rgb (writer->cr, 0.86, 0.88, 0.91);
-      cairo_rectangle (writer->cr, x + 115, writer->y + 3, 200, 8);
+      cairo_rectangle (writer->cr, x + name_width + 5, writer->y + 3, bar_width, 8);
       cairo_fill (writer->cr);
       cairo_set_source_rgb (writer->cr, 0.25, 0.45, 0.70);
-      cairo_rectangle (writer->cr, x + 115, writer->y + 3, bar, 8);
+      cairo_rectangle (writer->cr, x + name_width + 5, writer->y + 3, bar, 8);
       cairo_fill (writer->cr);
       g_autofree char *percent = g_strdup_printf ("%.1f %%", 100.0 * p);
-      report_draw_text (writer, style, percent, x + 322, writer->y, 60, PANGO_ELLIPSIZE_NONE, report_ink);
+      report_draw_text (writer, style, percent, x + name_width + bar_width + 12, writer->y, 60,
+                        PANGO_ELLIPSIZE_NONE, report_ink);
       writer->y += 14;
     }
   writer->y += 3;
@@ -199,12 +205,14 @@ draw_result (ReportWriter *writer, const FoveaGradeRecord *record)
     }
   else
     {
+      g_autofree char *name = report_class_text (record, -1);
       g_autofree char *label = isfinite (record->confidence)
-        ? g_strdup_printf (_("%s (probability %.1f %%)"), report_dash (record->label),
-                           100.0 * record->confidence)
-        : g_strdup (report_dash (record->label));
-      report_field (writer, _("Class"), label, REPORT_MARGIN, REPORT_CONTENT_WIDTH,
-                    LABEL_WIDTH);
+        ? g_strdup_printf (_("%s (probability %.1f %%)"), name, 100.0 * record->confidence)
+        : g_strdup (name);
+      /* A classification that is not ordinal gives a class, never a grade. */
+      report_field (writer, record->modality == FOVEA_MODALITY_SKIN ? _("Lesion class")
+                                                                    : _("Class"),
+                    label, REPORT_MARGIN, REPORT_CONTENT_WIDTH, LABEL_WIDTH);
     }
   if (record->probs != NULL && record->labels != NULL)
     {

@@ -124,6 +124,11 @@ void        report_render_image_item (ReportWriter *writer, const ReportImageIte
 const char *report_dash              (const char *value);
 char       *report_quality_reasons   (const FoveaQualityReport *quality);
 char       *report_result_text       (const FoveaGradeRecord *record);
+/* A class as people read it: "Melanoma (MEL)" when the card spells labels
+ * out, else the label; index is into record->labels, or -1 for
+ * record->label. */
+char       *report_class_text        (const FoveaGradeRecord *record,
+                                      int                     index);
 const char *report_recommendation    (const FoveaGradeRecord *record);
 char       *report_referable_text    (const FoveaGradeRecord *record);
 const char *report_eye_text          (const char *eye);

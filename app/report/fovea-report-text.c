@@ -46,6 +46,20 @@ report_quality_reasons (const FoveaQualityReport *quality)
   return g_strjoinv (", ", reasons);
 }
 
+char *
+report_class_text (const FoveaGradeRecord *record, int index)
+{
+  const char *label = index < 0 ? record->label : record->labels[index];
+  const char *title = index < 0 ? record->label_title
+                    : record->label_titles != NULL &&
+                      (guint) index < g_strv_length (record->label_titles)
+                    ? record->label_titles[index] : NULL;
+  if (title == NULL || g_strcmp0 (title, label) == 0)
+    return g_strdup (report_dash (label));
+  /* Translators: a class spelt out and its short name, e.g. "Melanoma (MEL)". */
+  return g_strdup_printf (_("%s (%s)"), title, report_dash (label));
+}
+
 /* One line: what the record found, for tables and the result block. */
 char *
 report_result_text (const FoveaGradeRecord *record)
@@ -58,10 +72,10 @@ report_result_text (const FoveaGradeRecord *record)
     return g_strdup (_("Uncalibrated raw output"));
   if (record->grade >= 0)
     return g_strdup_printf (_("Grade %d: %s"), record->grade, report_dash (record->label));
+  g_autofree char *label = report_class_text (record, -1);
   if (isfinite (record->confidence))
-    return g_strdup_printf ("%s (%.1f %%)", report_dash (record->label),
-                            100.0 * record->confidence);
-  return g_strdup (report_dash (record->label));
+    return g_strdup_printf ("%s (%.1f %%)", label, 100.0 * record->confidence);
+  return g_steal_pointer (&label);
 }
 
 const char *

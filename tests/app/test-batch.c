@@ -183,7 +183,7 @@ test_resume (void)
   }
   g_autofree char *fresh = read_text (path);
   g_assert_true (g_str_has_prefix (fresh, "file,patient,eye,"));
-  g_assert_true (g_str_has_suffix (fresh, ",seconds,error\r\n"));
+  g_assert_true (g_str_has_suffix (fresh, ",seconds,error,label_title,note\r\n"));
 
   fovea_test_rmdir (dir);
 }
@@ -218,7 +218,8 @@ test_resume_counts_and_retry (void)
       }
   }
   g_autofree char *written = read_text (path);
-  g_assert_nonnull (strstr (written, "," FOVEA_CSV_RETRYABLE_PREFIX "out of memory\r\n"));
+  /* The error column, then the empty label_title and note. */
+  g_assert_nonnull (strstr (written, "," FOVEA_CSV_RETRYABLE_PREFIX "out of memory,,\r\n"));
 
   g_autoptr (GHashTable) done = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   {

@@ -20,9 +20,12 @@
 #define COL_FILE 0
 #define COL_QUALITY 4
 #define COL_TASK 6
+#define COL_GRADE 7
 #define COL_LABEL 8
 #define COL_SECONDS 14
 #define COL_ERROR 15
+#define COL_LABEL_TITLE 16
+#define COL_NOTE 17
 
 static void
 write_fundus (const char *dir, const char *name, int size, gboolean jpeg)
@@ -851,6 +854,102 @@ test_patients (void)
   fovea_test_rmdir (out_dir);
 }
 
+/* The skin card made to fit the tiny fixture ViT's 32 × 32 input. */
+static void
+write_tiny_skin_card (const char *path)
+{
+  g_autofree char *src = fovea_test_fixture_path ("cards/skin-lesion.json");
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_assert_true (json_parser_load_from_file (parser, src, NULL));
+  JsonObject *pre = json_object_get_object_member (json_node_get_object (json_parser_get_root (parser)),
+                                                   "preprocessing");
+  JsonArray *size = json_array_new ();
+  json_array_add_int_element (size, 32);
+  json_array_add_int_element (size, 32);
+  json_object_set_array_member (pre, "input_size", size);
+  g_autofree char *text = json_to_string (json_parser_get_root (parser), TRUE);
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+}
+
+/* --task auto: the installed models (here one, with a fundus head and a
+ * skin adapter) run each carded task on the images of its modality only;
+ * an OCTA scan, which no task fits, gets one row saying so, not an error. */
+static void
+test_task_auto (void)
+{
+  g_autofree char *root = fovea_test_mkdtemp ();
+  g_autofree char *made = fovea_test_make_model_with_card ("tiny-token", "tiny-five-class.json");
+  g_autofree char *model = g_build_filename (root, "tiny-token", NULL);
+  g_assert_cmpint (g_rename (made, model), ==, 0);
+  g_autofree char *adapters = g_build_filename (model, "adapters", NULL);
+  g_assert_cmpint (g_mkdir (adapters, 0755), ==, 0);
+  g_autofree char *melo_src = fovea_test_fixture_path ("vit/adapters/melo-tiny_lora_4_8.safetensors");
+  g_autofree char *melo = g_build_filename (adapters, "melo-tiny_lora_4_8.safetensors", NULL);
+  fovea_test_copy_file (melo_src, melo);
+  g_autofree char *card = g_build_filename (adapters, "melo-tiny_lora_4_8.task_card.json", NULL);
+  write_tiny_skin_card (card);
+
+  g_autofree char *images = fovea_test_mkdtemp ();
+  const char *samples[] = { "fundus-healthy.png", "skin-naevus.png", "octa-3mm.png" };
+  for (guint i = 0; i < G_N_ELEMENTS (samples); i++)
+    {
+      g_autofree char *from = fovea_test_sample_path (samples[i]);
+      g_autofree char *to = g_build_filename (images, samples[i], NULL);
+      fovea_test_copy_file (from, to);
+    }
+  g_autofree char *out_dir = fovea_test_mkdtemp ();
+  g_autofree char *out = g_build_filename (out_dir, "auto.csv", NULL);
+
+  g_setenv ("FOVEA_MODELS_DIR", root, TRUE);
+  /* Not with a model of one's own: auto means the installed ones. */
+  FoveaCliResult r = fovea_test_run_cli ("grade", images, "--task", "auto", "--model", model,
+                                         "--out", out, NULL);
+  g_assert_cmpint (r.status, ==, 1);
+  fovea_test_assert_contains (r.err, "--task auto");
+  g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+  fovea_test_cli_result_clear (&r);
+
+  r = fovea_test_run_cli ("grade", images, "--task", "auto", "--out", out, NULL);
+  g_test_message ("%s", r.err);
+  g_assert_cmpint (r.status, ==, 0);
+  fovea_test_cli_result_clear (&r);
+  g_unsetenv ("FOVEA_MODELS_DIR");
+
+  g_autoptr (GPtrArray) rows = read_rows (out);
+  g_assert_cmpuint (rows->len, ==, 3);
+  char **fundus = find_row (rows, "fundus-healthy.png");
+  g_assert_nonnull (fundus);
+  g_assert_cmpstr (fundus[3], ==, "fundus");
+  g_assert_cmpstr (fundus[COL_TASK], ==, "tiny-five-class");
+  g_assert_cmpstr (fundus[COL_ERROR], ==, "");
+  g_assert_cmpstr (fundus[COL_NOTE], ==, "");
+
+  char **skin = find_row (rows, "skin-naevus.png");
+  g_assert_nonnull (skin);
+  g_assert_cmpstr (skin[3], ==, "skin");
+  g_assert_cmpstr (skin[COL_QUALITY], ==, "gradable");
+  g_assert_cmpstr (skin[COL_TASK], ==, "skin-lesion");
+  g_assert_cmpstr (skin[COL_ERROR], ==, "");
+  /* A class, not a grade, and spelt out. */
+  g_assert_cmpstr (skin[COL_GRADE], ==, "");
+  const char *labels[] = { "MEL", "NV", "BCC", "AKIEC", "BKL", "DF", "VASC", NULL };
+  g_assert_true (g_strv_contains (labels, skin[COL_LABEL]));
+  g_assert_cmpstr (skin[COL_LABEL_TITLE], !=, "");
+  g_assert_cmpstr (skin[COL_LABEL_TITLE], !=, skin[COL_LABEL]);
+
+  char **octa = find_row (rows, "octa-3mm.png");
+  g_assert_nonnull (octa);
+  g_assert_cmpstr (octa[3], ==, "octa");
+  g_assert_cmpstr (octa[COL_QUALITY], ==, "ungradable");
+  g_assert_cmpstr (octa[COL_TASK], ==, "");
+  g_assert_cmpstr (octa[COL_ERROR], ==, "");
+  g_assert_cmpstr (octa[COL_NOTE], ==, "no task for modality octa");
+
+  fovea_test_rmdir (root);
+  fovea_test_rmdir (images);
+  fovea_test_rmdir (out_dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -862,5 +961,6 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/grade/non-utf8-names", test_non_utf8_names);
   g_test_add_func ("/cli/grade/patients", test_patients);
   g_test_add_func ("/cli/grade/resume-identity-and-reports", test_resume_identity_and_reports);
+  g_test_add_func ("/cli/grade/task-auto", test_task_auto);
   return g_test_run ();
 }

@@ -164,7 +164,10 @@ grading_record (const char *path, const char *patient, const char *eye, int grad
 static FoveaGradeRecord *
 classification_record (void)
 {
-  static const char *const names[] = { "MEL", "NV", "BCC", "AKIEC", "BKL", "DF", "VASC" };
+  static const char *const names[] = { "MEL", "NV", "BCC", "AKIEC", "BKL", "DF", "VASC", NULL };
+  static const char *const titles[] = { "Melanoma", "Melanocytic naevus", "Basal cell carcinoma",
+                                        "Actinic keratosis", "Benign keratosis", "Dermatofibroma",
+                                        "Vascular lesion", NULL };
   FoveaGradeRecord *r = fovea_grade_record_new ("/data/derm/ISIC_0000042.jpg");
   r->patient_id = g_strdup ("D-204");
   r->modality = FOVEA_MODALITY_SKIN;
@@ -174,6 +177,8 @@ classification_record (void)
   r->label = g_strdup ("NV");
   r->confidence = 0.712;
   r->labels = g_strdupv ((char **) names);
+  r->label_titles = g_strdupv ((char **) titles);
+  r->label_title = g_strdup ("Melanocytic naevus");
   r->probs = floats (7, 0.081, 0.712, 0.034, 0.021, 0.118, 0.019, 0.015);
   r->logits = floats (7, -0.2, 1.9, -1.0, -1.5, 0.2, -1.6, -1.8);
   r->has_referable = TRUE;
@@ -329,9 +334,12 @@ test_classification (void)
   g_assert_no_error (error);
   g_autofree char *text = check_report (pdf, "classification", 0);
   fovea_test_assert_contains (text, "D-204");
-  fovea_test_assert_contains (text, "NV (probability 71.2 %)");
-  const char *probs[] = { "MEL 8.1 %", "NV 71.2 %", "BCC 3.4 %", "AKIEC 2.1 %",
-                          "BKL 11.8 %", "DF 1.9 %", "VASC 1.5 %" };
+  /* A lesion class, spelt out by the card's titles, not a grade. */
+  fovea_test_assert_contains (text, "Lesion class Melanocytic naevus (NV) (probability 71.2 %)");
+  const char *probs[] = { "Melanoma (MEL) 8.1 %", "Melanocytic naevus (NV) 71.2 %",
+                          "Basal cell carcinoma (BCC) 3.4 %", "Actinic keratosis (AKIEC) 2.1 %",
+                          "Benign keratosis (BKL) 11.8 %", "Dermatofibroma (DF) 1.9 %",
+                          "Vascular lesion (VASC) 1.5 %" };
   for (guint i = 0; i < G_N_ELEMENTS (probs); i++)
     fovea_test_assert_contains (text, probs[i]);
   fovea_test_assert_contains (text, "referable when the class is MEL, BCC or AKIEC");

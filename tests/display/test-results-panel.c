@@ -33,6 +33,8 @@ static const char skin_card[] =
   "{\"schema_version\": 1, \"name\": \"skin-5\", \"title\": \"Skin fixture (5 classes)\","
   " \"kind\": \"classification\", \"modality\": \"skin\","
   " \"labels\": [\"s-a\", \"s-b\", \"s-c\", \"s-d\", \"s-e\"],"
+  " \"label_titles\": [\"Skin A\", \"Skin B\", \"Skin C\", \"Skin D\", \"Skin E\"],"
+  " \"referral\": {\"rule\": \"skin A or C predicted\", \"labels\": [\"s-a\", \"s-c\"]},"
   " \"provenance\": {\"training_data\": \"none\"},"
   " \"intended_use\": \"Tests only.\", \"research_use_only\": true}";
 /* The same adapter's outputs read as a second fundus task, with a rule
@@ -328,8 +330,35 @@ test_panel_results (Fixture *fixture, gconstpointer data)
   fovea_results_panel_set_document (fixture->panel, document, FOVEA_MODALITY_SKIN);
   g_assert_true (fovea_results_panel_select_task (fixture->panel, "skin-5"));
   run_and_wait (fixture);
-  g_assert_nonnull (fovea_results_panel_get_result (fixture->panel));
+  result = fovea_results_panel_get_result (fixture->panel);
+  g_assert_nonnull (result);
   g_assert_cmpuint (fovea_analysis_get_n_backbone_loads (analysis), ==, 1);
+
+  /* A class, never a grade: every class spelt out with its probability,
+   * and the referral rule's wording. */
+  g_autofree char *skin = dup_panel_text (fixture);
+  g_test_message ("panel:\n%s", skin);
+  const char *const titles[] = { "Skin A (s-a)", "Skin B (s-b)", "Skin C (s-c)",
+                                 "Skin D (s-d)", "Skin E (s-e)" };
+  for (guint i = 0; i < G_N_ELEMENTS (titles); i++)
+    fovea_display_test_assert_shows (skin, titles[i]);
+  const char *skin_label = result->output->results[0].label;
+  gboolean skin_referable = strcmp (skin_label, "s-a") == 0 || strcmp (skin_label, "s-c") == 0;
+  g_autofree char *skin_rule =
+    g_strdup_printf ("%s by the card's rule (skin A or C predicted), which no held-out "
+                     "figures support", skin_referable ? "Referable" : "Not referable");
+  fovea_display_test_assert_shows (skin, skin_rule);
+  g_autofree char *likely = g_strdup_printf ("Most likely class, probability %.0f %%",
+                                             100 * result->output->results[0].score);
+  fovea_display_test_assert_shows (skin, likely);
+  assert_lacks (skin, "Grade");
+  g_autoptr(GPtrArray) skin_bars = g_ptr_array_new ();
+  collect_level_bars (GTK_WIDGET (fixture->panel), skin_bars);
+  g_assert_cmpuint (skin_bars->len, ==, 5);
+  for (guint i = 0; i < skin_bars->len; i++)
+    g_assert_cmpfloat_with_epsilon (gtk_level_bar_get_value (skin_bars->pdata[i]),
+                                    result->output->results[0].probs[i], 1e-5);
+  save_screenshot (fixture, "results-panel-skin.png");
 }
 
 /* Ungradable overrides any grade: no model output is shown at all. */
