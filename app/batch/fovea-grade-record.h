@@ -20,6 +20,9 @@ typedef struct {
   /* The error may pass on another try (out of memory, a read or write
    * that failed): the CSV marks it, and --resume grades the file again. */
   gboolean           retryable;
+  /* The task is for another modality (the error says which): the file is
+   * not gradable by this task, which counts as ungradable, not failed. */
+  gboolean           not_for_task;
 
   /* Quality comes first: when !quality.gradable nothing below is set. */
   FoveaQualityReport quality;

@@ -130,7 +130,7 @@ record_cb (const FoveaGradeRecord *record, const FoveaImage *image, gboolean las
         }
     }
   else
-    grade->file_failed |= record->error != NULL;
+    grade->file_failed |= record->error != NULL && !record->not_for_task;
   fovea_csv_log_add (grade->log, record);
   if (grade->jsonl)
     print_jsonl (record);
