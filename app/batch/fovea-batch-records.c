@@ -47,11 +47,11 @@ batch_new_record (const BatchRun *run, const BatchItem *item, const BatchTask *r
     }
   else if (item->image != NULL && !fovea_task_card_fits_modality (card, item->modality))
     {
-      record->unfit_modality = TRUE;
+      record->not_for_task = TRUE;
       record->error = g_strdup_printf ("the image looks like %s, but task %s is for %s images "
-                                     "(give the modality if it is one)",
-                                     fovea_modality_to_string (item->modality), rt->task->name,
-                                     fovea_modality_to_string (card->modality));
+                                       "(give the modality if it is one)",
+                                       fovea_modality_to_string (item->modality), rt->task->name,
+                                       fovea_modality_to_string (card->modality));
     }
   return record;
 }
@@ -74,11 +74,14 @@ batch_deliver_group (BatchRun *run, BatchItem **group, guint n_group, FoveaGrade
   gboolean ok = TRUE;
   for (guint i = 0; i < n_group; i++)
     {
-      gboolean failed = FALSE;
+      /* A task for another modality leaves the file ungradable by it, as
+       * its row says, not failed. */
+      gboolean failed = FALSE, not_for_task = FALSE;
       for (guint t = 0; t < run->n_tasks; t++)
         {
           FoveaGradeRecord *record = records[i][t];
-          failed |= record->error != NULL;
+          failed |= record->error != NULL && !record->not_for_task;
+          not_for_task |= record->not_for_task;
           if (ok && run->batch->record_func != NULL &&
               !run->batch->record_func (record, group[i]->image, t + 1 == run->n_tasks,
                                         run->batch->user_data, error))
@@ -91,7 +94,7 @@ batch_deliver_group (BatchRun *run, BatchItem **group, guint n_group, FoveaGrade
       progress->n_done++;
       if (failed)
         progress->n_failed++;
-      else if (!group[i]->quality.gradable)
+      else if (!group[i]->quality.gradable || not_for_task)
         progress->n_ungradable++;
       report_progress (run, progress, start);
     }

@@ -283,7 +283,9 @@ fovea_csv_record_fields (const FoveaGradeRecord *r)
   f[12] = g_strdup (r->model_name != NULL ? r->model_name : "");
   f[13] = g_strdup (r->model_sha256 != NULL ? r->model_sha256 : "");
   f[14] = format_double ("%.3f", r->seconds);
-  f[15] = g_strconcat (r->error != NULL && r->retryable ? FOVEA_CSV_RETRYABLE_PREFIX : "",
+  f[15] = g_strconcat (r->error == NULL ? ""
+                       : r->retryable ? FOVEA_CSV_RETRYABLE_PREFIX
+                       : r->not_for_task ? FOVEA_CSV_NOT_FOR_TASK_PREFIX : "",
                        r->error != NULL ? r->error : "", NULL);
   f[16] = g_strdup (graded && r->label_title != NULL ? r->label_title : "");
   f[17] = g_strdup (r->note != NULL ? r->note : "");
@@ -481,8 +483,9 @@ scan_existing (FoveaCsvLog *log, guint rows_per_file, GHashTable *done_files, GS
       if (previous == NULL || strcmp (previous, row[0]) != 0)
         failed = ungradable = FALSE;
       previous = row[0];
-      failed |= row[ERROR_COLUMN][0] != '\0';
-      ungradable |= strcmp (row[QUALITY_COLUMN], "ungradable") == 0;
+      gboolean not_for_task = g_str_has_prefix (row[ERROR_COLUMN], FOVEA_CSV_NOT_FOR_TASK_PREFIX);
+      failed |= row[ERROR_COLUMN][0] != '\0' && !not_for_task;
+      ungradable |= strcmp (row[QUALITY_COLUMN], "ungradable") == 0 || not_for_task;
       char **next = r + 1 < keep ? rows->pdata[r + 1] : NULL;
       if (next == NULL || strcmp (next[0], row[0]) != 0)
         {

@@ -14,7 +14,8 @@
  *
  * An error that may pass on another try starts with
  * FOVEA_CSV_RETRYABLE_PREFIX; resuming drops such a file's rows and grades
- * the file again.
+ * the file again. One that says the task is for another modality starts
+ * with FOVEA_CSV_NOT_FOR_TASK_PREFIX: the file counts as ungradable.
  *
  * Each group of rows (one file's, all its tasks) is written with one
  * write(), then fsync()ed, so a crash or kill -9 leaves a valid prefix plus
@@ -30,6 +31,9 @@ G_BEGIN_DECLS
 #define FOVEA_CSV_ERROR (fovea_csv_error_quark ())
 #define FOVEA_CSV_N_COLUMNS 18
 #define FOVEA_CSV_RETRYABLE_PREFIX "retryable: "
+/* Starts the error of a task for another modality (the record's
+ * not_for_task): the file counts as ungradable, not failed. */
+#define FOVEA_CSV_NOT_FOR_TASK_PREFIX "not for this task: "
 
 typedef enum {
   FOVEA_CSV_ERROR_EXISTS,    /* the output exists and neither force nor resume was asked */

@@ -20,6 +20,10 @@ typedef struct {
   /* The error may pass on another try (out of memory, a read or write
    * that failed): the CSV marks it, and --resume grades the file again. */
   gboolean           retryable;
+  /* The task is for another modality (the error says which): the file is
+   * not gradable by this task, which counts as ungradable, not failed
+   * (fovea-cli grade --task auto leaves such records out). */
+  gboolean           not_for_task;
 
   /* Quality comes first: when !quality.gradable nothing below is set. */
   FoveaQualityReport quality;
@@ -50,9 +54,6 @@ typedef struct {
    * only then may the result carry a recommendation. */
   gboolean           validated;
   double             seconds;        /* decode to result */
-  /* The task's card is for another modality than the image's: the
-   * record's error says so (fovea-cli grade --task auto leaves it out). */
-  gboolean           unfit_modality;
   /* Not an error, not a grade: why no task ran (e.g. "no task for
    * modality skin"); the record is then ungradable and has no task. */
   char              *note;

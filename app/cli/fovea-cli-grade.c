@@ -130,7 +130,7 @@ record_cb (const FoveaGradeRecord *record, const FoveaImage *image, gboolean las
            gpointer user_data, GError **error)
 {
   Grade *grade = user_data;
-  if (grade->auto_tasks && record->unfit_modality)
+  if (grade->auto_tasks && record->not_for_task)
     {
       if (!g_hash_table_contains (grade->unfit, record->path))
         g_hash_table_insert (grade->unfit, g_strdup (record->path),
@@ -158,7 +158,7 @@ record_cb (const FoveaGradeRecord *record, const FoveaImage *image, gboolean las
         }
     }
   else
-    grade->file_failed |= record->error != NULL;
+    grade->file_failed |= record->error != NULL && !record->not_for_task;
   fovea_csv_log_add (grade->log, record);
   if (grade->jsonl)
     print_jsonl (record);
@@ -402,7 +402,7 @@ write_unfit_notes (Grade *grade, const GPtrArray *files, GError **error)
       g_clear_pointer (&record->task, g_free);
       g_clear_pointer (&record->model_name, g_free);
       g_clear_pointer (&record->model_sha256, g_free);
-      record->unfit_modality = FALSE;
+      record->not_for_task = FALSE;
       record->calibrated = FALSE;
       record->quality.gradable = FALSE;
       record->note = g_strdup_printf ("no task for modality %s",

@@ -17,6 +17,7 @@
 #include "fovea-cli-thresholds.h"
 #include "fovea-image-identity.h"
 #include "fovea-inspect.h"
+#include "fovea-visible-text.h"
 
 static void
 print_json_line (JsonNode *node)
@@ -50,11 +51,16 @@ static void
 print_table_row (JsonNode *node)
 {
   JsonObject *object = json_node_get_object (node);
-  g_autofree char *name = g_path_get_basename (json_object_get_string_member (object, "path"));
+  g_autofree char *base = g_path_get_basename (json_object_get_string_member (object, "path"));
+  /* One line per file: a newline, tab or terminal escape in a name (or in
+   * an error quoting it) is shown as its code, never printed raw. */
+  g_autofree char *name = fovea_visible_text (base, FOVEA_VISIBLE_TEXT_ESCAPE_ALL);
 
   if (json_object_has_member (object, "error"))
     {
-      printf ("%-40s error: %s\n", name, json_object_get_string_member (object, "error"));
+      g_autofree char *message = fovea_visible_text (json_object_get_string_member (object, "error"),
+                                                     FOVEA_VISIBLE_TEXT_ESCAPE_ALL);
+      printf ("%-40s error: %s\n", name, message);
       return;
     }
 

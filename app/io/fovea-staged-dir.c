@@ -8,21 +8,28 @@
 #include <glib/gstdio.h>
 #include <unistd.h>
 
+/* Not g_mkdtemp: it makes the folder 0700, and the folder becomes the
+ * output, which must get the mode mkdir(1) gives (0777 less the umask). A
+ * fresh random name is tried until one is free. */
+#define STAGED_DIR_TRIES 100
+
 char *
 fovea_staged_dir_new (const char *out_dir, GError **error)
 {
   g_autofree char *parent = g_path_get_dirname (out_dir);
   g_autofree char *base = g_path_get_basename (out_dir);
-  char *template = g_strdup_printf ("%s/.%s.partial-XXXXXX", parent, base);
-  if (g_mkdtemp (template) == NULL)
+  int saved = EEXIST;
+  for (int i = 0; i < STAGED_DIR_TRIES && saved == EEXIST; i++)
     {
-      int saved = errno;
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-                   "Cannot create a folder next to %s: %s", out_dir, g_strerror (saved));
-      g_free (template);
-      return NULL;
+      char *staged = g_strdup_printf ("%s/.%s.partial-%08x", parent, base, g_random_int ());
+      if (g_mkdir (staged, 0777) == 0)
+        return staged;
+      saved = errno;
+      g_free (staged);
     }
-  return template;
+  g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+               "Cannot create a folder next to %s: %s", out_dir, g_strerror (saved));
+  return NULL;
 }
 
 void

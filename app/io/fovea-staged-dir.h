@@ -11,7 +11,8 @@
 
 G_BEGIN_DECLS
 
-/* A new empty folder next to out_dir, to write into. */
+/* A new empty folder next to out_dir, to write into, with the mode
+ * mkdir(1) gives (0777 less the umask): it becomes the output. */
 char     *fovea_staged_dir_new     (const char *out_dir,
                                     GError    **error);
 /* Renames staged to out_dir, replacing an existing out_dir. */

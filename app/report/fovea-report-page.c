@@ -38,25 +38,59 @@ report_set_style (ReportWriter *writer, ReportStyle style)
   pango_font_description_free (font);
 }
 
+/* A field's value (patient ID, file name, error, card text) shows at most
+ * this many lines, the last ending in an ellipsis: a 20,000-character ID
+ * cannot fill pages or run over the footer. The CSV keeps the whole value. */
+#define FIELD_MAX_LINES 8
+/* And at most this many characters are laid out: Pango keeps the text it
+ * elides as the ellipsis's text in the PDF. */
+#define FIELD_MAX_CHARS 1000
+
+/* max_lines > 0 cuts the text after that many lines with an ellipsis;
+ * otherwise an ellipsizing layout has one line per paragraph (Pango's
+ * default height). */
 static void
-prepare (ReportWriter *writer, ReportStyle style, const char *text, double width,
-         PangoEllipsizeMode ellipsize)
+prepare_lines (ReportWriter *writer, ReportStyle style, const char *text, double width,
+               PangoEllipsizeMode ellipsize, int max_lines)
 {
   report_set_style (writer, style);
   pango_layout_set_width (writer->layout, (int) (width * PANGO_SCALE));
   pango_layout_set_wrap (writer->layout, PANGO_WRAP_WORD_CHAR);
-  pango_layout_set_ellipsize (writer->layout, ellipsize);
+  pango_layout_set_ellipsize (writer->layout, max_lines > 0 ? PANGO_ELLIPSIZE_END : ellipsize);
+  pango_layout_set_height (writer->layout, max_lines > 0 ? -max_lines : -1);
   g_autofree char *visible = fovea_visible_text (text, FOVEA_VISIBLE_TEXT_KEEP_NEWLINES);
   pango_layout_set_text (writer->layout, visible, -1);
+}
+
+static void
+prepare (ReportWriter *writer, ReportStyle style, const char *text, double width,
+         PangoEllipsizeMode ellipsize)
+{
+  prepare_lines (writer, style, text, width, ellipsize, 0);
+}
+
+static double
+layout_height (ReportWriter *writer)
+{
+  int w, h;
+  pango_layout_get_size (writer->layout, &w, &h);
+  return (double) h / PANGO_SCALE;
+}
+
+static double
+show_layout (ReportWriter *writer, double x, double y, const double rgb[3])
+{
+  cairo_set_source_rgb (writer->cr, rgb[0], rgb[1], rgb[2]);
+  cairo_move_to (writer->cr, x, y);
+  pango_cairo_show_layout (writer->cr, writer->layout);
+  return layout_height (writer);
 }
 
 double
 report_measure (ReportWriter *writer, ReportStyle style, const char *text, double width)
 {
   prepare (writer, style, text, width, PANGO_ELLIPSIZE_NONE);
-  int w, h;
-  pango_layout_get_size (writer->layout, &w, &h);
-  return (double) h / PANGO_SCALE;
+  return layout_height (writer);
 }
 
 double
@@ -64,12 +98,7 @@ report_draw_text (ReportWriter *writer, ReportStyle style, const char *text, dou
                   double y, double width, PangoEllipsizeMode ellipsize, const double rgb[3])
 {
   prepare (writer, style, text, width, ellipsize);
-  int w, h;
-  pango_layout_get_size (writer->layout, &w, &h);
-  cairo_set_source_rgb (writer->cr, rgb[0], rgb[1], rgb[2]);
-  cairo_move_to (writer->cr, x, y);
-  pango_cairo_show_layout (writer->cr, writer->layout);
-  return (double) h / PANGO_SCALE;
+  return show_layout (writer, x, y, rgb);
 }
 
 static void
@@ -205,13 +234,17 @@ void
 report_field_styled (ReportWriter *writer, const char *label, const char *value, double x,
                      double width, double label_width, ReportStyle style)
 {
-  double vh = report_measure (writer, style, value, width - label_width);
+  g_autofree char *shown = report_clip (value, FIELD_MAX_CHARS);
+  prepare_lines (writer, style, shown, width - label_width, PANGO_ELLIPSIZE_NONE,
+                 FIELD_MAX_LINES);
+  double vh = layout_height (writer);
   report_ensure (writer, vh);
   report_draw_text (writer, REPORT_NORMAL, label, x, writer->y, label_width - 6, PANGO_ELLIPSIZE_NONE,
                     report_grey);
-  report_draw_text (writer, style, value, x + label_width,
-                    writer->y + (style == REPORT_MONO_SMALL ? 2 : 0),
-                    width - label_width, PANGO_ELLIPSIZE_NONE, report_ink);
+  prepare_lines (writer, style, shown, width - label_width, PANGO_ELLIPSIZE_NONE,
+                 FIELD_MAX_LINES);
+  show_layout (writer, x + label_width, writer->y + (style == REPORT_MONO_SMALL ? 2 : 0),
+               report_ink);
   writer->y += MAX (vh, 12) + 3;
 }
 

@@ -132,6 +132,9 @@ char       *report_class_text        (const FoveaGradeRecord *record,
 const char *report_recommendation    (const FoveaGradeRecord *record);
 char       *report_referable_text    (const FoveaGradeRecord *record);
 const char *report_eye_text          (const char *eye);
+/* value cut to max_chars characters, ending in "…" when cut: for a value
+ * from data in a one-line place (the title, the running header). */
+char       *report_clip              (const char *value, glong max_chars);
 
 /* fovea-report-thumbnail.c: an RGB thumbnail with the heat-map blended in,
  * at most max_pixels on its long side; NULL without an image. */

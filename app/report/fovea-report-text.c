@@ -25,6 +25,15 @@ report_eye_text (const char *eye)
   return report_dash (eye);
 }
 
+char *
+report_clip (const char *value, glong max_chars)
+{
+  if (g_utf8_strlen (value, -1) <= max_chars)
+    return g_strdup (value);
+  g_autofree char *head = g_utf8_substring (value, 0, max_chars - 1);
+  return g_strconcat (head, "…", NULL);
+}
+
 static const char *
 reason_text (FoveaQualityReason reason)
 {

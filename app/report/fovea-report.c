@@ -179,11 +179,17 @@ render_images (ReportWriter *writer, gpointer data)
     }
 }
 
+#define TITLE_MAX_PATIENT_CHARS 64
+
 static char *
 image_title (const FoveaGradeRecord *record)
 {
+  /* The title is also every continuation page's header: one short line. */
   if (record->patient_id != NULL && record->patient_id[0] != '\0')
-    return g_strdup_printf (_("Fovea grading report: %s"), record->patient_id);
+    {
+      g_autofree char *patient = report_clip (record->patient_id, TITLE_MAX_PATIENT_CHARS);
+      return g_strdup_printf (_("Fovea grading report: %s"), patient);
+    }
   return g_strdup (_("Fovea grading report"));
 }
 

@@ -345,7 +345,7 @@ fovea_cnn_weights_load (FoveaCnn *cnn, GArray *sources, GError **error)
       conv->bias = items[i].bias;
     }
 
-  g_autoptr (FoveaPool) pool = fovea_pool_new ((int) g_get_num_processors (), error);
+  g_autoptr (FoveaPool) pool = fovea_pool_new_no_gemm ((int) g_get_num_processors (), error);
   if (pool == NULL)
     return FALSE;
   fovea_pool_run (pool, (int) n, fold_item, items);

@@ -23,6 +23,7 @@
 #include <immintrin.h>
 #endif
 
+#include "fovea-blas-room.h"
 #include "fovea-model-error.h"
 
 struct _FoveaPool {
@@ -125,6 +126,18 @@ worker_main (gpointer user_data)
 
 FoveaPool *
 fovea_pool_new (int n_threads, GError **error)
+{
+  g_return_val_if_fail (n_threads >= 1, NULL);
+
+  /* Each thread's first GEMM maps an OpenBLAS buffer, and OpenBLAS would
+   * retry a failed mapping for ever. */
+  if (!fovea_blas_check_room (n_threads, error))
+    return NULL;
+  return fovea_pool_new_no_gemm (n_threads, error);
+}
+
+FoveaPool *
+fovea_pool_new_no_gemm (int n_threads, GError **error)
 {
   g_return_val_if_fail (n_threads >= 1, NULL);
 

@@ -23,8 +23,14 @@ typedef void (*FoveaPoolFunc) (gpointer data,
                                int      item,
                                int      thread);
 
-/* A pool of n_threads, counting the caller (so n_threads - 1 workers). */
+/* A pool of n_threads, counting the caller (so n_threads - 1 workers).
+ * Fails with an out-of-memory error when an address-space limit leaves no
+ * room for each thread's OpenBLAS buffer (fovea-blas-room.h). */
 FoveaPool *fovea_pool_new           (int        n_threads,
+                                     GError   **error);
+/* The same for work that calls no OpenBLAS routine (packing weights):
+ * no room is needed for its buffers. */
+FoveaPool *fovea_pool_new_no_gemm   (int        n_threads,
                                      GError   **error);
 void       fovea_pool_free          (FoveaPool *pool);
 int        fovea_pool_get_n_threads (const FoveaPool *pool);

@@ -139,7 +139,7 @@ fovea_vit_weights_pack (FoveaVit *vit, GError **error)
   if (n_bytes == 0)
     return TRUE;
 
-  g_autoptr (FoveaPool) pool = fovea_pool_new ((int) g_get_num_processors (), error);
+  g_autoptr (FoveaPool) pool = fovea_pool_new_no_gemm ((int) g_get_num_processors (), error);
   if (pool == NULL)
     return FALSE;
 

@@ -104,6 +104,32 @@ test_inspect_table (void)
   fovea_test_cli_result_clear (&r);
 }
 
+/* Issue 15, item 18: a file name holding a newline, a tab or an escape
+ * prints on one table line, its control characters shown as their codes,
+ * so that a name cannot forge table rows or terminal escapes. */
+static void
+test_inspect_table_control_characters (void)
+{
+  g_autofree char *dir = fovea_test_mkdtemp ();
+  g_autoptr (FoveaImage) a = fovea_test_synthetic_fundus (300, 280, 150, 140, 120);
+  g_autofree char *path = g_build_filename (dir, "eye\nFAKE\t\033[31m.png", NULL);
+  g_assert_true (fovea_encode_png_file (a, path, NULL));
+  g_autofree char *broken = g_build_filename (dir, "bad\nrow.png", NULL);
+  g_assert_true (g_file_set_contents (broken, "\x89PNG\r\n\x1a\n truncated", -1, NULL));
+
+  FoveaCliResult r = fovea_test_run_cli ("inspect", dir, NULL);
+  g_assert_cmpint (r.status, ==, 3);
+  g_auto (GStrv) lines = g_strsplit (r.out, "\n", -1);
+  /* The header, two rows and the empty string after the last newline. */
+  g_assert_cmpuint (g_strv_length (lines), ==, 4);
+  g_assert_nonnull (strstr (r.out, "eye<U+000A>FAKE<U+0009><U+001B>[31m.png"));
+  g_assert_nonnull (strstr (r.out, "bad<U+000A>row.png"));
+  g_assert_null (strchr (r.out, '\033'));
+  g_assert_null (strchr (r.out, '\t'));
+  fovea_test_cli_result_clear (&r);
+  fovea_test_rmdir (dir);
+}
+
 static void
 test_usage_errors (void)
 {
@@ -186,6 +212,8 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/cli/inspect/json-lines", test_inspect_json_lines);
   g_test_add_func ("/cli/inspect/table", test_inspect_table);
+  g_test_add_func ("/cli/inspect/table-control-characters",
+                   test_inspect_table_control_characters);
   g_test_add_func ("/cli/inspect/missing-file", test_missing_file_is_reported);
   g_test_add_func ("/cli/inspect/samples", test_inspect_samples);
   g_test_add_func ("/cli/usage-errors", test_usage_errors);

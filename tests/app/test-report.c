@@ -538,6 +538,82 @@ test_hidden_characters (void)
   fovea_test_rmdir (dir);
 }
 
+/* The body ends at the footer's rule: A4 height − margin − footer + 12 (the
+ * layout's constants, fovea-report-private.h). */
+#define FOOTER_RULE_Y (841.890 - 48.0 - 40.0 + 12.0)
+
+/* Words of pattern that pdftotext -bbox places across or below the
+ * footer's rule: text that overprints the footer. */
+static guint
+count_words_over_footer (const char *pdf, const char *pattern)
+{
+  const char *argv[] = { "pdftotext", "-bbox", pdf, "-", NULL };
+  g_autofree char *html = fovea_test_run_program (argv);
+  guint n_over = 0, n_words = 0;
+  for (const char *w = strstr (html, "<word "); w != NULL; w = strstr (w + 1, "<word "))
+    {
+      double y_min = 0, y_max = 0;
+      const char *a = strstr (w, "yMin=\"");
+      const char *b = strstr (w, "yMax=\"");
+      const char *text = strchr (w, '>');
+      g_assert_true (a != NULL && b != NULL && text != NULL);
+      y_min = g_ascii_strtod (a + 6, NULL);
+      y_max = g_ascii_strtod (b + 6, NULL);
+      n_words++;
+      const char *end = strstr (text, "</word>");
+      g_autofree char *word = g_strndup (text + 1, (gsize) (end - text - 1));
+      if (strstr (word, pattern) != NULL && y_max > FOOTER_RULE_Y)
+        {
+          g_test_message ("“%.40s…” at y %.1f–%.1f crosses the footer", word, y_min, y_max);
+          n_over++;
+        }
+    }
+  g_assert_cmpuint (n_words, >, 20);
+  return n_over;
+}
+
+/* Issue 15, item 17: a 20,000-character unbreakable patient ID made a
+ * 52-page report whose cell overprinted the footer. Fields from data are
+ * cut with an ellipsis (the CSV keeps the whole value), the page header
+ * stays one short line, and nothing crosses the footer. */
+static void
+test_overlong_field (void)
+{
+  if (!fovea_test_have_poppler ())
+    return;
+  g_autofree char *dir = fovea_test_mkdtemp ();
+  g_autoptr (GString) id = g_string_new (NULL);
+  while (id->len < 20000)
+    g_string_append (id, "Q7");
+  g_autoptr (FoveaGradeRecord) r = grading_record ("/d/long.png", id->str, "OD", 1);
+  g_autoptr (GError) error = NULL;
+
+  g_autofree char *pdf = g_build_filename (dir, "long.pdf", NULL);
+  g_assert_true (fovea_report_write_image (r, NULL, NULL, 0, 0, &test_info, pdf, &error));
+  g_assert_no_error (error);
+  g_autofree char *title = NULL;
+  int pages = pdf_pages (pdf, &title);
+  g_assert_cmpint (pages, <=, 2);
+  g_assert_cmpuint (strlen (title), <, 200);
+  g_assert_true (g_str_has_suffix (title, "…"));
+  g_assert_cmpuint (count_words_over_footer (pdf, "Q7Q7"), ==, 0);
+  /* The field is cut (the elided part is not even kept in the PDF). */
+  g_autofree char *text = check_report (pdf, "long", pages);
+  guint n_shown = 0;
+  for (const char *q = strstr (text, "Q7"); q != NULL; q = strstr (q + 2, "Q7"))
+    n_shown++;
+  g_assert_cmpuint (n_shown, <, 1000);
+
+  /* The batch summary: its table and per-patient rows. */
+  g_autofree char *batch = g_build_filename (dir, "long-batch.pdf", NULL);
+  FoveaGradeRecord *const records[] = { r };
+  g_assert_true (fovea_report_write_batch (records, 1, &test_info, batch, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (pdf_pages (batch, NULL), <=, 2);
+  g_assert_cmpuint (count_words_over_footer (batch, "Q7Q7"), ==, 0);
+  fovea_test_rmdir (dir);
+}
+
 /* The report's own wording in German and Japanese, from the build's .mo
  * files (build/po/LANG/LC_MESSAGES/fovea.mo). */
 static void
@@ -715,6 +791,7 @@ main (int argc, char **argv)
   g_test_add_func ("/report/batch", test_batch);
   g_test_add_func ("/report/japanese-fields", test_japanese_fields);
   g_test_add_func ("/report/hidden-characters", test_hidden_characters);
+  g_test_add_func ("/report/overlong-field", test_overlong_field);
   g_test_add_func ("/report/german", test_german);
   g_test_add_func ("/report/japanese", test_japanese);
   g_test_add_func ("/report/unwritable", test_unwritable);
