@@ -14,6 +14,7 @@ typedef struct {
   float       *small;      /* in (forward), d_in (backward) */
   float       *skip;
   int          h, w, channels, skip_channels;
+  gboolean     accumulate_in, accumulate_skip;
 } UpsampleJob;
 
 /* One output row (item = image · 2h + row). */
@@ -44,7 +45,7 @@ fovea_upsample_concat_forward (FoveaPool *pool, float *out, const float *in, con
                                int batch, int h, int w, int channels, int skip_channels)
 {
   UpsampleJob job = { out, (float *) in, skip_channels > 0 ? (float *) skip : NULL,
-                      h, w, channels, skip_channels };
+                      h, w, channels, skip_channels, FALSE, FALSE };
   fovea_pool_run (pool, batch * 2 * h, upsample_row, &job);
 }
 
@@ -56,22 +57,32 @@ upsample_row_backward (gpointer data, int item, int thread)
   (void) thread;
   int row = item % job->h, image = item / job->h;
   int wide = 2 * job->w, width = job->channels + job->skip_channels, c = job->channels;
-  float *d_in = job->small + ((gsize) image * job->h + row) * job->w * c;
+  float *d_in = job->small == NULL ? NULL
+                : job->small + ((gsize) image * job->h + row) * job->w * c;
 
-  memset (d_in, 0, sizeof (float) * job->w * c);
+  if (d_in != NULL && !job->accumulate_in)
+    memset (d_in, 0, sizeof (float) * job->w * c);
   for (int dy = 0; dy < 2; dy++)
     {
       gsize out_row = (gsize) image * 2 * job->h + 2 * row + dy;
       const float *d_out = job->big + out_row * wide * width;
       for (int x = 0; x < wide; x++)
         {
-          float *d = d_in + (gsize) (x / 2) * c;
           const float *g = d_out + (gsize) x * width;
-          for (int k = 0; k < c; k++)
-            d[k] += g[k];
-          if (job->skip != NULL)
-            memcpy (job->skip + (out_row * wide + x) * job->skip_channels, g + c,
-                    sizeof (float) * job->skip_channels);
+          if (d_in != NULL)
+            {
+              float *d = d_in + (gsize) (x / 2) * c;
+              for (int k = 0; k < c; k++)
+                d[k] += g[k];
+            }
+          if (job->skip == NULL)
+            continue;
+          float *d_skip = job->skip + (out_row * wide + x) * job->skip_channels;
+          if (job->accumulate_skip)
+            for (int k = 0; k < job->skip_channels; k++)
+              d_skip[k] += g[c + k];
+          else
+            memcpy (d_skip, g + c, sizeof (float) * job->skip_channels);
         }
     }
 }
@@ -79,10 +90,11 @@ upsample_row_backward (gpointer data, int item, int thread)
 void
 fovea_upsample_concat_backward (FoveaPool *pool, float *d_in, float *d_skip,
                                 const float *d_out, int batch, int h, int w, int channels,
-                                int skip_channels)
+                                int skip_channels, gboolean accumulate_in,
+                                gboolean accumulate_skip)
 {
   UpsampleJob job = { (float *) d_out, d_in, skip_channels > 0 ? d_skip : NULL,
-                      h, w, channels, skip_channels };
+                      h, w, channels, skip_channels, accumulate_in, accumulate_skip };
   fovea_pool_run (pool, batch * h, upsample_row_backward, &job);
 }
 

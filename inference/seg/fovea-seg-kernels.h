@@ -23,8 +23,9 @@ void fovea_upsample_concat_forward  (FoveaPool   *pool,
                                      int          channels,
                                      int          skip_channels);
 /* The gradients of the above: d_in (batch × h × w × channels) = the sum
- * of d_out's four pixels over each input pixel; d_skip (or NULL) =
- * d_out's skip channels. Both are overwritten. */
+ * of d_out's four pixels over each input pixel; d_skip = d_out's skip
+ * channels. Each is overwritten, or added to when its accumulate flag is
+ * set (a skip is read by the encoder too); either may be NULL. */
 void fovea_upsample_concat_backward (FoveaPool   *pool,
                                      float       *d_in,
                                      float       *d_skip,
@@ -33,7 +34,9 @@ void fovea_upsample_concat_backward (FoveaPool   *pool,
                                      int          h,
                                      int          w,
                                      int          channels,
-                                     int          skip_channels);
+                                     int          skip_channels,
+                                     gboolean     accumulate_in,
+                                     gboolean     accumulate_skip);
 
 /* out (batch × classes × pixels) = sigmoid, or softmax over the classes,
  * of logits (batch × pixels × classes). */

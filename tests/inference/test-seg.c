@@ -13,6 +13,7 @@
 #include "fovea-seg.h"
 #include "fovea-seg-kernels.h"
 #include "fovea-seg-loss.h"
+#include "fovea-train-cnn.h"
 #include "fovea-test-common.h"
 #include "tools/fovea-random-cnn.h"
 #include "tools/fovea-random-seg.h"
@@ -167,7 +168,7 @@ test_upsample_concat (void)
 
   /* With d_out = out, d_in sums the four copies of each input (4 · in)
    * and d_skip is skip itself. */
-  fovea_upsample_concat_backward (pool, d_in, d_skip, out, B, H, W, C, S);
+  fovea_upsample_concat_backward (pool, d_in, d_skip, out, B, H, W, C, S, FALSE, FALSE);
   for (gsize i = 0; i < G_N_ELEMENTS (in); i++)
     g_assert_cmpfloat (fabsf (d_in[i] - 4 * in[i]), <=, 1e-6f);
   for (gsize i = 0; i < G_N_ELEMENTS (skip); i++)
@@ -238,6 +239,100 @@ test_losses (void)
   g_assert_cmpfloat (fovea_seg_loss_bce (z, t, m, 1, 2, 1, NULL, 1, d), ==, 0);
   g_assert_cmpfloat (d[0], ==, 0);
   g_assert_cmpfloat (d[1], ==, 0);
+}
+
+/* Training: the loss BCE + Dice of a Unet's logits, back-propagated
+ * through the head, the decoder (upsampling, concatenation) and the whole
+ * encoder, against PyTorch's autograd (eval-mode BatchNorm). */
+static void
+test_train_parity (void)
+{
+  JsonObject *spec = json_object_get_object_member (manifest, "train");
+  g_autofree char *dir = fovea_test_mkdtemp ();
+  g_autofree char *json = case_config_json (spec);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (fovea_random_seg_write (dir, json, FOVEA_DTYPE_F32,
+                                         (guint64) json_object_get_int_member (spec, "seed"),
+                                         &error));
+  g_assert_no_error (error);
+  FoveaSegConfig config;
+  g_autofree char *config_path = g_build_filename (dir, "config.json", NULL);
+  g_autofree char *weights_path = g_build_filename (dir, "model.safetensors", NULL);
+  g_assert_true (fovea_seg_config_load_file (&config, config_path, &error));
+  g_autoptr (FoveaSafetensors) weights = fovea_safetensors_open (weights_path, &error);
+  g_assert_no_error (error);
+
+  int batch = (int) json_object_get_int_member (spec, "batch");
+  JsonArray *size = json_object_get_array_member (spec, "size");
+  int height = (int) json_array_get_int_element (size, 0);
+  int width = (int) json_array_get_int_element (size, 1);
+  int classes = (int) json_object_get_int_member (spec, "classes");
+  FoveaTrainCnnSize train_size = { batch, height, width, N_THREADS };
+  g_autoptr (FoveaTrainCnn) model = fovea_train_cnn_new_seg (&config, weights, 0, &train_size,
+                                                             &error);
+  g_assert_no_error (error);
+  fovea_seg_config_clear (&config);
+  g_assert_cmpint (fovea_train_cnn_get_n_outputs (model), ==, height * width * classes);
+
+  gsize n_pixels = (gsize) batch * 3 * height * width, n = (gsize) batch * height * width * classes;
+  g_autofree float *pixels = g_new (float, n_pixels);
+  fovea_random_cnn_pixels (pixels, n_pixels,
+                           (guint64) json_object_get_int_member (manifest, "pixel_seed"));
+  const float *logits = fovea_train_cnn_forward (model, pixels, batch, &error);
+  g_assert_no_error (error);
+
+  g_autofree char *path = fovea_test_fixture_path ("seg/train.safetensors");
+  g_autoptr (FoveaSafetensors) expected = fovea_safetensors_open (path, &error);
+  g_assert_no_error (error);
+  const float *targets = loss_tensor (expected, "targets", n);
+  JsonArray *weight_array = json_object_get_array_member (spec, "class_weights");
+  g_autofree float *class_weights = g_new (float, classes);
+  for (int c = 0; c < classes; c++)
+    class_weights[c] = (float) json_array_get_double_element (weight_array, c);
+  g_autofree float *dlogits = g_new0 (float, n);
+  double smooth = json_object_get_double_member (json_object_get_object_member (manifest,
+                                                                                "losses"),
+                                                 "dice_smooth");
+  gsize plane = (gsize) height * width;
+  double loss = fovea_seg_loss_bce (logits, targets, NULL, batch, plane, classes, class_weights,
+                                    1.0, dlogits) +
+                fovea_seg_loss_dice (logits, targets, NULL, batch, plane, classes, smooth, 1.0,
+                                     dlogits);
+  g_test_message ("loss %.6f (PyTorch %.6f)", loss, loss_tensor (expected, "loss", 1)[0]);
+  g_assert_cmpfloat (fabs (loss - loss_tensor (expected, "loss", 1)[0]), <=, 1e-5);
+
+  fovea_train_cnn_zero_grad (model);
+  fovea_train_cnn_backward (model, dlogits);
+
+  int n_params;
+  const FoveaTrainParam *params = fovea_train_cnn_get_params (model, &n_params);
+  JsonArray *names = json_object_get_array_member (spec, "params");
+  double worst_all = 0;
+  for (guint k = 0; k < json_array_get_length (names); k++)
+    {
+      const char *name = json_array_get_string_element (names, k);
+      const FoveaTrainParam *param = NULL;
+      for (int i = 0; i < n_params && param == NULL; i++)
+        if (strcmp (params[i].name, name) == 0)
+          param = &params[i];
+      g_assert_nonnull (param);
+      g_autofree char *grad_name = g_strconcat (name, ".grad", NULL);
+      const float *want = loss_tensor (expected, grad_name, param->n);
+      double worst = 0, scale = 0;
+      for (gsize i = 0; i < param->n; i++)
+        {
+          worst = MAX (worst, fabs ((double) param->grad[i] - want[i]));
+          scale = MAX (scale, fabs ((double) want[i]));
+        }
+      g_test_message ("%s: gradient max abs error %.3g (|grad| up to %.3g)", name, worst,
+                      scale);
+      worst_all = MAX (worst_all, worst);
+      g_assert_cmpfloat (worst, <=, tolerance_abs * MAX (1.0, scale));
+    }
+  g_test_message ("gradients: max abs error %.3g over %u tensors", worst_all,
+                  json_array_get_length (names));
+  fovea_test_rmdir (dir);
 }
 
 static const char *const good_config =
@@ -333,6 +428,7 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/seg/upsample-concat", test_upsample_concat);
   g_test_add_func ("/seg/losses", test_losses);
+  g_test_add_func ("/seg/train-parity", test_train_parity);
   g_test_add_func ("/seg/config", test_config);
   g_test_add_func ("/seg/strict", test_strict);
   int status = g_test_run ();

@@ -16,7 +16,11 @@ holds them), computed in float64; losses.safetensors: seeded logits,
 targets, a field-of-view mask and class weights (channels-last), the
 losses of inference/seg/fovea-seg-loss.h by PyTorch's autograd, in float64,
 and their gradients ("bce", "bce.grad", "dice", "dice.grad"; the
-"unmasked" variants without mask and weights).
+"unmasked" variants without mask and weights); train.safetensors: for the
+manifest's "train" model (eval-mode BatchNorm, as Fovea trains), seeded
+"targets" [batch, height, width, classes], the loss BCE (class weights,
+no mask) + Dice of its logits, and the gradients of chosen parameters by
+their state_dict names (the small ones: the whole set is megabytes).
 """
 import json
 import os
@@ -105,6 +109,41 @@ def loss_tensors():
     return {k: v.contiguous() for k, v in out.items()}
 
 
+TRAIN = {"name": "unet-train", "classes": 2, "decoder_channels": [8, 8, 4, 4, 4],
+         "activation": "sigmoid", "seed": 23, "batch": 2, "size": [32, 32],
+         "class_weights": [1.0, 3.0], "target_seed": 41,
+         "params": ["encoder.features.0.0.weight", "encoder.features.2.conv.1.0.weight",
+                    "encoder.features.14.conv.1.0.weight",
+                    "decoder.blocks.0.conv2.0.weight", "decoder.blocks.1.conv1.0.weight",
+                    "decoder.blocks.2.conv1.0.weight", "decoder.blocks.3.conv2.0.weight",
+                    "decoder.blocks.4.conv1.0.weight", "decoder.blocks.4.conv2.0.weight",
+                    "segmentation_head.0.weight", "segmentation_head.0.bias"]}
+
+
+def train_tensors(tool, work):
+    model_dir = os.path.join(work, TRAIN["name"])
+    pixels_path = os.path.join(work, "train-pixels.safetensors")
+    make_model(tool, TRAIN, model_dir, pixels_path)
+    network, _ = torch_seg.load_hub(model_dir)
+    pixels, _ = safetensors_io.read(pixels_path)
+    g = torch.Generator().manual_seed(TRAIN["target_seed"])
+    b, (h, w), c = TRAIN["batch"], TRAIN["size"], TRAIN["classes"]
+    targets = (torch.rand(b, h, w, c, generator=g) < 0.3).float()
+    logits = network(pixels["pixel_values"].double()).permute(0, 2, 3, 1)
+    weights = torch.tensor(TRAIN["class_weights"]).double()
+    ones = torch.ones(b, h, w).double()
+    loss = bce_loss(logits, targets.double(), ones, weights) + \
+        dice_loss(logits, targets.double(), ones, DICE_SMOOTH)
+    loss.backward()
+    print("%s: loss %.6f" % (TRAIN["name"], loss.item()))
+    grads = dict(network.named_parameters())
+    out = {"targets": targets, "loss": loss.detach().float().reshape(1)}
+    for name in TRAIN["params"]:
+        out[name + ".grad"] = grads[name].grad.float()
+    shutil.rmtree(model_dir)
+    return {k: v.contiguous() for k, v in out.items()}
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
@@ -126,9 +165,11 @@ def main():
                                  {"logits": logits.permute(0, 2, 3, 1).float().contiguous()})
             shutil.rmtree(model_dir)
 
+        safetensors_io.write(os.path.join(OUT_DIR, "train.safetensors"),
+                             train_tensors(tool, work))
     safetensors_io.write(os.path.join(OUT_DIR, "losses.safetensors"), loss_tensors())
     manifest = {"tolerance_abs": TOLERANCE_ABS, "pixel_seed": PIXEL_SEED, "cases": CASES,
-                "losses": {"shape": LOSS_SHAPE, "dice_smooth": DICE_SMOOTH}}
+                "losses": {"shape": LOSS_SHAPE, "dice_smooth": DICE_SMOOTH}, "train": TRAIN}
     with open(os.path.join(OUT_DIR, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)
         f.write("\n")
