@@ -13,6 +13,7 @@
 #include "fovea-seg.h"
 #include "fovea-seg-kernels.h"
 #include "fovea-seg-loss.h"
+#include "fovea-seg-tiles.h"
 #include "fovea-train-cnn.h"
 #include "fovea-test-common.h"
 #include "tools/fovea-random-cnn.h"
@@ -335,6 +336,80 @@ test_train_parity (void)
   fovea_test_rmdir (dir);
 }
 
+/* Tiled segmentation: one tile covering the image is the plain forward
+ * pass exactly; overlapping tiles agree with the whole image's pass away
+ * from the tiles' edges, as far as the network's context allows; an
+ * image smaller than a tile is padded. */
+static void
+test_tiles (void)
+{
+  static const int decoder[FOVEA_SEG_DECODER_BLOCKS] = { 16, 8, 8, 4, 4 };
+  enum { H = 128, W = 160, TILE = 64, OVERLAP = 32, CLASSES = 2 };
+  g_autofree char *dir = fovea_test_mkdtemp ();
+  g_autofree char *json = fovea_random_seg_config_json (CLASSES, decoder, "sigmoid", TILE);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (fovea_random_seg_write (dir, json, FOVEA_DTYPE_F32, 7, &error));
+  g_autoptr (FoveaSeg) seg = fovea_seg_load (dir, FOVEA_CNN_LOAD_DEFAULT, &error);
+  g_assert_no_error (error);
+  g_autoptr (FoveaSegRun) tile_run = fovea_seg_run_new (seg, 1, TILE, TILE, N_THREADS, &error);
+  g_assert_no_error (error);
+  g_autoptr (FoveaSegRun) whole_run = fovea_seg_run_new (seg, 1, H, W, N_THREADS, &error);
+  g_assert_no_error (error);
+  g_autofree float *pixels = g_new (float, 3 * H * W);
+  fovea_random_cnn_pixels (pixels, 3 * H * W, 9);
+  /* A smooth picture rather than noise, as a photograph is. */
+  for (int c = 0; c < 3; c++)
+    for (int y = 0; y < H; y++)
+      for (int x = 0; x < W; x++)
+        pixels[((gsize) c * H + y) * W + x] = 0.2f * pixels[((gsize) c * H + y) * W + x] +
+                                              sinf (0.05f * (x + 2 * y) + c);
+
+  /* One tile, the whole image. */
+  g_autofree float *single = g_new (float, CLASSES * TILE * TILE);
+  g_autofree float *square = g_new (float, 3 * TILE * TILE);
+  for (int c = 0; c < 3; c++)
+    for (int y = 0; y < TILE; y++)
+      memcpy (square + ((gsize) c * TILE + y) * TILE, pixels + ((gsize) c * H + y) * W,
+              sizeof (float) * TILE);
+  g_assert_true (fovea_seg_forward_tiled (tile_run, square, TILE, TILE, 0, single, &error));
+  g_assert_true (fovea_seg_forward (tile_run, square, 1, &error));
+  const float *plain = fovea_seg_run_get_probabilities (tile_run);
+  for (gsize i = 0; i < CLASSES * TILE * TILE; i++)
+    g_assert_cmpfloat (fabsf (single[i] - plain[i]), <=, 1e-6f);
+
+  /* Overlapping tiles against the whole image, inside a margin. */
+  g_autofree float *tiled = g_new (float, CLASSES * H * W);
+  g_assert_true (fovea_seg_forward_tiled (tile_run, pixels, H, W, OVERLAP, tiled, &error));
+  g_assert_no_error (error);
+  g_assert_true (fovea_seg_forward (whole_run, pixels, 1, &error));
+  const float *whole = fovea_seg_run_get_probabilities (whole_run);
+  double worst = 0, sum = 0;
+  gsize count = 0;
+  for (int c = 0; c < CLASSES; c++)
+    for (int y = OVERLAP / 2; y < H - OVERLAP / 2; y++)
+      for (int x = OVERLAP / 2; x < W - OVERLAP / 2; x++)
+        {
+          gsize at = ((gsize) c * H + y) * W + x;
+          g_assert_true (tiled[at] >= 0 && tiled[at] <= 1);
+          worst = MAX (worst, fabs (tiled[at] - whole[at]));
+          sum += fabs (tiled[at] - whole[at]);
+          count++;
+        }
+  g_test_message ("tiled (%d px, overlap %d) vs whole %d×%d: interior max abs difference "
+                  "%.3g, mean %.3g", TILE, OVERLAP, W, H, worst, sum / count);
+  g_assert_cmpfloat (sum / count, <=, 0.05);
+
+  /* Smaller than a tile: padded, still probabilities. */
+  g_autofree float *small = g_new (float, CLASSES * 40 * 50);
+  g_assert_true (fovea_seg_forward_tiled (tile_run, pixels, 40, 50, OVERLAP, small, &error));
+  for (gsize i = 0; i < CLASSES * 40 * 50; i++)
+    g_assert_true (small[i] >= 0 && small[i] <= 1);
+  g_assert_false (fovea_seg_forward_tiled (tile_run, pixels, H, W, TILE, tiled, &error));
+  g_assert_error (error, FOVEA_MODEL_ERROR, FOVEA_MODEL_ERROR_INPUT);
+  fovea_test_rmdir (dir);
+}
+
 static const char *const good_config =
   "{\"_model_class\": \"Unet\", \"encoder_name\": \"mobilenet_v2\", \"classes\": 4}";
 
@@ -428,6 +503,7 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/seg/upsample-concat", test_upsample_concat);
   g_test_add_func ("/seg/losses", test_losses);
+  g_test_add_func ("/seg/tiles", test_tiles);
   g_test_add_func ("/seg/train-parity", test_train_parity);
   g_test_add_func ("/seg/config", test_config);
   g_test_add_func ("/seg/strict", test_strict);
