@@ -51,8 +51,11 @@ struct _FoveaSegRun {
   int               batch;
 };
 
-/* Shapes (in_h × in_w of a decoder block's input) of skip i's feature
- * map: the encoder's stride 2^(i+1). */
+/* Sets seg->blocks and seg->head from seg->config (their padding from
+ * seg->encoder's config) and, when sources is not NULL, appends where
+ * each convolution's weights come from (the head's with no BatchNorm):
+ * what loading, the tensor list and training all describe the decoder
+ * by. */
 void fovea_seg_describe_decoder (FoveaSeg *seg,
                                  GArray   *sources);
 
