@@ -333,6 +333,11 @@ test_train_parity (void)
     }
   g_test_message ("gradients: max abs error %.3g over %u tensors", worst_all,
                   json_array_get_length (names));
+
+  /* Saving is refused, not written wrong. */
+  g_autofree char *out_dir = g_build_filename (dir, "saved", NULL);
+  g_assert_false (fovea_train_cnn_save (model, out_dir, NULL, &error));
+  g_assert_error (error, FOVEA_MODEL_ERROR, FOVEA_MODEL_ERROR_CONFIG);
   fovea_test_rmdir (dir);
 }
 
