@@ -19,6 +19,8 @@
 #include "fovea-cnn-private.h"
 #include "fovea-seg-private.h"
 
+#define SEG_ENCODER_PREFIX "encoder."
+
 typedef struct {
   FoveaTrainCnn    *model;
   FoveaSafetensors *weights;
@@ -258,20 +260,47 @@ add_upsample_concat (Builder *b, int x, int skip)
   return out;
 }
 
+/* The encoder's modules under "encoder.", as a Unet's file names them,
+ * when they were read under torchvision's own names. */
+static void
+prefix_modules (FoveaTrainCnn *model, guint first_op)
+{
+  for (guint i = first_op; i < model->ops->len; i++)
+    {
+      TrainOp *op = train_cnn_op (model, i);
+      char *module = op->module != NULL ? g_strconcat (SEG_ENCODER_PREFIX, op->module, NULL)
+                                        : NULL;
+      char *bn_module = op->bn_module != NULL
+                        ? g_strconcat (SEG_ENCODER_PREFIX, op->bn_module, NULL) : NULL;
+      g_free (op->module);
+      g_free (op->bn_module);
+      op->module = module;
+      op->bn_module = bn_module;
+    }
+}
+
 /* A Unet (fovea-seg.h): the encoder's blocks under "encoder.", keeping
  * the tensors after each feature block, then the decoder and the head,
- * described by the inference engine's own fovea_seg_describe_decoder. */
+ * described by the inference engine's own fovea_seg_describe_decoder.
+ * weights may also be a bare torchvision MobileNetV2 (features.N..., as
+ * the bundled ImageNet one, whose classifier is not read): the encoder
+ * starts from it, the decoder and head from torchvision's init. */
 static gboolean
 build_seg (FoveaTrainCnn *model, FoveaSafetensors *weights, GError **error)
 {
+  gboolean bare = weights != NULL &&
+                  fovea_safetensors_lookup (weights, SEG_ENCODER_PREFIX "features.0.0.weight")
+                  == NULL &&
+                  fovea_safetensors_lookup (weights, "features.0.0.weight") != NULL;
   g_autoptr (FoveaCnn) cnn = g_new0 (FoveaCnn, 1);
   cnn->config = model->config;
   cnn->config.architecture = g_strdup (model->config.architecture);
-  cnn->tensor_prefix = g_strdup ("encoder.");
+  cnn->tensor_prefix = bare ? NULL : g_strdup (SEG_ENCODER_PREFIX);
   g_autoptr (GArray) sources = fovea_cnn_describe (cnn);
   FoveaSeg seg = { .config = *model->seg, .encoder = cnn };
   fovea_seg_describe_decoder (&seg, sources);
   Builder b = { model, weights, sources, error };
+  Builder decoder = { model, bare ? NULL : weights, sources, error };
   int features[FOVEA_SEG_N_FEATURES], next = 0;
 
   int x = train_cnn_add_tensor (model, model->config.in_chans, model->height, model->width);
@@ -281,16 +310,18 @@ build_seg (FoveaTrainCnn *model, FoveaSafetensors *weights, GError **error)
       if (next < FOVEA_SEG_N_FEATURES && i == fovea_seg_feature_blocks[next])
         features[next++] = x;
     }
+  if (bare)
+    prefix_modules (model, 0);
   for (int i = 0; i < FOVEA_SEG_DECODER_BLOCKS && x >= 0; i++)
     {
       int skip = FOVEA_SEG_N_FEATURES - 2 - i;
-      x = add_upsample_concat (&b, x, skip >= 0 ? features[skip] : -1);
-      x = add_conv (&b, &seg.blocks[i].conv1, x, FOVEA_ACT_RELU, -1);
+      x = add_upsample_concat (&decoder, x, skip >= 0 ? features[skip] : -1);
+      x = add_conv (&decoder, &seg.blocks[i].conv1, x, FOVEA_ACT_RELU, -1);
       if (x >= 0)
-        x = add_conv (&b, &seg.blocks[i].conv2, x, FOVEA_ACT_RELU, -1);
+        x = add_conv (&decoder, &seg.blocks[i].conv2, x, FOVEA_ACT_RELU, -1);
     }
   if (x >= 0)
-    x = add_conv (&b, &seg.head, x, FOVEA_ACT_NONE, -1);
+    x = add_conv (&decoder, &seg.head, x, FOVEA_ACT_NONE, -1);
   model->seg_logits = model->features = x;
   return x >= 0;
 }

@@ -86,8 +86,10 @@ FoveaTrainCnn *fovea_train_cnn_new_frozen (const FoveaCnnConfig    *config,
                                            GError                 **error);
 /* Full training of a segmentation network (fovea-seg.h's Unet: encoder,
  * decoder and head, every convolution trained, BatchNorm frozen as
- * above) from its config and weights (NULL: torchvision's initialisation
- * from seed). Its logits are batch × height × width × classes,
+ * above) from its config and weights: a Unet's, or a bare torchvision
+ * MobileNetV2's (features.N..., the bundled ImageNet encoder: the
+ * decoder and head then start from torchvision's initialisation from
+ * seed, as everything does with weights NULL). Its logits are batch × height × width × classes,
  * channels-last (fovea_train_cnn_get_n_outputs: height · width ·
  * classes per image); height and width multiples of 32. Saving it is
  * not supported yet. */

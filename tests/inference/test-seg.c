@@ -415,6 +415,75 @@ test_tiles (void)
   fovea_test_rmdir (dir);
 }
 
+static const FoveaTrainParam *
+find_param (const FoveaTrainParam *params, int n_params, const char *name)
+{
+  for (int i = 0; i < n_params; i++)
+    if (strcmp (params[i].name, name) == 0)
+      return &params[i];
+  return NULL;
+}
+
+/* A Unet started from a bare torchvision MobileNetV2 (as the bundled
+ * ImageNet one; its classifier is not read): the encoder's values are
+ * the file's under "encoder.", the decoder and head new; it trains. */
+static void
+test_train_from_encoder (void)
+{
+  static const int decoder[FOVEA_SEG_DECODER_BLOCKS] = { 8, 8, 4, 4, 4 };
+  g_autofree char *dir = fovea_test_mkdtemp ();
+  g_autofree char *cnn_json = fovea_random_cnn_config_json ("torchvision/mobilenet_v2", 10,
+                                                            NULL, NULL);
+  g_autofree char *seg_json = fovea_random_seg_config_json (1, decoder, NULL, 32);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (fovea_random_cnn_write (dir, cnn_json, FOVEA_DTYPE_F32, 13, &error));
+  g_assert_no_error (error);
+  g_autofree char *weights_path = g_build_filename (dir, "model.safetensors", NULL);
+  g_autoptr (FoveaSafetensors) weights = fovea_safetensors_open (weights_path, &error);
+  g_assert_no_error (error);
+  FoveaSegConfig config;
+  g_assert_true (fovea_seg_config_load_data (&config, seg_json, -1, &error));
+  FoveaTrainCnnSize size = { 1, 32, 32, N_THREADS };
+  g_autoptr (FoveaTrainCnn) model = fovea_train_cnn_new_seg (&config, weights, 5, &size, &error);
+  fovea_seg_config_clear (&config);
+  g_assert_no_error (error);
+
+  int n_params;
+  const FoveaTrainParam *params = fovea_train_cnn_get_params (model, &n_params);
+  const FoveaTrainParam *stem = find_param (params, n_params, "encoder.features.0.0.weight");
+  const FoveaTensorView *file_stem = fovea_safetensors_lookup (weights, "features.0.0.weight");
+  g_assert_nonnull (stem);
+  g_assert_cmpuint (stem->n, ==, file_stem->n_elements);
+  g_assert_cmpmem (stem->value, stem->n * sizeof (float), file_stem->data, file_stem->n_bytes);
+  const FoveaTrainParam *head_bias = find_param (params, n_params, "segmentation_head.0.bias");
+  const FoveaTrainParam *conv = find_param (params, n_params, "decoder.blocks.2.conv1.0.weight");
+  g_assert_nonnull (head_bias);
+  g_assert_nonnull (conv);
+  g_assert_cmpfloat (head_bias->value[0], ==, 0.0f);
+  double energy = 0;
+  for (gsize i = 0; i < conv->n; i++)
+    energy += conv->value[i] * conv->value[i];
+  g_assert_cmpfloat (energy, >, 0);
+
+  float pixels[3 * 32 * 32], targets[32 * 32];
+  fovea_random_cnn_pixels (pixels, G_N_ELEMENTS (pixels), 3);
+  for (int i = 0; i < 32 * 32; i++)
+    targets[i] = (i / 32 + i % 32) % 5 == 0;
+  const float *logits = fovea_train_cnn_forward (model, pixels, 1, &error);
+  g_assert_no_error (error);
+  float dlogits[32 * 32] = { 0 };
+  double loss = fovea_seg_loss_dice (logits, targets, NULL, 1, 32 * 32, 1, 1.0, 1.0, dlogits);
+  g_assert_true (isfinite (loss) && loss > 0);
+  fovea_train_cnn_zero_grad (model);
+  fovea_train_cnn_backward (model, dlogits);
+  double grad = 0;
+  for (gsize i = 0; i < stem->n; i++)
+    grad += fabsf (stem->grad[i]);
+  g_assert_true (isfinite (grad) && grad > 0);
+  fovea_test_rmdir (dir);
+}
+
 static const char *const good_config =
   "{\"_model_class\": \"Unet\", \"encoder_name\": \"mobilenet_v2\", \"classes\": 4}";
 
@@ -510,6 +579,7 @@ main (int argc, char **argv)
   g_test_add_func ("/seg/losses", test_losses);
   g_test_add_func ("/seg/tiles", test_tiles);
   g_test_add_func ("/seg/train-parity", test_train_parity);
+  g_test_add_func ("/seg/train-from-encoder", test_train_from_encoder);
   g_test_add_func ("/seg/config", test_config);
   g_test_add_func ("/seg/strict", test_strict);
   int status = g_test_run ();
