@@ -7,8 +7,10 @@
  *       [--pad-type same] [--global-pool avg|max|avgmax] [--dtype f32|f16|bf16]
  *       [--seed S] [--pixels FILE --batch B --size HxW [--pixel-seed S]]
  *
- * ARCHITECTURE is one of fovea-cnn-config.h's names. --pixels writes
- * "pixel_values" [B, 3, H, W] (F32) to FILE. */
+ * ARCHITECTURE is one of fovea-cnn-config.h's names, or smp/Unet for a
+ * segmentation network (fovea-seg.h) with --num-classes classes and
+ *       [--decoder-channels A,B,C,D,E] [--activation sigmoid|softmax]
+ * --pixels writes "pixel_values" [B, 3, H, W] (F32) to FILE. */
 #define G_LOG_DOMAIN "fovea-make-random-cnn"
 
 #include <stdio.h>
@@ -16,6 +18,7 @@
 #include <string.h>
 
 #include "fovea-random-cnn.h"
+#include "fovea-random-seg.h"
 
 static gboolean
 parse_dtype (const char *name, FoveaDType *dtype)
@@ -53,11 +56,25 @@ write_pixels (const char *path, int batch, const char *size, guint64 seed, GErro
   return fovea_safetensors_write (path, &view, 1, NULL, error);
 }
 
+/* "A,B,C,D,E" (NULL: smp's defaults). */
+static gboolean
+parse_decoder_channels (const char *text, int *channels)
+{
+  static const int defaults[FOVEA_SEG_DECODER_BLOCKS] = { 256, 128, 64, 32, 16 };
+  memcpy (channels, defaults, sizeof defaults);
+  return text == NULL ||
+         (sscanf (text, "%d,%d,%d,%d,%d", &channels[0], &channels[1], &channels[2],
+                  &channels[3], &channels[4]) == 5 &&
+          channels[0] > 0 && channels[1] > 0 && channels[2] > 0 && channels[3] > 0 &&
+          channels[4] > 0);
+}
+
 int
 main (int argc, char **argv)
 {
   g_autofree char *out = NULL, *pad_type = NULL, *global_pool = NULL, *dtype_name = NULL;
-  g_autofree char *pixels = NULL, *size = NULL;
+  g_autofree char *pixels = NULL, *size = NULL, *decoder = NULL, *activation = NULL;
+  int decoder_channels[FOVEA_SEG_DECODER_BLOCKS];
   int num_classes = 1000, batch = 0;
   gint64 seed = 0, pixel_seed = 1;
   GOptionEntry entries[] = {
@@ -70,6 +87,8 @@ main (int argc, char **argv)
     { "pixels", 0, 0, G_OPTION_ARG_FILENAME, &pixels, "Also write random input pixels here", "FILE" },
     { "batch", 0, 0, G_OPTION_ARG_INT, &batch, "Images of --pixels", "B" },
     { "size", 0, 0, G_OPTION_ARG_STRING, &size, "Height×width of --pixels", "HxW" },
+    { "decoder-channels", 0, 0, G_OPTION_ARG_STRING, &decoder, "smp/Unet: the decoder's five widths", "A,B,C,D,E" },
+    { "activation", 0, 0, G_OPTION_ARG_STRING, &activation, "smp/Unet: sigmoid or softmax (default null)", "NAME" },
     { "pixel-seed", 0, 0, G_OPTION_ARG_INT64, &pixel_seed, "Seed of --pixels (default 1)", "S" },
     G_OPTION_ENTRY_NULL
   };
@@ -84,17 +103,22 @@ main (int argc, char **argv)
       fprintf (stderr, "%s\n", error->message);
       return EXIT_FAILURE;
     }
-  if (out == NULL || argc != 2 || num_classes < 0 || !parse_dtype (dtype_name, &dtype))
+  if (out == NULL || argc != 2 || num_classes < 0 || !parse_dtype (dtype_name, &dtype) ||
+      !parse_decoder_channels (decoder, decoder_channels))
     {
       fprintf (stderr, "Usage: %s ARCHITECTURE --out DIR [--num-classes N] [--pad-type same] "
                "[--global-pool POOL] [--dtype f32|f16|bf16] [--seed S] "
+               "[--decoder-channels A,B,C,D,E] [--activation NAME] "
                "[--pixels FILE --batch B --size HxW [--pixel-seed S]]\n", g_get_prgname ());
       return EXIT_FAILURE;
     }
 
-  g_autofree char *json = fovea_random_cnn_config_json (argv[1], num_classes, pad_type,
-                                                        global_pool);
-  if (!fovea_random_cnn_write (out, json, dtype, (guint64) seed, &error) ||
+  gboolean unet = strcmp (argv[1], "smp/Unet") == 0;
+  g_autofree char *json = unet
+    ? fovea_random_seg_config_json (num_classes, decoder_channels, activation, 224)
+    : fovea_random_cnn_config_json (argv[1], num_classes, pad_type, global_pool);
+  if (!(unet ? fovea_random_seg_write (out, json, dtype, (guint64) seed, &error)
+             : fovea_random_cnn_write (out, json, dtype, (guint64) seed, &error)) ||
       (pixels != NULL && !write_pixels (pixels, batch, size, (guint64) pixel_seed, &error)))
     {
       fprintf (stderr, "%s\n", error->message);

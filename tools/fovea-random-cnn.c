@@ -17,9 +17,9 @@
 static const double imagenet_mean[3] = { 0.485, 0.456, 0.406 };
 static const double imagenet_std[3] = { 0.229, 0.224, 0.225 };
 
-static void
-add_tensor (const char *name, FoveaCnnTensorRole role, int n_dims, const gint64 *shape,
-            gpointer data)
+void
+fovea_random_cnn_add_tensor (const char *name, FoveaCnnTensorRole role, int n_dims,
+                             const gint64 *shape, gpointer data)
 {
   FoveaRandomTensors *list = data;
   float centre = 0.0f, spread;
@@ -68,7 +68,7 @@ fovea_random_cnn_write (const char *dir, const char *config_json, FoveaDType dty
                  "Cannot create %s: %s", dir, g_strerror (errno));
   else if (g_file_set_contents (config_path, config_json, -1, error))
     {
-      fovea_cnn_config_foreach_tensor (&config, add_tensor, &list);
+      fovea_cnn_config_foreach_tensor (&config, fovea_random_cnn_add_tensor, &list);
       ok = fovea_random_tensors_write (&list, weights_path, dtype, error);
     }
   fovea_random_tensors_clear (&list);

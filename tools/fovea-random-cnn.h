@@ -5,7 +5,7 @@
  * them into the convolutions is exercised; the outputs mean nothing. */
 #pragma once
 
-#include "fovea-cnn-config.h"
+#include "fovea-cnn.h"
 #include "fovea-safetensors.h"
 
 G_BEGIN_DECLS
@@ -29,6 +29,13 @@ char    *fovea_random_cnn_config_json  (const char *architecture,
                                         int         num_classes,
                                         const char *pad_type,
                                         const char *global_pool);
+/* A FoveaCnnTensorFunc adding a random tensor of that role and shape
+ * (as above) to a FoveaRandomTensors list (data). */
+void     fovea_random_cnn_add_tensor   (const char         *name,
+                                        FoveaCnnTensorRole  role,
+                                        int                 n_dims,
+                                        const gint64       *shape,
+                                        gpointer            data);
 /* n input values (normalised pixels), uniform in [-2, 2), from seed. */
 void     fovea_random_cnn_pixels       (float      *pixels,
                                         gsize       n,

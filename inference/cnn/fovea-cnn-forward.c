@@ -59,6 +59,25 @@ block_forward (FoveaCnnRun *run, const FoveaCnnBlock *blocks, int index, int bat
   swap_buffers (run);
 }
 
+void
+fovea_cnn_blocks_forward (FoveaCnnRun *run, const FoveaCnnBlock *blocks, int first, int last,
+                          int batch)
+{
+  const FoveaCnn *cnn = run->cnn;
+
+  for (int i = first; i <= last; i++)
+    {
+      block_forward (run, blocks, i, batch);
+      if (i == cnn->max_pool_after)
+        {
+          fovea_max_pool_forward (run->pool, &cnn->max_pool, &run->max_pool_shape, batch,
+                                  cnn->blocks[i].convs[cnn->blocks[i].n_convs - 1].out_channels,
+                                  run->x, run->y);
+          swap_buffers (run);
+        }
+    }
+}
+
 /* Global pooling and the head (NULL: the pooled features, headless). */
 static void
 head_forward (FoveaCnnRun *run, const FoveaConv *head, int batch)
@@ -87,17 +106,7 @@ blocks_forward (FoveaCnnRun *run, const FoveaCnnBlock *blocks, const float *pixe
 
   fovea_nchw_to_nhwc (run->pool, run->x, pixels, n, cnn->config.in_chans,
                       run->height, run->width);
-  for (int i = 0; i < cnn->n_blocks; i++)
-    {
-      block_forward (run, blocks, i, n);
-      if (i == cnn->max_pool_after)
-        {
-          fovea_max_pool_forward (run->pool, &cnn->max_pool, &run->max_pool_shape, n,
-                                  cnn->blocks[i].convs[cnn->blocks[i].n_convs - 1].out_channels,
-                                  run->x, run->y);
-          swap_buffers (run);
-        }
-    }
+  fovea_cnn_blocks_forward (run, blocks, 0, cnn->n_blocks - 1, n);
 }
 
 /* Room in the run's logits for n_outputs per image. */

@@ -27,7 +27,9 @@ typedef struct {
 } FoveaCnnBlock;
 
 /* Where a convolution's weights come from: its tensor name prefix and
- * its BatchNorm's (the two are folded into conv at load). */
+ * its BatchNorm's (the two are folded into conv at load). bn_name NULL:
+ * a convolution with its own bias (conv_name.bias) and no BatchNorm, as
+ * a segmentation head (fovea-seg.h). */
 typedef struct {
   FoveaConv *conv;
   char      *conv_name;
@@ -44,6 +46,8 @@ struct _FoveaCnn {
                                       * of a folded weight may be given back */
   FoveaCnnLoadFlags flags;
   char             *sha256;          /* NULL until asked for */
+  char             *tensor_prefix;   /* before every tensor name ("encoder." in a
+                                      * segmentation model), or NULL */
 
   FoveaCnnBlock    *blocks;
   int               n_blocks;
@@ -114,8 +118,9 @@ struct _FoveaCnnRun {
 };
 
 /* Lays out the network of cnn->config: cnn->blocks, the max pool and the
- * head's name; returns where each convolution's weights come from
- * (FoveaCnnConvSource, freed with the array). */
+ * head's name (each name after cnn->tensor_prefix); returns where each
+ * convolution's weights come from (FoveaCnnConvSource, freed with the
+ * array). */
 GArray  *fovea_cnn_describe           (FoveaCnn *cnn);
 /* The same for each family, appending to sources. */
 void     fovea_cnn_resnet_describe    (FoveaCnn *cnn,
@@ -137,5 +142,23 @@ void     fovea_cnn_conv_init          (const FoveaCnn *cnn,
 gboolean fovea_cnn_weights_load       (FoveaCnn *cnn,
                                        GArray   *sources,
                                        GError  **error);
+
+/* fovea_cnn_config_foreach_tensor with every name after prefix (NULL:
+ * none). */
+void     fovea_cnn_foreach_tensor_prefixed (const FoveaCnnConfig *config,
+                                            const char           *prefix,
+                                            FoveaCnnTensorFunc    func,
+                                            gpointer              data);
+
+/* Runs blocks first to last (inclusive) on run->x, leaving their output
+ * in run->x (and the max pool where it follows one of them): a part of
+ * fovea_cnn_forward, for a network that reads intermediate features (a
+ * segmentation encoder's skips). The caller has set OpenBLAS to one
+ * thread and filled run->x. */
+void     fovea_cnn_blocks_forward     (FoveaCnnRun         *run,
+                                       const FoveaCnnBlock *blocks,
+                                       int                  first,
+                                       int                  last,
+                                       int                  batch);
 
 G_END_DECLS

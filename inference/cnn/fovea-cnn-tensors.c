@@ -22,6 +22,22 @@ fovea_cnn_describe (FoveaCnn *cnn)
     fovea_cnn_resnet_describe (cnn, sources);
   else
     fovea_cnn_mobilenet_describe (cnn, sources);
+  if (cnn->tensor_prefix != NULL)
+    {
+      for (guint i = 0; i < sources->len; i++)
+        {
+          FoveaCnnConvSource *s = &g_array_index (sources, FoveaCnnConvSource, i);
+          char *conv_name = g_strconcat (cnn->tensor_prefix, s->conv_name, NULL);
+          char *bn_name = g_strconcat (cnn->tensor_prefix, s->bn_name, NULL);
+          g_free (s->conv_name);
+          g_free (s->bn_name);
+          s->conv_name = conv_name;
+          s->bn_name = bn_name;
+        }
+      char *head_name = g_strconcat (cnn->tensor_prefix, cnn->head_name, NULL);
+      g_free (cnn->head_name);
+      cnn->head_name = head_name;
+    }
   return sources;
 }
 
@@ -37,8 +53,16 @@ void
 fovea_cnn_config_foreach_tensor (const FoveaCnnConfig *config, FoveaCnnTensorFunc func,
                                  gpointer data)
 {
-  /* A network described but not loaded: the config is only borrowed. */
-  FoveaCnn cnn = { .config = *config };
+  fovea_cnn_foreach_tensor_prefixed (config, NULL, func, data);
+}
+
+void
+fovea_cnn_foreach_tensor_prefixed (const FoveaCnnConfig *config, const char *prefix,
+                                   FoveaCnnTensorFunc func, gpointer data)
+{
+  /* A network described but not loaded: the config and prefix are only
+   * borrowed. */
+  FoveaCnn cnn = { .config = *config, .tensor_prefix = (char *) prefix };
   g_autoptr (GArray) sources = fovea_cnn_describe (&cnn);
 
   for (guint i = 0; i < sources->len; i++)

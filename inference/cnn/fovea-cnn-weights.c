@@ -92,7 +92,8 @@ take_member (Loader *loader, const char *prefix, const char *member, int n_dims,
 static double element (const FoveaTensorView *view, gsize i);
 
 static gboolean
-take_conv (Loader *loader, const FoveaCnnConvSource *source, ConvViews *views, GError **error)
+take_conv (Loader *loader, const FoveaCnnConvSource *source, ConvViews *views,
+           const FoveaTensorView **conv_bias, GError **error)
 {
   const FoveaConv *conv = source->conv;
   int out = conv->out_channels;
@@ -100,6 +101,9 @@ take_conv (Loader *loader, const FoveaCnnConvSource *source, ConvViews *views, G
   views->weight = take_member (loader, source->conv_name, ".weight",
                                SHAPE (out, conv->in_channels / conv->groups,
                                       conv->window.kernel_h, conv->window.kernel_w), error);
+  if (views->weight != NULL && source->bn_name == NULL)  /* its own bias, no BatchNorm */
+    return (*conv_bias = take_member (loader, source->conv_name, ".bias", SHAPE (out),
+                                      error)) != NULL;
   if (views->weight == NULL ||
       !(views->gamma = take_member (loader, source->bn_name, ".weight", SHAPE (out), error)) ||
       !(views->beta = take_member (loader, source->bn_name, ".bias", SHAPE (out), error)) ||
@@ -156,7 +160,8 @@ scaled_row (const FoveaTensorView *view, gsize start, gsize n, double scale, flo
 typedef struct {
   FoveaConv  *conv;
   ConvViews   views;      /* BatchNorm's NULL for the head */
-  const FoveaTensorView *conv_bias;  /* the head's bias; NULL for the others */
+  const FoveaTensorView *conv_bias;  /* a convolution's own bias (the head's), with no
+                                      * BatchNorm; NULL for the others */
   double      eps;
   gboolean    drop_pages;
   float      *weight;   /* fovea_conv_weight_size floats */
@@ -307,7 +312,7 @@ fovea_cnn_weights_load (FoveaCnn *cnn, GArray *sources, GError **error)
     {
       const FoveaCnnConvSource *source = &g_array_index (sources, FoveaCnnConvSource, i);
       items[i].conv = source->conv;
-      if (!take_conv (&loader, source, &items[i].views, error))
+      if (!take_conv (&loader, source, &items[i].views, &items[i].conv_bias, error))
         return FALSE;
     }
   if (!take_head (&loader, &items[n], error) || !check_all_used (&loader, error))

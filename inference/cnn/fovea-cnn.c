@@ -80,6 +80,7 @@ fovea_cnn_free (FoveaCnn *cnn)
   g_clear_pointer (&cnn->weights, fovea_safetensors_unref);
   g_free (cnn->weights_name);
   g_free (cnn->sha256);
+  g_free (cnn->tensor_prefix);
   g_free (cnn->blocks);
   g_free (cnn->head_name);
   if (cnn->sources != NULL)

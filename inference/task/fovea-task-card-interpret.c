@@ -10,11 +10,15 @@
 gboolean
 fovea_task_card_check_outputs (const FoveaTaskCard *card, int n_outputs, GError **error)
 {
-  int expected = card->kind == FOVEA_TASK_CLASSIFICATION
+  int expected = card->kind != FOVEA_TASK_GRADING_REGRESSION
                  ? (int) g_strv_length (card->labels) : 1;
   if (n_outputs == expected)
     return TRUE;
-  if (card->kind == FOVEA_TASK_CLASSIFICATION)
+  if (card->kind == FOVEA_TASK_SEGMENTATION)
+    g_set_error (error, FOVEA_TASK_CARD_ERROR, FOVEA_TASK_CARD_ERROR_MISMATCH,
+                 "Task card “%s” names %d labels, but the model gives %d maps",
+                 card->name, expected, n_outputs);
+  else if (card->kind == FOVEA_TASK_CLASSIFICATION)
     g_set_error (error, FOVEA_TASK_CARD_ERROR, FOVEA_TASK_CARD_ERROR_MISMATCH,
                  "Task card “%s” names %d labels, but the model has %d outputs",
                  card->name, expected, n_outputs);
@@ -91,7 +95,8 @@ fovea_task_card_interpret (const FoveaTaskCard *card, const float *logits, int n
   *result = (FoveaTaskResult) { .n_outputs = n_outputs, .label_index = -1,
                                 .referral_score = NAN };
   g_return_if_fail (logits != NULL && n_outputs > 0);
-  if (card == NULL || !fovea_task_card_check_outputs (card, n_outputs, NULL))
+  if (card == NULL || card->kind == FOVEA_TASK_SEGMENTATION ||
+      !fovea_task_card_check_outputs (card, n_outputs, NULL))
     return;
 
   result->calibrated = TRUE;

@@ -22,7 +22,7 @@ G_DEFINE_QUARK (fovea-task-card-error-quark, fovea_task_card_error)
 
 static const char *const top_level_members[] = {
   "schema_version", "name", "title", "kind", "ordinal", "modality", "labels", "label_titles",
-  "thresholds",
+  "thresholds", "colours", "threshold",
   "referral", "preprocessing", "provenance", "intended_use", "research_use_only",
   NULL
 };
@@ -32,6 +32,7 @@ static const char *const referral_members[] = {
 static const char *const preprocessing_members[] = {
   "fundus_crop", "input_size", "interpolation", "crop_pct", "mean", "std", NULL
 };
+static const char *const segmentation_members[] = { "colours", "threshold" };
 static const char *const metric_members[] = { "name", "value", "split", "ci95", "held_out", NULL };
 
 static void
@@ -54,6 +55,9 @@ fovea_task_card_free (FoveaTaskCard *card)
   g_strfreev (card->label_titles);
   if (card->thresholds != NULL)
     g_array_unref (card->thresholds);
+  g_strfreev (card->colours);
+  if (card->label_thresholds != NULL)
+    g_array_unref (card->label_thresholds);
   g_strfreev (card->referral_labels);
   g_free (card->referral_rule);
   g_free (card->training_data);
@@ -75,10 +79,13 @@ parse_kind (const FoveaCardScope *scope, JsonObject *root, FoveaTaskCard *card,
     card->kind = FOVEA_TASK_CLASSIFICATION;
   else if (strcmp (kind, "grading_regression") == 0)
     card->kind = FOVEA_TASK_GRADING_REGRESSION;
+  else if (strcmp (kind, "segmentation") == 0)
+    card->kind = FOVEA_TASK_SEGMENTATION;
   else
     {
       fovea_card_set_error (scope, "kind", error,
-                            "is “%s”; expected classification or grading_regression", kind);
+                            "is “%s”; expected classification, grading_regression or "
+                            "segmentation", kind);
       return FALSE;
     }
   return TRUE;
@@ -96,7 +103,8 @@ parse_ordinal (const FoveaCardScope *scope, JsonObject *root, FoveaTaskCard *car
   if (present && card->kind != FOVEA_TASK_CLASSIFICATION)
     {
       fovea_card_set_error (scope, "ordinal", error,
-                            "is for classification; grading_regression is ordered already");
+                            "is for classification; grading_regression is ordered already, "
+                            "segmentation maps are not grades");
       return FALSE;
     }
   return TRUE;
@@ -149,6 +157,15 @@ parse_outputs (const FoveaCardScope *scope, JsonObject *root, FoveaTaskCard *car
     return FALSE;
   guint n_labels = g_strv_length (card->labels);
 
+  if (card->kind == FOVEA_TASK_SEGMENTATION)
+    return fovea_card_parse_segmentation (scope, root, card, error);
+  for (guint i = 0; i < G_N_ELEMENTS (segmentation_members); i++)
+    if (json_object_has_member (root, segmentation_members[i]))
+      {
+        fovea_card_set_error (scope, segmentation_members[i], error,
+                              "is only for kind segmentation");
+        return FALSE;
+      }
   if (card->kind == FOVEA_TASK_CLASSIFICATION)
     {
       if (json_object_has_member (root, "thresholds"))
@@ -287,6 +304,12 @@ parse_referral (const FoveaCardScope *root_scope, JsonObject *root, FoveaTaskCar
       return FALSE;
     }
 
+  if (card->kind == FOVEA_TASK_SEGMENTATION)
+    {
+      fovea_card_set_error (root_scope, "referral", error,
+                            "is for a reading per image; segmentation gives maps");
+      return FALSE;
+    }
   const FoveaCardScope scope = { root_scope->source, "referral." };
   if (!fovea_card_check_members (&scope, referral, referral_members, error) ||
       !fovea_card_get_string (&scope, referral, "rule", TRUE, &card->referral_rule, error))

@@ -28,6 +28,10 @@ typedef enum {
 typedef enum {
   FOVEA_TASK_CLASSIFICATION,       /* softmax over labels */
   FOVEA_TASK_GRADING_REGRESSION,   /* one output; grade = number of thresholds it exceeds */
+  /* One probability map per label, each its own sigmoid (labels may
+   * overlap: a haemorrhage inside the optic disc), drawn in the label's
+   * colour and measured where it reaches the label's threshold. */
+  FOVEA_TASK_SEGMENTATION,
 } FoveaTaskKind;
 
 typedef struct {
@@ -47,6 +51,11 @@ typedef struct _FoveaTaskCard {
   GStrv           labels;           /* in output order (grades for grading) */
   GStrv           label_titles;     /* the labels spelt out for people; may be NULL */
   GArray         *thresholds;       /* double; grading only: ascending */
+  /* Segmentation only: per label, its display colour ("#rrggbb", as
+   * written; fovea_task_card_label_colour reads it) and the probability
+   * from which a pixel counts as that label in measurements. */
+  GStrv           colours;
+  GArray         *label_thresholds; /* double, one per label, 0 < t < 1 */
   /* Referral: a grade ≥ referral_min_grade (grading, ordinal
    * classification), or a predicted label in referral_labels
    * (classification). With referral_min_probability (classification), the
@@ -100,12 +109,14 @@ FoveaTaskCard *fovea_task_card_load_data   (const char  *json,
                                             GError     **error);
 void           fovea_task_card_free        (FoveaTaskCard *card);
 /* Checks the card against a model's number of outputs: one per label for
- * classification, a single one for grading. */
+ * classification and segmentation (a map each), a single one for
+ * grading. */
 gboolean       fovea_task_card_check_outputs (const FoveaTaskCard *card,
                                               int                  n_outputs,
                                               GError             **error);
 /* card may be NULL, or not fit n_outputs: the result is then uncalibrated
- * (label NULL, label_index -1). Fills result; free with
+ * (label NULL, label_index -1), as for a segmentation card, whose outputs
+ * are maps, not one reading per image. Fills result; free with
  * fovea_task_result_clear. Grading counts the thresholds the output
  * strictly exceeds. */
 void           fovea_task_card_interpret   (const FoveaTaskCard *card,
@@ -133,5 +144,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (FoveaTaskCard, fovea_task_card_free)
 /* The label's title when the card gives titles, else the label itself. */
 const char *fovea_task_card_label_title (const FoveaTaskCard *card,
                                          int                  index);
+
+/* A segmentation label's colour as red, green, blue in [0, 1]. */
+void        fovea_task_card_label_colour (const FoveaTaskCard *card,
+                                          int                  index,
+                                          double               rgb[3]);
 
 G_END_DECLS

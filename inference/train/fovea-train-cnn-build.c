@@ -17,6 +17,9 @@
 #include <string.h>
 
 #include "fovea-cnn-private.h"
+#include "fovea-seg-private.h"
+
+#define SEG_ENCODER_PREFIX "encoder."
 
 typedef struct {
   FoveaTrainCnn    *model;
@@ -88,7 +91,7 @@ load_conv (Builder *b, TrainOp *op, const FoveaCnnConvSource *source)
 
   op->module = g_strdup (source->conv_name);
   op->bn_module = g_strdup (source->bn_name);
-  for (int k = 0; k < 4; k++)
+  for (int k = 0; source->bn_name != NULL && k < 4; k++)
     {
       if (b->weights == NULL)
         op->bn[k] = filled (b, g->out_c, identity[k]);
@@ -100,7 +103,13 @@ load_conv (Builder *b, TrainOp *op, const FoveaCnnConvSource *source)
         }
     }
   if (b->weights == NULL)
-    return TRUE;
+    {
+      /* A convolution with its own bias and no BatchNorm (a segmentation
+       * head): the bias starts at zero, as PyTorch's init leaves it near. */
+      if (source->bn_name == NULL)
+        op->bias = filled (b, g->out_c, 0.0f);
+      return TRUE;
+    }
   g_autofree char *weight = g_strconcat (source->conv_name, ".weight", NULL);
   g_autofree char *bias = g_strconcat (source->conv_name, ".bias", NULL);
   if ((op->weight = read_copy (b, weight, 4, shape)) == NULL)
@@ -231,9 +240,98 @@ add_pool_and_head (Builder *b, const FoveaCnn *cnn, int features)
          (head->bias = read_copy (b, bias, 1, b_shape)) != NULL;
 }
 
+/* [nearest ×2 (x), skip] (skip -1: none); returns the output tensor. */
+static int
+add_upsample_concat (Builder *b, int x, int skip)
+{
+  FoveaTrainCnn *model = b->model;
+  const TrainTensor *in = train_cnn_tensor (model, x);
+  int skip_c = skip >= 0 ? train_cnn_tensor (model, skip)->c : 0;
+  int out = train_cnn_add_tensor (model, in->c + skip_c, 2 * in->h, 2 * in->w);
+  TrainOp *op = train_cnn_add_op (model, TRAIN_OP_UPSAMPLE_CONCAT, x);
+  op->out = out;
+  op->in2 = skip;
+  op->geom = (FoveaTrainConvGeom) { .batch = model->max_batch, .in_h = in->h, .in_w = in->w,
+                                    .in_c = in->c, .out_h = 2 * in->h, .out_w = 2 * in->w,
+                                    .out_c = in->c + skip_c, .kernel_h = 1, .kernel_w = 1,
+                                    .stride_h = 1, .stride_w = 1, .dilation_h = 1,
+                                    .dilation_w = 1, .groups = 1 };
+  train_cnn_tensor (model, out)->producer = (int) model->ops->len - 1;
+  return out;
+}
+
+/* The encoder's modules under "encoder.", as a Unet's file names them,
+ * when they were read under torchvision's own names. */
+static void
+prefix_modules (FoveaTrainCnn *model, guint first_op)
+{
+  for (guint i = first_op; i < model->ops->len; i++)
+    {
+      TrainOp *op = train_cnn_op (model, i);
+      char *module = op->module != NULL ? g_strconcat (SEG_ENCODER_PREFIX, op->module, NULL)
+                                        : NULL;
+      char *bn_module = op->bn_module != NULL
+                        ? g_strconcat (SEG_ENCODER_PREFIX, op->bn_module, NULL) : NULL;
+      g_free (op->module);
+      g_free (op->bn_module);
+      op->module = module;
+      op->bn_module = bn_module;
+    }
+}
+
+/* A Unet (fovea-seg.h): the encoder's blocks under "encoder.", keeping
+ * the tensors after each feature block, then the decoder and the head,
+ * described by the inference engine's own fovea_seg_describe_decoder.
+ * weights may also be a bare torchvision MobileNetV2 (features.N..., as
+ * the bundled ImageNet one, whose classifier is not read): the encoder
+ * starts from it, the decoder and head from torchvision's init. */
+static gboolean
+build_seg (FoveaTrainCnn *model, FoveaSafetensors *weights, GError **error)
+{
+  gboolean bare = weights != NULL &&
+                  fovea_safetensors_lookup (weights, SEG_ENCODER_PREFIX "features.0.0.weight")
+                  == NULL &&
+                  fovea_safetensors_lookup (weights, "features.0.0.weight") != NULL;
+  g_autoptr (FoveaCnn) cnn = g_new0 (FoveaCnn, 1);
+  cnn->config = model->config;
+  cnn->config.architecture = g_strdup (model->config.architecture);
+  cnn->tensor_prefix = bare ? NULL : g_strdup (SEG_ENCODER_PREFIX);
+  g_autoptr (GArray) sources = fovea_cnn_describe (cnn);
+  FoveaSeg seg = { .config = *model->seg, .encoder = cnn };
+  fovea_seg_describe_decoder (&seg, sources);
+  Builder b = { model, weights, sources, error };
+  Builder decoder = { model, bare ? NULL : weights, sources, error };
+  int features[FOVEA_SEG_N_FEATURES], next = 0;
+
+  int x = train_cnn_add_tensor (model, model->config.in_chans, model->height, model->width);
+  for (int i = 0; i < cnn->n_blocks && x >= 0; i++)
+    {
+      x = add_block (&b, &cnn->blocks[i], x);
+      if (next < FOVEA_SEG_N_FEATURES && i == fovea_seg_feature_blocks[next])
+        features[next++] = x;
+    }
+  if (bare)
+    prefix_modules (model, 0);
+  for (int i = 0; i < FOVEA_SEG_DECODER_BLOCKS && x >= 0; i++)
+    {
+      int skip = FOVEA_SEG_N_FEATURES - 2 - i;
+      x = add_upsample_concat (&decoder, x, skip >= 0 ? features[skip] : -1);
+      x = add_conv (&decoder, &seg.blocks[i].conv1, x, FOVEA_ACT_RELU, -1);
+      if (x >= 0)
+        x = add_conv (&decoder, &seg.blocks[i].conv2, x, FOVEA_ACT_RELU, -1);
+    }
+  if (x >= 0)
+    x = add_conv (&decoder, &seg.head, x, FOVEA_ACT_NONE, -1);
+  model->seg_logits = model->features = x;
+  return x >= 0;
+}
+
 gboolean
 train_cnn_build (FoveaTrainCnn *model, FoveaSafetensors *weights, GError **error)
 {
+  if (model->seg != NULL)
+    return build_seg (model, weights, error);
+
   g_autoptr (FoveaCnn) cnn = g_new0 (FoveaCnn, 1);
   cnn->config = model->config;
   cnn->config.architecture = g_strdup (model->config.architecture);

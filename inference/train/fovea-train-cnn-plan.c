@@ -55,12 +55,15 @@ mark_tensors (FoveaTrainCnn *model)
       TrainOp *op = train_cnn_op (model, i);
       TrainTensor *in = train_cnn_tensor (model, op->in);
       TrainTensor *res = op->residual >= 0 ? train_cnn_tensor (model, op->residual) : NULL;
-      gboolean upstream = op_trained (op) || in->needs_grad || (res && res->needs_grad);
+      TrainTensor *skip = op->in2 >= 0 ? train_cnn_tensor (model, op->in2) : NULL;
+      gboolean upstream = op_trained (op) || in->needs_grad || (res && res->needs_grad) ||
+                          (skip && skip->needs_grad);
       TrainTensor *out = op->out >= 0 ? train_cnn_tensor (model, op->out) : NULL;
 
       if (out != NULL)
         out->needs_grad = upstream ||
-                          (model->mode == FOVEA_TRAIN_FROZEN && op->out == model->features);
+                          (model->mode == FOVEA_TRAIN_FROZEN && op->out == model->features) ||
+                          op->out == model->seg_logits;
       /* The head's output (the logits) always gets a gradient: dlogits. */
       gboolean back = out != NULL ? out->needs_grad : TRUE;
       if (!back)
@@ -146,7 +149,7 @@ train_cnn_plan (FoveaTrainCnn *model, GError **error)
   g_autoptr (GArray) blocks = g_array_new (FALSE, FALSE, sizeof (Block));
   g_autofree int *last_use = g_new (int, model->tensors->len);
   double scratch = 0, partials = 0, dwork = 0;
-  double dpooled = batch * train_cnn_tensor (model, model->pooled)->c;
+  double dpooled = model->pooled >= 0 ? batch * train_cnn_tensor (model, model->pooled)->c : 0;
 
   mark_tensors (model);
   for (guint t = 0; t < model->tensors->len; t++)
@@ -157,6 +160,8 @@ train_cnn_plan (FoveaTrainCnn *model, GError **error)
       last_use[op->in] = MAX (last_use[op->in], i);
       if (op->residual >= 0)
         last_use[op->residual] = MAX (last_use[op->residual], i);
+      if (op->in2 >= 0)
+        last_use[op->in2] = MAX (last_use[op->in2], i);
       if (op->kind != TRAIN_OP_CONV)
         continue;
       const FoveaTrainConvGeom *g = &op->geom;

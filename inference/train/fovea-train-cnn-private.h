@@ -13,6 +13,7 @@
 #include "fovea-train-cnn.h"
 #include "fovea-train-conv.h"
 #include "fovea-train-kernels.h"
+#include "fovea-seg-config.h"
 
 G_BEGIN_DECLS
 
@@ -21,6 +22,7 @@ typedef enum {
   TRAIN_OP_MAXPOOL,
   TRAIN_OP_GLOBAL_POOL,   /* the feature map to batch × channels */
   TRAIN_OP_HEAD,          /* the linear classifier */
+  TRAIN_OP_UPSAMPLE_CONCAT,  /* a segmentation decoder's: [nearest ×2 (in), in2] */
 } TrainOpKind;
 
 /* A LoRA on a 1×1 convolution (PEFT's Conv2d LoRA). The layer runs on
@@ -38,6 +40,7 @@ typedef struct {
   TrainOpKind        kind;
   int                in, out;       /* tensor indices */
   int                residual;      /* tensor added before the activation, or -1 */
+  int                in2;           /* TRAIN_OP_UPSAMPLE_CONCAT: the skip, or -1 */
   FoveaTrainConvGeom geom;          /* at max_batch; maxpool and global max pool too */
   FoveaAct      act;
   FoveaCnnPool       pool;          /* TRAIN_OP_GLOBAL_POOL */
@@ -86,6 +89,11 @@ struct _FoveaTrainCnn {
   int              features;        /* the tensor Grad-CAM reads: the last feature map */
   int              pooled;          /* the global pool's output tensor */
   char            *head_module;     /* "classifier.1", "fc", "classifier" */
+  /* A segmentation network (fovea-seg.h): its config (owned), and the
+   * tensor of its logits (batch × h × w × classes), the last op's
+   * output; NULL and -1 for a classifier. */
+  FoveaSegConfig  *seg;
+  int              seg_logits;
 
   /* Trainable tensors: one allocation for values, one for gradients. */
   float           *values, *grads;

@@ -13,6 +13,7 @@
 #define G_LOG_DOMAIN "fovea-train-cnn-run"
 
 #include "fovea-train-cnn-private.h"
+#include "fovea-seg-kernels.h"
 
 #include <cblas.h>
 #include <string.h>
@@ -100,6 +101,12 @@ op_forward (FoveaTrainCnn *model, const TrainOp *op)
     case TRAIN_OP_GLOBAL_POOL:
       global_pool_forward (model, op, out, in->data);
       break;
+    case TRAIN_OP_UPSAMPLE_CONCAT:
+      fovea_upsample_concat_forward (model->pool, out, in->data,
+                                     op->in2 >= 0 ? train_cnn_tensor (model, op->in2)->data
+                                                  : NULL,
+                                     model->batch, g.in_h, g.in_w, g.in_c, g.out_c - g.in_c);
+      break;
     case TRAIN_OP_HEAD:
       fovea_train_linear_forward (model->pool, out, NULL, in->data, op->weight, NULL, op->bias,
                                   model->batch, g.in_c, g.out_c);
@@ -136,7 +143,10 @@ fovea_train_cnn_forward (FoveaTrainCnn *model, const float *pixels, int batch, G
         fovea_train_act_mask (model->pool, out->mask, out->data, tensor_floats (model, out),
                               op->act);
     }
-  if (train_cnn_op (model, model->ops->len - 1)->kind != TRAIN_OP_HEAD)
+  if (model->seg_logits >= 0)
+    memcpy (model->logits, train_cnn_tensor (model, model->seg_logits)->data,
+            sizeof (float) * (gsize) batch * model->n_outputs);
+  else if (train_cnn_op (model, model->ops->len - 1)->kind != TRAIN_OP_HEAD)
     memcpy (model->logits, train_cnn_tensor (model, model->pooled)->data,
             sizeof (float) * (gsize) batch * model->n_outputs);
   return model->logits;
@@ -226,6 +236,27 @@ conv_backward (Backward *bw, const TrainOp *op, float *dy)
     lora_backward (bw, op, &g, dy, in->data);
 }
 
+/* Each input's share of the gradient, added to what it has (the skip is
+ * also read by the next encoder block). */
+static void
+upsample_concat_backward (Backward *bw, const TrainOp *op, const float *dy)
+{
+  FoveaTrainCnn *model = bw->model;
+  TrainTensor *in = train_cnn_tensor (model, op->in);
+  TrainTensor *skip = op->in2 >= 0 ? train_cnn_tensor (model, op->in2) : NULL;
+  const FoveaTrainConvGeom *g = &op->geom;
+
+  fovea_upsample_concat_backward (model->pool, in->needs_grad ? in->grad : NULL,
+                                  skip != NULL && skip->needs_grad ? skip->grad : NULL, dy,
+                                  model->batch, g->in_h, g->in_w, g->in_c, g->out_c - g->in_c,
+                                  bw->started[op->in],
+                                  skip != NULL && bw->started[op->in2]);
+  if (in->needs_grad)
+    bw->started[op->in] = TRUE;
+  if (skip != NULL && skip->needs_grad)
+    bw->started[op->in2] = TRUE;
+}
+
 static void
 pool_backward (Backward *bw, const TrainOp *op, const float *dy)
 {
@@ -275,11 +306,13 @@ fovea_train_cnn_backward (FoveaTrainCnn *model, const float *dlogits)
   openblas_set_num_threads (1);
   g_autofree gboolean *started = g_new0 (gboolean, model->tensors->len);
   Backward bw = { model, started };
-  TrainTensor *pooled = train_cnn_tensor (model, model->pooled);
+  TrainTensor *pooled = model->pooled >= 0 ? train_cnn_tensor (model, model->pooled) : NULL;
   int last = (int) model->ops->len - 1;
   const TrainOp *head = train_cnn_op (model, last);
 
-  if (head->kind == TRAIN_OP_HEAD)
+  if (model->seg_logits >= 0)
+    pass_gradient (&bw, model->seg_logits, dlogits);
+  else if (head->kind == TRAIN_OP_HEAD)
     {
       float *din = pooled->needs_grad ? pooled->grad : NULL;
       fovea_train_linear_backward (model->pool, din, FALSE, head->dweight, head->dbias, dlogits,
@@ -296,7 +329,8 @@ fovea_train_cnn_backward (FoveaTrainCnn *model, const float *dlogits)
       const TrainOp *op = train_cnn_op (model, i);
       TrainTensor *out = train_cnn_tensor (model, op->out);
       gboolean passes = train_cnn_tensor (model, op->in)->needs_grad ||
-                        (op->residual >= 0 && train_cnn_tensor (model, op->residual)->needs_grad);
+                        (op->residual >= 0 && train_cnn_tensor (model, op->residual)->needs_grad) ||
+                        (op->in2 >= 0 && train_cnn_tensor (model, op->in2)->needs_grad);
       gboolean trained = op->dweight != NULL || op->dbias != NULL || op->lora.da != NULL ||
                          op->lora.db != NULL;
       /* Nothing below wants a gradient (frozen Grad-CAM stops here, its
@@ -307,6 +341,8 @@ fovea_train_cnn_backward (FoveaTrainCnn *model, const float *dlogits)
         memset (out->grad, 0, sizeof (float) * tensor_floats (model, out));
       if (op->kind == TRAIN_OP_CONV)
         conv_backward (&bw, op, out->grad);
+      else if (op->kind == TRAIN_OP_UPSAMPLE_CONCAT)
+        upsample_concat_backward (&bw, op, out->grad);
       else
         pool_backward (&bw, op, out->grad);
     }

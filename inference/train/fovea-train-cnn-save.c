@@ -205,6 +205,13 @@ fovea_train_cnn_save (FoveaTrainCnn *model, const char *dir, GHashTable *metadat
                    "Cannot save %s: a frozen model has nothing trained", dir);
       return FALSE;
     }
+  /* Its config.json is smp's, which this writer does not know yet. */
+  if (model->seg != NULL)
+    {
+      g_set_error (error, FOVEA_MODEL_ERROR, FOVEA_MODEL_ERROR_CONFIG,
+                   "Cannot save %s: saving a segmentation network is not supported yet", dir);
+      return FALSE;
+    }
   if (g_mkdir_with_parents (dir, 0755) != 0)
     {
       int saved = errno;

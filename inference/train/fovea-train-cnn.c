@@ -29,7 +29,7 @@ train_cnn_add_tensor (FoveaTrainCnn *model, int c, int h, int w)
 TrainOp *
 train_cnn_add_op (FoveaTrainCnn *model, TrainOpKind kind, int in)
 {
-  TrainOp op = { .kind = kind, .in = in, .out = -1, .residual = -1 };
+  TrainOp op = { .kind = kind, .in = in, .out = -1, .residual = -1, .in2 = -1 };
   g_array_append_val (model->ops, op);
   return &g_array_index (model->ops, TrainOp, model->ops->len - 1);
 }
@@ -258,7 +258,7 @@ model_new (FoveaTrainMode mode, const FoveaCnnConfig *config, const FoveaTrainCn
   model->names = g_ptr_array_new_with_free_func (g_free);
   model->owned = g_ptr_array_new_with_free_func (g_free);
   model->aligned = g_ptr_array_new_with_free_func (free);
-  model->features = model->pooled = -1;
+  model->features = model->pooled = model->seg_logits = -1;
   return model;
 }
 
@@ -337,7 +337,11 @@ static gboolean
 finish (FoveaTrainCnn *model, GError **error)
 {
   TrainOp *head = head_op (model);
-  model->n_outputs = head != NULL ? head->geom.out_c : train_cnn_tensor (model, model->pooled)->c;
+  if (model->seg != NULL)
+    model->n_outputs = model->height * model->width * model->seg->classes;
+  else
+    model->n_outputs = head != NULL ? head->geom.out_c
+                                    : train_cnn_tensor (model, model->pooled)->c;
   prepare_work (model);
   return train_cnn_plan (model, error);
 }
@@ -388,6 +392,44 @@ fovea_train_cnn_new_full (const FoveaCnnConfig *config, FoveaSafetensors *weight
     {
       TrainOp *op = train_cnn_op (model, i);
       if (op->kind != TRAIN_OP_CONV && op->kind != TRAIN_OP_HEAD)
+        continue;
+      gboolean loaded = op->weight != NULL;
+      train_weight (model, op);
+      if (!loaded)
+        init_random (op, &rng);
+    }
+  g_assert (model->n_used == model->n_values);
+  if (!finish (model, error))
+    return NULL;
+  return g_steal_pointer (&model);
+}
+
+FoveaTrainCnn *
+fovea_train_cnn_new_seg (const FoveaSegConfig *config, FoveaSafetensors *weights, guint64 seed,
+                         const FoveaTrainCnnSize *size, GError **error)
+{
+  g_return_val_if_fail (config != NULL && size != NULL, NULL);
+
+  if (size->height % 32 != 0 || size->width % 32 != 0)
+    {
+      g_set_error (error, FOVEA_MODEL_ERROR, FOVEA_MODEL_ERROR_INPUT,
+                   "Cannot train a Unet on %d × %d images: the sides must be multiples of 32",
+                   size->width, size->height);
+      return NULL;
+    }
+  g_autoptr (FoveaTrainCnn) model = model_new (FOVEA_TRAIN_FULL, &config->encoder, size);
+  model->seg = g_new (FoveaSegConfig, 1);
+  *model->seg = *config;
+  model->seg->encoder_name = g_strdup (config->encoder_name);
+  model->seg->encoder.architecture = g_strdup (config->encoder.architecture);
+  if (!build (model, weights, size, error) ||
+      !allocate_params (model, count_weights (model), error))
+    return NULL;
+  FoveaInitRng rng = { seed };
+  for (guint i = 0; i < model->ops->len; i++)
+    {
+      TrainOp *op = train_cnn_op (model, i);
+      if (op->kind != TRAIN_OP_CONV)
         continue;
       gboolean loaded = op->weight != NULL;
       train_weight (model, op);
@@ -541,6 +583,9 @@ fovea_train_cnn_free (FoveaTrainCnn *model)
       g_free (op->bn_module);
     }
   fovea_cnn_config_clear (&model->config);
+  if (model->seg != NULL)
+    fovea_seg_config_clear (model->seg);
+  g_free (model->seg);
   g_free (model->head_module);
   g_free (model->values);
   g_free (model->grads);

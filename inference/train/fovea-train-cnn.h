@@ -32,6 +32,7 @@
 #pragma once
 
 #include "fovea-cnn-config.h"
+#include "fovea-seg-config.h"
 #include "fovea-safetensors.h"
 #include "fovea-train-vit.h"
 
@@ -81,6 +82,20 @@ FoveaTrainCnn *fovea_train_cnn_new_lora   (const FoveaCnnConfig    *config,
 FoveaTrainCnn *fovea_train_cnn_new_frozen (const FoveaCnnConfig    *config,
                                            FoveaSafetensors        *weights,
                                            const char              *adapter_dir,
+                                           const FoveaTrainCnnSize *size,
+                                           GError                 **error);
+/* Full training of a segmentation network (fovea-seg.h's Unet: encoder,
+ * decoder and head, every convolution trained, BatchNorm frozen as
+ * above) from its config and weights: a Unet's, or a bare torchvision
+ * MobileNetV2's (features.N..., the bundled ImageNet encoder: the
+ * decoder and head then start from torchvision's initialisation from
+ * seed, as everything does with weights NULL). Its logits are batch × height × width × classes,
+ * channels-last (fovea_train_cnn_get_n_outputs: height · width ·
+ * classes per image); height and width multiples of 32. Saving it is
+ * not supported yet. */
+FoveaTrainCnn *fovea_train_cnn_new_seg    (const FoveaSegConfig    *config,
+                                           FoveaSafetensors        *weights,
+                                           guint64                  seed,
                                            const FoveaTrainCnnSize *size,
                                            GError                 **error);
 void           fovea_train_cnn_free       (FoveaTrainCnn           *model);

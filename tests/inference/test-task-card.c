@@ -562,6 +562,102 @@ test_ordinal_operating_point (void)
   g_assert_true (isnan (((FoveaTaskMetric *) dr->metrics->pdata[0])->ci_low));
 }
 
+/* A segmentation card: its colours and per-label thresholds; its outputs
+ * are maps (one per label), never one reading per image. */
+static void
+test_segmentation_card (void)
+{
+  g_autoptr (FoveaTaskCard) card = load_fixture_card ("lesions-segmentation.json");
+  const double thresholds[] = { 0.3, 0.5, 0.5, 0.45 };
+  double rgb[3];
+
+  g_assert_cmpint (card->kind, ==, FOVEA_TASK_SEGMENTATION);
+  g_assert_cmpuint (g_strv_length (card->labels), ==, 4);
+  g_assert_cmpstr (card->colours[1], ==, "#A00000");
+  g_assert_cmpuint (card->label_thresholds->len, ==, 4);
+  for (guint i = 0; i < G_N_ELEMENTS (thresholds); i++)
+    g_assert_cmpfloat (g_array_index (card->label_thresholds, double, i), ==, thresholds[i]);
+  fovea_task_card_label_colour (card, 2, rgb);
+  g_assert_cmpfloat (rgb[0], ==, 1.0);
+  g_assert_cmpfloat (fabs (rgb[1] - 215 / 255.0), <, 1e-12);
+  g_assert_cmpfloat (rgb[2], ==, 0.0);
+
+  g_autoptr (GError) error = NULL;
+  g_assert_true (fovea_task_card_check_outputs (card, 4, &error));
+  g_assert_false (fovea_task_card_check_outputs (card, 1, &error));
+  g_assert_error (error, FOVEA_TASK_CARD_ERROR, FOVEA_TASK_CARD_ERROR_MISMATCH);
+  g_clear_error (&error);
+
+  float logits[4] = { 1, 2, 3, 4 };
+  FoveaTaskResult result;
+  fovea_task_card_interpret (card, logits, 4, &result);
+  g_assert_false (result.calibrated);
+  g_assert_null (result.label);
+  fovea_task_result_clear (&result);
+
+  /* One threshold for every label, and the default. */
+  static const char *const common =
+    "{\"schema_version\": 1, \"name\": \"vessels\", \"kind\": \"segmentation\", "
+    "\"modality\": \"fundus\", \"labels\": [\"vessels\"], \"colours\": [\"#00ff00\"], "
+    "%s\"provenance\": {\"training_data\": \"none\"}, "
+    "\"intended_use\": \"Tests.\", \"research_use_only\": true}";
+  g_autofree char *single = g_strdup_printf (common, "\"threshold\": 0.4, ");
+  g_autofree char *plain = g_strdup_printf (common, "");
+  g_autoptr (FoveaTaskCard) one = fovea_task_card_load_data (single, -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (g_array_index (one->label_thresholds, double, 0), ==, 0.4);
+  g_autoptr (FoveaTaskCard) defaulted = fovea_task_card_load_data (plain, -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (g_array_index (defaulted->label_thresholds, double, 0), ==, 0.5);
+}
+
+/* Each fault of a segmentation card names its field. */
+static void
+test_segmentation_invalid (void)
+{
+  static const char *const head =
+    "{\"schema_version\": 1, \"name\": \"od\", \"modality\": \"fundus\", "
+    "\"provenance\": {\"training_data\": \"none\"}, "
+    "\"intended_use\": \"Tests.\", \"research_use_only\": true, ";
+  static const struct { const char *rest, *field; } cases[] = {
+    { "\"kind\": \"segmentation\", \"labels\": [\"optic_disc\"]}", "“colours”" },
+    { "\"kind\": \"segmentation\", \"labels\": [\"optic_disc\"], \"colours\": [\"red\"]}",
+      "“colours[0]”" },
+    { "\"kind\": \"segmentation\", \"labels\": [\"optic_disc\"], \"colours\": [\"#12345g\"]}",
+      "“colours[0]”" },
+    { "\"kind\": \"segmentation\", \"labels\": [\"a\", \"b\"], \"colours\": [\"#123456\"]}",
+      "“colours”" },
+    { "\"kind\": \"segmentation\", \"labels\": [\"a\"], \"colours\": [\"#123456\"], "
+      "\"threshold\": 1.0}", "“threshold”" },
+    { "\"kind\": \"segmentation\", \"labels\": [\"a\", \"b\"], "
+      "\"colours\": [\"#123456\", \"#654321\"], \"threshold\": [0.5]}", "“threshold”" },
+    { "\"kind\": \"segmentation\", \"labels\": [\"a\"], \"colours\": [\"#123456\"], "
+      "\"threshold\": \"high\"}", "“threshold”" },
+    { "\"kind\": \"segmentation\", \"labels\": [\"a\"], \"colours\": [\"#123456\"], "
+      "\"thresholds\": [0.5]}", "“thresholds”" },
+    { "\"kind\": \"segmentation\", \"labels\": [\"a\"], \"colours\": [\"#123456\"], "
+      "\"ordinal\": true}", "“ordinal”" },
+    { "\"kind\": \"segmentation\", \"labels\": [\"a\"], \"colours\": [\"#123456\"], "
+      "\"referral\": {\"rule\": \"any\", \"labels\": [\"a\"]}}", "“referral”" },
+    { "\"kind\": \"segmentation\", \"labels\": [], \"colours\": []}", "“labels”" },
+    { "\"kind\": \"classification\", \"labels\": [\"a\", \"b\"], "
+      "\"colours\": [\"#123456\", \"#654321\"]}", "“colours”" },
+    { "\"kind\": \"classification\", \"labels\": [\"a\", \"b\"], \"threshold\": 0.5}",
+      "“threshold”" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *json = g_strconcat (head, cases[i].rest, NULL);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (FoveaTaskCard) card = fovea_task_card_load_data (json, -1, &error);
+      g_assert_null (card);
+      g_assert_error (error, FOVEA_TASK_CARD_ERROR, FOVEA_TASK_CARD_ERROR_INVALID);
+      if (strstr (error->message, cases[i].field) == NULL)
+        g_error ("case %" G_GSIZE_FORMAT ": “%s” does not name %s", i, error->message,
+                 cases[i].field);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -570,6 +666,8 @@ main (int argc, char **argv)
   g_test_add_func ("/task-card/skin-lesion", test_skin_lesion_card);
   g_test_add_func ("/task-card/minimal", test_minimal_card);
   g_test_add_func ("/task-card/invalid-files", test_invalid_files);
+  g_test_add_func ("/task-card/segmentation", test_segmentation_card);
+  g_test_add_func ("/task-card/segmentation-invalid", test_segmentation_invalid);
   g_test_add_func ("/task-card/field-errors", test_field_errors);
   g_test_add_func ("/task-card/nul-refused", test_nul_refused);
   g_test_add_func ("/task-card/check-outputs", test_check_outputs);
