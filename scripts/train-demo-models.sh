@@ -1,18 +1,32 @@
 #!/bin/sh
-# train-demo-models.sh: retrains the RetinaMNIST research-demo models in
+# train-demo-models.sh: retrains models with Fovea's own trainer and the
+# exact commands their cards record.
+#
+#   ./scripts/train-demo-models.sh            the bundled models: fundus
+#                                             (IDRiD) and skin (HAM10000)
+#   ./scripts/train-demo-models.sh fundus     scripts/train-fundus-models.sh all
+#   ./scripts/train-demo-models.sh skin       scripts/train-skin-models.sh all
+#   ./scripts/train-demo-models.sh retinamnist [DATA.npz]
+#
+# `retinamnist` retrains the RetinaMNIST research-demo models in
 # tests/fixtures/models/retinamnist-vit/ (the small ViT example the tests
-# use; no longer installed) from RetinaMNIST, with Fovea's own
-# trainer. The same commit, data and command lines give byte-identical
-# weights (every random choice comes from --seed; the kernels are
-# deterministic at any thread count).
+# use; no longer installed). The same commit, data and command lines give
+# byte-identical weights (every random choice comes from --seed; the
+# kernels are deterministic at any thread count).
 #
-#   ./scripts/train-demo-models.sh [DATA.npz]
-#
-# Selection and the metrics in the cards use RetinaMNIST's val split (120
-# images); the official test split is not available here, so the figures
-# are optimistic and say so in each card.
+# RetinaMNIST's selection and the metrics in its cards use its val split
+# (120 images); the official test split is not available here, so the
+# figures are optimistic and say so in each card.
 set -eu
 cd "$(dirname "$0")/.."
+
+case "${1:-bundled}" in
+  bundled) ./scripts/train-fundus-models.sh all && exec ./scripts/train-skin-models.sh all ;;
+  fundus) exec ./scripts/train-fundus-models.sh all ;;
+  skin) exec ./scripts/train-skin-models.sh all ;;
+  retinamnist) shift ;;
+  *) echo "usage: train-demo-models.sh [fundus|skin|retinamnist [DATA.npz]]" >&2; exit 2 ;;
+esac
 
 data=${1:-../shared/data/retinamnist/retinamnist_trainval.npz}
 cli=build/app/fovea-cli

@@ -47,9 +47,11 @@ train () {
   $cli train $common "$@" $resume --out "$work/$name"
 }
 
-# The recipe chosen on validation (README, "Skin lesions"): @CHOSEN@
+# The recipe chosen on validation (README, "Skin lesions"): the whole
+# ImageNet MobileNetV2 fine-tuned with class-balanced sampling (val
+# balanced accuracy 0.658, the highest of the recipes compared).
 chosen () {
-  train skin-lesion @CHOSEN_ARGS@
+  train skin-lesion --full --model "$base" --lr 5e-4 --balanced
 }
 
 if [ "$step" = train ] || [ "$step" = all ]; then
@@ -82,8 +84,8 @@ if [ "$step" = variants ]; then
   # with class-balanced sampling, and LoRA on the shared ImageNet backbone.
   train full-ce --full --model "$base" --lr 5e-4
   train full-weighted --full --model "$base" --lr 5e-4 --class-weights
-  train full-balanced --full --model "$base" --lr 5e-4 --balanced
-  train full-spmix --full --model "$base" --lr 5e-4 --spmix
+  train full-balanced --full --model "$base" --lr 5e-4 --balanced  # = skin-lesion
+  train full-spmix --full --model "$base" --lr 5e-4 --balanced --spmix
   train lora-ce --lora r=8,alpha=16,targets=conv1x1 --model "$base" --lr 1e-3
 fi
 du -sh "$out"
