@@ -21,7 +21,11 @@
 #include "fovea-test-common.h"
 #include "fovea-train-data.h"
 
-#define MAX_BYTES (25 * 1000 * 1000)
+/* What the repository carries: the ImageNet MobileNetV2 (F16, 7 MB), two
+ * fine-tuned MobileNetV2s in F32 (fundus backbone and skin model, 9 MB
+ * each), the fundus anomaly ViT and its banks (6 MB). A guard against a
+ * model committed by mistake, not a target. */
+#define MAX_BYTES (40 * 1000 * 1000)
 
 static char *
 models_dir (void)
