@@ -162,18 +162,21 @@ fovea_cli_report (int argc, char **argv)
       return FOVEA_CLI_EXIT_FATAL;
     }
 
-  /* Name guesses are not good enough for a signed-off report. */
-  if (patient_id == NULL || eye == NULL)
-    for (guint i = 0; i < records->len; i++)
-      {
-        const FoveaGradeRecord *record = records->pdata[i];
-        if (!fovea_dicom_is_file (record->path))
-          {
-            fprintf (stderr, "fovea-cli report: give --patient-id and --eye: %s is not DICOM, "
-                             "so nothing says whose image it is\n", record->path);
-            return FOVEA_CLI_EXIT_FATAL;
-          }
-      }
+  /* Name guesses are not good enough for a signed-off report. A skin
+   * image has no eye: the patient is enough. */
+  for (guint i = 0; i < records->len; i++)
+    {
+      const FoveaGradeRecord *record = records->pdata[i];
+      gboolean needs_eye = record->modality != FOVEA_MODALITY_SKIN;
+      if ((patient_id == NULL || (needs_eye && eye == NULL)) &&
+          !fovea_dicom_is_file (record->path))
+        {
+          fprintf (stderr, "fovea-cli report: give --patient-id%s: %s is not DICOM, "
+                           "so nothing says whose image it is\n",
+                   needs_eye ? " and --eye" : "", record->path);
+          return FOVEA_CLI_EXIT_FATAL;
+        }
+    }
 
   const FoveaReportInfo info = { .site = site, .operator_name = operator_name,
                                  .exam_date = exam_date };

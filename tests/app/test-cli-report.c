@@ -111,10 +111,49 @@ test_report (void)
   fovea_test_rmdir (model);
 }
 
+/* A dermoscopy image has no eye: the patient ID alone names it, and the
+ * report still refuses when the patient ID is missing too. */
+static void
+test_report_skin_needs_no_eye (void)
+{
+  if (!fovea_test_have_poppler ())
+    return;
+  g_autofree char *model = fovea_test_make_model_with_card ("tiny-token", "tiny-five-class.json");
+  g_autofree char *card_path = g_build_filename (model, "task_card.json", NULL);
+  g_autofree char *card = NULL;
+  g_assert_true (g_file_get_contents (card_path, &card, NULL, NULL));
+  g_auto (GStrv) parts = g_strsplit (card, "\"modality\": \"fundus\"", -1);
+  g_assert_cmpuint (g_strv_length (parts), ==, 2);
+  g_autofree char *skin_card = g_strjoinv ("\"modality\": \"skin\"", parts);
+  g_assert_true (g_file_set_contents (card_path, skin_card, -1, NULL));
+  g_autofree char *dir = fovea_test_mkdtemp ();
+  g_autofree char *out = g_build_filename (dir, "skin.pdf", NULL);
+  g_autofree char *naevus = fovea_test_sample_path ("skin-naevus.png");
+
+  FoveaCliResult r = fovea_test_run_cli ("report", naevus, "--model", model, "--out", out, NULL);
+  g_assert_cmpint (r.status, ==, 1);
+  fovea_test_assert_contains (r.err, "give --patient-id:");
+  fovea_test_cli_result_clear (&r);
+  g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+
+  r = fovea_test_run_cli ("report", naevus, "--model", model, "--patient-id", "P-5",
+                          "--out", out, NULL);
+  if (r.status != 0)
+    g_error ("report exited %d: %s", r.status, r.err);
+  fovea_test_cli_result_clear (&r);
+  g_autofree char *text = fovea_test_pdf_text (out);
+  fovea_test_assert_contains (text, "P-5");
+  fovea_test_assert_contains (text, "skin-naevus.png");
+
+  fovea_test_rmdir (dir);
+  fovea_test_rmdir (model);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/cli/report", test_report);
+  g_test_add_func ("/cli/report/skin-needs-no-eye", test_report_skin_needs_no_eye);
   return g_test_run ();
 }
