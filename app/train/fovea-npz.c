@@ -380,7 +380,8 @@ read_entry (FoveaNpz *npz, const char *name, guint64 total, FoveaNpyArray *array
   if (!read_exactly (npz, name, prefix, prefix_len, error))
     return FALSE;
   gsize header_size = prefix_header_size (prefix, prefix_len);
-  if (header_size == 0 || header_size > MIN (total, NPY_MAX_HEADER_LEN + 12))
+  /* A version 1 header may declare itself shorter than the prefix read. */
+  if (header_size < prefix_len || header_size > MIN (total, NPY_MAX_HEADER_LEN + 12))
     {
       /* Always refused: let the parser say why. */
       if (fovea_npy_parse_header (prefix, prefix_len, total, name, &array->header, error))

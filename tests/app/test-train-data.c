@@ -468,6 +468,7 @@ test_npz_malformed (void)
     { "float-labels.npz", FOVEA_NPZ_ERROR, FOVEA_NPZ_ERROR_UNSUPPORTED, "'<f4'" },
     { "flat-images.npz", FOVEA_TRAIN_DATA_ERROR, FOVEA_TRAIN_DATA_ERROR_ARRAYS,
       "not N × H × W" },
+    { "short-header.npz", FOVEA_NPZ_ERROR, FOVEA_NPZ_ERROR_FORMAT, "header" },
     { "two-column-labels.npz", FOVEA_TRAIN_DATA_ERROR, FOVEA_TRAIN_DATA_ERROR_ARRAYS,
       "not N or N × 1" },
   };

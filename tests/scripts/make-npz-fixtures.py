@@ -150,6 +150,10 @@ def main():
                                    "train_labels": npy_bytes(train_labels.astype(np.float32))})
     write_zip("flat-images.npz", {"train_images": npy_bytes(train_images.reshape(6, 60)),
                                   "train_labels": labels})
+    # A version 1 header that declares itself shorter than the fixed prefix
+    # (libFuzzer found the overflow this once caused).
+    write_zip("short-header.npz", {"train_images": b"\x93NUMPY\x01\x00\x00\x00" + b"0123456789",
+                                   "train_labels": labels})
     write_zip("two-column-labels.npz", {"train_images": npy_bytes(train_images),
                                         "train_labels": npy_bytes(np.zeros((6, 2), np.int64))})
 
