@@ -51,6 +51,10 @@ parse_colours (const FoveaCardScope *scope, JsonObject *root, FoveaTaskCard *car
   return TRUE;
 }
 
+/* Smaller than a thumbnail's or larger than any camera's is a typo. */
+#define FOVEA_SEG_MIN_FOV_DIAMETER 32
+#define FOVEA_SEG_MAX_FOV_DIAMETER 16384
+
 /* threshold: one number for every label, or a list of one per label. */
 static gboolean
 parse_threshold (const FoveaCardScope *scope, JsonObject *root, FoveaTaskCard *card,
@@ -89,6 +93,26 @@ parse_threshold (const FoveaCardScope *scope, JsonObject *root, FoveaTaskCard *c
   return TRUE;
 }
 
+/* fov_diameter: optional, a whole number of pixels a photograph can have. */
+static gboolean
+parse_fov_diameter (const FoveaCardScope *scope, JsonObject *root, FoveaTaskCard *card,
+                    GError **error)
+{
+  gboolean present = FALSE;
+  gint64 value = 0;
+  if (!fovea_card_get_int (scope, root, "fov_diameter", FALSE, &present, &value, error))
+    return FALSE;
+  if (present && (value < FOVEA_SEG_MIN_FOV_DIAMETER || value > FOVEA_SEG_MAX_FOV_DIAMETER))
+    {
+      fovea_card_set_error (scope, "fov_diameter", error,
+                            "is %" G_GINT64_FORMAT "; expected %d to %d pixels", value,
+                            FOVEA_SEG_MIN_FOV_DIAMETER, FOVEA_SEG_MAX_FOV_DIAMETER);
+      return FALSE;
+    }
+  card->fov_diameter = (int) value;
+  return TRUE;
+}
+
 gboolean
 fovea_card_parse_segmentation (const FoveaCardScope *scope, JsonObject *root,
                                FoveaTaskCard *card, GError **error)
@@ -108,7 +132,8 @@ fovea_card_parse_segmentation (const FoveaCardScope *scope, JsonObject *root,
       return FALSE;
     }
   return parse_colours (scope, root, card, n_labels, error) &&
-         parse_threshold (scope, root, card, n_labels, error);
+         parse_threshold (scope, root, card, n_labels, error) &&
+         parse_fov_diameter (scope, root, card, error);
 }
 
 void

@@ -56,6 +56,11 @@ typedef struct _FoveaTaskCard {
    * from which a pixel counts as that label in measurements. */
   GStrv           colours;
   GArray         *label_thresholds; /* double, one per label, 0 < t < 1 */
+  /* The field-of-view diameter, in pixels, of the photographs the model
+   * was trained on: an image is resized so that its field of view is this
+   * wide before it is tiled, because a segmentation model knows vessels
+   * and lesions at one scale. 0: the image is segmented at its own size. */
+  int             fov_diameter;
   /* Referral: a grade ≥ referral_min_grade (grading, ordinal
    * classification), or a predicted label in referral_labels
    * (classification). With referral_min_probability (classification), the

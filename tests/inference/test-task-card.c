@@ -575,6 +575,7 @@ test_segmentation_card (void)
   g_assert_cmpuint (g_strv_length (card->labels), ==, 4);
   g_assert_cmpstr (card->colours[1], ==, "#A00000");
   g_assert_cmpuint (card->label_thresholds->len, ==, 4);
+  g_assert_cmpint (card->fov_diameter, ==, 1200);
   for (guint i = 0; i < G_N_ELEMENTS (thresholds); i++)
     g_assert_cmpfloat (g_array_index (card->label_thresholds, double, i), ==, thresholds[i]);
   fovea_task_card_label_colour (card, 2, rgb);
@@ -609,6 +610,7 @@ test_segmentation_card (void)
   g_autoptr (FoveaTaskCard) defaulted = fovea_task_card_load_data (plain, -1, &error);
   g_assert_no_error (error);
   g_assert_cmpfloat (g_array_index (defaulted->label_thresholds, double, 0), ==, 0.5);
+  g_assert_cmpint (defaulted->fov_diameter, ==, 0);
 }
 
 /* Each fault of a segmentation card names its field. */
@@ -644,6 +646,12 @@ test_segmentation_invalid (void)
       "\"colours\": [\"#123456\", \"#654321\"]}", "“colours”" },
     { "\"kind\": \"classification\", \"labels\": [\"a\", \"b\"], \"threshold\": 0.5}",
       "“threshold”" },
+    { "\"kind\": \"segmentation\", \"labels\": [\"a\"], \"colours\": [\"#123456\"], "
+      "\"fov_diameter\": 8}", "“fov_diameter”" },
+    { "\"kind\": \"segmentation\", \"labels\": [\"a\"], \"colours\": [\"#123456\"], "
+      "\"fov_diameter\": 540.5}", "“fov_diameter”" },
+    { "\"kind\": \"classification\", \"labels\": [\"a\", \"b\"], \"fov_diameter\": 540}",
+      "“fov_diameter”" },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
