@@ -2,8 +2,12 @@
 # fuzz-campaign.sh: a longer libFuzzer search than the test suite's fixed-seed
 # minute per target. Each target runs SECONDS with a fresh seed, JOBS targets
 # at a time at low priority, on a corpus kept under OUT between campaigns
-# (seeded from tests/fuzz/corpus). A crash, leak or timeout is written as
-# OUT/crash-TARGET-* and makes the script exit 1 after all targets ran.
+# (seeded from tests/fuzz/corpus). libFuzzer runs in fork mode so that an
+# input that only asks for too much memory or time (DCMTK, for one, allocates
+# a DICOM element's declared length before it finds the file shorter) is
+# recorded as OUT/crash-TARGET-oom-* or -timeout-* and the search goes on; a
+# crash or a leak (OUT/crash-TARGET-crash-*, -leak-*) makes the script exit 1
+# after all targets ran.
 #
 #   ./scripts/fuzz-campaign.sh [SECONDS] [JOBS] [TARGET...]
 #   ./scripts/fuzz-campaign.sh --merge     # add what grew to tests/fuzz/corpus
@@ -45,16 +49,20 @@ mkdir -p "$out"
 run_one () {
   t=$1
   mkdir -p "$out/corpus-$t"
-  if nice -n 19 "$build/tests/fuzz/fuzz-$t" -error_exitcode=1 -max_total_time="$seconds" \
-       -rss_limit_mb=4096 -timeout=20 -print_final_stats=1 \
+  if nice -n 19 "$build/tests/fuzz/fuzz-$t" -fork=1 -ignore_ooms=1 -ignore_timeouts=1 \
+       -error_exitcode=1 -max_total_time="$seconds" \
+       -rss_limit_mb=2048 -malloc_limit_mb=2048 -timeout=20 -print_final_stats=1 \
        -artifact_prefix="$out/crash-$t-" "$out/corpus-$t" "tests/fuzz/corpus/$t" \
        > "$out/log-$t.txt" 2>&1; then
     status=ok
   else
     status=FAILED
   fi
-  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/log-$t.txt")
-  echo "$t: $status, ${runs:-?} inputs in ${seconds} s (log: $out/log-$t.txt)"
+  # Fork mode prints "#RUNS ... exec/s" status lines; the last one counts.
+  runs=$(grep -o '^#[0-9]*' "$out/log-$t.txt" | tail -n 1 | tr -d '#')
+  ooms=$(ls "$out" | grep -c "^crash-$t-oom-" || true)
+  slow=$(ls "$out" | grep -c "^crash-$t-timeout-" || true)
+  echo "$t: $status, ${runs:-?} inputs in ${seconds} s, $ooms too big, $slow too slow (log: $out/log-$t.txt)"
 }
 
 running=0
@@ -67,7 +75,7 @@ for t in $targets; do
   fi
 done
 wait
-if ls "$out"/crash-* >/dev/null 2>&1; then
-  echo "crashes:" "$out"/crash-*
+if ls "$out"/crash-*-crash-* "$out"/crash-*-leak-* >/dev/null 2>&1; then
+  echo "crashes:" "$out"/crash-*-crash-* "$out"/crash-*-leak-* 2>/dev/null
   exit 1
 fi
