@@ -52,19 +52,9 @@ batch_resolve_thresholds (BatchRun *run, GError **error)
 static void
 assess_quality (BatchRun *run, BatchItem *item, const FoveaDecodeInfo *info)
 {
-  const FoveaQualityThresholds *thresholds = &run->thresholds[item->modality];
-  fovea_quality_assess (item->image, item->modality, thresholds, &item->quality);
-
   /* The resolution is the camera's, not the DCT-scaled copy's. */
-  if (info->scale_denom > 1)
-    {
-      FoveaQualityReport *q = &item->quality;
-      q->effective_resolution *= info->scale_denom;
-      q->reasons &= ~(guint) FOVEA_QUALITY_RESOLUTION;
-      if (q->effective_resolution < thresholds->min_resolution)
-        q->reasons |= FOVEA_QUALITY_RESOLUTION;
-      q->gradable = q->reasons == 0;
-    }
+  fovea_quality_assess_scaled (item->image, info->scale_denom, item->modality,
+                               &run->thresholds[item->modality], &item->quality);
 }
 
 static void

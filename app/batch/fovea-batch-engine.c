@@ -10,12 +10,12 @@
 
 #include "fovea-grade-record-build.h"
 #include "fovea-hash-cache.h"
+#include "fovea-quality.h"
 
 /* Quality is measured at ≤ 512 px (fovea-quality.h): decode not much
- * smaller. 448 lets a 2000 px JPEG decode at 1/4 (500 px) rather than 1/2,
+ * smaller (FOVEA_QUALITY_MIN_DECODE_SIZE). 448 lets a 2000 px JPEG decode at 1/4 (500 px) rather than 1/2,
  * which bench-grade measured at 0.77 → 0.87 of the engine's images/s on 2
  * cores; the resolution verdict is corrected for the scale. */
-#define QUALITY_MIN_SIZE 448
 
 gboolean
 batch_resolve_tasks (BatchRun *run, GError **error)
@@ -50,7 +50,7 @@ batch_resolve_tasks (BatchRun *run, GError **error)
   run->model_name = g_path_get_basename (model_dir);
   run->n_tasks = indices->len;
   run->tasks = g_new0 (BatchTask, run->n_tasks);
-  int min_size = QUALITY_MIN_SIZE;
+  int min_size = FOVEA_QUALITY_MIN_DECODE_SIZE;
   for (guint t = 0; t < run->n_tasks; t++)
     {
       BatchTask *rt = &run->tasks[t];
@@ -59,11 +59,7 @@ batch_resolve_tasks (BatchRun *run, GError **error)
       rt->sha256 = fovea_file_sha256 (rt->task->weights_path, NULL, error);
       if (rt->sha256 == NULL)
         return FALSE;
-      /* Enough pixels for the resize after the centre (and fundus) crop. */
-      const FoveaPreprocess *pre = &rt->task->preprocess;
-      double crop = pre->crop_pct > 0 ? pre->crop_pct : 1.0;
-      double need = MAX (pre->height, pre->width) / crop * (pre->fundus_crop ? 1.25 : 1.0);
-      min_size = MAX (min_size, (int) ceil (need));
+      min_size = MAX (min_size, fovea_preprocess_decode_size (&rt->task->preprocess));
     }
   fovea_decode_options_init (&run->decode);
   run->decode.min_width = min_size;

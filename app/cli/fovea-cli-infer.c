@@ -20,6 +20,7 @@
 #include "fovea-cli-threads.h"
 #include "fovea-decode.h"
 #include "fovea-json-number.h"
+#include "fovea-preprocess.h"
 
 #define PIXEL_VALUES "pixel_values"
 #define TABLE_MAX_LOGITS 6
@@ -243,8 +244,20 @@ infer_tensor (const Infer *infer, const char *path)
 static gboolean
 infer_image (const Infer *infer, const char *path)
 {
+  /* A large JPEG is decoded at the DCT scale the tasks' inputs allow, as
+   * grade does: several times faster, the same detail for the model. */
+  FoveaDecodeOptions options;
+  fovea_decode_options_init (&options);
+  for (guint t = 0; t < infer->tasks->len; t++)
+    {
+      guint task = g_array_index (infer->tasks, guint, t);
+      int size = fovea_preprocess_decode_size (&fovea_engine_get_task (infer->engine,
+                                                                       task)->preprocess);
+      options.min_width = MAX (options.min_width, size);
+    }
+  options.min_height = options.min_width;
   g_autoptr (GError) error = NULL;
-  g_autoptr (FoveaImage) image = fovea_decode_file (path, NULL, NULL, &error);
+  g_autoptr (FoveaImage) image = fovea_decode_file (path, &options, NULL, &error);
   if (image == NULL)
     {
       print_failure (infer, path, NULL, error->message);

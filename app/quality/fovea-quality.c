@@ -101,6 +101,30 @@ fovea_quality_assess (const FoveaImage *image, FoveaModality modality,
   *out_report = report;
 }
 
+void
+fovea_quality_assess_scaled (const FoveaImage *image, int scale_denom, FoveaModality modality,
+                             const FoveaQualityThresholds *thresholds,
+                             FoveaQualityReport *out_report)
+{
+  g_return_if_fail (scale_denom >= 1);
+  FoveaQualityThresholds defaults;
+  if (thresholds == NULL)
+    {
+      fovea_quality_thresholds_init (&defaults, modality);
+      thresholds = &defaults;
+    }
+  fovea_quality_assess (image, modality, thresholds, out_report);
+  if (scale_denom == 1)
+    return;
+  FoveaQualityReport *report = out_report;
+  report->fov.cx *= scale_denom;
+  report->fov.cy *= scale_denom;
+  report->fov.r *= scale_denom;
+  report->effective_resolution *= scale_denom;
+  report->reasons = judge (report, thresholds);
+  report->gradable = report->reasons == 0;
+}
+
 const char *
 fovea_quality_reason_to_string (FoveaQualityReason reason)
 {

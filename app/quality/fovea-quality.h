@@ -108,6 +108,20 @@ void        fovea_quality_assess          (const FoveaImage             *image,
                                            FoveaModality                 modality,
                                            const FoveaQualityThresholds *thresholds,
                                            FoveaQualityReport           *out_report);
+/* The same for a copy decoded at 1/scale_denom of the file's size (JPEG
+ * DCT scaling, FoveaDecodeInfo.scale_denom): the field of view's centre
+ * and radius and the effective resolution are given in the file's own
+ * pixels, and resolution is judged on the camera's, not the copy's. */
+void        fovea_quality_assess_scaled   (const FoveaImage             *image,
+                                           int                           scale_denom,
+                                           FoveaModality                 modality,
+                                           const FoveaQualityThresholds *thresholds,
+                                           FoveaQualityReport           *out_report);
+/* The smallest side a photograph is decoded at for the quality scores:
+ * sharpness and exposure are measured at this scale or finer, so that
+ * inspect and grade, which both decode at a reduced DCT scale, agree. */
+#define FOVEA_QUALITY_MIN_DECODE_SIZE 448
+
 /* "blur", "underexposed", "overexposed", "field_of_view", "resolution". */
 const char *fovea_quality_reason_to_string (FoveaQualityReason reason);
 

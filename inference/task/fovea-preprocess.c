@@ -173,6 +173,15 @@ normalise (const FoveaPreprocess *pre, const FoveaImage *rgb, int top, int left,
     }
 }
 
+int
+fovea_preprocess_decode_size (const FoveaPreprocess *pre)
+{
+  double crop = pre->crop_pct > 0 ? pre->crop_pct : 1.0;
+  /* The field of view rarely fills less than 80 % of the frame's side. */
+  double need = MAX (pre->height, pre->width) / crop * (pre->fundus_crop ? 1.25 : 1.0);
+  return (int) ceil (need);
+}
+
 gboolean
 fovea_preprocess_image (const FoveaPreprocess *pre, const FoveaImage *image, float *out,
                         GError **error)

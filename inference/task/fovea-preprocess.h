@@ -38,6 +38,11 @@ void     fovea_preprocess_init  (FoveaPreprocess      *pre,
 void     fovea_preprocess_init_pretrained (FoveaPreprocess          *pre,
                                            const FoveaPretrainedCfg *config,
                                            const FoveaTaskCard      *card);
+/* The smallest side an image needs for this preprocessing to lose
+ * nothing: the input size before the centre crop, with a margin for the
+ * fundus crop. A decoder may scale a larger image down to it (JPEG DCT
+ * scaling) and the model sees the same detail. */
+int      fovea_preprocess_decode_size (const FoveaPreprocess *pre);
 /* out must hold 3 × pre->height × pre->width floats. */
 gboolean fovea_preprocess_image (const FoveaPreprocess *pre,
                                  const FoveaImage      *image,

@@ -3,8 +3,9 @@
  * research use and its data; the validation figures the card records are
  * recomputed here by `fovea-cli evaluate` and must be equal; and a
  * photograph gives the same answer at the camera's full size (4288 × 2848,
- * by upscaling) as at the data set's 1/3 size, through `infer` (full
- * decode) and `grade` (the JPEG decoded at a reduced DCT scale).
+ * by upscaling) as at the data set's 1/3 size, through `infer` and
+ * `grade` (both decode the large JPEG at the reduced DCT scale the task's
+ * input allows, 1/4 here).
  *
  * The held-out rows are never scored here: they were scored once, by
  * scripts/train-fundus-models.sh. The photographs come from
@@ -229,7 +230,7 @@ test_full_size (void)
       g_free (full.label);
     }
 
-  /* grade decodes the full-size JPEGs at a reduced DCT scale. */
+  /* grade, with its quality gate, on the same full-size JPEGs. */
   g_autofree char *csv = g_build_filename (tmp, "grades.csv", NULL);
   g_autofree char *adapter = g_build_filename (model, "adapters", "dr-grading", NULL);
   FoveaCliResult r = fovea_test_run_cli ("grade", big_dir, "--model", model, "--adapter",

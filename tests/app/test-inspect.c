@@ -3,9 +3,11 @@
 #include <math.h>
 #include <string.h>
 
+#include "fovea-decode.h"
 #include "fovea-encode.h"
 #include "fovea-inspect.h"
 #include "fovea-modality-guess.h"
+#include "fovea-quality.h"
 #include "fovea-test-common.h"
 
 /* Skin-like: textured colour filling the whole frame, no dark surround. */
@@ -153,6 +155,46 @@ test_inspect_synthetic_fundus (void)
   fovea_test_rmdir (dir);
 }
 
+/* A large JPEG is decoded at a reduced DCT scale, as grade decodes it, but
+ * the file's own size and the field of view in its own pixels are what
+ * inspect reports. */
+static void
+test_inspect_large_jpeg (void)
+{
+  g_autofree char *dir = fovea_test_mkdtemp ();
+  g_autofree char *path = g_build_filename (dir, "eye.jpg", NULL);
+  g_autoptr (FoveaImage) fundus = fovea_test_synthetic_fundus (2400, 1800, 1230, 900, 820);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (fovea_encode_jpeg_file (fundus, path, 92, &error));
+  g_assert_no_error (error);
+
+  FoveaDecodeOptions options;
+  fovea_decode_options_init (&options);
+  options.min_width = options.min_height = FOVEA_QUALITY_MIN_DECODE_SIZE;
+  FoveaDecodeInfo info;
+  g_autoptr (FoveaImage) decoded = fovea_decode_file (path, &options, &info, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (info.scale_denom, ==, 4);   /* 600 × 450: the smallest ≥ 448 */
+  g_assert_cmpint (decoded->width, ==, 600);
+
+  g_autoptr (JsonNode) node = NULL;
+  JsonObject *object = inspect_ok (path, FOVEA_MODALITY_UNKNOWN, &node);
+  g_assert_cmpint (json_object_get_int_member (object, "width"), ==, 2400);
+  g_assert_cmpint (json_object_get_int_member (object, "height"), ==, 1800);
+  JsonObject *fov = json_object_get_object_member (object, "fov");
+  g_assert_true (json_object_get_boolean_member (fov, "found"));
+  g_assert_cmpfloat (fabs (json_object_get_double_member (fov, "cx") - 1230), <, 12);
+  g_assert_cmpfloat (fabs (json_object_get_double_member (fov, "cy") - 900), <, 12);
+  g_assert_cmpfloat (fabs (json_object_get_double_member (fov, "r") - 820), <, 12);
+  JsonObject *scores = json_object_get_object_member (
+    json_object_get_object_member (object, "quality"), "scores");
+  g_assert_cmpfloat (fabs (json_object_get_double_member (scores, "effective_resolution") - 1640),
+                     <, 24);
+
+  g_unlink (path);
+  fovea_test_rmdir (dir);
+}
+
 static void
 test_inspect_unreadable_file (void)
 {
@@ -181,6 +223,7 @@ main (int argc, char **argv)
   g_test_add_func ("/inspect/guess-modality", test_guess_modality);
   g_test_add_func ("/inspect/guess-modality-real", test_guess_real_images);
   g_test_add_func ("/inspect/synthetic-fundus", test_inspect_synthetic_fundus);
+  g_test_add_func ("/inspect/large-jpeg", test_inspect_large_jpeg);
   g_test_add_func ("/inspect/unreadable", test_inspect_unreadable_file);
   return g_test_run ();
 }
