@@ -18,6 +18,7 @@
 #include "dcmtk/dcmdata/dccodec.h"
 #include "dcmtk/dcmdata/dcdict.h"
 #include "dcmtk/dcmdata/dcistrmb.h"
+#include "dcmtk/dcmdata/dcistrmf.h"
 #include "dcmtk/dcmdata/dcrledrg.h"
 #include "dcmtk/dcmdata/dctk.h"
 #include "dcmtk/dcmimage/diregist.h"
@@ -26,7 +27,12 @@
 #include "dcmtk/dcmjpls/djdecode.h"
 #include "dcmtk/oflog/oflog.h"
 
+#include <errno.h>
 #include <new>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
 
 #include "fovea-decode-private.h"
 #include "fovea-dicom-private.h"
@@ -48,19 +54,113 @@ fovea_dicom_init (void)
     }
 }
 
-/* Parses a whole file held in memory (stop_at_pixels: only up to the pixel
- * data, for the tags). */
-static OFCondition
-parse_memory (DcmFileFormat &file, const guint8 *data, gsize length, bool stop_at_pixels)
+/* DCMTK 3.6.7 allocates an element's declared length before it finds the
+ * data shorter: 400 bytes declaring a 4 GB element ask for 4 GB (the
+ * fuzzers found it). From a file stream it leaves every value longer than
+ * DCM_MaxReadLength unread until it is used, and lengths_fit then refuses
+ * a declared length beyond the file before anything reads one. So bytes
+ * in memory are parsed as a file: an anonymous memfd holding a copy. */
+class MemoryFile
 {
-  DcmInputBufferStream stream;
-  stream.setBuffer (data, (offile_off_t) length);
-  stream.setEos ();
+public:
+  MemoryFile (const guint8 *data, gsize length) : fd_ (memfd_create ("fovea-dicom", MFD_CLOEXEC))
+  {
+    for (gsize done = 0; fd_ >= 0 && done < length;)
+      {
+        ssize_t n = write (fd_, data + done, length - done);
+        if (n < 0 && errno == EINTR)
+          continue;
+        if (n <= 0)
+          {
+            close (fd_);
+            fd_ = -1;
+            break;
+          }
+        done += (gsize) n;
+      }
+    if (fd_ >= 0)
+      path_ = g_strdup_printf ("/proc/self/fd/%d", fd_);
+  }
+  ~MemoryFile ()
+  {
+    if (fd_ >= 0)
+      close (fd_);
+    g_free (path_);
+  }
+  MemoryFile (const MemoryFile &) = delete;
+  MemoryFile &operator= (const MemoryFile &) = delete;
+  /* NULL when no memfd could be made. */
+  const char *path () const { return path_; }
+
+private:
+  int   fd_;
+  char *path_ = NULL;
+};
+
+/* Every element's declared length fits in the file (undefined lengths
+ * aside); else bad names the first that does not. */
+static bool
+lengths_fit (DcmFileFormat &file, guint64 size, DcmTagKey *bad)
+{
+  DcmStack stack;
+  while (file.nextObject (stack, OFTrue).good ())
+    {
+      DcmObject *object = stack.top ();
+      Uint32 length = object->getLengthField ();
+      if (length != DCM_UndefinedLength && length > size)
+        {
+          *bad = object->getTag ();
+          return false;
+        }
+    }
+  return true;
+}
+
+static OFCondition
+parse_stream (DcmFileFormat &file, DcmInputStream &stream, bool stop_at_pixels)
+{
+  if (stream.status ().bad ())
+    return stream.status ();
   file.transferInit ();
   OFCondition cond = file.readUntilTag (stream, EXS_Unknown, EGL_noChange, DCM_MaxReadLength,
                                         stop_at_pixels ? DCM_PixelData : DCM_UndefinedTagKey);
   file.transferEnd ();
   return cond;
+}
+
+/* Parses a whole file held in memory (stop_at_pixels: only up to the pixel
+ * data, for the tags); memory must outlive file, whose long values are
+ * read from it when used. */
+static OFCondition
+parse_memory (DcmFileFormat &file, const MemoryFile &memory, const guint8 *data, gsize length,
+              bool stop_at_pixels)
+{
+  OFCondition cond;
+  if (memory.path () != NULL)
+    {
+      DcmInputFileStream stream (memory.path ());
+      cond = parse_stream (file, stream, stop_at_pixels);
+    }
+  else
+    {
+      /* No memfd (a kernel without it): every value is read at once. */
+      DcmInputBufferStream stream;
+      stream.setBuffer (data, (offile_off_t) length);
+      stream.setEos ();
+      cond = parse_stream (file, stream, stop_at_pixels);
+    }
+  return cond;
+}
+
+/* NULL when every declared length fits in size bytes, else why not. */
+static char *
+check_lengths (DcmFileFormat &file, guint64 size)
+{
+  DcmTagKey bad;
+  if (lengths_fit (file, size, &bad))
+    return NULL;
+  return g_strdup_printf ("element (%04x,%04x) declares a value longer than the file",
+                          bad.getGroup (), bad.getElement ());
 }
 
 static bool
@@ -146,6 +246,15 @@ fovea_dicom_read_tags (const char *path, GError **error)
                        "“%s”: DICOM tags could not be read: %s", path, cond.text ());
           return NULL;
         }
+      GStatBuf st;
+      g_autofree char *why = g_stat (path, &st) == 0 ? check_lengths (file, (guint64) st.st_size)
+                                                     : NULL;
+      if (why != NULL)
+        {
+          g_set_error (error, FOVEA_DICOM_ERROR, FOVEA_DICOM_ERROR_READ,
+                       "“%s”: DICOM tags could not be read: %s", path, why);
+          return NULL;
+        }
       return tags_from_file (file);
     }
   catch (const std::bad_alloc &)
@@ -171,12 +280,15 @@ fovea_dicom_read_tags_memory (const guint8 *data, gsize length, const char *name
   fovea_dicom_init ();
   try
     {
+      MemoryFile memory (data, length);
       DcmFileFormat file;
-      OFCondition cond = parse_memory (file, data, length, true);
-      if (cond.bad ())
+      OFCondition cond = parse_memory (file, memory, data, length, true);
+      g_autofree char *why = cond.good () ? check_lengths (file, length)
+                                          : g_strdup (cond.text ());
+      if (why != NULL)
         {
           g_set_error (error, FOVEA_DICOM_ERROR, FOVEA_DICOM_ERROR_READ,
-                       "“%s”: DICOM tags could not be read: %s", name, cond.text ());
+                       "“%s”: DICOM tags could not be read: %s", name, why);
           return NULL;
         }
       return tags_from_file (file);
@@ -356,8 +468,16 @@ fovea_decode_dicom (const FoveaDecodeJob *job, GError **error)
     }
   try
     {
+      MemoryFile memory (job->data, job->length);
       DcmFileFormat file;
-      OFCondition cond = parse_memory (file, job->data, job->length, false);
+      OFCondition cond = parse_memory (file, memory, job->data, job->length, false);
+      g_autofree char *why = cond.good () ? check_lengths (file, job->length) : NULL;
+      if (why != NULL)
+        {
+          fovea_decode_set_error (job, error, FOVEA_DECODE_ERROR_CORRUPT,
+                                  "DICOM data could not be read: %s", why);
+          return NULL;
+        }
       if (cond.bad ())
         {
           /* A read that runs out of bytes asks for more, or finds the stream

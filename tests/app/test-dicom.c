@@ -6,6 +6,7 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include "fovea-decode.h"
@@ -13,6 +14,14 @@
 #include "fovea-image-identity.h"
 #include "fovea-resize.h"
 #include "fovea-test-common.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SANITIZED 1
+#endif
+#endif
 
 /* The samples are made once for the whole run. */
 static char *samples_dir;        /* NULL: could not be made */
@@ -700,6 +709,64 @@ test_cli (void)
   fovea_test_rmdir (dir);
 }
 
+/* A few hundred bytes that declare a 4 GB element (found by the fuzzers:
+ * one in the file meta information, one in the data set). DCMTK reads a
+ * value as soon as it meets it, after allocating its declared length; in
+ * a process that may not have 4 GB, that read ended "Virtual Memory
+ * exhausted". Fovea now parses from a file stream, which defers long
+ * values, and refuses a length beyond the file: the same error whatever
+ * memory there is, and none is asked for. */
+static void
+test_declared_length_beyond_file (void)
+{
+#ifdef SANITIZED
+  g_test_skip ("AddressSanitizer reserves its own address space: no RLIMIT_AS");
+  return;
+#endif
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+      g_test_trap_assert_passed ();
+      return;
+    }
+  /* 1 GiB of address space: far more than these files need. */
+  struct rlimit limit = { 1UL << 30, 1UL << 30 };
+  g_assert_cmpint (setrlimit (RLIMIT_AS, &limit), ==, 0);
+  static const char *const files[] = { "declared-4gb-meta.dcm", "declared-4gb-dataset.dcm" };
+  for (gsize i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *relative = g_build_filename ("dicom", files[i], NULL);
+      g_autofree char *path = fovea_test_fixture_path (relative);
+      g_autofree char *data = NULL;
+      gsize length = 0;
+      g_assert_true (g_file_get_contents (path, &data, &length, NULL));
+
+      g_autoptr (GError) error = NULL;
+      FoveaDecodeOptions options;
+      fovea_decode_options_init (&options);
+      g_autoptr (FoveaImage) image = fovea_decode_memory ((const guint8 *) data, length, "x.dcm",
+                                                          &options, NULL, &error);
+      g_assert_null (image);
+      g_assert_nonnull (error);
+      g_test_message ("%s: %s", files[i], error->message);
+      g_assert_true (error->code == FOVEA_DECODE_ERROR_TRUNCATED ||
+                     error->code == FOVEA_DECODE_ERROR_CORRUPT);
+      g_assert_null (strstr (error->message, "emory"));
+      g_clear_error (&error);
+
+      /* The tags stop before the pixel data: they may be read, but never
+       * with a 4 GB allocation on the way. */
+      g_autoptr (FoveaDicomTags) tags = fovea_dicom_read_tags_memory ((const guint8 *) data,
+                                                                      length, files[i], &error);
+      g_assert_true ((tags == NULL) != (error == NULL));
+      if (error != NULL)
+        {
+          g_test_message ("%s: %s", files[i], error->message);
+          g_assert_null (strstr (error->message, "emory"));
+        }
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -717,6 +784,7 @@ main (int argc, char **argv)
   g_test_add_func ("/dicom/recognised-by-content", test_recognised_by_content);
   g_test_add_func ("/dicom/not-images", test_not_images);
   g_test_add_func ("/dicom/truncated", test_truncated);
+  g_test_add_func ("/dicom/declared-length-beyond-file", test_declared_length_beyond_file);
   g_test_add_func ("/dicom/pixel-budget", test_pixel_budget);
   g_test_add_func ("/dicom/new-uid", test_new_uid);
   g_test_add_func ("/dicom/write-pdf-in-study", test_write_pdf_in_study);
