@@ -357,6 +357,7 @@ test_recognised_by_content (void)
   FoveaDecodeInfo info;
   g_autoptr (FoveaImage) image = fovea_decode_file (bare, NULL, &info, &error);
   g_assert_no_error (error);
+  g_assert_nonnull (image);
   g_assert_cmpint (info.format, ==, FOVEA_FORMAT_DICOM);
   g_autoptr (FoveaImage) none = fovea_decode_file (png_named, NULL, NULL, &error);
   g_assert_null (none);
@@ -426,6 +427,7 @@ test_truncated (void)
   g_autofree char *raw = truncated_copy ("op-raw.dcm", 0.5);
   g_autoptr (GError) error = NULL;
   g_autoptr (FoveaImage) image = fovea_decode_file (raw, NULL, NULL, &error);
+  g_assert_null (image);
   g_assert_error (error, FOVEA_DECODE_ERROR, FOVEA_DECODE_ERROR_TRUNCATED);
 }
 
@@ -474,6 +476,7 @@ dcm2pdf_document (const char *path)
   g_autofree char *pdf = g_strconcat (path, ".pdf", NULL);
   const char *argv[] = { "dcm2pdf", path, pdf, NULL };
   g_autofree char *out = fovea_test_run_program (argv);
+  g_test_message ("dcm2pdf: %s", out != NULL ? out : "");
   g_autofree char *contents = NULL;
   gsize length = 0;
   g_assert_true (g_file_get_contents (pdf, &contents, &length, NULL));
@@ -513,6 +516,7 @@ assert_document (const char *path, const guint8 *pdf, gsize length)
         "open(sys.argv[2], 'wb').write(d.EncapsulatedDocument[:d.EncapsulatedDocumentLength])\n");
       const char *argv[] = { "/usr/bin/python3", "-c", script, path, copy, NULL };
       g_autofree char *out = fovea_test_run_program (argv);
+      g_test_message ("pydicom: %s", out != NULL ? out : "");
       g_autofree char *contents = NULL;
       gsize got = 0;
       g_assert_true (g_file_get_contents (copy, &contents, &got, NULL));
