@@ -13,9 +13,10 @@
 #include "fovea-seg-tiles.h"
 #include "fovea-seg.h"
 
-/* Neighbouring tiles share a quarter of a tile: enough for the Hann
- * window to hide seams, at 16/9 the forwards of tiles that abut. */
-#define OVERLAP_DIVISOR 4
+/* Neighbouring tiles share an eighth of a tile (64 pixels of a 512
+ * tile): the Hann window hides the seams, and a 1200-pixel field takes 9
+ * tiles of 512 where a quarter's overlap takes 16. */
+#define OVERLAP_DIVISOR 8
 
 struct _FoveaSegmenter {
   char            *dir;
