@@ -14,8 +14,9 @@
  *      was trained at; with D = 0 the image is segmented as it is;
  *   3. made 8-bit RGB and normalised with the model's mean and std
  *      (pretrained_cfg, then the card's overrides: fovea-preprocess.h);
- *   4. segmented by overlapping tiles of the model's input size
- *      (fovea_seg_forward_tiled), so the activation arena is one tile's;
+ *   4. segmented by tiles of the model's input size overlapping by at
+ *      least a quarter (fovea_seg_forward_tiled), so the activation arena
+ *      is one tile's;
  *   5. each label's probabilities are written as 16-bit (0..65535 for
  *      0..1), resized back to the FOV square's size, placed where that
  *      square lies in the image, and zeroed outside the FOV mask. */
@@ -52,7 +53,9 @@ FoveaSegmenter      *fovea_segmenter_load      (const char        *dir,
 void                 fovea_segmenter_free      (FoveaSegmenter    *segmenter);
 const FoveaTaskCard *fovea_segmenter_get_card  (const FoveaSegmenter *segmenter);
 const char          *fovea_segmenter_get_dir   (const FoveaSegmenter *segmenter);
-/* Tile side and overlap of tiled inference, in model-scale pixels. */
+/* Tile side and the least overlap of tiled inference, in model-scale
+ * pixels (each image's tiles are spread to overlap more where the same
+ * number of tiles allows). */
 int                  fovea_segmenter_get_tile  (const FoveaSegmenter *segmenter);
 int                  fovea_segmenter_get_overlap (const FoveaSegmenter *segmenter);
 
