@@ -87,6 +87,7 @@ fovea_seg_measure_maps (const FoveaImage *const *maps, const char *const *labels
   int width = maps[0]->width, height = maps[0]->height;
   gsize n = (gsize) width * height;
   FoveaSegMeasures *out = g_new0 (FoveaSegMeasures, 1);
+  out->fov_found = fov->found;
   out->fov_cx = fov->cx;
   out->fov_cy = fov->cy;
   out->fov_radius = fov->r;
@@ -179,6 +180,8 @@ fovea_seg_measures_add_json (const FoveaSegMeasures *m, JsonBuilder *b)
 
   json_builder_set_member_name (b, "fov");
   json_builder_begin_object (b);
+  json_builder_set_member_name (b, "found");
+  json_builder_add_boolean_value (b, m->fov_found);
   add_point (b, "centre", m->fov_cx, m->fov_cy);
   fovea_json_add_number (b, "diameter", 2.0 * m->fov_radius);
   json_builder_set_member_name (b, "pixels");

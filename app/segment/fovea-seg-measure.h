@@ -52,6 +52,7 @@ typedef struct {
 
 typedef struct {
   gint64   fov_pixels;
+  gboolean fov_found;       /* FALSE: no dark surround, the whole frame */
   double   fov_cx, fov_cy, fov_radius;
   int      n_labels;
   FoveaSegLabelMeasures *labels;

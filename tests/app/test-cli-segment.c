@@ -134,8 +134,9 @@ test_outputs_and_json (Fixture *f, gconstpointer data)
       g_assert_true (json_object_has_member (vessels, "count"));
       g_assert_true (json_object_has_member (vessels, "area_pixels"));
       g_assert_true (json_object_has_member (vessels, "area_percent_fov"));
-      g_assert_true (json_object_has_member (json_object_get_object_member (o, "fov"),
-                                             "diameter"));
+      JsonObject *fov = json_object_get_object_member (o, "fov");
+      g_assert_true (json_object_get_boolean_member (fov, "found"));
+      g_assert_true (json_object_has_member (fov, "diameter"));
       g_assert_true (json_object_has_member (o, "optic_disc"));
       g_assert_true (json_object_has_member (o, "fovea"));
       JsonObject *v = json_object_get_object_member (o, "vessels");
@@ -264,6 +265,29 @@ test_unwritable (Fixture *f, gconstpointer data)
   g_chmod (f->out, 0755);
 }
 
+/* Folders are expanded as grade does: sub-folders only with --recursive. */
+static void
+test_recursive (Fixture *f, gconstpointer data)
+{
+  (void) data;
+  g_autofree char *sub = g_build_filename (f->images, "more", NULL);
+  g_assert_cmpint (g_mkdir (sub, 0755), ==, 0);
+  write_fundus (sub, "03_test.jpg.png", 120, 110);
+  FoveaCliResult r = fovea_test_run_cli ("segment", "--model", f->model, f->images, "--out-dir",
+                                         f->out, NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_cmpint (count_files (f->out), ==, 4);
+  fovea_test_cli_result_clear (&r);
+  r = fovea_test_run_cli ("segment", "--model", f->model, f->images, "--out-dir", f->out,
+                          "--recursive", "--force", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  fovea_test_cli_result_clear (&r);
+  /* The stem drops the last extension only. */
+  g_autofree char *deep = out_path (f, "03_test.jpg-vessels.png");
+  assert_map (deep, 120, 110);
+  g_assert_cmpint (count_files (f->out), ==, 6);
+}
+
 static void
 test_usage (Fixture *f, gconstpointer data)
 {
@@ -299,6 +323,8 @@ main (int argc, char **argv)
   g_test_add ("/cli-segment/installed-task", Fixture, NULL, fixture_set_up, test_installed_task,
               fixture_tear_down);
   g_test_add ("/cli-segment/unwritable", Fixture, NULL, fixture_set_up, test_unwritable,
+              fixture_tear_down);
+  g_test_add ("/cli-segment/recursive", Fixture, NULL, fixture_set_up, test_recursive,
               fixture_tear_down);
   g_test_add ("/cli-segment/usage", Fixture, NULL, fixture_set_up, test_usage,
               fixture_tear_down);
