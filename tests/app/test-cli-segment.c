@@ -81,8 +81,13 @@ assert_map (const char *path, int width, int height)
   g_assert_cmpint (map->height, ==, height);
   g_assert_cmpint (map->channels, ==, 1);
   g_assert_cmpint (map->bit_depth, ==, 16);
-  /* Zero outside the field of view (the corner), not zero at its centre. */
+  /* Zero outside the field of view: the corner, and inside the square
+   * around the FOV (write_fundus's circle, r = 0.45 height) but outside
+   * the circle; not zero at its centre. */
   g_assert_cmpuint (fovea_image_row16 (map, 0)[0], ==, 0);
+  double r = 0.45 * height, off = 0.8 * r;
+  g_assert_cmpuint (fovea_image_row16 (map, (int) (height / 2.0 - off))[(int) (width / 2.0 - off)],
+                    ==, 0);
   g_assert_cmpuint (fovea_image_row16 (map, height / 2)[width / 2], >, 0);
 }
 
