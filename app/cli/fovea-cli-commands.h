@@ -25,5 +25,6 @@ int fovea_cli_evaluate (int argc, char **argv);
 int fovea_cli_explain (int argc, char **argv);
 int fovea_cli_anomaly_bank (int argc, char **argv);
 int fovea_cli_convert (int argc, char **argv);
+int fovea_cli_segment (int argc, char **argv);
 
 G_END_DECLS

@@ -32,6 +32,8 @@ static const FoveaCliCommand commands[] = {
     "Train a LoRA adapter or a whole small ViT on labelled images" },
   { "evaluate", fovea_cli_evaluate,
     "A task's figures on labelled images, with 95% bootstrap intervals" },
+  { "segment", fovea_cli_segment,
+    "Write segmentation maps (vessels, optic disc, lesions) and measurements" },
   { "explain", fovea_cli_explain,
     "Write a saliency or anomaly map of an image" },
   { "anomaly-bank", fovea_cli_anomaly_bank,

@@ -182,6 +182,17 @@ fovea_preprocess_decode_size (const FoveaPreprocess *pre)
   return (int) ceil (need);
 }
 
+void
+fovea_preprocess_normalise_rgb8 (const FoveaPreprocess *pre, const FoveaImage *rgb, float *out)
+{
+  g_return_if_fail (pre != NULL && rgb != NULL && rgb->channels == 3 && rgb->bit_depth == 8);
+
+  FoveaPreprocess whole = *pre;
+  whole.height = rgb->height;
+  whole.width = rgb->width;
+  normalise (&whole, rgb, 0, 0, out);
+}
+
 gboolean
 fovea_preprocess_image (const FoveaPreprocess *pre, const FoveaImage *image, float *out,
                         GError **error)

@@ -49,4 +49,11 @@ gboolean fovea_preprocess_image (const FoveaPreprocess *pre,
                                  float                 *out,
                                  GError               **error);
 
+/* ToTensor and Normalize alone, on a whole 8-bit RGB image of any size
+ * (no resize, no crop: a segmenter's input): out must hold 3 × rgb->height
+ * × rgb->width floats. Uses pre's mean and std only. */
+void     fovea_preprocess_normalise_rgb8 (const FoveaPreprocess *pre,
+                                          const FoveaImage      *rgb,
+                                          float                 *out);
+
 G_END_DECLS
