@@ -3,8 +3,9 @@
  *
  * Counts accumulate image by image (and merge, for pooled figures or a
  * bootstrap over images): the positive and negative pixels per
- * probability bin (FOVEA_PIXEL_BINS bins of 1/65536, the resolution of
- * the 16-bit probability maps Fovea writes) for the ranking metrics, and
+ * probability bin (FOVEA_PIXEL_BINS bins of 1/4096: finer than any
+ * threshold anyone reads, and small enough that a bootstrap over images
+ * merges a thousand resamples in a blink) for the ranking metrics, and
  * the confusion counts at the label's threshold (p ≥ threshold is
  * positive) for the overlap ones. Scores within one bin count as tied.
  *   AUC-ROC: the probability that a positive pixel scores above a
@@ -22,7 +23,7 @@
 
 G_BEGIN_DECLS
 
-#define FOVEA_PIXEL_BINS 65536
+#define FOVEA_PIXEL_BINS 4096
 
 typedef struct {
   guint64 *pos, *neg;      /* FOVEA_PIXEL_BINS each */
