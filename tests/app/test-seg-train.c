@@ -14,6 +14,7 @@
 #include "fovea-seg-data.h"
 #include "fovea-seg-patch.h"
 #include "fovea-seg-trainer.h"
+#include "fovea-task-card.h"
 #include "fovea-test-common.h"
 #include "fovea-train-data.h"
 #include "fovea-trainer.h"
@@ -345,6 +346,23 @@ test_learns_and_resumes (void)
   g_assert_true (g_file_get_contents (a_path, &a, &a_len, NULL));
   g_assert_true (g_file_get_contents (b_path, &b, &b_len, NULL));
   g_assert_cmpmem (a, a_len, b, b_len);
+
+  /* Held-out scoring through fovea-cli evaluate: recorded with its
+   * bootstrap interval, once. */
+  FoveaCliResult scored = fovea_test_run_cli ("evaluate", "--model", whole, "--data", root,
+                                              "--split-file", split, "--held-out", "--record",
+                                              "--bootstrap", "200", NULL);
+  g_assert_cmpint (scored.status, ==, 0);
+  g_assert_nonnull (strstr (scored.out, "dice_spots"));
+  g_autoptr (FoveaTaskCard) recorded = fovea_task_card_load_file (card_out, &error);
+  g_assert_no_error (error);
+  g_assert_true (fovea_task_card_is_validated (recorded));
+  FoveaCliResult again = fovea_test_run_cli ("evaluate", "--model", whole, "--data", root,
+                                             "--split-file", split, "--held-out", "--record",
+                                             "--bootstrap", "200", NULL);
+  g_assert_cmpint (again.status, ==, 1);
+  fovea_test_cli_result_clear (&scored);
+  fovea_test_cli_result_clear (&again);
 
   /* A checkpoint of other options is refused, not half-used. */
   o.seed = 99;
