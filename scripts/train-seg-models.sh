@@ -65,7 +65,7 @@ case $step in
   lesions|all)
     train lesions $layout/idrid scripts/splits/idrid-lesions.csv \
       --epochs 60 --patches 512 --batch 8 --patch 256 --lr 1e-3 --select ap \
-      --class-weights 4,1,1,2 ;;
+      --pos-weights 10,3,3,5 ;;
 esac
 case $step in
   held-out|all)

@@ -79,6 +79,7 @@ fovea_cli_train_seg (int argc, char **argv, const char *command_line)
   FoveaSegTrainerOptions o;
   g_autofree char *model = NULL, *card = NULL, *data = NULL, *split = NULL, *out = NULL;
   g_autofree char *augment = NULL, *select = NULL, *weights = NULL, *threads_text = NULL;
+  g_autofree char *pos = NULL;
   gboolean full = FALSE;
   double seed = 1;
   fovea_seg_trainer_options_init (&o);
@@ -113,6 +114,9 @@ fovea_cli_train_seg (int argc, char **argv, const char *command_line)
       "Weight of the soft Dice loss (default 1)", "W" },
     { "class-weights", 0, 0, G_OPTION_ARG_STRING, &weights,
       "BCE weight per label, in the card's order (default all 1)", "W,W,…" },
+    { "pos-weights", 0, 0, G_OPTION_ARG_STRING, &pos,
+      "BCE weight of the positive pixels per label (PyTorch's pos_weight; default all 1)",
+      "W,W,…" },
     { "augment", 0, 0, G_OPTION_ARG_STRING, &augment,
       "domain (default: geometry, colour, gamma, contrast, blur, noise, illumination), "
       "plain (geometry only) or none", "MODE" },
@@ -168,6 +172,13 @@ fovea_cli_train_seg (int argc, char **argv, const char *command_line)
                "commas\n");
       return FOVEA_CLI_EXIT_FATAL;
     }
+  g_autoptr (GArray) pos_weights = g_array_new (FALSE, FALSE, sizeof (double));
+  if (pos != NULL && !parse_weights (pos, pos_weights))
+    {
+      fprintf (stderr, "fovea-cli train: --pos-weights must be numbers ≥ 0 separated by "
+               "commas\n");
+      return FOVEA_CLI_EXIT_FATAL;
+    }
   if (!(seed >= 0) || seed > 9007199254740992.0 || seed != floor (seed))
     {
       fprintf (stderr, "fovea-cli train: --seed must be a whole number ≥ 0\n");
@@ -197,6 +208,8 @@ fovea_cli_train_seg (int argc, char **argv, const char *command_line)
   o.seed = (guint64) seed;
   o.class_weights = (const double *) class_weights->data;
   o.n_class_weights = (int) class_weights->len;
+  o.pos_weights = (const double *) pos_weights->data;
+  o.n_pos_weights = (int) pos_weights->len;
   o.command_line = command_line;
   gboolean tty = isatty (fileno (stderr));
   if (!fovea_seg_trainer_run (&o, on_progress, GINT_TO_POINTER (tty), NULL, &error))

@@ -42,6 +42,7 @@ typedef struct {
   char                  *fingerprint;
   double                *thresholds;
   float                 *class_weights;
+  float                 *pos_weights;     /* NULL: all 1 */
   int                    n_labels;
 } SegTrainer;
 
@@ -93,6 +94,7 @@ trainer_clear (SegTrainer *t)
   g_free (t->fingerprint);
   g_free (t->thresholds);
   g_free (t->class_weights);
+  g_free (t->pos_weights);
 }
 
 static gboolean
@@ -150,6 +152,9 @@ make_fingerprint (const FoveaSegTrainerOptions *o)
                           o->augment, o->select, o->seed);
   for (int i = 0; i < o->n_class_weights; i++)
     g_string_append_printf (s, "|%.17g", o->class_weights[i]);
+  g_string_append (s, "|pos");
+  for (int i = 0; i < o->n_pos_weights; i++)
+    g_string_append_printf (s, "|%.17g", o->pos_weights[i]);
   return g_string_free (s, FALSE);
 }
 
@@ -173,6 +178,19 @@ setup (SegTrainer *t, GError **error)
                    "--class-weights gives %d weights but %s has %d labels",
                    o->n_class_weights, o->card_path, t->n_labels);
       return FALSE;
+    }
+  if (o->n_pos_weights != 0 && o->n_pos_weights != t->n_labels)
+    {
+      g_set_error (error, FOVEA_TRAINER_ERROR, FOVEA_TRAINER_ERROR_OPTIONS,
+                   "--pos-weights gives %d weights but %s has %d labels",
+                   o->n_pos_weights, o->card_path, t->n_labels);
+      return FALSE;
+    }
+  if (o->n_pos_weights > 0)
+    {
+      t->pos_weights = g_new (float, t->n_labels);
+      for (int c = 0; c < t->n_labels; c++)
+        t->pos_weights[c] = (float) o->pos_weights[c];
     }
   t->thresholds = g_new (double, t->n_labels);
   t->class_weights = g_new (float, t->n_labels);
@@ -408,6 +426,17 @@ write_card (SegTrainer *t, const char *dir, const char *sha256, GError **error)
   json_object_set_double_member (details, "weight_decay", o->weight_decay);
   json_object_set_double_member (details, "bce_weight", o->bce_weight);
   json_object_set_double_member (details, "dice_weight", o->dice_weight);
+  if (o->n_class_weights > 0 || o->n_pos_weights > 0)
+    {
+      JsonArray *cw = json_array_new (), *pw = json_array_new ();
+      for (int c = 0; c < t->n_labels; c++)
+        {
+          json_array_add_double_element (cw, t->class_weights[c]);
+          json_array_add_double_element (pw, t->pos_weights != NULL ? t->pos_weights[c] : 1);
+        }
+      json_object_set_array_member (details, "class_weights", cw);
+      json_object_set_array_member (details, "pos_weights", pw);
+    }
   json_object_set_string_member (details, "augment", augment_names[o->augment]);
   json_object_set_string_member (details, "select", select_metric (o->select));
   json_object_set_object_member (provenance, "training", details);
@@ -486,9 +515,10 @@ train_epoch (SegTrainer *t, int epoch, FoveaSegTrainerProgressFunc progress, gpo
       memset (dlogits, 0, sizeof (float) * plane * classes * o->batch);
       double loss = 0;
       if (o->bce_weight > 0)
-        loss += o->bce_weight * fovea_seg_loss_bce (logits, targets, fov, o->batch, plane,
-                                                    classes, t->class_weights, o->bce_weight,
-                                                    dlogits);
+        loss += o->bce_weight * fovea_seg_loss_bce_pos (logits, targets, fov, o->batch, plane,
+                                                        classes, t->class_weights,
+                                                        t->pos_weights, o->bce_weight,
+                                                        dlogits);
       if (o->dice_weight > 0)
         loss += o->dice_weight * fovea_seg_loss_dice (logits, targets, fov, o->batch, plane,
                                                       classes, DICE_SMOOTH, o->dice_weight,

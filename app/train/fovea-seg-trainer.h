@@ -7,7 +7,8 @@
  * written config.json records as fovea_encoder_pad_type), the decoder
  * and head from torchvision's initialisation. An epoch is `patches`
  * random patches (fovea-seg-patch.h) of the set's training part, in
- * batches; the loss is bce_weight × BCE (per-label class weights) +
+ * batches; the loss is bce_weight × BCE (per-label class weights and
+ * PyTorch's pos_weight) +
  * dice_weight × soft Dice, both inside the FOV (fovea-seg-loss.h); AdamW
  * with a linear warm-up and a cosine decay. After every epoch the
  * validation images are segmented whole (tiled) and scored
@@ -47,6 +48,8 @@ typedef struct {
   double              bce_weight, dice_weight;
   const double       *class_weights;  /* per label, or NULL: 1 */
   int                 n_class_weights;
+  const double       *pos_weights;    /* BCE's pos_weight per label, or NULL: 1 */
+  int                 n_pos_weights;
   FoveaSegAugmentMode augment;
   FoveaSegSelect      select;
   guint64             seed;

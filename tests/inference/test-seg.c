@@ -243,6 +243,29 @@ test_losses (void)
   g_assert_cmpfloat (d[1], ==, 0);
 }
 
+/* pos_weight, worked by hand at z = 0 (softplus ln 2, sigmoid 1/2), p = 3,
+ * one class, two pixels: a positive costs 3 ln 2 with gradient
+ * 3 · 1/2 − 3 = −1.5, a negative ln 2 with 1/2; halved by the mean. All
+ * ones is plain BCE. */
+static void
+test_bce_pos_weight (void)
+{
+  const float z[2] = { 0, 0 }, t[2] = { 1, 0 }, p[1] = { 3 };
+  float d[2] = { 0, 0 };
+  double loss = fovea_seg_loss_bce_pos (z, t, NULL, 1, 2, 1, NULL, p, 1, d);
+  g_assert_cmpfloat_with_epsilon (loss, (3 * G_LN2 + G_LN2) / 2, 1e-12);
+  g_assert_cmpfloat_with_epsilon (d[0], -0.75, 1e-7);
+  g_assert_cmpfloat_with_epsilon (d[1], 0.25, 1e-7);
+
+  const float logits[6] = { -2.5f, 0.3f, 1.7f, 0.1f, -0.4f, 3.0f };
+  const float targets[6] = { 1, 0, 1, 0, 0, 1 }, ones[2] = { 1, 1 };
+  float a[6] = { 0 }, b[6] = { 0 };
+  double plain = fovea_seg_loss_bce (logits, targets, NULL, 1, 3, 2, NULL, 1, a);
+  double unit = fovea_seg_loss_bce_pos (logits, targets, NULL, 1, 3, 2, NULL, ones, 1, b);
+  g_assert_cmpfloat (plain, ==, unit);
+  g_assert_cmpmem (a, sizeof a, b, sizeof b);
+}
+
 /* Saves model to out_dir, loads it with fovea_seg_load and checks that
  * its probabilities are the trainable model's (eval form: BatchNorm
  * frozen) on pixels, within tolerance × max (1, largest |logit|): float
@@ -701,6 +724,7 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/seg/upsample-concat", test_upsample_concat);
   g_test_add_func ("/seg/losses", test_losses);
+  g_test_add_func ("/seg/bce-pos-weight", test_bce_pos_weight);
   g_test_add_func ("/seg/tiles", test_tiles);
   g_test_add_func ("/seg/train-parity", test_train_parity);
   g_test_add_func ("/seg/train-from-encoder", test_train_from_encoder);
