@@ -21,6 +21,9 @@ int fovea_cli_grade   (int argc, char **argv);
 int fovea_cli_merge   (int argc, char **argv);
 int fovea_cli_report  (int argc, char **argv);
 int fovea_cli_train   (int argc, char **argv);
+/* fovea-cli-train-seg.c: train with a segmentation card. */
+gboolean fovea_cli_train_is_segmentation (int argc, char **argv);
+int fovea_cli_train_seg (int argc, char **argv, const char *command_line);
 int fovea_cli_evaluate (int argc, char **argv);
 int fovea_cli_explain (int argc, char **argv);
 int fovea_cli_anomaly_bank (int argc, char **argv);

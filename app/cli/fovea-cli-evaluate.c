@@ -3,7 +3,11 @@
  * the operating point that reaches a sensitivity (--sensitivity, on
  * validation data); and, with --record, both written into the task's
  * card (--held-out marks figures measured on the held-out part, which
- * is scored once). */
+ * is scored once). A segmentation model folder (--model DIR, an smp
+ * config.json) is scored on a segmentation set instead: --data ROOT
+ * (images/, masks/LABEL/, fov/) with --split-file CSV, its val part, or
+ * with --held-out its held-out part; pixel figures per label inside the
+ * FOV, intervals from a bootstrap over images. */
 #define G_LOG_DOMAIN "fovea-cli-evaluate"
 
 #include "config.h"
@@ -20,6 +24,9 @@
 #include "fovea-cli-threads.h"
 #include "fovea-evaluation.h"
 #include "fovea-json-number.h"
+#include "fovea-seg-config.h"
+#include "fovea-seg-evaluation.h"
+#include "fovea-task-card.h"
 #include "fovea-train-data.h"
 
 #define EVAL_BATCH 8
@@ -137,10 +144,16 @@ print_json (GPtrArray *metrics, const char *task, const char *split, double thre
 }
 
 static gboolean
+is_segmentation (const Options *o)
+{
+  return o->model != NULL && fovea_seg_config_is_segmentation (o->model);
+}
+
+static gboolean
 check_options (const Options *o)
 {
   const char *problem = NULL;
-  if (o->task == NULL || o->data == NULL)
+  if ((o->task == NULL && !is_segmentation (o)) || o->data == NULL)
     problem = "give --task NAME and --data PATH";
   else if (o->bootstrap < 0 || o->bootstrap > 100000)
     problem = "--bootstrap must be 0 … 100000";
@@ -184,10 +197,71 @@ record (const Options *o, const FoveaEngineTask *task, GPtrArray *metrics, const
                                     error);
 }
 
+/* A segmentation model on the val or held-out part of a segmentation
+ * set, its card the folder's task_card.json. */
+static int
+evaluate_seg (const Options *o, const FoveaCliDataOptions *source)
+{
+  g_autoptr (GError) error = NULL;
+  if (source->split_file == NULL || !isnan (o->sensitivity))
+    {
+      fprintf (stderr, "fovea-cli evaluate: a segmentation model needs --split-file CSV "
+               "(and has no operating point to find)\n");
+      return FOVEA_CLI_EXIT_FATAL;
+    }
+  g_autofree char *card_path = g_build_filename (o->model, "task_card.json", NULL);
+  g_autoptr (FoveaTaskCard) card = fovea_task_card_load_file (card_path, &error);
+  g_autoptr (FoveaSeg) seg = card != NULL ? fovea_seg_load (o->model, FOVEA_CNN_LOAD_DEFAULT,
+                                                            &error) : NULL;
+  g_autoptr (FoveaSegData) data = seg != NULL
+    ? fovea_seg_data_load (o->data, source->split_file, (const char *const *) card->labels,
+                           card->fov_diameter, &error) : NULL;
+  if (data == NULL)
+    {
+      fprintf (stderr, "fovea-cli evaluate: %s\n", error->message);
+      return FOVEA_CLI_EXIT_FATAL;
+    }
+  FoveaSegSplit part = o->held_out ? FOVEA_SEG_SPLIT_HELD_OUT : FOVEA_SEG_SPLIT_VAL;
+  g_autoptr (GPtrArray) samples = fovea_seg_data_split (data, part);
+  int n_labels = (int) g_strv_length (card->labels);
+  g_autofree double *thresholds = g_new (double, n_labels);
+  for (int c = 0; c < n_labels; c++)
+    thresholds[c] = card->label_thresholds != NULL
+                    ? g_array_index (card->label_thresholds, double, c) : 0.5;
+  g_autoptr (FoveaSegEval) eval = fovea_seg_eval_new ((int) samples->len, n_labels, thresholds);
+  if (samples->len == 0 || !fovea_seg_eval_run (eval, seg, samples, o->threads, &error))
+    {
+      fprintf (stderr, "fovea-cli evaluate: %s\n", error != NULL ? error->message
+               : "the split file gives no image of that part");
+      return FOVEA_CLI_EXIT_FATAL;
+    }
+  g_autofree char *split = g_strdup_printf ("%s, %u %s images of %s (pixels inside the FOV, "
+                                            "at a FOV diameter of %d)", o->data, samples->len,
+                                            fovea_seg_split_name (part), source->split_file,
+                                            card->fov_diameter);
+  g_autoptr (GPtrArray) metrics = fovea_seg_eval_metrics (eval,
+                                                          (const char *const *) card->labels,
+                                                          o->bootstrap, (guint64) o->seed);
+  if (o->json)
+    print_json (metrics, card->name, split, NAN, NAN);
+  else
+    print_table (metrics, split);
+  if (o->record && !fovea_card_record_metrics (card_path, metrics, split, o->held_out, o->force,
+                                               &error))
+    {
+      fprintf (stderr, "fovea-cli evaluate: %s\n", error->message);
+      return FOVEA_CLI_EXIT_FATAL;
+    }
+  return FOVEA_CLI_EXIT_OK;
+}
+
 /* Runs and reports the evaluation the options ask for. */
 static int
 evaluate (const Options *o, const FoveaCliDataOptions *source)
 {
+  if (is_segmentation (o))
+    return evaluate_seg (o, source);
+
   const char *task_names[] = { o->task, NULL };
   g_autoptr (FoveaEngine) engine = fovea_cli_load_engine ("evaluate", o->model,
                                                          (const char *const *) o->adapters,

@@ -197,6 +197,8 @@ fovea_cli_train (int argc, char **argv)
   gboolean full = FALSE, head = FALSE, no_augment = FALSE;
   double seed = 1;
   g_autofree char *command_line = quote_command_line (argc, argv);
+  if (fovea_cli_train_is_segmentation (argc, argv))
+    return fovea_cli_train_seg (argc, argv, command_line);
 
   fovea_trainer_options_init (&o);
   g_autofree char *threads_text = NULL;

@@ -134,6 +134,16 @@ read_member (FoveaHubReader *reader, const char *key, JsonNode *node, FoveaSegCo
     return fovea_hub_read_int (reader, node, key, 1, &config->classes);
   if (strcmp (key, "activation") == 0)
     return read_activation (reader, node, config);
+  if (strcmp (key, FOVEA_SEG_PAD_MEMBER) == 0)
+    {
+      if (!read_string (reader, node, key, &text))
+        return FALSE;
+      if (strcmp (text, "same") != 0 && strcmp (text, "torch") != 0)
+        return fovea_hub_fail (reader, "%s \"%s\" is not supported (\"same\" or \"torch\")",
+                               key, text);
+      config->encoder_same_padding = strcmp (text, "same") == 0;
+      return TRUE;
+    }
   if (strcmp (key, "kwargs") == 0)
     return (JSON_NODE_HOLDS_OBJECT (node) && json_object_get_size (json_node_get_object (node))
             == 0) || fovea_hub_fail (reader, "kwargs is not supported (an empty object)");
@@ -178,6 +188,7 @@ load_root (FoveaHubReader *reader, JsonObject *root, gpointer data)
                               reader->error))
     return FALSE;
   config->encoder.in_chans = config->in_channels;
+  config->encoder.same_padding = config->encoder_same_padding;
   /* Messages about its tensors name the whole model. */
   g_free (config->encoder.architecture);
   config->encoder.architecture = g_strdup ("Unet (mobilenet_v2)");

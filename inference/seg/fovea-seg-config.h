@@ -22,7 +22,17 @@
  * input_size is the scale the model was trained at, the tile size of
  * tiled inference. encoder_weights, aux_params (null), label_names and
  * other members smp or the hub add are read as notes, not arithmetic.
- * Anything else that would change the arithmetic is refused by name. */
+ * Anything else that would change the arithmetic is refused by name.
+ *
+ * One member is Fovea's own, as smp has no word for it:
+ * "fovea_encoder_pad_type": "same" runs the encoder with TensorFlow's
+ * SAME padding (as timm's pad_type "same"), the padding of the bundled
+ * ImageNet MobileNetV2 (resources/models/mobilenetv2-imagenet, converted
+ * from TensorFlow) that Fovea's segmentation models start from, so that
+ * its encoder computes exactly what the classifier's backbone does;
+ * "torch" (the default when absent) is PyTorch's symmetric padding, as
+ * smp's own encoder. smp would refuse the member: such a folder is for
+ * Fovea (or for smp after deleting it and accepting the shift). */
 #pragma once
 
 #include "fovea-cnn-config.h"
@@ -31,6 +41,7 @@
 G_BEGIN_DECLS
 
 #define FOVEA_SEG_DECODER_BLOCKS 5
+#define FOVEA_SEG_PAD_MEMBER "fovea_encoder_pad_type"
 
 typedef enum {
   FOVEA_SEG_SIGMOID,   /* one sigmoid per class */
@@ -43,6 +54,7 @@ typedef struct {
   int                classes;
   int                decoder_channels[FOVEA_SEG_DECODER_BLOCKS];
   FoveaSegActivation activation;
+  gboolean           encoder_same_padding;  /* fovea_encoder_pad_type "same" */
   FoveaPretrainedCfg pretrained;
   /* The encoder as the CNN engine runs it: torchvision's mobilenet_v2,
    * headless, its tensors under "encoder.". */

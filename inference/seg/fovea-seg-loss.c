@@ -33,6 +33,15 @@ fovea_seg_loss_bce (const float *logits, const float *targets, const float *mask
                     gsize pixels, int classes, const float *class_weights, double weight,
                     float *dlogits)
 {
+  return fovea_seg_loss_bce_pos (logits, targets, mask, batch, pixels, classes, class_weights,
+                                 NULL, weight, dlogits);
+}
+
+double
+fovea_seg_loss_bce_pos (const float *logits, const float *targets, const float *mask,
+                        int batch, gsize pixels, int classes, const float *class_weights,
+                        const float *pos_weights, double weight, float *dlogits)
+{
   gsize n = (gsize) batch * pixels;
   double kept = 0, sum = 0;
 
@@ -51,9 +60,12 @@ fovea_seg_loss_bce (const float *logits, const float *targets, const float *mask
         {
           gsize k = i * classes + c;
           double w = m * (class_weights != NULL ? class_weights[c] : 1.0);
-          double z = logits[k], t = targets[k];
-          sum += w * (softplus (z) - t * z);
-          dlogits[k] += (float) (weight * scale * w * (sigmoid (z) - t));
+          double p = pos_weights != NULL ? pos_weights[c] : 1.0;
+          double z = logits[k], t = targets[k], pt = p * t;
+          /* p t softplus (−z) + (1 − t) softplus (z), with softplus (−z) =
+           * softplus (z) − z. */
+          sum += w * ((pt + 1 - t) * softplus (z) - pt * z);
+          dlogits[k] += (float) (weight * scale * w * ((pt + 1 - t) * sigmoid (z) - pt));
         }
     }
   return sum * scale;

@@ -32,6 +32,21 @@ double fovea_seg_loss_bce  (const float *logits,
                             double       weight,
                             float       *dlogits);
 
+/* The same with a weight on the positive term per class, PyTorch's
+ * pos_weight: Σ m w_c (p_c t softplus (−z) + (1 − t) softplus (z)) /
+ * (C Σ m), so that a rare class's few positive pixels count p_c times
+ * (pos_weights NULL: all 1, fovea_seg_loss_bce). */
+double fovea_seg_loss_bce_pos (const float *logits,
+                               const float *targets,
+                               const float *mask,
+                               int          batch,
+                               gsize        pixels,
+                               int          classes,
+                               const float *class_weights,
+                               const float *pos_weights,
+                               double       weight,
+                               float       *dlogits);
+
 /* Soft Dice on the sigmoid probabilities p, per class over the batch
  * and the masked pixels (as smp's DiceLoss in multilabel mode, with
  * smoothing s in numerator and denominator):

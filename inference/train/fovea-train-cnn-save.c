@@ -15,7 +15,15 @@
  * [out, r, 1, 1], as PEFT's Conv2d LoRA stores them, and the head's
  * weight and bias. A head alone adapts no module: its target_modules is
  * PEFT's placeholder "dummy-target-modules", which PEFT (≥ 0.12) accepts
- * as matching nothing. Each file is written atomically. */
+ * as matching nothing.
+ *
+ * A segmentation network (full training only): an smp hub folder,
+ * config.json in the form fovea-seg-config.h reads (_model_class "Unet",
+ * encoder, decoder widths, classes, activation, pretrained_cfg's mean,
+ * std and input_size, and Fovea's fovea_encoder_pad_type when the encoder
+ * pads as TensorFlow) and model.safetensors with every tensor under smp's
+ * state_dict names, as for a classifier. Each file is written
+ * atomically. */
 #define G_LOG_DOMAIN "fovea-train-cnn-save"
 
 #include "fovea-train-cnn-private.h"
@@ -80,6 +88,44 @@ build_config (const FoveaTrainCnn *model)
   return b;
 }
 
+/* smp's hub config.json of a Unet (fovea-seg-config.h). */
+static JsonBuilder *
+build_seg_config (const FoveaTrainCnn *model)
+{
+  const FoveaSegConfig *c = model->seg;
+  const FoveaPretrainedCfg *p = &c->pretrained;
+  JsonBuilder *b = json_builder_new ();
+  double input[3] = { c->in_channels, p->input_size[1], p->input_size[2] };
+  double mean[3] = { p->mean[0], p->mean[1], p->mean[2] };
+  double std[3] = { p->std[0], p->std[1], p->std[2] };
+  double decoder[FOVEA_SEG_DECODER_BLOCKS];
+  for (int i = 0; i < FOVEA_SEG_DECODER_BLOCKS; i++)
+    decoder[i] = c->decoder_channels[i];
+
+  json_builder_begin_object (b);
+  fovea_json_add_string (b, "_model_class", "Unet");
+  fovea_json_add_string (b, "encoder_name", c->encoder_name);
+  fovea_json_add_int (b, "encoder_depth", 5);
+  fovea_json_add_string (b, "encoder_weights", NULL);
+  fovea_json_add_numbers (b, "decoder_channels", decoder, FOVEA_SEG_DECODER_BLOCKS, TRUE);
+  fovea_json_add_bool (b, "decoder_use_batchnorm", TRUE);
+  fovea_json_add_string (b, "decoder_attention_type", NULL);
+  fovea_json_add_int (b, "in_channels", c->in_channels);
+  fovea_json_add_int (b, "classes", c->classes);
+  fovea_json_add_string (b, "activation",
+                         c->activation == FOVEA_SEG_SOFTMAX ? "softmax" : "sigmoid");
+  if (model->config.same_padding)
+    fovea_json_add_string (b, FOVEA_SEG_PAD_MEMBER, "same");
+  json_builder_set_member_name (b, "pretrained_cfg");
+  json_builder_begin_object (b);
+  fovea_json_add_numbers (b, "input_size", input, 3, TRUE);
+  fovea_json_add_numbers (b, "mean", mean, 3, FALSE);
+  fovea_json_add_numbers (b, "std", std, 3, FALSE);
+  json_builder_end_object (b);
+  json_builder_end_object (b);
+  return b;
+}
+
 static void
 add_vector (FoveaTensorList *list, const char *module, const char *what, const float *data,
             int n)
@@ -111,7 +157,8 @@ save_full (FoveaTrainCnn *model, const char *dir, GHashTable *metadata, GError *
     }
   g_autofree char *weights = g_build_filename (dir, "model.safetensors", NULL);
   g_autofree char *config = g_build_filename (dir, "config.json", NULL);
-  g_autoptr (JsonBuilder) builder = build_config (model);
+  g_autoptr (JsonBuilder) builder = model->seg != NULL ? build_seg_config (model)
+                                                        : build_config (model);
   gboolean ok = fovea_tensor_list_write (&list, weights, metadata, error) &&
                 fovea_json_write_file (config, builder, error);
   fovea_tensor_list_clear (&list);
@@ -203,13 +250,6 @@ fovea_train_cnn_save (FoveaTrainCnn *model, const char *dir, GHashTable *metadat
     {
       g_set_error (error, FOVEA_MODEL_ERROR, FOVEA_MODEL_ERROR_CONFIG,
                    "Cannot save %s: a frozen model has nothing trained", dir);
-      return FALSE;
-    }
-  /* Its config.json is smp's, which this writer does not know yet. */
-  if (model->seg != NULL)
-    {
-      g_set_error (error, FOVEA_MODEL_ERROR, FOVEA_MODEL_ERROR_CONFIG,
-                   "Cannot save %s: saving a segmentation network is not supported yet", dir);
       return FALSE;
     }
   if (g_mkdir_with_parents (dir, 0755) != 0)

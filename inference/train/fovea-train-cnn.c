@@ -333,6 +333,24 @@ init_random (TrainOp *op, FoveaInitRng *rng)
   fovea_init_normal_fill (rng, op->weight, n, sqrt (2.0 / fan_out));
 }
 
+/* smp's initialisation of a new decoder and head (initialize_decoder,
+ * initialize_head): Kaiming-uniform in fan-in mode for the decoder's
+ * convolutions, Xavier-uniform for the head, biases zero. With the
+ * decoder's BatchNorm frozen as identity, fan-in scaling keeps the
+ * activations' scale through the decoder, where torchvision's fan-out
+ * init (which a BatchNorm in training mode would correct) grows them
+ * about fifty-fold by the logits. */
+static void
+init_smp (TrainOp *op, FoveaInitRng *rng)
+{
+  const FoveaTrainConvGeom *g = &op->geom;
+  gsize n = fovea_train_conv_weight_size (g);
+  double area = (double) g->kernel_h * g->kernel_w;
+  double fan_in = (double) g->in_c / g->groups * area, fan_out = (double) g->out_c * area;
+  double bound = op->bn_module != NULL ? sqrt (6.0 / fan_in) : sqrt (6.0 / (fan_in + fan_out));
+  fovea_init_uniform_fill (rng, op->weight, n, bound);
+}
+
 static gboolean
 finish (FoveaTrainCnn *model, GError **error)
 {
@@ -433,8 +451,12 @@ fovea_train_cnn_new_seg (const FoveaSegConfig *config, FoveaSafetensors *weights
         continue;
       gboolean loaded = op->weight != NULL;
       train_weight (model, op);
-      if (!loaded)
+      if (loaded)
+        continue;
+      if (g_str_has_prefix (op->module, "encoder."))
         init_random (op, &rng);
+      else
+        init_smp (op, &rng);
     }
   g_assert (model->n_used == model->n_values);
   if (!finish (model, error))

@@ -88,11 +88,12 @@ FoveaTrainCnn *fovea_train_cnn_new_frozen (const FoveaCnnConfig    *config,
  * decoder and head, every convolution trained, BatchNorm frozen as
  * above) from its config and weights: a Unet's, or a bare torchvision
  * MobileNetV2's (features.N..., the bundled ImageNet encoder: the
- * decoder and head then start from torchvision's initialisation from
- * seed, as everything does with weights NULL). Its logits are batch × height × width × classes,
+ * decoder and head then start from smp's initialisation from seed:
+ * Kaiming-uniform fan-in, Xavier-uniform for the head; with weights NULL
+ * the encoder starts from torchvision's). Its logits are batch × height × width × classes,
  * channels-last (fovea_train_cnn_get_n_outputs: height · width ·
- * classes per image); height and width multiples of 32. Saving it is
- * not supported yet. */
+ * classes per image); height and width multiples of 32.
+ * fovea_train_cnn_save writes it as an smp hub folder. */
 FoveaTrainCnn *fovea_train_cnn_new_seg    (const FoveaSegConfig    *config,
                                            FoveaSafetensors        *weights,
                                            guint64                  seed,

@@ -7,6 +7,7 @@
 #include <math.h>
 
 #include "fovea-metrics.h"
+#include "fovea-pixel-metrics.h"
 #include "fovea-test-common.h"
 
 /* ---- helpers ---- */
@@ -311,6 +312,59 @@ test_balanced_accuracy_known (void)
   g_assert_true (isnan (fovea_metric_balanced_accuracy (truth, predicted, 0, 4)));
 }
 
+/* Segmentation metrics on nine pixels worked out by hand: the last is
+ * outside the mask and must not count. Positives 0.9, 0.7, 0.6, 0.3;
+ * negatives 0.8, 0.55, 0.4, 0.1. AUC: 4 + 3 + 3 + 1 wins of 16 pairs.
+ * AP: precision 1, 2/3, 3/4, 4/7 at each positive, each recall step 1/4.
+ * At 0.5: TP 3 (0.9, 0.7, 0.6), FP 2 (0.8, 0.55), FN 1 (0.3). */
+static void
+test_pixel_known (void)
+{
+  const float probs[] = { 0.9f, 0.8f, 0.7f, 0.6f, 0.55f, 0.4f, 0.3f, 0.1f, 0.95f };
+  const guint8 truth[] = { 1, 0, 1, 1, 0, 0, 1, 0, 1 };
+  const guint8 mask[] = { 1, 1, 1, 1, 1, 1, 1, 1, 0 };
+  FoveaPixelCounts counts, half, rest;
+
+  fovea_pixel_counts_init (&counts, 0.5);
+  fovea_pixel_counts_add (&counts, probs, truth, mask, 9);
+  g_assert_cmpfloat_with_epsilon (fovea_pixel_auc (&counts), 11.0 / 16.0, 1e-12);
+  g_assert_cmpfloat_with_epsilon (fovea_pixel_ap (&counts),
+                                  (1 + 2.0 / 3 + 3.0 / 4 + 4.0 / 7) / 4, 1e-12);
+  g_assert_cmpuint (counts.tp, ==, 3);
+  g_assert_cmpuint (counts.fp, ==, 2);
+  g_assert_cmpuint (counts.fn, ==, 1);
+  g_assert_cmpuint (counts.tn, ==, 2);
+  g_assert_cmpfloat_with_epsilon (fovea_pixel_dice (&counts), 2.0 / 3.0, 1e-12);
+  g_assert_cmpfloat_with_epsilon (fovea_pixel_iou (&counts), 0.5, 1e-12);
+
+  /* Image by image, merged: the same. */
+  fovea_pixel_counts_init (&half, 0.5);
+  fovea_pixel_counts_init (&rest, 0.5);
+  fovea_pixel_counts_add (&half, probs, truth, mask, 4);
+  fovea_pixel_counts_add (&rest, probs + 4, truth + 4, mask + 4, 5);
+  fovea_pixel_counts_merge (&half, &rest);
+  g_assert_cmpfloat (fovea_pixel_auc (&half), ==, fovea_pixel_auc (&counts));
+  g_assert_cmpfloat (fovea_pixel_ap (&half), ==, fovea_pixel_ap (&counts));
+  g_assert_cmpfloat (fovea_pixel_dice (&half), ==, fovea_pixel_dice (&counts));
+
+  /* Ties count half; no positive: AUC and AP undefined, Dice too when
+   * nothing is predicted either. */
+  const float tied[] = { 0.5f, 0.5f, 0.2f, 0.2f };
+  const guint8 tied_truth[] = { 1, 0, 0, 1 };
+  fovea_pixel_counts_reset (&rest);
+  fovea_pixel_counts_add (&rest, tied, tied_truth, NULL, 4);
+  g_assert_cmpfloat_with_epsilon (fovea_pixel_auc (&rest), 0.5, 1e-12);
+  const guint8 none[] = { 0, 0, 0, 0 };
+  fovea_pixel_counts_reset (&rest);
+  fovea_pixel_counts_add (&rest, tied + 2, none, NULL, 2);
+  g_assert_true (isnan (fovea_pixel_auc (&rest)));
+  g_assert_true (isnan (fovea_pixel_ap (&rest)));
+  g_assert_true (isnan (fovea_pixel_dice (&rest)));
+  fovea_pixel_counts_clear (&counts);
+  fovea_pixel_counts_clear (&half);
+  fovea_pixel_counts_clear (&rest);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -324,5 +378,6 @@ main (int argc, char **argv)
   g_test_add_func ("/metrics/accuracy/properties", test_accuracy_properties);
   g_test_add_func ("/metrics/kappa/properties", test_kappa_properties);
   g_test_add_func ("/metrics/balanced-accuracy/known", test_balanced_accuracy_known);
+  g_test_add_func ("/metrics/pixel/known", test_pixel_known);
   return g_test_run ();
 }

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "fovea-optim.h"
 #include "fovea-safetensors.h"
 #include "fovea-seg.h"
 #include "fovea-seg-kernels.h"
@@ -242,6 +243,78 @@ test_losses (void)
   g_assert_cmpfloat (d[1], ==, 0);
 }
 
+/* pos_weight, worked by hand at z = 0 (softplus ln 2, sigmoid 1/2), p = 3,
+ * one class, two pixels: a positive costs 3 ln 2 with gradient
+ * 3 · 1/2 − 3 = −1.5, a negative ln 2 with 1/2; halved by the mean. All
+ * ones is plain BCE. */
+static void
+test_bce_pos_weight (void)
+{
+  const float z[2] = { 0, 0 }, t[2] = { 1, 0 }, p[1] = { 3 };
+  float d[2] = { 0, 0 };
+  double loss = fovea_seg_loss_bce_pos (z, t, NULL, 1, 2, 1, NULL, p, 1, d);
+  g_assert_cmpfloat_with_epsilon (loss, (3 * G_LN2 + G_LN2) / 2, 1e-12);
+  g_assert_cmpfloat_with_epsilon (d[0], -0.75, 1e-7);
+  g_assert_cmpfloat_with_epsilon (d[1], 0.25, 1e-7);
+
+  const float logits[6] = { -2.5f, 0.3f, 1.7f, 0.1f, -0.4f, 3.0f };
+  const float targets[6] = { 1, 0, 1, 0, 0, 1 }, ones[2] = { 1, 1 };
+  float a[6] = { 0 }, b[6] = { 0 };
+  double plain = fovea_seg_loss_bce (logits, targets, NULL, 1, 3, 2, NULL, 1, a);
+  double unit = fovea_seg_loss_bce_pos (logits, targets, NULL, 1, 3, 2, NULL, ones, 1, b);
+  g_assert_cmpfloat (plain, ==, unit);
+  g_assert_cmpmem (a, sizeof a, b, sizeof b);
+}
+
+/* Saves model to out_dir, loads it with fovea_seg_load and checks that
+ * its probabilities are the trainable model's (eval form: BatchNorm
+ * frozen) on pixels, within tolerance × max (1, largest |logit|): float
+ * rounding grows with the activations, which an untrained decoder
+ * (BatchNorm as identity) lets grow to hundreds. Returns the largest
+ * difference. */
+static double
+check_saved (FoveaTrainCnn *model, const char *out_dir, const float *pixels, int batch,
+             int height, int width, int classes, gboolean softmax, double tolerance)
+{
+  g_autoptr (GError) error = NULL;
+  gsize plane = (gsize) height * width;
+
+  g_assert_true (fovea_train_cnn_save (model, out_dir, NULL, &error));
+  g_assert_no_error (error);
+  const float *logits = fovea_train_cnn_forward (model, pixels, batch, &error);
+  g_assert_no_error (error);
+  g_autoptr (FoveaSeg) seg = fovea_seg_load (out_dir, FOVEA_CNN_LOAD_DEFAULT, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (fovea_seg_get_config (seg)->classes, ==, classes);
+  g_autoptr (FoveaSegRun) run = fovea_seg_run_new (seg, batch, height, width, N_THREADS, &error);
+  g_assert_no_error (error);
+  g_assert_true (fovea_seg_forward (run, pixels, batch, &error));
+  const float *probs = fovea_seg_run_get_probabilities (run);
+  double worst = 0, scale = 0;
+  for (int b = 0; b < batch; b++)
+    for (gsize p = 0; p < plane; p++)
+      {
+        const float *z = logits + ((gsize) b * plane + p) * classes;
+        for (int c = 0; c < classes; c++)
+          scale = MAX (scale, fabsf (z[c]));
+        double top = z[0], sum = 0;
+        for (int c = 1; c < classes; c++)
+          top = MAX (top, z[c]);
+        for (int c = 0; c < classes; c++)
+          sum += exp (z[c] - top);
+        for (int c = 0; c < classes; c++)
+          {
+            double want = softmax ? exp (z[c] - top) / sum : 1.0 / (1.0 + exp (-z[c]));
+            double got = probs[((gsize) b * classes + c) * plane + p];
+            worst = MAX (worst, fabs (got - want));
+          }
+      }
+  g_test_message ("saved and reloaded: probabilities max abs difference %.3g (|logits| up "
+                  "to %.3g)", worst, scale);
+  g_assert_cmpfloat (worst, <=, tolerance * MAX (1.0, scale));
+  return worst;
+}
+
 /* Training: the loss BCE + Dice of a Unet's logits, back-propagated
  * through the head, the decoder (upsampling, concatenation) and the whole
  * encoder, against PyTorch's autograd (eval-mode BatchNorm). */
@@ -334,10 +407,26 @@ test_train_parity (void)
   g_test_message ("gradients: max abs error %.3g over %u tensors", worst_all,
                   json_array_get_length (names));
 
-  /* Saving is refused, not written wrong. */
+  /* Two AdamW steps, then saved and read back by the inference engine. */
+  FoveaAdamWConfig adamw = { 1e-3, 0.9, 0.999, 1e-8, 0.01 };
+  g_autoptr (FoveaAdamW) opt = fovea_adamw_new (&adamw, params, n_params);
+  for (int step = 0; step < 2; step++)
+    {
+      fovea_adamw_step (opt, params, n_params, 1e-3);
+      logits = fovea_train_cnn_forward (model, pixels, batch, &error);
+      g_assert_no_error (error);
+      memset (dlogits, 0, sizeof (float) * n);
+      fovea_seg_loss_bce (logits, targets, NULL, batch, plane, classes, class_weights, 1.0,
+                          dlogits);
+      fovea_train_cnn_zero_grad (model);
+      fovea_train_cnn_backward (model, dlogits);
+    }
   g_autofree char *out_dir = g_build_filename (dir, "saved", NULL);
-  g_assert_false (fovea_train_cnn_save (model, out_dir, NULL, &error));
-  g_assert_error (error, FOVEA_MODEL_ERROR, FOVEA_MODEL_ERROR_CONFIG);
+  /* The fixture's network is well scaled: 1e-5 in probability, flat. */
+  double worst = check_saved (model, out_dir, pixels, batch, height, width, classes,
+               g_strcmp0 (json_object_get_string_member (spec, "activation"), "softmax") == 0,
+               1e-5);
+  g_assert_cmpfloat (worst, <=, 1e-5);
   fovea_test_rmdir (dir);
 }
 
@@ -484,6 +573,64 @@ test_train_from_encoder (void)
   fovea_test_rmdir (dir);
 }
 
+/* An encoder with TensorFlow's SAME padding (the bundled ImageNet
+ * MobileNetV2's, used here) is said so in config.json
+ * (fovea_encoder_pad_type) and runs alike in the trainer and, once saved,
+ * in the inference engine; SAME and PyTorch padding differ, so the member
+ * is not decoration. */
+static void
+test_save_same_padding (void)
+{
+  static const int decoder[FOVEA_SEG_DECODER_BLOCKS] = { 8, 8, 4, 4, 4 };
+  enum { H = 64, W = 96 };
+  g_autofree char *dir = fovea_test_mkdtemp ();
+  g_autofree char *plain_json = fovea_random_seg_config_json (2, decoder, NULL, 64);
+  g_autoptr (GString) seg_json = g_string_new (plain_json);
+  g_string_insert (seg_json, 1, "\"" FOVEA_SEG_PAD_MEMBER "\": \"same\", ");
+  g_autoptr (GError) error = NULL;
+
+  g_autofree char *weights_path = g_build_filename (g_getenv ("G_TEST_SRCDIR"), "..",
+                                                    "resources", "models",
+                                                    "mobilenetv2-imagenet",
+                                                    "model.safetensors", NULL);
+  g_autoptr (FoveaSafetensors) weights = fovea_safetensors_open (weights_path, &error);
+  g_assert_no_error (error);
+  FoveaSegConfig same, plain;
+  g_assert_true (fovea_seg_config_load_data (&same, seg_json->str, -1, &error));
+  g_assert_no_error (error);
+  g_assert_true (same.encoder.same_padding);
+  g_assert_true (fovea_seg_config_load_data (&plain, plain_json, -1, &error));
+  g_assert_false (plain.encoder.same_padding);
+  FoveaTrainCnnSize size = { 1, H, W, N_THREADS };
+  g_autoptr (FoveaTrainCnn) model = fovea_train_cnn_new_seg (&same, weights, 5, &size, &error);
+  g_assert_no_error (error);
+  g_autoptr (FoveaTrainCnn) torch_pad = fovea_train_cnn_new_seg (&plain, weights, 5, &size,
+                                                                 &error);
+  g_assert_no_error (error);
+  fovea_seg_config_clear (&same);
+  fovea_seg_config_clear (&plain);
+
+  g_autofree float *pixels = g_new (float, 3 * H * W);
+  fovea_random_cnn_pixels (pixels, 3 * H * W, 4);
+  g_autofree float *a = g_memdup2 (fovea_train_cnn_forward (model, pixels, 1, &error),
+                                   sizeof (float) * H * W * 2);
+  const float *b = fovea_train_cnn_forward (torch_pad, pixels, 1, &error);
+  double differ = 0;
+  for (int i = 0; i < H * W * 2; i++)
+    differ = MAX (differ, fabs (a[i] - b[i]));
+  g_test_message ("SAME against PyTorch padding: logits differ by up to %.3g", differ);
+  g_assert_cmpfloat (differ, >, 1e-4);
+
+  g_autofree char *out_dir = g_build_filename (dir, "saved", NULL);
+  check_saved (model, out_dir, pixels, 1, H, W, 2, FALSE, 1e-6);
+  FoveaSegConfig reread;
+  g_autofree char *config_path = g_build_filename (out_dir, "config.json", NULL);
+  g_assert_true (fovea_seg_config_load_file (&reread, config_path, &error));
+  g_assert_true (reread.encoder.same_padding);
+  fovea_seg_config_clear (&reread);
+  fovea_test_rmdir (dir);
+}
+
 static const char *const good_config =
   "{\"_model_class\": \"Unet\", \"encoder_name\": \"mobilenet_v2\", \"classes\": 4}";
 
@@ -577,9 +724,11 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/seg/upsample-concat", test_upsample_concat);
   g_test_add_func ("/seg/losses", test_losses);
+  g_test_add_func ("/seg/bce-pos-weight", test_bce_pos_weight);
   g_test_add_func ("/seg/tiles", test_tiles);
   g_test_add_func ("/seg/train-parity", test_train_parity);
   g_test_add_func ("/seg/train-from-encoder", test_train_from_encoder);
+  g_test_add_func ("/seg/save-same-padding", test_save_same_padding);
   g_test_add_func ("/seg/config", test_config);
   g_test_add_func ("/seg/strict", test_strict);
   int status = g_test_run ();
