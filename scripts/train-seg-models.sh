@@ -17,7 +17,8 @@
 # segmentation model"): about 1 patch of 256 × 256 pixels per second,
 # forward and backward, so a vessels run of 40 epochs × 512 patches is
 # about 6 hours; every run checkpoints after each epoch, and rerunning a
-# step continues it (--resume).
+# step continues it (--resume). Each run stops early once --patience
+# epochs pass without a better validation score, and writes its best.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -54,18 +55,18 @@ esac
 case $step in
   vessels|all)
     train vessels $layout/drive scripts/splits/drive-vessels.csv \
-      --epochs 40 --patches 512 --batch 8 --patch 256 --lr 1e-3 --select dice ;;
+      --epochs 40 --patches 512 --batch 8 --patch 256 --lr 1e-3 --select dice --patience 8 ;;
 esac
 case $step in
   optic-disc|all)
     train optic-disc $layout/idrid scripts/splits/idrid-lesions.csv \
-      --epochs 30 --patches 512 --batch 8 --patch 256 --lr 1e-3 --select dice ;;
+      --epochs 30 --patches 512 --batch 8 --patch 256 --lr 1e-3 --select dice --patience 6 ;;
 esac
 case $step in
   lesions|all)
     train lesions $layout/idrid scripts/splits/idrid-lesions.csv \
       --epochs 60 --patches 512 --batch 8 --patch 256 --lr 1e-3 --select ap \
-      --pos-weights 10,3,3,5 ;;
+      --pos-weights 10,3,3,5 --patience 10 ;;
 esac
 case $step in
   held-out|all)

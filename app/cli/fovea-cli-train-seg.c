@@ -97,6 +97,9 @@ fovea_cli_train_seg (int argc, char **argv, const char *command_line)
       "file,split table: train, val, held-out", "CSV" },
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Output folder", "DIR" },
     { "epochs", 0, 0, G_OPTION_ARG_INT, &o.epochs, "Epochs (default 20)", "N" },
+    { "patience", 0, 0, G_OPTION_ARG_INT, &o.patience,
+      "Stop early once N epochs pass without a better validation score, writing the best "
+      "(default 0: run every epoch; may be set when resuming)", "N" },
     { "patches", 0, 0, G_OPTION_ARG_INT, &o.patches, "Patches per epoch (default 512)", "N" },
     { "batch", 0, 0, G_OPTION_ARG_INT, &o.batch, "Patches per step (default 8)", "B" },
     { "patch", 0, 0, G_OPTION_ARG_INT, &o.patch,

@@ -37,6 +37,7 @@ typedef struct {
   FoveaAdamW            *opt;
   float                **best;
   int                    best_epoch;
+  int                    epochs_done;    /* when the best epoch's figures were taken */
   double                 best_score;
   GPtrArray             *best_metrics;   /* FoveaEvalMetric* of the best epoch */
   char                  *fingerprint;
@@ -419,6 +420,9 @@ write_card (SegTrainer *t, const char *dir, const char *sha256, GError **error)
   json_object_set_string_member (details, "mode", "full (segmentation)");
   json_object_set_int_member (details, "epochs", o->epochs);
   json_object_set_int_member (details, "best_epoch", t->best_epoch);
+  json_object_set_int_member (details, "epochs_trained", t->epochs_done);
+  if (o->patience > 0)
+    json_object_set_int_member (details, "patience", o->patience);
   json_object_set_int_member (details, "patches_per_epoch", o->patches);
   json_object_set_int_member (details, "patch", o->patch);
   json_object_set_int_member (details, "batch", o->batch);
@@ -575,8 +579,11 @@ fovea_seg_trainer_run (const FoveaSegTrainerOptions *o, FoveaSegTrainerProgressF
   int done = 0;
   gboolean ok = setup (&t, error) && (!o->resume || checkpoint_load (&t, &done, error));
   int ran = 0;
-  for (int epoch = done; ok && epoch < o->epochs; epoch++)
+  int epoch = done;
+  for (; ok && epoch < o->epochs; epoch++)
     {
+      if (o->patience > 0 && epoch - t.best_epoch >= o->patience)
+        break;
       if (o->stop_after > 0 && ran == o->stop_after)
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
@@ -610,6 +617,7 @@ fovea_seg_trainer_run (const FoveaSegTrainerOptions *o, FoveaSegTrainerProgressF
   /* The best epoch's figures, measured again on its own weights. */
   if (ok)
     {
+      t.epochs_done = epoch;
       for (int i = 0; i < t.n_params; i++)
         memcpy (t.params[i].value, t.best[i], sizeof (float) * t.params[i].n);
       t.best_metrics = evaluate (&t, t.val, 0, error);

@@ -58,6 +58,11 @@ typedef struct {
   /* Stop after this many epochs of this invocation (0: none): tests
    * interrupt a run with it, as a crash would. */
   int                 stop_after;
+  /* Early stopping: end the run, writing the best epoch, once this many
+   * epochs pass without a better validation score (0: run every epoch).
+   * Not part of the checkpoint's fingerprint: it decides when to stop, not
+   * what an epoch does, so a resumed run may set it. */
+  int                 patience;
   const char         *command_line;
 } FoveaSegTrainerOptions;
 

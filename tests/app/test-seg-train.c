@@ -293,6 +293,61 @@ card_metric (const char *card_path, const char *name)
  * (validation Dice above 0.5; an untrained one scores about 0.1, the
  * spots' share of the FOV), and a run interrupted after the first epoch
  * and resumed writes the same bytes. */
+static gint64
+card_detail (const char *card_path, const char *name)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_assert_true (json_parser_load_from_file (parser, card_path, NULL));
+  JsonObject *provenance = json_object_get_object_member (
+    json_node_get_object (json_parser_get_root (parser)), "provenance");
+  JsonObject *details = json_object_get_object_member (provenance, "training");
+  g_assert_nonnull (details);
+  return json_object_get_int_member_with_default (details, name, -1);
+}
+
+/* Early stopping: with a learning rate too small to change a weight, no
+ * epoch beats the first, so patience 1 ends the run after the second of
+ * four and writes the first. */
+static void
+test_patience_stops_early (void)
+{
+  g_autofree char *dir = fovea_test_mkdtemp ();
+  g_autofree char *root = write_set (dir);
+  g_autofree char *split = g_build_filename (root, "split.csv", NULL);
+  g_autofree char *card = write_card (dir);
+  g_autofree char *encoder = encoder_dir ();
+  g_autofree char *out = g_build_filename (dir, "patient", NULL);
+  g_autoptr (GError) error = NULL;
+
+  FoveaSegTrainerOptions o;
+  fovea_seg_trainer_options_init (&o);
+  o.init_dir = encoder;
+  o.card_path = card;
+  o.data_root = root;
+  o.split_csv = split;
+  o.out_dir = out;
+  o.epochs = 4;
+  o.patches = 8;
+  o.batch = 4;
+  o.patch = 64;
+  o.lr = 1e-12;
+  o.min_lr = 1e-12;
+  o.augment = FOVEA_SEG_AUGMENT_NONE;
+  o.select = FOVEA_SEG_SELECT_DICE;
+  o.threads = 2;
+  o.patience = 1;
+  gboolean ran = fovea_seg_trainer_run (&o, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (ran);
+  g_autofree char *card_out = g_build_filename (out, "task_card.json", NULL);
+  g_assert_cmpint (card_detail (card_out, "best_epoch"), ==, 1);
+  g_assert_cmpint (card_detail (card_out, "epochs_trained"), ==, 2);
+  g_assert_cmpint (card_detail (card_out, "patience"), ==, 1);
+  g_autofree char *checkpoint = g_strconcat (out, ".checkpoint.safetensors", NULL);
+  g_unlink (checkpoint);
+  fovea_test_rmdir (dir);
+}
+
 static void
 test_learns_and_resumes (void)
 {
@@ -426,6 +481,7 @@ main (int argc, char **argv)
   g_test_add_func ("/seg-train/data/malformed", test_data_malformed);
   g_test_add_func ("/seg-train/patches", test_patches);
   g_test_add_func ("/seg-train/learns-and-resumes", test_learns_and_resumes);
+  g_test_add_func ("/seg-train/patience", test_patience_stops_early);
   g_test_add_func ("/seg-train/cli-errors", test_cli_errors);
   return g_test_run ();
 }
