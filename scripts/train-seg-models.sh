@@ -40,7 +40,7 @@ train () {
   [ -f "$work/$name.checkpoint.safetensors" ] && resume=--resume
   $cli train --model $base --task-card $src/$name.card.json \
     --data "$root" --split "$split" --out "$work/$name" \
-    --augment domain --seed 1 $resume "$@"
+    --augment domain --seed 1 --f16 $resume "$@"
 }
 
 score () {

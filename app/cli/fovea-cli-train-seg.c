@@ -97,6 +97,9 @@ fovea_cli_train_seg (int argc, char **argv, const char *command_line)
       "file,split table: train, val, held-out", "CSV" },
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Output folder", "DIR" },
     { "epochs", 0, 0, G_OPTION_ARG_INT, &o.epochs, "Epochs (default 20)", "N" },
+    { "f16", 0, 0, G_OPTION_ARG_NONE, &o.save_f16,
+      "Write the model in F16 (half the bytes; validation scores that model; may be set "
+      "when resuming)", NULL },
     { "patience", 0, 0, G_OPTION_ARG_INT, &o.patience,
       "Stop early once N epochs pass without a better validation score, writing the best "
       "(default 0: run every epoch; may be set when resuming)", "N" },

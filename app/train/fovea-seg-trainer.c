@@ -241,6 +241,7 @@ setup (SegTrainer *t, GError **error)
   t->model = fovea_train_cnn_new_seg (&t->config, weights, o->seed, &size, error);
   if (t->model == NULL)
     return FALSE;
+  fovea_train_cnn_set_save_f16 (t->model, o->save_f16);
   t->params = fovea_train_cnn_get_params (t->model, &t->n_params);
   FoveaAdamWConfig adamw = { o->lr, 0.9, 0.999, 1e-8, o->weight_decay };
   t->opt = fovea_adamw_new (&adamw, t->params, t->n_params);
@@ -421,6 +422,7 @@ write_card (SegTrainer *t, const char *dir, const char *sha256, GError **error)
   json_object_set_int_member (details, "epochs", o->epochs);
   json_object_set_int_member (details, "best_epoch", t->best_epoch);
   json_object_set_int_member (details, "epochs_trained", t->epochs_done);
+  json_object_set_string_member (details, "weights_dtype", o->save_f16 ? "F16" : "F32");
   if (o->patience > 0)
     json_object_set_int_member (details, "patience", o->patience);
   json_object_set_int_member (details, "patches_per_epoch", o->patches);

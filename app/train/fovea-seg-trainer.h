@@ -63,6 +63,10 @@ typedef struct {
    * Not part of the checkpoint's fingerprint: it decides when to stop, not
    * what an epoch does, so a resumed run may set it. */
   int                 patience;
+  /* Write the model (and the copies validation segments) in F16: half the
+   * bytes, and the figures are those of what ships. Not in the
+   * fingerprint either: training is unchanged. */
+  gboolean            save_f16;
   const char         *command_line;
 } FoveaSegTrainerOptions;
 

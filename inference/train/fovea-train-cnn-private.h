@@ -94,6 +94,7 @@ struct _FoveaTrainCnn {
    * output; NULL and -1 for a classifier. */
   FoveaSegConfig  *seg;
   int              seg_logits;
+  gboolean         save_f16;        /* full mode: model.safetensors in F16 */
 
   /* Trainable tensors: one allocation for values, one for gradients. */
   float           *values, *grads;

@@ -155,6 +155,8 @@ save_full (FoveaTrainCnn *model, const char *dir, GHashTable *metadata, GError *
       for (int k = 0; op->bn_module != NULL && k < 4; k++)
         add_vector (&list, op->bn_module, bn_names[k], op->bn[k], g->out_c);
     }
+  if (model->save_f16)
+    fovea_tensor_list_to_f16 (&list);
   g_autofree char *weights = g_build_filename (dir, "model.safetensors", NULL);
   g_autofree char *config = g_build_filename (dir, "config.json", NULL);
   g_autoptr (JsonBuilder) builder = model->seg != NULL ? build_seg_config (model)
@@ -238,6 +240,13 @@ save_adapter (FoveaTrainCnn *model, const char *dir, GHashTable *metadata, GErro
                 fovea_json_write_file (config, builder, error);
   fovea_tensor_list_clear (&list);
   return ok;
+}
+
+void
+fovea_train_cnn_set_save_f16 (FoveaTrainCnn *model, gboolean f16)
+{
+  g_return_if_fail (model != NULL);
+  model->save_f16 = f16;
 }
 
 gboolean

@@ -148,6 +148,10 @@ const float *fovea_train_cnn_get_features_grad (const FoveaTrainCnn *model);
  * adapter_model.safetensors with base_model.model.<module>.lora_A.weight
  * [r, in, 1, 1] …). Extra metadata strings go in the safetensors
  * __metadata__ (may be NULL). */
+/* Full mode: store model.safetensors in F16 instead of F32 (half the
+ * bytes; what a bundled model ships as). Training is unchanged. */
+void         fovea_train_cnn_set_save_f16 (FoveaTrainCnn *model,
+                                           gboolean       f16);
 gboolean     fovea_train_cnn_save      (FoveaTrainCnn *model,
                                         const char    *dir,
                                         GHashTable    *metadata,

@@ -44,6 +44,25 @@ fovea_tensor_list_buffer (FoveaTensorList *list, gsize n)
   return buffer;
 }
 
+void
+fovea_tensor_list_to_f16 (FoveaTensorList *list)
+{
+  for (guint i = 0; i < list->views->len; i++)
+    {
+      FoveaTensorView *view = &g_array_index (list->views, FoveaTensorView, i);
+      if (view->dtype != FOVEA_DTYPE_F32)
+        continue;
+      const float *in = view->data;
+      guint16 *out = g_new (guint16, MAX (view->n_elements, 1));
+      for (gsize k = 0; k < view->n_elements; k++)
+        out[k] = GUINT16_TO_LE (fovea_f32_to_f16 (in[k]));
+      g_ptr_array_add (list->buffers, out);
+      view->data = out;
+      view->dtype = FOVEA_DTYPE_F16;
+      view->n_bytes = view->n_elements * sizeof (guint16);
+    }
+}
+
 gboolean
 fovea_tensor_list_write (FoveaTensorList *list, const char *path, GHashTable *extra,
                          GError **error)

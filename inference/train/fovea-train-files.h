@@ -28,6 +28,10 @@ void     fovea_tensor_list_add   (FoveaTensorList *list,
 /* A buffer of n floats freed with the list. */
 float   *fovea_tensor_list_buffer (FoveaTensorList *list,
                                    gsize            n);
+/* Stores every F32 tensor of the list as F16 (round to nearest even;
+ * copies owned by the list): half the bytes of a bundled model, which
+ * loads as F32 again (fovea_safetensors_get_weights). */
+void     fovea_tensor_list_to_f16 (FoveaTensorList *list);
 /* Writes the tensors atomically, with "format": "pt" and extra (may be
  * NULL) in __metadata__. */
 gboolean fovea_tensor_list_write (FoveaTensorList *list,

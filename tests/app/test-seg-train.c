@@ -11,6 +11,7 @@
 #include "fovea-encode.h"
 #include "fovea-evaluation.h"
 #include "fovea-safetensors.h"
+#include "fovea-seg.h"
 #include "fovea-seg-data.h"
 #include "fovea-seg-patch.h"
 #include "fovea-seg-trainer.h"
@@ -307,7 +308,7 @@ card_detail (const char *card_path, const char *name)
 
 /* Early stopping: with a learning rate too small to change a weight, no
  * epoch beats the first, so patience 1 ends the run after the second of
- * four and writes the first. */
+ * four and writes the first; --f16 writes it in F16. */
 static void
 test_patience_stops_early (void)
 {
@@ -336,6 +337,7 @@ test_patience_stops_early (void)
   o.select = FOVEA_SEG_SELECT_DICE;
   o.threads = 2;
   o.patience = 1;
+  o.save_f16 = TRUE;
   gboolean ran = fovea_seg_trainer_run (&o, NULL, NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_true (ran);
@@ -343,6 +345,17 @@ test_patience_stops_early (void)
   g_assert_cmpint (card_detail (card_out, "best_epoch"), ==, 1);
   g_assert_cmpint (card_detail (card_out, "epochs_trained"), ==, 2);
   g_assert_cmpint (card_detail (card_out, "patience"), ==, 1);
+
+  /* --f16: every tensor stored as F16, and the folder loads. */
+  g_autofree char *weights = g_build_filename (out, "model.safetensors", NULL);
+  g_autoptr (FoveaSafetensors) st = fovea_safetensors_open (weights, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (fovea_safetensors_get_n_tensors (st), >, 100);
+  for (guint i = 0; i < fovea_safetensors_get_n_tensors (st); i++)
+    g_assert_cmpint (fovea_safetensors_get_nth (st, i)->dtype, ==, FOVEA_DTYPE_F16);
+  g_autoptr (FoveaSeg) seg = fovea_seg_load (out, FOVEA_CNN_LOAD_DEFAULT, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (seg);
   g_autofree char *checkpoint = g_strconcat (out, ".checkpoint.safetensors", NULL);
   g_unlink (checkpoint);
   fovea_test_rmdir (dir);
