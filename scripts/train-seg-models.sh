@@ -5,6 +5,10 @@
 # part once.
 #
 #   ./scripts/train-seg-models.sh [data|vessels|optic-disc|lesions|held-out|all]
+#   ./scripts/train-seg-models.sh held-out|bundle NAME
+#
+# `held-out NAME` scores one finished model; `bundle NAME` copies a scored
+# one into resources/models/NAME (without its checkpoint).
 #
 # Splits: scripts/splits/drive-vessels.csv (14 / 3 / 3) and
 # scripts/splits/idrid-lesions.csv (38 / 8 / 8, stratified on soft
@@ -68,9 +72,24 @@ case $step in
       --epochs 60 --patches 512 --batch 8 --patch 256 --lr 1e-3 --select ap \
       --pos-weights 10,3,3,5 --patience 10 ;;
 esac
+# held_out NAME: scores the finished model NAME on its set's held-out rows.
+held_out () {
+  case $1 in
+    vessels) score vessels $layout/drive scripts/splits/drive-vessels.csv ;;
+    optic-disc|lesions) score "$1" $layout/idrid scripts/splits/idrid-lesions.csv ;;
+    *) echo "unknown model $1" >&2; exit 2 ;;
+  esac
+}
+
 case $step in
-  held-out|all)
-    score vessels $layout/drive scripts/splits/drive-vessels.csv
-    score optic-disc $layout/idrid scripts/splits/idrid-lesions.csv
-    score lesions $layout/idrid scripts/splits/idrid-lesions.csv ;;
+  held-out)
+    for name in ${2:-vessels optic-disc lesions}; do held_out "$name"; done ;;
+  all)
+    for name in vessels optic-disc lesions; do held_out "$name"; done ;;
+  bundle)
+    name=${2:?bundle needs a model name}
+    rm -rf "resources/models/$name.new"
+    cp -r "$work/$name" "resources/models/$name.new"
+    rm -rf "resources/models/$name"
+    mv "resources/models/$name.new" "resources/models/$name" ;;
 esac
