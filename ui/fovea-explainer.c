@@ -12,6 +12,7 @@
 #include "fovea-anomaly-installed.h"
 #include "fovea-explain-cache.h"
 #include "fovea-hash-cache.h"
+#include "fovea-seg-models.h"
 
 /* Overlays are drawn over the image; their detail is a patch grid's, so a
  * longer side of 1024 pixels loses nothing and bounds the cache. */
@@ -39,6 +40,8 @@ struct _FoveaExplainer
   GMutex             anomaly_lock;
   FoveaAnomaly      *anomaly;
   char              *anomaly_bank_path;
+
+  FoveaSegModels    *seg_models;   /* NULL until the first catalog */
 
   guint              n_computed;   /* atomic */
 };
@@ -115,6 +118,8 @@ typedef struct {
   float             *values;    /* rollout, Grad-CAM: computed first */
   int                width, height;
   FoveaInstalledBank *bank;      /* anomaly: a copy */
+  FoveaSegModels    *seg_models; /* segmentation: the set it was asked of */
+  char              *seg_task;
 } ExplainJob;
 
 static void
@@ -124,6 +129,8 @@ explain_job_free (ExplainJob *job)
   g_free (job->source);
   g_free (job->values);
   fovea_installed_bank_free (job->bank);
+  g_clear_pointer (&job->seg_models, fovea_seg_models_unref);
+  g_free (job->seg_task);
   g_free (job);
 }
 
@@ -271,6 +278,24 @@ anomaly_thread (GTask        *task,
 }
 
 static void
+segment_thread (GTask        *task,
+                gpointer      source_object,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  ExplainJob *job = task_data;
+  GError *error = NULL;
+  FoveaExplainMap *map = NULL;
+  FoveaSegOverlay *overlay = fovea_seg_models_segment (job->seg_models, job->seg_task,
+                                                       fovea_document_get_image (job->document),
+                                                       cancellable, &error);
+
+  if (overlay != NULL)
+    map = fovea_explain_map_new_segmentation (overlay, &error);
+  return_map (task, map, error);
+}
+
+static void
 gradcam_done_cb (GObject      *source_object,
                  GAsyncResult *result,
                  gpointer      user_data)
@@ -299,6 +324,7 @@ fovea_explainer_dispose (GObject *object)
   g_clear_object (&self->search_cancellable);
   g_clear_object (&self->analysis);
   g_clear_pointer (&self->cache, fovea_explain_cache_free);
+  g_clear_pointer (&self->seg_models, fovea_seg_models_unref);
 
   G_OBJECT_CLASS (fovea_explainer_parent_class)->dispose (object);
 }
@@ -381,6 +407,9 @@ fovea_explainer_set_catalog (FoveaExplainer    *self,
   g_return_if_fail (FOVEA_IS_EXPLAINER (self));
 
   fovea_explain_cache_clear (self->cache);
+  /* Segmentation models are few small folders to look at: found at once. */
+  g_clear_pointer (&self->seg_models, fovea_seg_models_unref);
+  self->seg_models = fovea_seg_models_find ();
   if (self->search_cancellable != NULL)
     g_cancellable_cancel (self->search_cancellable);
   g_clear_object (&self->search_cancellable);
@@ -526,6 +555,7 @@ fovea_explainer_explain_async (FoveaExplainer            *self,
       job->bank = fovea_installed_bank_copy (self->bank);
       g_task_run_in_thread (task, anomaly_thread);
       break;
+    case FOVEA_OVERLAY_SEGMENTATION:
     case FOVEA_OVERLAY_NONE:
     default:
       g_assert_not_reached ();
@@ -547,7 +577,8 @@ fovea_explainer_explain_finish (FoveaExplainer  *self,
     return NULL;
   job = g_task_get_task_data (G_TASK (result));
   /* Made for a catalog since replaced: do not keep it. */
-  if (!(job->kind == FOVEA_OVERLAY_ANOMALY && self->bank == NULL))
+  if (!(job->kind == FOVEA_OVERLAY_ANOMALY && self->bank == NULL) &&
+      !(job->kind == FOVEA_OVERLAY_SEGMENTATION && job->seg_models != self->seg_models))
     fovea_explain_cache_insert (self->cache, job->document, job->source, job->kind, map);
   return map;
 }
@@ -558,4 +589,94 @@ fovea_explainer_get_n_computed (FoveaExplainer *self)
   g_return_val_if_fail (FOVEA_IS_EXPLAINER (self), 0);
 
   return (guint) g_atomic_int_get (&self->n_computed);
+}
+
+FoveaSegModels *
+fovea_explainer_get_seg_models (FoveaExplainer *self)
+{
+  g_return_val_if_fail (FOVEA_IS_EXPLAINER (self), NULL);
+
+  return self->seg_models;
+}
+
+gboolean
+fovea_explainer_can_segment (FoveaExplainer  *self,
+                             const char      *task_name,
+                             FoveaModality    modality,
+                             char           **reason)
+{
+  const FoveaTaskCard *card;
+
+  g_return_val_if_fail (FOVEA_IS_EXPLAINER (self), FALSE);
+
+  if (reason != NULL)
+    *reason = NULL;
+  card = self->seg_models != NULL ? fovea_seg_models_get_card (self->seg_models, task_name)
+                                  : NULL;
+  if (card == NULL)
+    {
+      if (reason != NULL)
+        *reason = g_strdup (_("This segmentation model is not installed"));
+      return FALSE;
+    }
+  if (!fovea_task_card_fits_modality (card, modality))
+    {
+      if (reason != NULL)
+        *reason = g_strdup_printf (_("This model segments %s images only"),
+                                   fovea_modality_to_string (card->modality));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+FoveaExplainMap *
+fovea_explainer_lookup_segmentation (FoveaExplainer *self,
+                                     FoveaDocument  *document,
+                                     const char     *task_name)
+{
+  const char *dir;
+
+  g_return_val_if_fail (FOVEA_IS_EXPLAINER (self), NULL);
+  g_return_val_if_fail (FOVEA_IS_DOCUMENT (document), NULL);
+
+  dir = self->seg_models != NULL ? fovea_seg_models_get_dir (self->seg_models, task_name) : NULL;
+  if (dir == NULL)
+    return NULL;
+  return fovea_explain_cache_lookup (self->cache, document, dir, FOVEA_OVERLAY_SEGMENTATION);
+}
+
+void
+fovea_explainer_segment_async (FoveaExplainer      *self,
+                               FoveaDocument       *document,
+                               const char          *task_name,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  ExplainJob *job;
+  const char *dir;
+
+  g_return_if_fail (FOVEA_IS_EXPLAINER (self));
+  g_return_if_fail (FOVEA_IS_DOCUMENT (document) && fovea_document_get_image (document) != NULL);
+  g_return_if_fail (task_name != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, fovea_explainer_segment_async);
+  dir = self->seg_models != NULL ? fovea_seg_models_get_dir (self->seg_models, task_name) : NULL;
+  if (dir == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "%s",
+                               _("This segmentation model is not installed"));
+      return;
+    }
+  job = g_new0 (ExplainJob, 1);
+  job->kind = FOVEA_OVERLAY_SEGMENTATION;
+  job->document = g_object_ref (document);
+  job->source = g_strdup (dir);
+  job->seg_models = fovea_seg_models_ref (self->seg_models);
+  job->seg_task = g_strdup (task_name);
+  g_task_set_task_data (task, job, (GDestroyNotify) explain_job_free);
+  g_task_set_return_on_cancel (task, TRUE);
+  g_task_run_in_thread (task, segment_thread);
 }
