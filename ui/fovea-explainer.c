@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "fovea-explainer-private.h"
+#include "fovea-explainer-job.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
@@ -111,19 +112,8 @@ search_bank_done_cb (GObject      *source_object,
 
 /* Making maps */
 
-typedef struct {
-  FoveaOverlayKind   kind;
-  FoveaDocument     *document;  /* keeps the image alive */
-  char              *source;
-  float             *values;    /* rollout, Grad-CAM: computed first */
-  int                width, height;
-  FoveaInstalledBank *bank;      /* anomaly: a copy */
-  FoveaSegModels    *seg_models; /* segmentation: the set it was asked of */
-  char              *seg_task;
-} ExplainJob;
-
-static void
-explain_job_free (ExplainJob *job)
+void
+fovea_explain_job_free (FoveaExplainJob *job)
 {
   g_clear_object (&job->document);
   g_free (job->source);
@@ -136,10 +126,10 @@ explain_job_free (ExplainJob *job)
 
 /* Returns map unless the task was cancelled meanwhile (it then has
  * returned already). */
-static void
-return_map (GTask           *task,
-            FoveaExplainMap *map,
-            GError          *error)
+void
+fovea_explainer_return_map (GTask           *task,
+                            FoveaExplainMap *map,
+                            GError          *error)
 {
   FoveaExplainer *self = g_task_get_source_object (task);
 
@@ -164,7 +154,7 @@ make_map_thread (GTask        *task,
                  gpointer      task_data,
                  GCancellable *cancellable)
 {
-  ExplainJob *job = task_data;
+  FoveaExplainJob *job = task_data;
   GError *error = NULL;
   double legend_max = 1;
   FoveaExplainMap *map;
@@ -180,7 +170,7 @@ make_map_thread (GTask        *task,
                                job->height, legend_max, NAN, &error);
   if (map != NULL && job->kind == FOVEA_OVERLAY_GRADCAM)
     map->legend_max = 1;
-  return_map (task, map, error);
+  fovea_explainer_return_map (task, map, error);
 }
 
 /* The anomaly map at most MAP_MAX_SIDE on its longer side, sampled at
@@ -239,7 +229,7 @@ anomaly_thread (GTask        *task,
                 GCancellable *cancellable)
 {
   FoveaExplainer *self = FOVEA_EXPLAINER (source_object);
-  ExplainJob *job = task_data;
+  FoveaExplainJob *job = task_data;
   g_autoptr(FoveaAnomalyMap) anomaly_map = NULL;
   GError *error = NULL;
   FoveaAnomaly *anomaly;
@@ -274,25 +264,7 @@ anomaly_thread (GTask        *task,
       g_task_set_return_on_cancel (task, FALSE);
       return;
     }
-  return_map (task, map, error);
-}
-
-static void
-segment_thread (GTask        *task,
-                gpointer      source_object,
-                gpointer      task_data,
-                GCancellable *cancellable)
-{
-  ExplainJob *job = task_data;
-  GError *error = NULL;
-  FoveaExplainMap *map = NULL;
-  FoveaSegOverlay *overlay = fovea_seg_models_segment (job->seg_models, job->seg_task,
-                                                       fovea_document_get_image (job->document),
-                                                       cancellable, &error);
-
-  if (overlay != NULL)
-    map = fovea_explain_map_new_segmentation (overlay, &error);
-  return_map (task, map, error);
+  fovea_explainer_return_map (task, map, error);
 }
 
 static void
@@ -301,7 +273,7 @@ gradcam_done_cb (GObject      *source_object,
                  gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  ExplainJob *job = g_task_get_task_data (task);
+  FoveaExplainJob *job = g_task_get_task_data (task);
   GError *error = NULL;
 
   job->values = fovea_analysis_gradcam_finish (FOVEA_ANALYSIS (source_object), result,
@@ -501,7 +473,7 @@ fovea_explainer_explain_async (FoveaExplainer            *self,
                                gpointer                   user_data)
 {
   g_autoptr(GTask) task = NULL;
-  ExplainJob *job;
+  FoveaExplainJob *job;
   const float *saliency;
 
   g_return_if_fail (FOVEA_IS_EXPLAINER (self));
@@ -509,13 +481,13 @@ fovea_explainer_explain_async (FoveaExplainer            *self,
   g_return_if_fail (result != NULL && result->output != NULL);
   g_return_if_fail (kind != FOVEA_OVERLAY_NONE);
 
-  job = g_new0 (ExplainJob, 1);
+  job = g_new0 (FoveaExplainJob, 1);
   job->kind = kind;
   job->document = g_object_ref (document);
   job->source = dup_source (self, result, kind);
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, fovea_explainer_explain_async);
-  g_task_set_task_data (task, job, (GDestroyNotify) explain_job_free);
+  g_task_set_task_data (task, job, (GDestroyNotify) fovea_explain_job_free);
   g_task_set_return_on_cancel (task, TRUE);
 
   switch (kind)
@@ -567,7 +539,7 @@ fovea_explainer_explain_finish (FoveaExplainer  *self,
                                 GAsyncResult    *result,
                                 GError         **error)
 {
-  ExplainJob *job;
+  FoveaExplainJob *job;
   FoveaExplainMap *map;
 
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
@@ -599,84 +571,10 @@ fovea_explainer_get_seg_models (FoveaExplainer *self)
   return self->seg_models;
 }
 
-gboolean
-fovea_explainer_can_segment (FoveaExplainer  *self,
-                             const char      *task_name,
-                             FoveaModality    modality,
-                             char           **reason)
+FoveaExplainCache *
+fovea_explainer_get_cache (FoveaExplainer *self)
 {
-  const FoveaTaskCard *card;
-
-  g_return_val_if_fail (FOVEA_IS_EXPLAINER (self), FALSE);
-
-  if (reason != NULL)
-    *reason = NULL;
-  card = self->seg_models != NULL ? fovea_seg_models_get_card (self->seg_models, task_name)
-                                  : NULL;
-  if (card == NULL)
-    {
-      if (reason != NULL)
-        *reason = g_strdup (_("This segmentation model is not installed"));
-      return FALSE;
-    }
-  if (!fovea_task_card_fits_modality (card, modality))
-    {
-      if (reason != NULL)
-        *reason = g_strdup_printf (_("This model segments %s images only"),
-                                   fovea_modality_to_string (card->modality));
-      return FALSE;
-    }
-  return TRUE;
-}
-
-FoveaExplainMap *
-fovea_explainer_lookup_segmentation (FoveaExplainer *self,
-                                     FoveaDocument  *document,
-                                     const char     *task_name)
-{
-  const char *dir;
-
   g_return_val_if_fail (FOVEA_IS_EXPLAINER (self), NULL);
-  g_return_val_if_fail (FOVEA_IS_DOCUMENT (document), NULL);
 
-  dir = self->seg_models != NULL ? fovea_seg_models_get_dir (self->seg_models, task_name) : NULL;
-  if (dir == NULL)
-    return NULL;
-  return fovea_explain_cache_lookup (self->cache, document, dir, FOVEA_OVERLAY_SEGMENTATION);
-}
-
-void
-fovea_explainer_segment_async (FoveaExplainer      *self,
-                               FoveaDocument       *document,
-                               const char          *task_name,
-                               GCancellable        *cancellable,
-                               GAsyncReadyCallback  callback,
-                               gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-  ExplainJob *job;
-  const char *dir;
-
-  g_return_if_fail (FOVEA_IS_EXPLAINER (self));
-  g_return_if_fail (FOVEA_IS_DOCUMENT (document) && fovea_document_get_image (document) != NULL);
-  g_return_if_fail (task_name != NULL);
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, fovea_explainer_segment_async);
-  dir = self->seg_models != NULL ? fovea_seg_models_get_dir (self->seg_models, task_name) : NULL;
-  if (dir == NULL)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "%s",
-                               _("This segmentation model is not installed"));
-      return;
-    }
-  job = g_new0 (ExplainJob, 1);
-  job->kind = FOVEA_OVERLAY_SEGMENTATION;
-  job->document = g_object_ref (document);
-  job->source = g_strdup (dir);
-  job->seg_models = fovea_seg_models_ref (self->seg_models);
-  job->seg_task = g_strdup (task_name);
-  g_task_set_task_data (task, job, (GDestroyNotify) explain_job_free);
-  g_task_set_return_on_cancel (task, TRUE);
-  g_task_run_in_thread (task, segment_thread);
+  return self->cache;
 }
