@@ -71,20 +71,19 @@ fovea_seg_models_find (void)
       g_autoptr(GError) error = NULL;
       g_autofree char *dir = fovea_segmenter_find_model (names[i], &error);
       g_autofree char *card_path = NULL;
-      SegModel model = { NULL };
+      FoveaTaskCard *card;
 
       /* Not installed: not offered, and nothing to say. */
       if (dir == NULL)
         continue;
       card_path = g_build_filename (dir, "task_card.json", NULL);
-      model.card = fovea_task_card_load_file (card_path, &error);
-      if (model.card == NULL)
+      card = fovea_task_card_load_file (card_path, &error);
+      if (card == NULL)
         {
           g_message ("%s", error->message);
           continue;
         }
-      model.name = g_strdup (names[i]);
-      model.dir = g_steal_pointer (&dir);
+      SegModel model = { .name = g_strdup (names[i]), .dir = g_steal_pointer (&dir), .card = card };
       g_array_append_val (models->models, model);
     }
   return models;
