@@ -27,10 +27,30 @@ fovea_overlay_kind_get_title (FoveaOverlayKind kind)
       return _("Saliency (Grad-CAM)");
     case FOVEA_OVERLAY_ANOMALY:
       return _("Anomaly: distance to normal patches");
+    case FOVEA_OVERLAY_SEGMENTATION:
+      return _("Segmentation");
     case FOVEA_OVERLAY_NONE:
     default:
       return NULL;
     }
+}
+
+/* A map with one reference, of kind and texture (taken); the rest is
+ * the caller's to fill. */
+static ExplainMapBox *
+box_new (FoveaOverlayKind  kind,
+         int               width,
+         int               height,
+         GdkTexture       *texture)
+{
+  ExplainMapBox *box = g_new0 (ExplainMapBox, 1);
+
+  box->ref_count = 1;
+  box->map.kind = kind;
+  box->map.width = width;
+  box->map.height = height;
+  box->map.texture = texture;
+  return box;
 }
 
 FoveaExplainMap *
@@ -69,16 +89,32 @@ fovea_explain_map_new (FoveaOverlayKind   kind,
       return NULL;
     }
 
-  box = g_new0 (ExplainMapBox, 1);
-  box->ref_count = 1;
-  box->map.kind = kind;
-  box->map.width = width;
-  box->map.height = height;
+  box = box_new (kind, width, height, texture);
   box->map.values = values;
-  box->map.texture = texture;
-  box->map.legend_min = 0;
   box->map.legend_max = legend_max;
   box->map.normal_max = normal_max;
+  return &box->map;
+}
+
+FoveaExplainMap *
+fovea_explain_map_new_segmentation (FoveaSegOverlay  *overlay,
+                                    GError          **error)
+{
+  GdkTexture *texture;
+  ExplainMapBox *box;
+
+  g_return_val_if_fail (overlay != NULL, NULL);
+
+  texture = fovea_seg_overlay_render (overlay, NULL, error);
+  if (texture == NULL)
+    {
+      fovea_seg_overlay_free (overlay);
+      return NULL;
+    }
+  box = box_new (FOVEA_OVERLAY_SEGMENTATION, overlay->width, overlay->height, texture);
+  box->map.legend_max = 1;
+  box->map.normal_max = NAN;
+  box->map.segmentation = overlay;
   return &box->map;
 }
 
@@ -100,5 +136,6 @@ fovea_explain_map_unref (FoveaExplainMap *map)
     return;
   g_free (map->values);
   g_clear_object (&map->texture);
+  g_clear_pointer (&map->segmentation, fovea_seg_overlay_free);
   g_free (box);
 }

@@ -1,12 +1,16 @@
 /* fovea-explain-map.h: one explanation overlay of one image, ready to
  * draw: which kind it is, its values normalised to 0..1 (for reports),
- * the heat-map texture made from them, and what the legend shows.
+ * the heat-map texture made from them, and what the legend shows. A
+ * segmentation overlay has no values: it carries its labels' masks and
+ * measurements instead, and its texture draws every label.
  *
  * Maps are immutable once made and shared by reference between the
  * cache, the window and an export in progress. */
 #pragma once
 
 #include <gdk/gdk.h>
+
+#include "fovea-seg-overlay.h"
 
 G_BEGIN_DECLS
 
@@ -16,20 +20,23 @@ typedef enum {
   FOVEA_OVERLAY_ROLLOUT,   /* saliency: attention rollout of the analysis */
   FOVEA_OVERLAY_GRADCAM,   /* saliency: Grad-CAM of the task's predicted class */
   FOVEA_OVERLAY_ANOMALY,   /* distance to the bank's normal patches */
+  FOVEA_OVERLAY_SEGMENTATION,  /* an installed segmentation model's labels */
 } FoveaOverlayKind;
 
-#define FOVEA_OVERLAY_N_KINDS 4
+#define FOVEA_OVERLAY_N_KINDS 5
 
 typedef struct {
   FoveaOverlayKind  kind;
   int               width, height;  /* aligned to the whole image */
-  float            *values;         /* width × height, 0..1; 0 outside the FOV */
+  float            *values;         /* width × height, 0..1; 0 outside the FOV;
+                                     * NULL for segmentation */
   GdkTexture       *texture;        /* values through the colour map, NaN-free
                                      * zeros left transparent */
   double            legend_min;     /* what 0 and 1 stand for, in the kind's units */
   double            legend_max;
   double            normal_max;     /* anomaly: the highest score a normal image
                                      * reached, in legend units; NaN when unknown */
+  FoveaSegOverlay  *segmentation;   /* segmentation only, else NULL */
 } FoveaExplainMap;
 
 /* The legend's title for kind, translated ("Saliency (Grad-CAM)"). NULL
@@ -47,6 +54,10 @@ FoveaExplainMap *fovea_explain_map_new   (FoveaOverlayKind   kind,
                                           double             legend_max,
                                           double             normal_max,
                                           GError           **error);
+/* Takes overlay over and draws all its labels as the texture. Touches no
+ * display. NULL with an error when the texture cannot be made. */
+FoveaExplainMap *fovea_explain_map_new_segmentation (FoveaSegOverlay *overlay,
+                                                     GError         **error);
 FoveaExplainMap *fovea_explain_map_ref   (FoveaExplainMap   *map);
 void             fovea_explain_map_unref (FoveaExplainMap   *map);
 

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "fovea-explainer-private.h"
+#include "fovea-explainer-job.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
@@ -12,6 +13,7 @@
 #include "fovea-anomaly-installed.h"
 #include "fovea-explain-cache.h"
 #include "fovea-hash-cache.h"
+#include "fovea-seg-models.h"
 
 /* Overlays are drawn over the image; their detail is a patch grid's, so a
  * longer side of 1024 pixels loses nothing and bounds the cache. */
@@ -39,6 +41,8 @@ struct _FoveaExplainer
   GMutex             anomaly_lock;
   FoveaAnomaly      *anomaly;
   char              *anomaly_bank_path;
+
+  FoveaSegModels    *seg_models;   /* NULL until the first catalog */
 
   guint              n_computed;   /* atomic */
 };
@@ -108,31 +112,24 @@ search_bank_done_cb (GObject      *source_object,
 
 /* Making maps */
 
-typedef struct {
-  FoveaOverlayKind   kind;
-  FoveaDocument     *document;  /* keeps the image alive */
-  char              *source;
-  float             *values;    /* rollout, Grad-CAM: computed first */
-  int                width, height;
-  FoveaInstalledBank *bank;      /* anomaly: a copy */
-} ExplainJob;
-
-static void
-explain_job_free (ExplainJob *job)
+void
+fovea_explain_job_free (FoveaExplainJob *job)
 {
   g_clear_object (&job->document);
   g_free (job->source);
   g_free (job->values);
   fovea_installed_bank_free (job->bank);
+  g_clear_pointer (&job->seg_models, fovea_seg_models_unref);
+  g_free (job->seg_task);
   g_free (job);
 }
 
 /* Returns map unless the task was cancelled meanwhile (it then has
  * returned already). */
-static void
-return_map (GTask           *task,
-            FoveaExplainMap *map,
-            GError          *error)
+void
+fovea_explainer_return_map (GTask           *task,
+                            FoveaExplainMap *map,
+                            GError          *error)
 {
   FoveaExplainer *self = g_task_get_source_object (task);
 
@@ -157,7 +154,7 @@ make_map_thread (GTask        *task,
                  gpointer      task_data,
                  GCancellable *cancellable)
 {
-  ExplainJob *job = task_data;
+  FoveaExplainJob *job = task_data;
   GError *error = NULL;
   double legend_max = 1;
   FoveaExplainMap *map;
@@ -173,7 +170,7 @@ make_map_thread (GTask        *task,
                                job->height, legend_max, NAN, &error);
   if (map != NULL && job->kind == FOVEA_OVERLAY_GRADCAM)
     map->legend_max = 1;
-  return_map (task, map, error);
+  fovea_explainer_return_map (task, map, error);
 }
 
 /* The anomaly map at most MAP_MAX_SIDE on its longer side, sampled at
@@ -232,7 +229,7 @@ anomaly_thread (GTask        *task,
                 GCancellable *cancellable)
 {
   FoveaExplainer *self = FOVEA_EXPLAINER (source_object);
-  ExplainJob *job = task_data;
+  FoveaExplainJob *job = task_data;
   g_autoptr(FoveaAnomalyMap) anomaly_map = NULL;
   GError *error = NULL;
   FoveaAnomaly *anomaly;
@@ -267,7 +264,7 @@ anomaly_thread (GTask        *task,
       g_task_set_return_on_cancel (task, FALSE);
       return;
     }
-  return_map (task, map, error);
+  fovea_explainer_return_map (task, map, error);
 }
 
 static void
@@ -276,7 +273,7 @@ gradcam_done_cb (GObject      *source_object,
                  gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  ExplainJob *job = g_task_get_task_data (task);
+  FoveaExplainJob *job = g_task_get_task_data (task);
   GError *error = NULL;
 
   job->values = fovea_analysis_gradcam_finish (FOVEA_ANALYSIS (source_object), result,
@@ -299,6 +296,7 @@ fovea_explainer_dispose (GObject *object)
   g_clear_object (&self->search_cancellable);
   g_clear_object (&self->analysis);
   g_clear_pointer (&self->cache, fovea_explain_cache_free);
+  g_clear_pointer (&self->seg_models, fovea_seg_models_unref);
 
   G_OBJECT_CLASS (fovea_explainer_parent_class)->dispose (object);
 }
@@ -381,6 +379,9 @@ fovea_explainer_set_catalog (FoveaExplainer    *self,
   g_return_if_fail (FOVEA_IS_EXPLAINER (self));
 
   fovea_explain_cache_clear (self->cache);
+  /* Segmentation models are few small folders to look at: found at once. */
+  g_clear_pointer (&self->seg_models, fovea_seg_models_unref);
+  self->seg_models = fovea_seg_models_find ();
   if (self->search_cancellable != NULL)
     g_cancellable_cancel (self->search_cancellable);
   g_clear_object (&self->search_cancellable);
@@ -472,7 +473,7 @@ fovea_explainer_explain_async (FoveaExplainer            *self,
                                gpointer                   user_data)
 {
   g_autoptr(GTask) task = NULL;
-  ExplainJob *job;
+  FoveaExplainJob *job;
   const float *saliency;
 
   g_return_if_fail (FOVEA_IS_EXPLAINER (self));
@@ -480,13 +481,13 @@ fovea_explainer_explain_async (FoveaExplainer            *self,
   g_return_if_fail (result != NULL && result->output != NULL);
   g_return_if_fail (kind != FOVEA_OVERLAY_NONE);
 
-  job = g_new0 (ExplainJob, 1);
+  job = g_new0 (FoveaExplainJob, 1);
   job->kind = kind;
   job->document = g_object_ref (document);
   job->source = dup_source (self, result, kind);
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, fovea_explainer_explain_async);
-  g_task_set_task_data (task, job, (GDestroyNotify) explain_job_free);
+  g_task_set_task_data (task, job, (GDestroyNotify) fovea_explain_job_free);
   g_task_set_return_on_cancel (task, TRUE);
 
   switch (kind)
@@ -526,6 +527,7 @@ fovea_explainer_explain_async (FoveaExplainer            *self,
       job->bank = fovea_installed_bank_copy (self->bank);
       g_task_run_in_thread (task, anomaly_thread);
       break;
+    case FOVEA_OVERLAY_SEGMENTATION:
     case FOVEA_OVERLAY_NONE:
     default:
       g_assert_not_reached ();
@@ -537,7 +539,7 @@ fovea_explainer_explain_finish (FoveaExplainer  *self,
                                 GAsyncResult    *result,
                                 GError         **error)
 {
-  ExplainJob *job;
+  FoveaExplainJob *job;
   FoveaExplainMap *map;
 
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
@@ -547,7 +549,8 @@ fovea_explainer_explain_finish (FoveaExplainer  *self,
     return NULL;
   job = g_task_get_task_data (G_TASK (result));
   /* Made for a catalog since replaced: do not keep it. */
-  if (!(job->kind == FOVEA_OVERLAY_ANOMALY && self->bank == NULL))
+  if (!(job->kind == FOVEA_OVERLAY_ANOMALY && self->bank == NULL) &&
+      !(job->kind == FOVEA_OVERLAY_SEGMENTATION && job->seg_models != self->seg_models))
     fovea_explain_cache_insert (self->cache, job->document, job->source, job->kind, map);
   return map;
 }
@@ -558,4 +561,20 @@ fovea_explainer_get_n_computed (FoveaExplainer *self)
   g_return_val_if_fail (FOVEA_IS_EXPLAINER (self), 0);
 
   return (guint) g_atomic_int_get (&self->n_computed);
+}
+
+FoveaSegModels *
+fovea_explainer_get_seg_models (FoveaExplainer *self)
+{
+  g_return_val_if_fail (FOVEA_IS_EXPLAINER (self), NULL);
+
+  return self->seg_models;
+}
+
+FoveaExplainCache *
+fovea_explainer_get_cache (FoveaExplainer *self)
+{
+  g_return_val_if_fail (FOVEA_IS_EXPLAINER (self), NULL);
+
+  return self->cache;
 }

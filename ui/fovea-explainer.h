@@ -11,12 +11,16 @@
  *   highest score a normal image reached when the bank was built, as
  *   `fovea-cli explain --kind anomaly` does; the bank and its backbone are
  *   loaded on first use and kept.
+ * - Segmentation: an installed segmentation model's labels on the
+ *   document's image (fovea-seg-models.h), needing no analysis; the
+ *   model is loaded on first use and kept.
  *
  * All methods are for the main thread. */
 #pragma once
 
 #include "fovea-analysis.h"
 #include "fovea-explain-map.h"
+#include "fovea-seg-models.h"
 
 G_BEGIN_DECLS
 
@@ -27,8 +31,9 @@ G_DECLARE_FINAL_TYPE (FoveaExplainer, fovea_explainer, FOVEA, EXPLAINER, GObject
 FoveaExplainer  *fovea_explainer_new            (FoveaAnalysis              *analysis);
 
 /* Looks for the anomaly bank again, in a worker thread, matching it to
- * catalog's backbones; "anomaly-ready" notifies when that is done. Also
- * forgets every map made. */
+ * catalog's backbones; "anomaly-ready" notifies when that is done. Looks
+ * for the segmentation models again, at once. Also forgets every map
+ * made. */
 void             fovea_explainer_set_catalog    (FoveaExplainer             *self,
                                                  FoveaModelCatalog          *catalog);
 /* Whether the bank search has finished ("anomaly-ready"). */
@@ -60,5 +65,31 @@ void             fovea_explainer_explain_async  (FoveaExplainer             *sel
 FoveaExplainMap *fovea_explainer_explain_finish (FoveaExplainer             *self,
                                                  GAsyncResult               *result,
                                                  GError                    **error);
+
+/* Segmentation */
+
+/* The installed segmentation models, as last looked for; NULL before the
+ * first fovea_explainer_set_catalog(). Borrowed. */
+FoveaSegModels  *fovea_explainer_get_seg_models (FoveaExplainer          *self);
+/* Whether the model of task_name is installed and segments images of this
+ * modality; otherwise FALSE and *reason (may be NULL) says why. */
+gboolean         fovea_explainer_can_segment    (FoveaExplainer             *self,
+                                                 const char                 *task_name,
+                                                 FoveaModality               modality,
+                                                 char                      **reason);
+/* The segmentation of task_name already made for document, or NULL.
+ * Borrowed. */
+FoveaExplainMap *fovea_explainer_lookup_segmentation (FoveaExplainer        *self,
+                                                      FoveaDocument         *document,
+                                                      const char            *task_name);
+/* Segments document's image with the model of task_name in a worker
+ * thread; finish with fovea_explainer_explain_finish(), which caches the
+ * map (its "segmentation" holds the labels). */
+void             fovea_explainer_segment_async  (FoveaExplainer             *self,
+                                                 FoveaDocument              *document,
+                                                 const char                 *task_name,
+                                                 GCancellable               *cancellable,
+                                                 GAsyncReadyCallback         callback,
+                                                 gpointer                    user_data);
 
 G_END_DECLS

@@ -6,7 +6,8 @@
 
 G_BEGIN_DECLS
 
-/* The radio button of kind. */
+/* The radio button of kind; for SEGMENTATION the chosen model's, else the
+ * first model's (NULL when none is installed). */
 GtkCheckButton *fovea_overlay_chooser_get_button (FoveaOverlayChooser *self,
                                                   FoveaOverlayKind     kind);
 

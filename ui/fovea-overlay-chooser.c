@@ -1,20 +1,26 @@
-/* fovea-overlay-chooser.c: radio buttons for the overlay kinds. */
+/* fovea-overlay-chooser.c: radio buttons for the overlay kinds, and one
+ * per installed segmentation model. */
 #define G_LOG_DOMAIN "fovea-overlay-chooser"
 
 #include "config.h"
 
 #include "fovea-overlay-chooser-private.h"
 
+#include <glib/gi18n.h>
+
 struct _FoveaOverlayChooser
 {
   GtkWidget         parent_instance;
 
   FoveaOverlayKind  kind;
+  char             *segmentation_task;  /* the chosen one while kind is SEGMENTATION */
   gboolean          busy;
+  GPtrArray        *segmentation_buttons;  /* GtkCheckButton, "task-name" data */
 
   /* Template widgets */
   GtkSpinner       *spinner;
   GtkLabel         *reason_label;
+  GtkBox           *choices;
   GtkCheckButton   *none_button;
   GtkCheckButton   *rollout_button;
   GtkCheckButton   *gradcam_button;
@@ -32,19 +38,75 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+/* The choice is (kind, segmentation task): "kind" notifies when either
+ * changes, so that one handler follows every choice once. */
+static void
+choose (FoveaOverlayChooser *self,
+        FoveaOverlayKind     kind,
+        const char          *segmentation_task)
+{
+  if (self->kind == kind && g_strcmp0 (self->segmentation_task, segmentation_task) == 0)
+    return;
+  self->kind = kind;
+  g_free (self->segmentation_task);
+  self->segmentation_task = g_strdup (segmentation_task);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_KIND]);
+}
+
 static void
 button_toggled_cb (FoveaOverlayChooser *self,
                    GtkCheckButton      *button)
 {
+  const char *task = g_object_get_data (G_OBJECT (button), "task-name");
+
   /* Each change toggles two buttons: only the one turned on counts. */
   if (!gtk_check_button_get_active (button))
     return;
-  for (int kind = 0; kind < FOVEA_OVERLAY_N_KINDS; kind++)
-    if (fovea_overlay_chooser_get_button (self, kind) == button && self->kind != (FoveaOverlayKind) kind)
-      {
-        self->kind = kind;
-        g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_KIND]);
-      }
+  if (task != NULL)
+    {
+      choose (self, FOVEA_OVERLAY_SEGMENTATION, task);
+      return;
+    }
+  for (int kind = 0; kind < FOVEA_OVERLAY_SEGMENTATION; kind++)
+    if (fovea_overlay_chooser_get_button (self, kind) == button)
+      choose (self, kind, NULL);
+}
+
+/* The button of the segmentation model of task_name, or NULL. */
+static GtkCheckButton *
+find_segmentation_button (FoveaOverlayChooser *self,
+                          const char          *task_name)
+{
+  for (guint i = 0; i < self->segmentation_buttons->len; i++)
+    {
+      GtkCheckButton *button = self->segmentation_buttons->pdata[i];
+
+      if (g_strcmp0 (g_object_get_data (G_OBJECT (button), "task-name"), task_name) == 0)
+        return button;
+    }
+  return NULL;
+}
+
+/* Whether the buttons are those of names and titles already. */
+static gboolean
+segmentation_buttons_match (FoveaOverlayChooser *self,
+                            const char * const  *names,
+                            const char * const  *titles)
+{
+  guint n = names != NULL ? g_strv_length ((char **) names) : 0;
+
+  if (n != self->segmentation_buttons->len)
+    return FALSE;
+  for (guint i = 0; i < n; i++)
+    {
+      GtkCheckButton *button = self->segmentation_buttons->pdata[i];
+      g_autofree char *label = g_strdup_printf (_("Segmentation — %s"), titles[i]);
+
+      if (g_strcmp0 (g_object_get_data (G_OBJECT (button), "task-name"), names[i]) != 0 ||
+          g_strcmp0 (gtk_check_button_get_label (button), label) != 0)
+        return FALSE;
+    }
+  return TRUE;
 }
 
 static void
@@ -56,8 +118,17 @@ fovea_overlay_chooser_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (object), FOVEA_TYPE_OVERLAY_CHOOSER);
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (object))) != NULL)
     gtk_widget_unparent (child);
+  g_clear_pointer (&FOVEA_OVERLAY_CHOOSER (object)->segmentation_buttons, g_ptr_array_unref);
 
   G_OBJECT_CLASS (fovea_overlay_chooser_parent_class)->dispose (object);
+}
+
+static void
+fovea_overlay_chooser_finalize (GObject *object)
+{
+  g_free (FOVEA_OVERLAY_CHOOSER (object)->segmentation_task);
+
+  G_OBJECT_CLASS (fovea_overlay_chooser_parent_class)->finalize (object);
 }
 
 static void
@@ -110,6 +181,7 @@ fovea_overlay_chooser_class_init (FoveaOverlayChooserClass *klass)
   const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
 
   object_class->dispose = fovea_overlay_chooser_dispose;
+  object_class->finalize = fovea_overlay_chooser_finalize;
   object_class->get_property = fovea_overlay_chooser_get_property;
   object_class->set_property = fovea_overlay_chooser_set_property;
 
@@ -122,6 +194,7 @@ fovea_overlay_chooser_class_init (FoveaOverlayChooserClass *klass)
                                                "/org/fovea/Fovea/ui/fovea-overlay-chooser.ui");
   gtk_widget_class_bind_template_child (widget_class, FoveaOverlayChooser, spinner);
   gtk_widget_class_bind_template_child (widget_class, FoveaOverlayChooser, reason_label);
+  gtk_widget_class_bind_template_child (widget_class, FoveaOverlayChooser, choices);
   gtk_widget_class_bind_template_child (widget_class, FoveaOverlayChooser, none_button);
   gtk_widget_class_bind_template_child (widget_class, FoveaOverlayChooser, rollout_button);
   gtk_widget_class_bind_template_child (widget_class, FoveaOverlayChooser, gradcam_button);
@@ -136,6 +209,7 @@ static void
 fovea_overlay_chooser_init (FoveaOverlayChooser *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->segmentation_buttons = g_ptr_array_new_with_free_func (g_object_unref);
   /* Attention rollout comes with every analysis, so it is on at first. */
   self->kind = FOVEA_OVERLAY_ROLLOUT;
   gtk_check_button_set_active (self->rollout_button, TRUE);
@@ -159,11 +233,90 @@ void
 fovea_overlay_chooser_set_kind (FoveaOverlayChooser *self,
                                 FoveaOverlayKind     kind)
 {
+  GtkCheckButton *button;
+
   g_return_if_fail (FOVEA_IS_OVERLAY_CHOOSER (self));
   g_return_if_fail (kind < FOVEA_OVERLAY_N_KINDS);
 
+  button = fovea_overlay_chooser_get_button (self, kind);
+  g_return_if_fail (button != NULL);
   /* The button's "toggled" updates kind and notifies. */
-  gtk_check_button_set_active (fovea_overlay_chooser_get_button (self, kind), TRUE);
+  gtk_check_button_set_active (button, TRUE);
+}
+
+const char *
+fovea_overlay_chooser_get_segmentation_task (FoveaOverlayChooser *self)
+{
+  g_return_val_if_fail (FOVEA_IS_OVERLAY_CHOOSER (self), NULL);
+
+  return self->kind == FOVEA_OVERLAY_SEGMENTATION ? self->segmentation_task : NULL;
+}
+
+gboolean
+fovea_overlay_chooser_set_segmentation_task (FoveaOverlayChooser *self,
+                                             const char          *task_name)
+{
+  GtkCheckButton *button;
+
+  g_return_val_if_fail (FOVEA_IS_OVERLAY_CHOOSER (self), FALSE);
+
+  button = find_segmentation_button (self, task_name);
+  if (button == NULL)
+    return FALSE;
+  gtk_check_button_set_active (button, TRUE);
+  return TRUE;
+}
+
+void
+fovea_overlay_chooser_set_segmentation_tasks (FoveaOverlayChooser *self,
+                                              const char * const  *names,
+                                              const char * const  *titles)
+{
+  g_return_if_fail (FOVEA_IS_OVERLAY_CHOOSER (self));
+
+  if (segmentation_buttons_match (self, names, titles))
+    return;
+  /* The chosen model is gone, or may be: back to no overlay. */
+  if (self->kind == FOVEA_OVERLAY_SEGMENTATION)
+    gtk_check_button_set_active (self->none_button, TRUE);
+  for (guint i = 0; i < self->segmentation_buttons->len; i++)
+    gtk_box_remove (self->choices, self->segmentation_buttons->pdata[i]);
+  g_ptr_array_set_size (self->segmentation_buttons, 0);
+
+  for (guint i = 0; names != NULL && names[i] != NULL; i++)
+    {
+      /* Translators: a segmentation model's title, e.g. "Segmentation — Retinal vessels". */
+      g_autofree char *label = g_strdup_printf (_("Segmentation — %s"), titles[i]);
+      GtkWidget *button = gtk_check_button_new_with_label (label);
+
+      g_object_set_data_full (G_OBJECT (button), "task-name", g_strdup (names[i]), g_free);
+      gtk_check_button_set_group (GTK_CHECK_BUTTON (button), self->none_button);
+      g_signal_connect_object (button, "toggled", G_CALLBACK (button_toggled_cb), self,
+                               G_CONNECT_SWAPPED);
+      gtk_box_append (self->choices, button);
+      g_ptr_array_add (self->segmentation_buttons, g_object_ref (button));
+    }
+}
+
+void
+fovea_overlay_chooser_set_segmentation_available (FoveaOverlayChooser *self,
+                                                  const char          *task_name,
+                                                  gboolean             available,
+                                                  const char          *reason)
+{
+  GtkCheckButton *button;
+
+  g_return_if_fail (FOVEA_IS_OVERLAY_CHOOSER (self));
+
+  button = find_segmentation_button (self, task_name);
+  if (button == NULL)
+    return;
+  gtk_widget_set_sensitive (GTK_WIDGET (button), available);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (button), available ? NULL : reason);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                  available || reason == NULL ? "" : reason,
+                                  -1);
 }
 
 void
@@ -175,7 +328,7 @@ fovea_overlay_chooser_set_available (FoveaOverlayChooser *self,
   GtkCheckButton *button;
 
   g_return_if_fail (FOVEA_IS_OVERLAY_CHOOSER (self));
-  g_return_if_fail (kind < FOVEA_OVERLAY_N_KINDS);
+  g_return_if_fail (kind < FOVEA_OVERLAY_SEGMENTATION);
 
   button = fovea_overlay_chooser_get_button (self, kind);
   gtk_widget_set_sensitive (GTK_WIDGET (button), available);
@@ -195,10 +348,13 @@ gboolean
 fovea_overlay_chooser_get_available (FoveaOverlayChooser *self,
                                      FoveaOverlayKind     kind)
 {
+  GtkCheckButton *button;
+
   g_return_val_if_fail (FOVEA_IS_OVERLAY_CHOOSER (self), FALSE);
   g_return_val_if_fail (kind < FOVEA_OVERLAY_N_KINDS, FALSE);
 
-  return gtk_widget_get_sensitive (GTK_WIDGET (fovea_overlay_chooser_get_button (self, kind)));
+  button = fovea_overlay_chooser_get_button (self, kind);
+  return button != NULL && gtk_widget_get_sensitive (GTK_WIDGET (button));
 }
 
 void
@@ -238,6 +394,11 @@ fovea_overlay_chooser_get_button (FoveaOverlayChooser *self,
       return self->gradcam_button;
     case FOVEA_OVERLAY_ANOMALY:
       return self->anomaly_button;
+    case FOVEA_OVERLAY_SEGMENTATION:
+      /* The chosen model's, else the first. */
+      if (find_segmentation_button (self, self->segmentation_task) != NULL)
+        return find_segmentation_button (self, self->segmentation_task);
+      return self->segmentation_buttons->len > 0 ? self->segmentation_buttons->pdata[0] : NULL;
     case FOVEA_OVERLAY_NONE:
     default:
       return self->none_button;

@@ -157,9 +157,10 @@ fovea_window_export_report (FoveaWindow *self,
   job->record = fovea_window_record_from_analysis (self->shown_document, result);
   job->document = g_object_ref (self->shown_document);
   job->weights_path = dup_weights_path (result);
-  /* The report shows the overlay the clinician is looking at, if any:
-   * its values are already 0..1. */
-  if (self->shown_map != NULL && fovea_image_view_get_heatmap_visible (self->image_view))
+  /* The report shows the heat-map the clinician is looking at, if any:
+   * its values are already 0..1. A segmentation has none to print. */
+  if (self->shown_map != NULL && self->shown_map->values != NULL &&
+      fovea_image_view_get_heatmap_visible (self->image_view))
     {
       const FoveaExplainMap *map = self->shown_map;
 

@@ -6,7 +6,8 @@
  *   fovea-window-actions.c   the win.* actions and their keys
  *   fovea-window-open.c      Open… and Open Recent
  *   fovea-window-dnd.c       files dropped on the window
- *   fovea-window-overlays.c  explanation overlays of the shown result, with the legend
+ *   fovea-window-overlays.c  explanation and segmentation overlays of the shown image,
+ *                            with their legends
  *   fovea-window-export.c    Export Report…, and the record of an analysis
  *   fovea-window-patient.c   the shown patient's line: both eyes, the worst decides
  *   fovea-window-batch.c     Grade Folder…, the batch view and the header's indicator
@@ -25,6 +26,7 @@
 #include "fovea-model-catalog.h"
 #include "fovea-overlay-chooser.h"
 #include "fovea-results-panel.h"
+#include "fovea-seg-legend.h"
 
 G_BEGIN_DECLS
 
@@ -37,8 +39,8 @@ struct _FoveaWindow
   FoveaModality          shown_modality;
   /* Cancelled when the window goes away, so pending decodes are dropped. */
   GCancellable          *cancellable;
-  /* Explanation overlays of the shown result: the one being made, if
-   * any, and the one on show, if any. */
+  /* Explanation and segmentation overlays of the shown image: the one
+   * being made, if any, and the one on show, if any. */
   FoveaExplainer        *explainer;
   GCancellable          *explain_cancellable;
   FoveaExplainMap       *shown_map;
@@ -59,6 +61,7 @@ struct _FoveaWindow
   FoveaImageView        *image_view;
   GtkWidget             *enhanced_pill;
   FoveaHeatmapLegend    *heatmap_legend;
+  FoveaSegLegend        *seg_legend;
   FoveaCompareView      *compare_view;
   AdwStatusPage         *failed_page;
   GtkWidget             *side_panel;
@@ -105,7 +108,12 @@ void            fovea_window_class_init_overlays     (GtkWidgetClass *widget_cla
 void            fovea_window_init_overlays           (FoveaWindow    *self);
 void            fovea_window_clear_heatmap           (FoveaWindow    *self);
 void            fovea_window_update_overlay_choices  (FoveaWindow    *self);
+/* Shows the chosen overlay of the shown image: from the cache, or made in
+ * a worker thread. */
 void            fovea_window_update_overlay          (FoveaWindow    *self);
+/* The analysis result changed: a heat-map, which explains it, follows;
+ * a segmentation, which does not depend on it, stays. */
+void            fovea_window_update_result_overlay   (FoveaWindow    *self);
 
 /* fovea-window-export.c */
 /* Export Report…: asks where, then fovea_window_export_report. */
@@ -144,6 +152,8 @@ FoveaAdjustmentsPanel *fovea_window_get_adjustments_panel (FoveaWindow        *s
 /* What makes the explanation overlays and caches them (tests count its
  * computations). */
 FoveaExplainer        *fovea_window_get_explainer         (FoveaWindow        *self);
+/* The legend of a segmentation overlay (shown while one is drawn). */
+FoveaSegLegend        *fovea_window_get_seg_legend        (FoveaWindow        *self);
 /* The running (or last) batch; NULL before the first. */
 FoveaBatchJob         *fovea_window_get_batch_job         (FoveaWindow        *self);
 /* Grades folder with the catalog's tasks of those names (all of one

@@ -127,6 +127,8 @@ show_document (FoveaWindow   *self,
   fovea_results_panel_set_document (self->results_panel, ready ? document : NULL,
                                     self->shown_modality);
   update_content_page (self);
+  /* A segmentation needs no analysis: it is drawn as soon as the image is. */
+  fovea_window_update_overlay (self);
 }
 
 static void
@@ -171,6 +173,7 @@ fovea_window_load_catalog (FoveaWindow *self)
   fovea_window_clear_heatmap (self);
   fovea_explainer_set_catalog (self->explainer, self->catalog);
   fovea_window_update_overlay_choices (self);
+  fovea_window_update_overlay (self);
 }
 
 static GtkWidget *
@@ -225,6 +228,7 @@ document_modality_changed_cb (FoveaDocument *document,
   fovea_window_clear_heatmap (self);
   fovea_window_update_overlay_choices (self);
   fovea_results_panel_set_document (self->results_panel, document, self->shown_modality);
+  fovea_window_update_overlay (self);
 }
 
 static void
@@ -268,7 +272,7 @@ results_result_changed_cb (FoveaWindow *self)
   if (result != NULL && self->shown_document != NULL)
     fovea_document_set_status (self->shown_document, get_result_status (result));
   fovea_window_update_patient (self);
-  fovea_window_update_overlay (self);
+  fovea_window_update_result_overlay (self);
 }
 
 static void
@@ -375,6 +379,7 @@ fovea_window_class_init (FoveaWindowClass *klass)
   g_type_ensure (FOVEA_TYPE_IMAGE_VIEW);
   g_type_ensure (FOVEA_TYPE_COMPARE_VIEW);
   g_type_ensure (FOVEA_TYPE_HEATMAP_LEGEND);
+  g_type_ensure (FOVEA_TYPE_SEG_LEGEND);
   g_type_ensure (FOVEA_TYPE_ADJUSTMENTS_PANEL);
   g_type_ensure (FOVEA_TYPE_RESULTS_PANEL);
   g_type_ensure (FOVEA_TYPE_OVERLAY_CHOOSER);
@@ -390,6 +395,7 @@ fovea_window_class_init (FoveaWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FoveaWindow, image_view);
   gtk_widget_class_bind_template_child (widget_class, FoveaWindow, enhanced_pill);
   gtk_widget_class_bind_template_child (widget_class, FoveaWindow, heatmap_legend);
+  gtk_widget_class_bind_template_child (widget_class, FoveaWindow, seg_legend);
   gtk_widget_class_bind_template_child (widget_class, FoveaWindow, compare_view);
   gtk_widget_class_bind_template_child (widget_class, FoveaWindow, failed_page);
   gtk_widget_class_bind_template_child (widget_class, FoveaWindow, side_panel);
@@ -431,6 +437,8 @@ fovea_window_init (FoveaWindow *self)
   /* The legend's slider is the layer's opacity, and follows Preferences'
    * default when that changes the view. */
   g_object_bind_property (self->image_view, "heatmap-opacity", self->heatmap_legend, "opacity",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self->image_view, "heatmap-opacity", self->seg_legend, "layer-opacity",
                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
   g_object_bind_property (self->image_view, "red-free", enhanced_side, "red-free", G_BINDING_SYNC_CREATE);
 
@@ -534,6 +542,14 @@ fovea_window_get_compare_view (FoveaWindow *self)
   g_return_val_if_fail (FOVEA_IS_WINDOW (self), NULL);
 
   return self->compare_view;
+}
+
+FoveaSegLegend *
+fovea_window_get_seg_legend (FoveaWindow *self)
+{
+  g_return_val_if_fail (FOVEA_IS_WINDOW (self), NULL);
+
+  return self->seg_legend;
 }
 
 FoveaExplainer *
