@@ -59,12 +59,12 @@ esac
 case $step in
   vessels|all)
     train vessels $layout/drive scripts/splits/drive-vessels.csv \
-      --epochs 40 --patches 512 --batch 8 --patch 256 --lr 1e-3 --select dice --patience 8 ;;
+      --epochs 40 --patches 512 --batch 8 --patch 256 --lr 1e-3 --select dice --patience 3 ;;
 esac
 case $step in
   optic-disc|all)
     train optic-disc $layout/idrid scripts/splits/idrid-lesions.csv \
-      --epochs 30 --patches 512 --batch 8 --patch 256 --lr 1e-3 --select dice --patience 6 ;;
+      --epochs 24 --patches 256 --batch 8 --patch 256 --lr 1e-3 --select dice --patience 3 ;;
 esac
 case $step in
   lesions|all)
