@@ -47,6 +47,14 @@ number (int decimals, double value)
   return isfinite (value) ? g_strdup_printf ("%.*f", decimals, value) : g_strdup ("—");
 }
 
+/* A unit, never a format. */
+static const char *
+percent_of_fov (void)
+{
+  /* xgettext:no-c-format */
+  return _("% of the field of view");
+}
+
 static const char *
 near_fovea_text (int near_fovea)
 {
@@ -83,7 +91,7 @@ measurement_rows (const FoveaSegResult *result)
       add_row (rows, g_strdup_printf (_("%s: area"), title),
                g_strdup_printf ("%" G_GINT64_FORMAT, lm->area), _("px"));
       add_row (rows, g_strdup_printf (_("%s: area"), title), number (3, lm->area_percent),
-               _("% of the field of view"));
+               percent_of_fov ());
       if (lm->macular)
         add_row (rows, g_strdup_printf (_("%s within 1 disc diameter of the fovea"), title),
                  g_strdup (near_fovea_text (lm->near_fovea)), "");
@@ -103,7 +111,7 @@ measurement_rows (const FoveaSegResult *result)
   if (m->has_vessels)
     {
       add_row (rows, g_strdup (_("Vessel density")), number (2, 100 * m->vessel_density),
-               _("% of the field of view"));
+               percent_of_fov ());
       add_row (rows, g_strdup (_("Vessel fractal dimension")),
                number (3, m->fractal_dimension), _("box-counting"));
       g_autofree char *segments = g_strdup_printf (_("arc / chord, %d segments"),
