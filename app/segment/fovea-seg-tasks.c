@@ -20,6 +20,13 @@ load_one (const char *spec, int n_threads, GError **error)
 {
   g_autofree char *found = NULL;
   gboolean is_folder = g_file_test (spec, G_FILE_TEST_IS_DIR);
+  if (!is_folder && strchr (spec, G_DIR_SEPARATOR) != NULL)
+    {
+      /* A path, not a task name: say so rather than search for the name. */
+      g_set_error (error, FOVEA_MODEL_ERROR, FOVEA_MODEL_ERROR_CONFIG,
+                   "segmentation task %s: no such model folder", spec);
+      return NULL;
+    }
   if (!is_folder && (found = fovea_segmenter_find_model (spec, error)) == NULL)
     return NULL;
   FoveaSegmenter *segmenter = fovea_segmenter_load (is_folder ? spec : found, n_threads, error);
