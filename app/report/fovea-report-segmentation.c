@@ -121,18 +121,43 @@ measurement_rows (const FoveaSegResult *result)
   return rows;
 }
 
+/* The card's figures, held-out ones or the others; "" when none. */
 static char *
-held_out_metrics (const FoveaTaskCard *card)
+card_metrics (const FoveaTaskCard *card, gboolean held_out)
 {
   g_autoptr (GString) text = g_string_new (NULL);
   for (guint i = 0; card->metrics != NULL && i < card->metrics->len; i++)
     {
       const FoveaTaskMetric *metric = card->metrics->pdata[i];
-      if (metric->held_out)
-        g_string_append_printf (text, "%s%s %g (%s)", text->len ? "; " : "", metric->name,
-                                metric->value, metric->split != NULL ? metric->split : "");
+      if (metric->held_out == held_out)
+        g_string_append_printf (text, "%s%s %g", text->len ? "; " : "", metric->name,
+                                metric->value);
     }
   return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+/* The card's own word on it: held-out figures, figures only on the data
+ * that chose the model, or none. */
+static void
+draw_validation (ReportWriter *writer, const FoveaTaskCard *card)
+{
+  g_autofree char *held_out = card_metrics (card, TRUE);
+  g_autofree char *others = card_metrics (card, FALSE);
+  g_autofree char *text = NULL;
+  if (*held_out != '\0')
+    {
+      text = g_strdup_printf (_("Held-out figures on its card: %s"), held_out);
+      report_field (writer, _("Validation"), text, REPORT_MARGIN, REPORT_CONTENT_WIDTH,
+                    LABEL_WIDTH);
+      return;
+    }
+  if (*others != '\0')
+    text = g_strdup_printf (_("Not validated on held-out photographs: its card's figures (%s) "
+                              "come from the data that chose the model"), others);
+  else
+    text = g_strdup (_("Not validated on real photographs: its card reports no figures"));
+  report_field_styled (writer, _("Validation"), text, REPORT_MARGIN, REPORT_CONTENT_WIDTH,
+                       LABEL_WIDTH, REPORT_BOLD);
 }
 
 static void
@@ -145,19 +170,7 @@ draw_models (ReportWriter *writer, const FoveaSegResult *result)
                                                 card->title != NULL ? card->title : card->name);
       report_field (writer, _("Model"), model, REPORT_MARGIN, REPORT_CONTENT_WIDTH,
                     LABEL_WIDTH);
-      /* The card's own word on it: held-out figures, or none. */
-      if (fovea_task_card_is_validated (card))
-        {
-          g_autofree char *metrics = held_out_metrics (card);
-          g_autofree char *text = g_strdup_printf (_("Held-out figures on its card: %s"), metrics);
-          report_field (writer, _("Validation"), text, REPORT_MARGIN, REPORT_CONTENT_WIDTH,
-                        LABEL_WIDTH);
-        }
-      else
-        report_field_styled (writer, _("Validation"),
-                             _("Not validated on real photographs: its card reports no "
-                               "held-out figures"),
-                             REPORT_MARGIN, REPORT_CONTENT_WIDTH, LABEL_WIDTH, REPORT_BOLD);
+      draw_validation (writer, card);
       report_field (writer, _("Training data"),
                     card->training_data != NULL ? card->training_data : _("unknown: no task card"),
                     REPORT_MARGIN, REPORT_CONTENT_WIDTH, LABEL_WIDTH);

@@ -3,11 +3,13 @@
  * segmentation model (seg-test-model.h) on a synthetic photograph: the
  * PDF (pdftotext, pdfinfo) has the segmentation section (its table's
  * header, the field of view's diameter as the library measures it, the
- * model's "not validated" label) on more pages than without it; a model
+ * model's "not validated" label) on more pages than without it; the
+ * validation label for a card with figures not held out, and held out; a model
  * that fails to load, or an unreadable image to segment, writes no PDF. */
 #define G_LOG_DOMAIN "test-cli-report-segment"
 
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 #include <math.h>
 #include <string.h>
 
@@ -110,6 +112,61 @@ test_section (void)
   fovea_test_rmdir (dir);
 }
 
+/* The model's card with one dice figure, held out or not. */
+static void
+set_card_metric (const char *seg_model, gboolean held_out)
+{
+  g_autofree char *path = g_build_filename (seg_model, "task_card.json", NULL);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  g_assert_true (json_parser_load_from_file (parser, path, &error));
+  JsonObject *provenance = json_object_get_object_member (
+    json_node_get_object (json_parser_get_root (parser)), "provenance");
+  JsonArray *metrics = json_array_new ();
+  JsonObject *dice = json_object_new ();
+  json_object_set_string_member (dice, "name", "dice_vessels");
+  json_object_set_double_member (dice, "value", 0.75);
+  json_object_set_string_member (dice, "split", "three photographs");
+  json_object_set_boolean_member (dice, "held_out", held_out);
+  json_array_add_object_element (metrics, dice);
+  json_object_set_array_member (provenance, "metrics", metrics);
+  g_autofree char *text = json_to_string (json_parser_get_root (parser), TRUE);
+  g_assert_true (g_file_set_contents (path, text, -1, &error));
+}
+
+/* The section's validation label follows the card's figures. */
+static void
+test_validation_label (void)
+{
+  if (!fovea_test_have_poppler ())
+    return;
+  g_autofree char *model = fovea_test_make_model_with_card ("tiny-token", "tiny-five-class.json");
+  g_autofree char *seg_model = seg_test_model_new (128, 64);
+  g_autofree char *dir = fovea_test_mkdtemp ();
+  g_autofree char *photo = write_photo (dir);
+  g_autofree char *out = g_build_filename (dir, "report.pdf", NULL);
+  const struct { gboolean held_out; const char *label; } cases[] = {
+    { FALSE, "Not validated on held-out photographs: its card's figures (dice_vessels 0.75) "
+             "come from the data that chose the model" },
+    { TRUE, "Held-out figures on its card: dice_vessels 0.75" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      set_card_metric (seg_model, cases[i].held_out);
+      FoveaCliResult r = fovea_test_run_cli ("report", photo, "--model", model, "--patient-id",
+                                             "P5", "--eye", "OD", "--threads", "1", "--segment",
+                                             seg_model, "--out", out, "--force", NULL);
+      g_assert_cmpint (r.status, ==, 0);
+      fovea_test_cli_result_clear (&r);
+      g_autofree char *text = fovea_test_pdf_text (out);
+      fovea_test_assert_contains (text, cases[i].label);
+      g_assert_null (strstr (text, "Not validated on real photographs"));
+    }
+  fovea_test_rmdir (seg_model);
+  fovea_test_rmdir (model);
+  fovea_test_rmdir (dir);
+}
+
 static void
 test_failures_leave_nothing (void)
 {
@@ -158,6 +215,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/cli/report-segment/section", test_section);
+  g_test_add_func ("/cli/report-segment/validation-label", test_validation_label);
   g_test_add_func ("/cli/report-segment/failures-leave-nothing", test_failures_leave_nothing);
   return g_test_run ();
 }
