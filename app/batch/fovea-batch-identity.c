@@ -21,6 +21,27 @@ folder_identity (const char *folder)
   return copy;
 }
 
+/* "vessels: /models/vessels (sha256 …); …": the models that make the
+ * measurement columns. */
+static gboolean
+describe_segmentation (const FoveaSegTasks *tasks, FoveaRunIdentity *identity, GError **error)
+{
+  g_autoptr (GString) text = g_string_new (NULL);
+  for (guint t = 0; t < fovea_seg_tasks_get_n (tasks); t++)
+    {
+      const FoveaSegmenter *segmenter = fovea_seg_tasks_get (tasks, t);
+      g_autofree char *dir = folder_identity (fovea_segmenter_get_dir (segmenter));
+      g_autofree char *weights = g_build_filename (dir, "model.safetensors", NULL);
+      g_autofree char *sha = fovea_file_sha256 (weights, NULL, error);
+      if (sha == NULL)
+        return FALSE;
+      g_string_append_printf (text, "%s%s: %s (sha256 %s)", t ? "; " : "",
+                              fovea_segmenter_get_card (segmenter)->name, dir, sha);
+    }
+  fovea_run_identity_add (identity, "segmentation", text->str);
+  return TRUE;
+}
+
 /* The identity of a run whose tasks are resolved. */
 static FoveaRunIdentity *
 describe (const BatchRun *run, GError **error)
@@ -57,6 +78,12 @@ describe (const BatchRun *run, GError **error)
   g_autofree char *thresholds = batch->thresholds != NULL
                                 ? g_strjoinv (", ", batch->thresholds) : g_strdup ("");
   fovea_run_identity_add (identity, "thresholds", thresholds);
+  /* Only when asked: a run without it keeps the record it always had. */
+  if (batch->segmentation != NULL && !describe_segmentation (batch->segmentation, identity, error))
+    {
+      fovea_run_identity_free (identity);
+      return NULL;
+    }
   return identity;
 }
 

@@ -5,12 +5,14 @@
  *   fovea-batch-files.c    listing the folders' files, sorted and sharded
  *   fovea-batch-decode.c   decoder threads, and how they share the cores with the engine
  *   fovea-batch-engine.c   the run's tasks, and groups of images through the engine
- *   fovea-batch-records.c  records (fovea-grade-record-build.h), handed over in order */
+ *   fovea-batch-records.c  records (fovea-grade-record-build.h), handed over in order
+ *   fovea-batch-segment.c  segmentation measurements of each gradable file, when asked */
 #pragma once
 
 #include "fovea-batch.h"
 #include "fovea-decode.h"
 #include "fovea-eye.h"
+#include "fovea-seg-tasks.h"
 
 G_BEGIN_DECLS
 
@@ -32,6 +34,7 @@ struct _FoveaBatch
   guint                  shard, n_shards;
   GHashTable            *skip;
   GStrv                  thresholds; /* "NAME=VALUE" overrides; NULL: none */
+  FoveaSegTasks         *segmentation; /* borrowed; NULL: none */
   FoveaBatchRecordFunc   record_func;
   FoveaBatchProgressFunc progress_func;
   gpointer               user_data;
@@ -109,6 +112,15 @@ gboolean          batch_resolve_tasks      (BatchRun  *run,
                                             GError   **error);
 /* Runs every task on the group's gradable items; fills records[item][task]. */
 void              batch_grade_group        (BatchRun           *run,
+                                            BatchItem         **group,
+                                            guint               n_group,
+                                            FoveaGradeRecord ***records);
+
+/* fovea-batch-segment.c */
+/* Segments each gradable file of the group (decoded again at its full
+ * size) and gives every record of it the measurements; a failure is
+ * every such record's error. */
+void              batch_segment_group      (BatchRun           *run,
                                             BatchItem         **group,
                                             guint               n_group,
                                             FoveaGradeRecord ***records);

@@ -111,6 +111,13 @@ fovea_batch_set_thresholds (FoveaBatch *batch, const char *const *overrides)
 }
 
 void
+fovea_batch_set_segmentation (FoveaBatch *batch, FoveaSegTasks *tasks)
+{
+  g_return_if_fail (batch != NULL);
+  batch->segmentation = tasks;
+}
+
+void
 fovea_batch_set_callbacks (FoveaBatch *batch, FoveaBatchRecordFunc record_func,
                            FoveaBatchProgressFunc progress_func, gpointer user_data)
 {
@@ -205,6 +212,8 @@ fovea_batch_run (FoveaBatch *batch, GCancellable *cancellable, FoveaBatchProgres
             records[i][t] = batch_new_record (&run, group[i], &run.tasks[t]);
         }
       batch_grade_group (&run, group, n_group, records);
+      if (batch->segmentation != NULL)
+        batch_segment_group (&run, group, n_group, records);
       ok = batch_deliver_group (&run, group, n_group, records, &progress, start, error);
       batch_release_items (&run, pos);
     }

@@ -24,6 +24,7 @@
 #include "fovea-grade-record.h"
 #include "fovea-quality.h"
 #include "fovea-run-identity.h"
+#include "fovea-seg-tasks.h"
 
 G_BEGIN_DECLS
 
@@ -115,6 +116,13 @@ void        fovea_batch_set_modality   (FoveaBatch    *batch,
  * fovea_batch_run fail with its error before any file is read. */
 void        fovea_batch_set_thresholds (FoveaBatch         *batch,
                                         const char *const  *overrides);
+/* Segmentation tasks to run on every gradable image whose modality fits
+ * them: its records get the measurements (->segmentation). The image is
+ * decoded again at its full size, so pixel measurements are the file's.
+ * A failure is the error of the file's records (retryable when it may
+ * pass). Borrowed: tasks must outlive the batch. NULL: none. */
+void        fovea_batch_set_segmentation (FoveaBatch    *batch,
+                                          FoveaSegTasks *tasks);
 void        fovea_batch_set_callbacks  (FoveaBatch            *batch,
                                         FoveaBatchRecordFunc   record_func,
                                         FoveaBatchProgressFunc progress_func,

@@ -16,6 +16,8 @@
 struct _FoveaCsvLog
 {
   char *path;
+  GStrv    columns;    /* ours, then the extra ones */
+  guint    n_columns;
   int      fd;
   guint    n_resumed;
   guint    n_resumed_files, n_resumed_failed, n_resumed_ungradable;
@@ -41,6 +43,26 @@ const char *const *
 fovea_csv_columns (void)
 {
   return columns;
+}
+
+gboolean
+fovea_csv_header_is_ours (char **row)
+{
+  if (g_strv_length (row) < FOVEA_CSV_N_COLUMNS)
+    return FALSE;
+  for (guint i = 0; i < FOVEA_CSV_N_COLUMNS; i++)
+    if (strcmp (row[i], columns[i]) != 0)
+      return FALSE;
+  return TRUE;
+}
+
+char *
+fovea_csv_header_describe_extra (char **row)
+{
+  guint n = g_strv_length (row);
+  if (n <= FOVEA_CSV_N_COLUMNS)
+    return g_strdup ("none");
+  return g_strjoinv (", ", row + FOVEA_CSV_N_COLUMNS);
 }
 
 /* Quoting */
@@ -347,19 +369,29 @@ static gboolean
 write_header (FoveaCsvLog *log, GError **error)
 {
   g_autoptr (GString) text = g_string_new (NULL);
-  fovea_csv_append_row (text, columns, FOVEA_CSV_N_COLUMNS);
+  fovea_csv_append_row (text, (const char *const *) log->columns, log->n_columns);
   return write_all (log->fd, text->str, text->len, log->path, error);
 }
 
+/* A header of ours but with other extra columns is another kind of run
+ * (another --segment): its rows and this run's would not line up. */
 static gboolean
-is_our_header (char **row)
+check_header (FoveaCsvLog *log, char **row, GError **error)
 {
-  if (g_strv_length (row) != FOVEA_CSV_N_COLUMNS)
-    return FALSE;
-  for (guint i = 0; i < FOVEA_CSV_N_COLUMNS; i++)
-    if (strcmp (row[i], columns[i]) != 0)
+  if (g_strv_equal ((const char *const *) row, (const char *const *) log->columns))
+    return TRUE;
+  if (!fovea_csv_header_is_ours (row))
+    {
+      g_set_error (error, FOVEA_CSV_ERROR, FOVEA_CSV_ERROR_PARSE,
+                   "%s: not a Fovea batch CSV (its header differs)", log->path);
       return FALSE;
-  return TRUE;
+    }
+  g_autofree char *theirs = fovea_csv_header_describe_extra (row);
+  g_autofree char *ours = fovea_csv_header_describe_extra (log->columns);
+  g_set_error (error, FOVEA_CSV_ERROR, FOVEA_CSV_ERROR_COLUMNS,
+               "%s: its segmentation columns (%s) are not this run's (%s): resume it with the "
+               "same --segment tasks, or write a new CSV", log->path, theirs, ours);
+  return FALSE;
 }
 
 /* Reads what a previous run left; returns the length to keep (0: start
@@ -378,10 +410,15 @@ scan_existing (FoveaCsvLog *log, guint rows_per_file, GHashTable *done_files, GS
       return -1;
     }
   /* Our header first, or (cut short) a prefix of it: anything else is
-   * someone else's file, whatever its syntax. */
+   * someone else's file, whatever its syntax. A complete header of ours
+   * with other extra columns is told apart by check_header. */
   g_autoptr (GString) header = g_string_new (NULL);
-  fovea_csv_append_row (header, columns, FOVEA_CSV_N_COLUMNS);
-  if (memcmp (data, header->str, MIN (length, header->len)) != 0)
+  fovea_csv_append_row (header, (const char *const *) log->columns, log->n_columns);
+  g_autoptr (GString) base_header = g_string_new (NULL);
+  fovea_csv_append_row (base_header, columns, FOVEA_CSV_N_COLUMNS);
+  g_string_truncate (base_header, base_header->len - 2);  /* without its line end */
+  if (memcmp (data, header->str, MIN (length, header->len)) != 0 &&
+      (length < base_header->len || memcmp (data, base_header->str, base_header->len) != 0))
     {
       g_set_error (error, FOVEA_CSV_ERROR, FOVEA_CSV_ERROR_PARSE,
                    "%s: not a Fovea batch CSV (it does not start with the header row)",
@@ -397,13 +434,16 @@ scan_existing (FoveaCsvLog *log, guint rows_per_file, GHashTable *done_files, GS
       return -1;
     }
   if (rows->len == 0)
-    return 0;  /* a partial header line of ours */
-  if (!is_our_header (rows->pdata[0]))
     {
-      g_set_error (error, FOVEA_CSV_ERROR, FOVEA_CSV_ERROR_PARSE,
-                   "%s: not a Fovea batch CSV (its header differs)", log->path);
+      if (memcmp (data, header->str, MIN (length, header->len)) == 0)
+        return 0;  /* a partial header line of ours */
+      g_set_error (error, FOVEA_CSV_ERROR, FOVEA_CSV_ERROR_COLUMNS,
+                   "%s: its header is cut short and its columns are not this run's: "
+                   "write a new CSV", log->path);
       return -1;
     }
+  if (!check_header (log, rows->pdata[0], error))
+    return -1;
 
   /* Where each row starts, to cut the last file's rows if too few. */
   g_autoptr (GArray) starts = g_array_new (FALSE, FALSE, sizeof (gsize));
@@ -449,11 +489,11 @@ scan_existing (FoveaCsvLog *log, guint rows_per_file, GHashTable *done_files, GS
   for (guint r = 1; r < keep; r++)
     {
       char **row = rows->pdata[r];
-      if (g_strv_length (row) != FOVEA_CSV_N_COLUMNS)
+      if (g_strv_length (row) != log->n_columns)
         {
           g_set_error (error, FOVEA_CSV_ERROR, FOVEA_CSV_ERROR_PARSE,
-                       "%s: row %u has %u fields, not %d", log->path, r + 1,
-                       g_strv_length (row), FOVEA_CSV_N_COLUMNS);
+                       "%s: row %u has %u fields, not %u", log->path, r + 1,
+                       g_strv_length (row), log->n_columns);
           return -1;
         }
       if (g_str_has_prefix (row[ERROR_COLUMN], FOVEA_CSV_RETRYABLE_PREFIX))
@@ -551,9 +591,23 @@ FoveaCsvLog *
 fovea_csv_log_open (const char *path, FoveaCsvMode mode, guint rows_per_file,
                     GHashTable *done_files, GError **error)
 {
+  return fovea_csv_log_open_with_columns (path, mode, NULL, rows_per_file, done_files, error);
+}
+
+FoveaCsvLog *
+fovea_csv_log_open_with_columns (const char *path, FoveaCsvMode mode,
+                                 const char *const *extra_columns, guint rows_per_file,
+                                 GHashTable *done_files, GError **error)
+{
   g_return_val_if_fail (path != NULL, NULL);
   g_autoptr (FoveaCsvLog) log = g_new0 (FoveaCsvLog, 1);
   log->path = g_strdup (path);
+  g_autoptr (GStrvBuilder) names = g_strv_builder_new ();
+  g_strv_builder_addv (names, (const char **) columns);
+  if (extra_columns != NULL)
+    g_strv_builder_addv (names, (const char **) extra_columns);
+  log->columns = g_strv_builder_end (names);
+  log->n_columns = g_strv_length (log->columns);
   log->fd = -1;
   log->pending = g_string_new (NULL);
 
@@ -588,8 +642,27 @@ fovea_csv_log_open (const char *path, FoveaCsvMode mode, guint rows_per_file,
 void
 fovea_csv_log_add (FoveaCsvLog *log, const FoveaGradeRecord *record)
 {
+  fovea_csv_log_add_with_values (log, record, NULL);
+}
+
+void
+fovea_csv_log_add_with_values (FoveaCsvLog *log, const FoveaGradeRecord *record,
+                               const char *const *extra_values)
+{
   g_auto (GStrv) fields = fovea_csv_record_fields (record);
   fovea_csv_append_row (log->pending, (const char *const *) fields, FOVEA_CSV_N_COLUMNS);
+  if (log->n_columns == FOVEA_CSV_N_COLUMNS)
+    return;
+  /* The extra fields after ours: the row's "\r\n" moves to their end. */
+  g_string_truncate (log->pending, log->pending->len - 2);
+  guint n_extra = log->n_columns - FOVEA_CSV_N_COLUMNS;
+  for (guint i = 0; i < n_extra; i++)
+    {
+      g_string_append_c (log->pending, ',');
+      gboolean given = extra_values != NULL && g_strv_length ((char **) extra_values) > i;
+      fovea_csv_append_field (log->pending, given ? extra_values[i] : NULL);
+    }
+  g_string_append (log->pending, "\r\n");
 }
 
 gboolean
@@ -649,6 +722,7 @@ fovea_csv_log_free (FoveaCsvLog *log)
     return;
   fovea_csv_log_close (log, NULL);
   g_string_free (log->pending, TRUE);
+  g_strfreev (log->columns);
   g_free (log->path);
   g_free (log);
 }

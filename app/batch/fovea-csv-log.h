@@ -6,11 +6,16 @@
  * would run as a formula (starting with =, +, -, @, tab or CR, and not a
  * plain number) is written with a leading apostrophe (OWASP's advice);
  * fovea_csv_parse removes it again. The first row names the
- * columns (FOVEA_CSV_COLUMNS, documented in the README):
+ * columns (fovea_csv_columns(), documented in the README):
  *
  *   file, patient, eye, modality, quality, quality_reasons, task, grade,
  *   label, referable, confidence, referral_rule, model, model_sha256,
- *   seconds, error
+ *   seconds, error, label_title, note
+ *
+ * then, when a run asks for them, extra columns (`grade --segment`'s
+ * measurements, fovea-seg-columns.h): the header names them, and a CSV's
+ * rows all have its header's width. Without extra columns the file is
+ * what it was before they existed.
  *
  * An error that may pass on another try starts with
  * FOVEA_CSV_RETRYABLE_PREFIX; resuming drops such a file's rows and grades
@@ -39,6 +44,7 @@ typedef enum {
   FOVEA_CSV_ERROR_EXISTS,    /* the output exists and neither force nor resume was asked */
   FOVEA_CSV_ERROR_IO,
   FOVEA_CSV_ERROR_PARSE,     /* not CSV, or a header that is not ours */
+  FOVEA_CSV_ERROR_COLUMNS,   /* our header, with other extra columns than this run's */
 } FoveaCsvError;
 
 typedef enum {
@@ -52,6 +58,12 @@ typedef struct _FoveaCsvLog FoveaCsvLog;
 GQuark             fovea_csv_error_quark   (void);
 /* The column names, in order; NULL-terminated. */
 const char *const *fovea_csv_columns       (void);
+/* Whether row (a parsed header) starts with our FOVEA_CSV_N_COLUMNS
+ * columns; what follows them are the CSV's extra columns. */
+gboolean           fovea_csv_header_is_ours (char **row);
+/* The extra columns of a header, comma-separated, or "none": for
+ * messages. */
+char              *fovea_csv_header_describe_extra (char **row);
 
 /* Appends field to out, quoted when it needs to be. NULL is empty. */
 void       fovea_csv_append_field   (GString           *out,
@@ -86,6 +98,15 @@ FoveaCsvLog *fovea_csv_log_open     (const char        *path,
                                      guint              rows_per_file,
                                      GHashTable        *done_files,
                                      GError           **error);
+/* The same with extra columns after ours (NULL: none). In RESUME mode the
+ * existing header must name exactly these: one of ours with others is a
+ * FOVEA_CSV_ERROR_COLUMNS error that names both sets. */
+FoveaCsvLog *fovea_csv_log_open_with_columns (const char        *path,
+                                              FoveaCsvMode       mode,
+                                              const char *const *extra_columns,
+                                              guint              rows_per_file,
+                                              GHashTable        *done_files,
+                                              GError           **error);
 /* Writes records (one file's) as rows with one write(), then fsync(). */
 gboolean     fovea_csv_log_append   (FoveaCsvLog             *log,
                                      const FoveaGradeRecord *const *records,
@@ -95,6 +116,10 @@ gboolean     fovea_csv_log_append   (FoveaCsvLog             *log,
  * added with one write(), then fsync(). */
 void         fovea_csv_log_add      (FoveaCsvLog             *log,
                                      const FoveaGradeRecord  *record);
+/* With the values of the extra columns, in order (NULL, or fewer: empty). */
+void         fovea_csv_log_add_with_values (FoveaCsvLog            *log,
+                                            const FoveaGradeRecord *record,
+                                            const char *const      *extra_values);
 gboolean     fovea_csv_log_commit   (FoveaCsvLog             *log,
                                      GError                 **error);
 /* Rows already in the file when it was opened for resuming. */

@@ -56,6 +56,7 @@ fovea_grade_record_copy (const FoveaGradeRecord *record)
         g_ptr_array_add (copy->metrics, g_strdup (record->metrics->pdata[i]));
     }
   copy->intended_use = g_strdup (record->intended_use);
+  copy->segmentation = fovea_seg_measures_copy (record->segmentation);
   return copy;
 }
 
@@ -82,5 +83,6 @@ fovea_grade_record_free (FoveaGradeRecord *record)
   g_free (record->training_data);
   g_clear_pointer (&record->metrics, g_ptr_array_unref);
   g_free (record->intended_use);
+  fovea_seg_measures_free (record->segmentation);
   g_free (record);
 }

@@ -8,6 +8,7 @@
 
 #include "fovea-modality.h"
 #include "fovea-quality.h"
+#include "fovea-seg-measure.h"
 
 G_BEGIN_DECLS
 
@@ -57,6 +58,9 @@ typedef struct {
   /* Not an error, not a grade: why no task ran (e.g. "no task for
    * modality skin"); the record is then ungradable and has no task. */
   char              *note;
+  /* The image's segmentation measurements when the batch was asked for
+   * them (fovea_batch_set_segmentation) and it was segmented; else NULL. */
+  FoveaSegMeasures  *segmentation;
 } FoveaGradeRecord;
 
 FoveaGradeRecord *fovea_grade_record_new  (const char       *path);

@@ -42,13 +42,12 @@ fovea_patient_csv_path (const char *csv_path)
   return g_strdup_printf ("%s.patients.csv", csv_path);
 }
 
+/* Extra columns (grade --segment's) may follow ours: a summary reads
+ * only ours. */
 static gboolean
 check_header (const char *path, char **row, GError **error)
 {
-  const char *const *expected = fovea_csv_columns ();
-  gboolean ours = g_strv_length (row) == FOVEA_CSV_N_COLUMNS;
-  for (guint i = 0; ours && i < FOVEA_CSV_N_COLUMNS; i++)
-    ours = strcmp (row[i], expected[i]) == 0;
+  gboolean ours = fovea_csv_header_is_ours (row);
   if (!ours)
     g_set_error (error, FOVEA_CSV_ERROR, FOVEA_CSV_ERROR_PARSE,
                  "%s: not a Fovea batch CSV (its header differs)", path);
@@ -104,14 +103,15 @@ fovea_patient_csv_read_records (const char *csv_path, const char *const *validat
 
   g_autoptr (GPtrArray) records = g_ptr_array_new_full (rows->len,
                                                         (GDestroyNotify) fovea_grade_record_free);
+  guint n_columns = g_strv_length (rows->pdata[0]);
   for (guint r = 1; r < rows->len; r++)
     {
       char **row = rows->pdata[r];
-      if (g_strv_length (row) != FOVEA_CSV_N_COLUMNS)
+      if (g_strv_length (row) != n_columns)
         {
           g_set_error (error, FOVEA_CSV_ERROR, FOVEA_CSV_ERROR_PARSE,
-                       "%s: row %u has %u fields, not %d", csv_path, r + 1,
-                       g_strv_length (row), FOVEA_CSV_N_COLUMNS);
+                       "%s: row %u has %u fields, not %u", csv_path, r + 1,
+                       g_strv_length (row), n_columns);
           return NULL;
         }
       g_ptr_array_add (records, record_from_row (row, validated_tasks));

@@ -1,14 +1,16 @@
 /* fovea-cli-grade.c: `fovea-cli grade FOLDER… --task NAME[,NAME] --model DIR
  *   [--adapter PATH]… --out results.csv [--recursive] [--jsonl] [--resume]
  *   [--force] [--jobs N] [--shard I/N] [--report-dir DIR]
- *   [--threshold NAME=VALUE]…`
+ *   [--threshold NAME=VALUE]… [--segment TASK[,TASK]]…`
  *
  * Grades every supported image file of the folders through fovea-batch.h,
  * writing one CSV row per file and task as it goes (fovea-csv-log.h).
  * With --report-dir, also one PDF per graded file and task and, at the end,
  * DIR/summary.pdf over every record (fovea-report.h). At the end, the
  * per-patient summary of the whole CSV goes next to it as
- * OUT.patients.csv (fovea-patient-csv.h). */
+ * OUT.patients.csv (fovea-patient-csv.h). With --segment, each gradable
+ * image is also segmented (fovea-seg-tasks.h) and every row of it gets the
+ * measurements in extra columns after the others (fovea-seg-columns.h). */
 #define G_LOG_DOMAIN "fovea-cli-grade"
 
 #include "config.h"
@@ -30,8 +32,10 @@
 #include "fovea-model-catalog.h"
 #include "fovea-output-guard.h"
 #include "fovea-output-name.h"
+#include "fovea-cli-segment-option.h"
 #include "fovea-patient-csv.h"
 #include "fovea-report.h"
+#include "fovea-seg-columns.h"
 
 #define BAR_WIDTH 30
 
@@ -53,16 +57,14 @@ typedef struct {
   GHashTable  *unfit;        /* path → FoveaGradeRecord*: one no task fitted */
   GHashTable  *failed;       /* paths with an error row */
   GHashTable  *ungradable;   /* paths with an ungradable row */
+  /* --segment: the measurement columns after the CSV's own; else NULL. */
+  const FoveaSegColumns *seg_columns;
 } Grade;
 
 static void
-print_jsonl (const FoveaGradeRecord *record)
+add_json_fields (JsonBuilder *builder, const char *const *columns, char **fields, guint n)
 {
-  g_auto (GStrv) fields = fovea_csv_record_fields (record);
-  const char *const *columns = fovea_csv_columns ();
-  g_autoptr (JsonBuilder) builder = json_builder_new ();
-  json_builder_begin_object (builder);
-  for (guint i = 0; i < FOVEA_CSV_N_COLUMNS; i++)
+  for (guint i = 0; i < n; i++)
     {
       json_builder_set_member_name (builder, columns[i]);
       if (*fields[i] == '\0')
@@ -70,6 +72,19 @@ print_jsonl (const FoveaGradeRecord *record)
       else
         json_builder_add_string_value (builder, fields[i]);
     }
+}
+
+static void
+print_jsonl (const FoveaGradeRecord *record, const FoveaSegColumns *seg_columns,
+             char **seg_values)
+{
+  g_auto (GStrv) fields = fovea_csv_record_fields (record);
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  add_json_fields (builder, fovea_csv_columns (), fields, FOVEA_CSV_N_COLUMNS);
+  if (seg_columns != NULL)
+    add_json_fields (builder, fovea_seg_columns_names (seg_columns), seg_values,
+                     fovea_seg_columns_get_n (seg_columns));
   json_builder_end_object (builder);
   g_autoptr (JsonNode) root = json_builder_get_root (builder);
   g_autofree char *text = json_to_string (root, FALSE);
@@ -159,9 +174,11 @@ record_cb (const FoveaGradeRecord *record, const FoveaImage *image, gboolean las
     }
   else
     grade->file_failed |= record->error != NULL && !record->not_for_task;
-  fovea_csv_log_add (grade->log, record);
+  g_auto (GStrv) seg_values = grade->seg_columns != NULL
+    ? fovea_seg_columns_values (grade->seg_columns, record->segmentation) : NULL;
+  fovea_csv_log_add_with_values (grade->log, record, (const char *const *) seg_values);
   if (grade->jsonl)
-    print_jsonl (record);
+    print_jsonl (record, grade->seg_columns, seg_values);
   if (grade->records != NULL)
     g_ptr_array_add (grade->records, fovea_grade_record_copy (record));
   if (grade->auto_tasks)
@@ -233,24 +250,6 @@ parse_shard (const char *text, guint *shard, guint *n_shards)
   *shard = (guint) i;
   *n_shards = (guint) n;
   return TRUE;
-}
-
-/* "a,b" and repeated --task: one list. */
-static GStrv
-split_tasks (char **tasks)
-{
-  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
-  for (guint i = 0; tasks != NULL && tasks[i] != NULL; i++)
-    {
-      g_auto (GStrv) parts = g_strsplit (tasks[i], ",", -1);
-      for (guint j = 0; parts[j] != NULL; j++)
-        {
-          g_strstrip (parts[j]);
-          if (*parts[j] != '\0')
-            g_strv_builder_add (builder, parts[j]);
-        }
-    }
-  return g_strv_builder_end (builder);
 }
 
 static gboolean
@@ -360,7 +359,8 @@ plan_auto (const FoveaModelCatalog *catalog, GPtrArray *parts)
  * mix. */
 static FoveaCsvLog *
 open_log (FoveaBatch *batch, const char *out, int melo_scale, gboolean resume, gboolean force,
-          guint n_tasks, const GPtrArray *parts, GHashTable *done, GError **error)
+          guint n_tasks, const GPtrArray *parts, const FoveaSegColumns *seg_columns,
+          GHashTable *done, GError **error)
 {
   g_autoptr (FoveaRunIdentity) identity = fovea_batch_get_identity (batch, error);
   if (identity == NULL)
@@ -382,7 +382,10 @@ open_log (FoveaBatch *batch, const char *out, int melo_scale, gboolean resume, g
                : !fovea_run_identity_write (identity, out, error))
     return NULL;
   FoveaCsvMode mode = resume ? FOVEA_CSV_RESUME : force ? FOVEA_CSV_FORCE : FOVEA_CSV_CREATE;
-  return fovea_csv_log_open (out, mode, n_tasks, done, error);
+  return fovea_csv_log_open_with_columns (out, mode,
+                                          seg_columns != NULL
+                                            ? fovea_seg_columns_names (seg_columns) : NULL,
+                                          n_tasks, done, error);
 }
 
 /* --task auto, after every model ran: a file no installed task fitted
@@ -409,7 +412,7 @@ write_unfit_notes (Grade *grade, const GPtrArray *files, GError **error)
                                       fovea_modality_to_string (record->modality));
       fovea_csv_log_add (grade->log, record);
       if (grade->jsonl)
-        print_jsonl (record);
+        print_jsonl (record, NULL, NULL);
       g_hash_table_add (grade->ungradable, g_strdup (path));
       if (!fovea_csv_log_commit (grade->log, error))
         return FALSE;
@@ -430,6 +433,7 @@ fovea_cli_grade (int argc, char **argv)
   g_auto (GStrv) adapters = NULL;
   g_auto (GStrv) folders = NULL;
   g_auto (GStrv) thresholds = NULL;
+  g_auto (GStrv) segment_args = NULL;
   gboolean recursive = FALSE, jsonl = FALSE, resume = FALSE, force = FALSE;
   g_autofree char *modality_name = NULL;
   FoveaModality modality = FOVEA_MODALITY_UNKNOWN;
@@ -467,6 +471,8 @@ fovea_cli_grade (int argc, char **argv)
       "Scale of MeLo adapters without a _lora_R_ALPHA tag in their name", "N" },
     { "threshold", 0, 0, G_OPTION_ARG_STRING_ARRAY, &thresholds, FOVEA_CLI_THRESHOLD_HELP,
       "NAME=VALUE" },
+    { "segment", 0, 0, G_OPTION_ARG_STRING_ARRAY, &segment_args, FOVEA_CLI_SEGMENT_HELP
+      "; adds their measurements as columns", "TASK[,TASK]" },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &folders, NULL, "FOLDER…" },
     G_OPTION_ENTRY_NULL
   };
@@ -530,12 +536,32 @@ fovea_cli_grade (int argc, char **argv)
       return FOVEA_CLI_EXIT_FATAL;
     }
 
-  g_auto (GStrv) tasks = split_tasks (task_args);
+  g_auto (GStrv) tasks = fovea_cli_split_list (task_args);
   gboolean auto_tasks = tasks[0] != NULL && strcmp (tasks[0], "auto") == 0;
   if (auto_tasks && (tasks[1] != NULL || model != NULL || adapters != NULL || resume))
     {
       fprintf (stderr, "fovea-cli grade: --task auto runs every installed task alone: "
                "without other tasks, --model, --adapter or --resume\n");
+      return FOVEA_CLI_EXIT_FATAL;
+    }
+  if (auto_tasks && segment_args != NULL)
+    {
+      fprintf (stderr, "fovea-cli grade: --segment does not go with --task auto: give the "
+               "tasks to grade\n");
+      return FOVEA_CLI_EXIT_FATAL;
+    }
+  /* Loaded before any output exists: a model that fails leaves nothing. */
+  gboolean seg_failed = FALSE;
+  g_autoptr (FoveaSegTasks) seg_tasks = fovea_cli_load_seg_tasks ("grade", segment_args,
+                                                                   n_threads, &seg_failed);
+  g_autoptr (FoveaSegColumns) seg_columns = NULL;
+  if (seg_failed)
+    return FOVEA_CLI_EXIT_FATAL;
+  if (seg_tasks != NULL &&
+      (seg_columns = fovea_seg_columns_new (fovea_seg_tasks_get_cards (seg_tasks),
+                                            fovea_seg_tasks_get_n (seg_tasks), &error)) == NULL)
+    {
+      fprintf (stderr, "fovea-cli grade: --segment: %s\n", error->message);
       return FOVEA_CLI_EXIT_FATAL;
     }
   g_autoptr (FoveaModelCatalog) catalog = NULL;
@@ -572,7 +598,8 @@ fovea_cli_grade (int argc, char **argv)
   Grade grade = { .jsonl = jsonl, .report_dir = report_dir,
                   .tty = isatty (STDERR_FILENO), .records = records,
                   .auto_tasks = auto_tasks, .placed = placed, .unfit = unfit,
-                  .failed = failed_files, .ungradable = ungradable_files };
+                  .failed = failed_files, .ungradable = ungradable_files,
+                  .seg_columns = seg_columns };
   FoveaBatchProgress progress = { 0 };
 
   for (guint p = 0; p < parts->len; p++)
@@ -599,6 +626,7 @@ fovea_cli_grade (int argc, char **argv)
       fovea_batch_set_modality (batch, modality);
       fovea_batch_set_shard (batch, shard, n_shards);
       fovea_batch_set_thresholds (batch, (const char *const *) thresholds);
+      fovea_batch_set_segmentation (batch, seg_tasks);
       /* Listing first: a missing folder must not leave an output behind. */
       const GPtrArray *listed = fovea_batch_list_files (batch, &error);
       if (listed == NULL)
@@ -611,7 +639,8 @@ fovea_cli_grade (int argc, char **argv)
           files = g_ptr_array_new_full (listed->len, g_free);
           for (guint i = 0; i < listed->len; i++)
             g_ptr_array_add (files, g_strdup (listed->pdata[i]));
-          log = open_log (batch, out, melo_scale, resume, force, n_tasks, parts, done, &error);
+          log = open_log (batch, out, melo_scale, resume, force, n_tasks, parts, seg_columns,
+                          done, &error);
           if (log == NULL)
             {
               fprintf (stderr, "fovea-cli grade: %s\n", error->message);

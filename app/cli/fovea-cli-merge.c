@@ -1,7 +1,8 @@
 /* fovea-cli-merge.c: `fovea-cli merge --out merged.csv [--force] SHARD.csv…`
  *
  * Joins the CSVs of `fovea-cli grade --shard I/N` runs into one: one
- * header (every input's must be grade's), rows sorted by file (a file's
+ * header (every input's must be grade's, with the same extra columns, such
+ * as --segment's measurements, as the first input's), rows sorted by file (a file's
  * task rows keep their order), written atomically. A file and task found
  * twice, a partial last row (a shard still running or killed: resume it
  * first) or a row of the wrong width is refused, and nothing is written.
@@ -42,9 +43,11 @@ row_free (Row *row)
   g_free (row);
 }
 
-/* Adds path's rows to rows; FALSE with a message printed. */
+/* Adds path's rows to rows; FALSE with a message printed. *header is
+ * the first input's header (set from this one when NULL): every input must
+ * have the same columns. */
 static gboolean
-read_shard (const char *path, GPtrArray *rows)
+read_shard (const char *path, GPtrArray *rows, GStrv *header, const char **header_path)
 {
   g_autofree char *data = NULL;
   gsize length = 0;
@@ -67,23 +70,34 @@ read_shard (const char *path, GPtrArray *rows)
                "finish it with --resume first)\n", path);
       return FALSE;
     }
-  const char *const *columns = fovea_csv_columns ();
-  char **header = parsed->len > 0 ? parsed->pdata[0] : NULL;
-  gboolean header_ok = header != NULL && g_strv_length (header) == FOVEA_CSV_N_COLUMNS;
-  for (guint i = 0; header_ok && i < FOVEA_CSV_N_COLUMNS; i++)
-    header_ok = strcmp (header[i], columns[i]) == 0;
-  if (!header_ok)
+  char **own = parsed->len > 0 ? parsed->pdata[0] : NULL;
+  if (own == NULL || !fovea_csv_header_is_ours (own))
     {
       fprintf (stderr, "fovea-cli merge: %s: its header is not that of fovea-cli grade\n", path);
       return FALSE;
     }
+  if (*header == NULL)
+    {
+      *header = g_strdupv (own);
+      *header_path = path;
+    }
+  else if (!g_strv_equal ((const char *const *) own, (const char *const *) *header))
+    {
+      g_autofree char *theirs = fovea_csv_header_describe_extra (own);
+      g_autofree char *first = fovea_csv_header_describe_extra (*header);
+      fprintf (stderr, "fovea-cli merge: %s and %s have different columns (extra columns: "
+               "%s; %s): were they graded with different --segment tasks?\n", *header_path,
+               path, first, theirs);
+      return FALSE;
+    }
+  guint n_columns = g_strv_length (*header);
   for (guint r = 1; r < parsed->len; r++)
     {
       char **fields = parsed->pdata[r];
-      if (g_strv_length (fields) != FOVEA_CSV_N_COLUMNS)
+      if (g_strv_length (fields) != n_columns)
         {
-          fprintf (stderr, "fovea-cli merge: %s: row %u has %u fields, not %d\n", path, r + 1,
-                   g_strv_length (fields), FOVEA_CSV_N_COLUMNS);
+          fprintf (stderr, "fovea-cli merge: %s: row %u has %u fields, not %u\n", path, r + 1,
+                   g_strv_length (fields), n_columns);
           return FALSE;
         }
       Row *row = g_new0 (Row, 1);
@@ -131,8 +145,10 @@ fovea_cli_merge (int argc, char **argv)
     }
 
   g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) row_free);
+  g_auto (GStrv) header = NULL;
+  const char *header_path = NULL;
   for (guint i = 0; inputs[i] != NULL; i++)
-    if (!read_shard (inputs[i], rows))
+    if (!read_shard (inputs[i], rows, &header, &header_path))
       return FOVEA_CLI_EXIT_FATAL;
   g_ptr_array_sort (rows, compare_rows);
 
@@ -155,10 +171,11 @@ fovea_cli_merge (int argc, char **argv)
     }
 
   g_autoptr (GString) text = g_string_new (NULL);
-  fovea_csv_append_row (text, fovea_csv_columns (), FOVEA_CSV_N_COLUMNS);
+  guint n_columns = g_strv_length (header);
+  fovea_csv_append_row (text, (const char *const *) header, n_columns);
   for (guint r = 0; r < rows->len; r++)
     fovea_csv_append_row (text, (const char *const *) ((Row *) rows->pdata[r])->fields,
-                          FOVEA_CSV_N_COLUMNS);
+                          n_columns);
   if (!fovea_output_write_atomic (out, text->str, text->len, 0644, &error))
     {
       fprintf (stderr, "fovea-cli merge: %s\n", error->message);

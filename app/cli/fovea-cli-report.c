@@ -1,6 +1,6 @@
 /* fovea-cli-report.c: `fovea-cli report IMAGE… --model DIR [--adapter PATH]…
  *   [--task NAME] [--patient-id ID] [--eye OD|OS] [--site S] [--operator O]
- *   [--exam-date D] --out report.pdf|report.dcm [--force]`
+ *   [--exam-date D] [--segment TASK[,TASK]]… --out report.pdf|report.dcm [--force]`
  *
  * Grades each image the way `grade` does (fovea-batch.h: decode, quality
  * first, then the task) and writes one PDF with one A4 page-set per image
@@ -8,7 +8,12 @@
  * Encapsulated PDF in the images' study. The patient and eye given apply to
  * every image; they may be left out only when every image is DICOM (its
  * tags then give them). Exit status: 0, 3 when some image failed (its pages
- * say why), 1 on a fatal error (then no file is written). */
+ * say why), 1 on a fatal error (then no file is written).
+ *
+ * With --segment, each gradable image is also segmented (fovea-seg-tasks.h,
+ * on the file at its full size) and its page-set gets the segmentation
+ * section; a segmentation that fails is fatal: no report lacks a section
+ * that was asked for. */
 #define G_LOG_DOMAIN "fovea-cli-report"
 
 #include "config.h"
@@ -24,6 +29,7 @@
 #include "fovea-cli-threads.h"
 #include "fovea-dicom.h"
 #include "fovea-output-guard.h"
+#include "fovea-cli-segment-option.h"
 #include "fovea-report.h"
 
 typedef struct {
@@ -58,6 +64,36 @@ collect_record_cb (const FoveaGradeRecord *record, const FoveaImage *image,
   return TRUE;
 }
 
+/* Each record's segmentation into segmentations[i] (NULL for a file that
+ * failed, is ungradable or is not of the tasks' modality), made once per
+ * file and owned by results; FALSE (reported) when one fails. */
+static gboolean
+segment_records (FoveaSegTasks *tasks, GPtrArray *records, GPtrArray *results,
+                 const FoveaSegResult **segmentations)
+{
+  g_autoptr (GHashTable) by_path = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < records->len; i++)
+    {
+      const FoveaGradeRecord *record = records->pdata[i];
+      FoveaSegResult *result = g_hash_table_lookup (by_path, record->path);
+      if (result == NULL && record->error == NULL && record->quality.gradable &&
+          fovea_seg_tasks_fit_modality (tasks, record->modality))
+        {
+          g_autoptr (GError) error = NULL;
+          result = fovea_seg_tasks_run_file (tasks, record->path, &error);
+          if (result == NULL)
+            {
+              fprintf (stderr, "fovea-cli report: %s: %s\n", record->path, error->message);
+              return FALSE;
+            }
+          g_ptr_array_add (results, result);  /* owns it */
+          g_hash_table_insert (by_path, record->path, result);
+        }
+      segmentations[i] = result;
+    }
+  return TRUE;
+}
+
 int
 fovea_cli_report (int argc, char **argv)
 {
@@ -71,6 +107,7 @@ fovea_cli_report (int argc, char **argv)
   g_autofree char *out = NULL;
   g_auto (GStrv) adapters = NULL;
   g_auto (GStrv) args = NULL;
+  g_auto (GStrv) segment_args = NULL;
   gboolean force = FALSE;
   int melo_scale = 0;
   int n_threads = 0;
@@ -95,6 +132,8 @@ fovea_cli_report (int argc, char **argv)
       "Scale of MeLo adapters without a _lora_R_ALPHA tag in their name", "N" },
     { "threads", 0, 0, G_OPTION_ARG_STRING, &threads_text,
       "Threads for the forward pass " FOVEA_CLI_THREADS_HELP, "N" },
+    { "segment", 0, 0, G_OPTION_ARG_STRING_ARRAY, &segment_args, FOVEA_CLI_SEGMENT_HELP
+      "; adds a section with the outlines and measurements", "TASK[,TASK]" },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args, NULL, "IMAGE…" },
     G_OPTION_ENTRY_NULL
   };
@@ -137,6 +176,12 @@ fovea_cli_report (int argc, char **argv)
       return FOVEA_CLI_EXIT_FATAL;
     }
 
+  gboolean seg_failed = FALSE;
+  g_autoptr (FoveaSegTasks) seg_tasks = fovea_cli_load_seg_tasks ("report", segment_args,
+                                                                   n_threads, &seg_failed);
+  if (seg_failed)
+    return FOVEA_CLI_EXIT_FATAL;
+
   const char *task_names[] = { task_name, NULL };
   g_autoptr (FoveaEngine) engine = fovea_cli_load_engine ("report", model,
                                                           (const char *const *) adapters,
@@ -178,11 +223,21 @@ fovea_cli_report (int argc, char **argv)
         }
     }
 
+  g_autoptr (GPtrArray) seg_results = g_ptr_array_new_with_free_func (
+    (GDestroyNotify) fovea_seg_result_free);
+  g_autofree const FoveaSegResult **segmentations = NULL;
+  if (seg_tasks != NULL)
+    {
+      segmentations = g_new0 (const FoveaSegResult *, records->len);
+      if (!segment_records (seg_tasks, records, seg_results, segmentations))
+        return FOVEA_CLI_EXIT_FATAL;
+    }
+
   const FoveaReportInfo info = { .site = site, .operator_name = operator_name,
                                  .exam_date = exam_date };
-  if (!fovea_report_write_images ((FoveaGradeRecord *const *) records->pdata,
-                                  (const FoveaImage *const *) images->pdata, records->len,
-                                  &info, out, &error))
+  if (!fovea_report_write_images_segmented ((FoveaGradeRecord *const *) records->pdata,
+                                            (const FoveaImage *const *) images->pdata,
+                                            segmentations, records->len, &info, out, &error))
     {
       fprintf (stderr, "fovea-cli report: %s\n", error->message);
       return FOVEA_CLI_EXIT_FATAL;

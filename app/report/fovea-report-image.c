@@ -291,4 +291,6 @@ report_render_image_item (ReportWriter *writer, const ReportImageItem *item)
   draw_quality (writer, record);
   draw_result (writer, record);
   draw_model (writer, record);
+  if (item->segmentation != NULL)
+    report_render_segmentation (writer, item->image, item->segmentation);
 }

@@ -115,6 +115,9 @@ typedef struct {
   /* Another validated task that refers the same image, or NULL: then this
    * page must not recommend routine rescreening either. */
   const FoveaGradeRecord *referred_by;
+  /* The image's segmentation (fovea-seg-tasks.h), or NULL: then no
+   * segmentation section. */
+  const FoveaSegResult   *segmentation;
 } ReportImageItem;
 
 void        report_render_image_item (ReportWriter *writer, const ReportImageItem *item);
@@ -140,6 +143,18 @@ char       *report_clip              (const char *value, glong max_chars);
  * at most max_pixels on its long side; NULL without an image. */
 cairo_surface_t *report_thumbnail_new (const FoveaImage *image, const float *overlay,
                                        int overlay_width, int overlay_height, int max_pixels);
+
+/* fovea-report-outline.c: the thumbnail with each segmentation label's
+ * outline in its card's colour; NULL without an image. */
+cairo_surface_t *report_outline_thumbnail_new (const FoveaImage     *image,
+                                               const FoveaSegResult *result,
+                                               int                   max_pixels);
+
+/* fovea-report-segmentation.c: the section of an image's segmentation:
+ * its models and their validation, the outlined image with a legend, and
+ * the table of measurements. */
+void report_render_segmentation (ReportWriter *writer, const FoveaImage *image,
+                                 const FoveaSegResult *result);
 
 /* fovea-report-batch.c */
 void report_render_batch (ReportWriter *writer, FoveaGradeRecord *const *records,

@@ -140,6 +140,7 @@ typedef struct {
   const FoveaImage *const *images;
   guint                    n_records;
   const ReportImageItem   *single;
+  const FoveaSegResult *const *segmentations;  /* may be NULL */
 } ImagesDoc;
 
 /* A record of another task on the same image file whose validated
@@ -174,6 +175,7 @@ render_images (ReportWriter *writer, gpointer data)
         .record = doc->records[i],
         .image = doc->images != NULL ? doc->images[i] : NULL,
         .referred_by = referring_record (doc->records, doc->n_records, doc->records[i]),
+        .segmentation = doc->segmentations != NULL ? doc->segmentations[i] : NULL,
       };
       report_render_image_item (writer, &item);
     }
@@ -200,7 +202,8 @@ fovea_report_write_image (const FoveaGradeRecord *record, const FoveaImage *imag
 {
   g_return_val_if_fail (record != NULL, FALSE);
   g_return_val_if_fail (overlay == NULL || (overlay_width > 0 && overlay_height > 0), FALSE);
-  const ReportImageItem item = { record, image, overlay, overlay_width, overlay_height, NULL };
+  const ReportImageItem item = { record, image, overlay, overlay_width, overlay_height, NULL,
+                                 NULL };
   const ImagesDoc doc = { .single = &item };
   g_autofree char *title = image_title (record);
   FoveaGradeRecord *const records[] = { (FoveaGradeRecord *) record };
@@ -212,6 +215,17 @@ fovea_report_write_images (FoveaGradeRecord *const *records, const FoveaImage *c
                            guint n_records, const FoveaReportInfo *info, const char *path,
                            GError **error)
 {
+  return fovea_report_write_images_segmented (records, images, NULL, n_records, info, path,
+                                              error);
+}
+
+gboolean
+fovea_report_write_images_segmented (FoveaGradeRecord *const *records,
+                                     const FoveaImage *const *images,
+                                     const FoveaSegResult *const *segmentations,
+                                     guint n_records, const FoveaReportInfo *info,
+                                     const char *path, GError **error)
+{
   g_return_val_if_fail (records != NULL || n_records == 0, FALSE);
   if (n_records == 0)
     {
@@ -219,7 +233,7 @@ fovea_report_write_images (FoveaGradeRecord *const *records, const FoveaImage *c
                    _("Nothing to report: no images"));
       return FALSE;
     }
-  const ImagesDoc doc = { records, images, n_records, NULL };
+  const ImagesDoc doc = { records, images, n_records, NULL, segmentations };
   g_autofree char *title = image_title (records[0]);
   return report_write (path, title, info, records, n_records, render_images, (gpointer) &doc,
                        error);

@@ -4,7 +4,8 @@
  * site, operator), a thumbnail with the overlay if any, the quality verdict,
  * the result (or "Uncalibrated raw output" without a card), referable and
  * the rule, the model and its card, the recommendation, the statements, and
- * "Page X of Y". A batch summary counts grades and lists the referable and
+ * "Page X of Y"; with a segmentation, its section follows (outlines, models,
+ * measurements). A batch summary counts grades and lists the referable and
  * ungradable files, then a per-file table across pages.
  *
  * User strings (patient ID, site, operator, file names) are set as plain
@@ -20,6 +21,7 @@
 
 #include "fovea-grade-record.h"
 #include "fovea-image.h"
+#include "fovea-seg-tasks.h"
 
 G_BEGIN_DECLS
 
@@ -63,6 +65,19 @@ gboolean fovea_report_write_images (FoveaGradeRecord *const *records,
                                     const FoveaReportInfo   *info,
                                     const char              *path,
                                     GError                 **error);
+
+/* The same with each image's segmentation (segmentations[i] for
+ * records[i]; it or the array may be NULL): after the image's page-set, a
+ * section with the image and the labels' outlines in their cards' colours
+ * (a legend beside it), each model with its research-use and validation
+ * label, and a table of the measurements with their units. */
+gboolean fovea_report_write_images_segmented (FoveaGradeRecord *const *records,
+                                              const FoveaImage *const *images,
+                                              const FoveaSegResult *const *segmentations,
+                                              guint                    n_records,
+                                              const FoveaReportInfo   *info,
+                                              const char              *path,
+                                              GError                 **error);
 
 /* The batch summary: counts by grade, the referable list, the ungradable
  * (and failed) list, then a per-file table across as many pages as needed. */

@@ -145,6 +145,19 @@ fovea_seg_measure (const FoveaSegmentation *segmentation, const FoveaTaskCard *c
                                  &segmentation->fov);
 }
 
+FoveaSegMeasures *
+fovea_seg_measures_copy (const FoveaSegMeasures *measures)
+{
+  if (measures == NULL)
+    return NULL;
+  FoveaSegMeasures *copy = g_memdup2 (measures, sizeof *measures);
+  copy->labels = g_memdup2 (measures->labels,
+                            sizeof *measures->labels * (gsize) measures->n_labels);
+  for (int i = 0; i < measures->n_labels; i++)
+    copy->labels[i].label = g_strdup (measures->labels[i].label);
+  return copy;
+}
+
 void
 fovea_seg_measures_free (FoveaSegMeasures *measures)
 {

@@ -82,6 +82,8 @@ FoveaSegMeasures *fovea_seg_measure_maps (const FoveaImage *const *maps,
  * thresholds. */
 FoveaSegMeasures *fovea_seg_measure       (const FoveaSegmentation *segmentation,
                                            const FoveaTaskCard     *card);
+/* A deep copy (NULL for NULL). */
+FoveaSegMeasures *fovea_seg_measures_copy (const FoveaSegMeasures  *measures);
 void              fovea_seg_measures_free (FoveaSegMeasures        *measures);
 
 /* Adds the measurements as members of the object being built: "fov",
