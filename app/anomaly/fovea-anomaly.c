@@ -7,6 +7,8 @@
  * (random ViT-S/8 at 224, block 0): pixel AUROC 0.958 at σ = 0.5 against
  * 0.864 at σ = 1 and 0.678 at σ = 2 (block 1), since a pasted lesion is
  * about one patch and wider smoothing spreads it into its surroundings.
+ * On MobileNetV2's stages 6 and 13 at 448 px (already 3 × 3 averaged) the
+ * validation split (README) gave 0.993 at σ = 0.5 and at σ = 0, 0.991 at σ = 1.
  * Edges are renormalised (the kernel's weights inside the grid sum to 1),
  * so the border is not darkened.
  *
