@@ -205,7 +205,18 @@ fovea_patch_bank_new (const float *memory, int n, int dim, GError **error)
   bank->memory = g_memdup2 (memory, (gsize) n * dim * sizeof (float));
   bank->sq_norms = g_new (float, n);
   for (int i = 0; i < n; i++)
-    bank->sq_norms[i] = squared_norm (bank->memory + (gsize) i * dim, dim);
+    {
+      bank->sq_norms[i] = squared_norm (bank->memory + (gsize) i * dim, dim);
+      /* The search adds ‖b‖² in float: a row past that (|value| ≳ 1e19,
+       * no feature's) would be no row's nearest, silently. */
+      if (!isfinite (bank->sq_norms[i]))
+        {
+          g_set_error (error, FOVEA_PATCHCORE_ERROR, FOVEA_PATCHCORE_ERROR_INVALID,
+                       "Memory bank row %d is too large: its squared norm overflows", i);
+          fovea_patch_bank_free (bank);
+          return NULL;
+        }
+    }
   return bank;
 }
 

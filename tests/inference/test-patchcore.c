@@ -384,6 +384,13 @@ test_malformed_refused (void)
   FoveaTensorView v_nan[2] = { with_nan, normal };
   expect_refused (dir, v_nan, 2, card, FOVEA_PATCHCORE_ERROR, FOVEA_PATCHCORE_ERROR_FORMAT,
                   "not finite");
+  /* Values whose squares overflow a float (found by fuzz-patchcore). */
+  float huge_six[6] = { 0, 1, 2.6e20f, 3, 4, 5 };
+  FoveaTensorView huge = memory;
+  huge.data = huge_six;
+  FoveaTensorView v_huge[2] = { huge, normal };
+  expect_refused (dir, v_huge, 2, card, FOVEA_PATCHCORE_ERROR, FOVEA_PATCHCORE_ERROR_FORMAT,
+                  "too large");
   /* NaN among the calibration scores. */
   float nan_score[1] = { NAN };
   FoveaTensorView bad_normal = normal;
