@@ -20,7 +20,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 build=${FUZZ_BUILD:-build-sanitize}
 out=${FUZZ_OUT:-$build/fuzz-campaign}
-all="decode dicom safetensors adapter npz torch-checkpoint"
+all="decode dicom safetensors adapter npz torch-checkpoint patchcore"
 
 # The suite's environment: the same sanitizer options and no user files.
 export LSAN_OPTIONS="suppressions=$root/tests/lsan.supp:print_suppressions=0"

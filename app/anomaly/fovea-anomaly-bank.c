@@ -1,6 +1,6 @@
 /* fovea-anomaly-bank.c: building a PatchCore bank from normal images.
  *
- * Every patch of every image is gathered (images × patches × embed_dim
+ * Every patch of every image is gathered (images × patches × dimensions
  * floats: 15 DRIVE images at 28 × 28 patches of 384 dimensions are 18 MB),
  * thinned by the greedy coreset, and then calibrated: each source image is
  * scored against the bank without the rows it contributed itself, which
@@ -37,17 +37,19 @@ fovea_anomaly_fill_card (FoveaAnomaly *anomaly, FoveaPatchCard *card,
                          const FoveaAnomalyBankOptions *options, const char *const *names,
                          int n_images, gint64 n_source_patches, double radius)
 {
-  const FoveaVitConfig *config = fovea_vit_get_config (anomaly->vit);
-  card->backbone_architecture = g_strdup (config->architecture);
+  card->backbone_kind = anomaly->kind;
+  card->backbone_architecture = g_strdup (anomaly->architecture);
   card->backbone_sha256 = g_strdup (anomaly->backbone_sha256);
   card->adapter_sha256 = g_strdup (anomaly->adapter_sha256);
   card->layer = anomaly->layer;
+  card->n_stages = anomaly->n_stages;
+  memcpy (card->stages, anomaly->stages, sizeof card->stages);
   card->input_height = anomaly->pre.height;
   card->input_width = anomaly->pre.width;
   card->fundus_crop = anomaly->pre.fundus_crop;
   card->modality = g_strdup (fovea_modality_to_string (anomaly->modality));
   card->coreset_ratio = options->coreset_ratio;
-  card->projection_dim = options->projection_dim > 0 && options->projection_dim < config->embed_dim
+  card->projection_dim = options->projection_dim > 0 && options->projection_dim < anomaly->dim
                        ? options->projection_dim : 0;
   card->seed = options->seed;
   card->n_source_patches = n_source_patches;
@@ -72,9 +74,9 @@ build_bank (FoveaAnomaly *anomaly, ImageSource source, gpointer data, const char
                    "A memory bank needs at least one normal image");
       return NULL;
     }
-  int dim = fovea_vit_get_config (anomaly->vit)->embed_dim;
-  int grid_h, grid_w;
-  int n_patches = fovea_vit_run_get_grid (anomaly->run, &grid_h, &grid_w);
+  int dim = anomaly->dim;
+  int grid_h = anomaly->grid_h, grid_w = anomaly->grid_w;
+  int n_patches = grid_h * grid_w;
   gsize image_floats = (gsize) n_patches * dim;
   if ((double) n_images * n_patches > G_MAXINT / 2)
     {

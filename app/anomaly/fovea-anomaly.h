@@ -1,10 +1,13 @@
 /* fovea-anomaly.h: anomaly heat-maps from a PatchCore bank of normal
- * patches (fovea-patchcore.h), on any ViT backbone folder and layer.
+ * patches (fovea-patchcore.h), on a ViT backbone folder and layer or a
+ * CNN backbone folder and its stages.
  *
  * An image is preprocessed as the model's pretrained_cfg says, at the
  * chosen input size, with the fundus crop for fundus photographs; the
- * backbone (optionally with an adapter) gives the patch tokens of the
- * chosen layer; each patch's distance to its nearest bank vector is its
+ * backbone gives the patch features: a ViT's (optionally with an adapter)
+ * patch tokens of the chosen layer, or a CNN's chosen stages, locally
+ * averaged and concatenated on the finest one's grid
+ * (fovea-patch-cnn-features.h); each patch's distance to its nearest bank vector is its
  * anomaly; the patch grid is smoothed with a Gaussian (σ in patches, the
  * bank card's; 0.5 patch by default, see fovea-anomaly.c for why) and
  * mapped back onto the image with fovea-input-map.h: same size as the
@@ -28,13 +31,18 @@ typedef enum {
   FOVEA_ANOMALY_ERROR_INPUT,  /* no images, an image that cannot be used */
 } FoveaAnomalyError;
 
-/* The default feature layer: see fovea-anomaly.c. */
+/* The default feature layer of a ViT: see fovea-anomaly.c. */
 #define FOVEA_ANOMALY_DEFAULT_LAYER 0
+/* The default stages of a CNN (MobileNetV2's stride 8 and 16 outputs):
+ * see fovea-anomaly-backbone.c. */
+#define FOVEA_ANOMALY_DEFAULT_CNN_STAGES { 6, 13 }
 
 typedef struct {
   const char    *model_dir;
-  const char    *adapter_path;  /* PEFT folder or MeLo file; NULL for none */
-  int            layer;         /* block index; -1: final-norm tokens */
+  const char    *adapter_path;  /* PEFT folder or MeLo file; NULL for none (ViT only) */
+  int            layer;         /* ViT: block index; -1: final-norm tokens */
+  const int     *stages;        /* CNN: block indices, increasing; NULL: the default */
+  int            n_stages;
   int            input_size;    /* square input side; 0: the model's input_size */
   FoveaModality  modality;      /* FUNDUS crops to the field of view */
   int            n_threads;     /* ≤ 0: one per core */
@@ -81,8 +89,11 @@ void             fovea_anomaly_free         (FoveaAnomaly *anomaly);
 
 /* NULL until a bank is built or given. */
 const FoveaPatchBank  *fovea_anomaly_get_bank       (const FoveaAnomaly *anomaly);
+/* The width of a feature row: a ViT's embed_dim, a CNN's stages' channels. */
+int              fovea_anomaly_get_dim      (const FoveaAnomaly *anomaly);
 
-/* The patch features of one image (grid_h × grid_w rows of embed_dim),
+/* The patch features of one image (grid_h × grid_w rows of
+ * fovea_anomaly_get_dim),
  * owned by anomaly and valid until its next call. */
 const float     *fovea_anomaly_features     (FoveaAnomaly     *anomaly,
                                              const FoveaImage *image,

@@ -51,7 +51,7 @@ texture_signature (FoveaAnomaly *anomaly, const FoveaImage *image, float *out, G
   const float *features = fovea_anomaly_features (anomaly, image, &grid_h, &grid_w, error);
   if (features == NULL)
     return FALSE;
-  int n = grid_h * grid_w, dim = fovea_vit_get_config (anomaly->vit)->embed_dim;
+  int n = grid_h * grid_w, dim = anomaly->dim;
   for (int d = 0; d < dim; d++)
     {
       double sum = 0.0, sum2 = 0.0;
@@ -78,7 +78,7 @@ fovea_octa_texture_fit (FoveaAnomaly *anomaly, const char *const *paths, int n_p
                    "Fitting the OCTA texture score needs at least 3 good scans, not %d", n_paths);
       return NULL;
     }
-  int dim = fovea_vit_get_config (anomaly->vit)->embed_dim;
+  int dim = anomaly->dim;
   g_autofree float *rows = g_new (float, (gsize) n_paths * dim);
   g_autofree int *sources = g_new (int, n_paths);
   for (int i = 0; i < n_paths; i++)

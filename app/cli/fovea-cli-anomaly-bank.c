@@ -1,10 +1,11 @@
 /* fovea-cli-anomaly-bank.c: `fovea-cli anomaly-bank --model DIR
- *   [--adapter PATH] [--layer N] [--input-size N] [--modality M]
+ *   [--adapter PATH] [--layer N | --stages A,B] [--input-size N] [--modality M]
  *   --images DIR… --out BANK.safetensors [--coreset 0.1] [--seed S]
  *   [--projection N] [--sigma S] [--score max|mean] [--note TEXT]`
  *
  * Builds a PatchCore memory bank from a folder of normal images: the
- * patch features of one backbone layer, a greedy coreset of them, and the
+ * patch features of one ViT layer or of a CNN's stages (locally averaged,
+ * concatenated on the finest grid), a greedy coreset of them, and the
  * leave-one-image-out scores that calibrate the image score; the card
  * (in the file's __metadata__) records what `explain` needs to check that
  * it runs the bank on the same backbone. */
@@ -35,11 +36,31 @@ parse_score_kind (const char *name, FoveaPatchScore *kind)
   return TRUE;
 }
 
+/* "6,13": increasing block indices, at most FOVEA_PATCHCORE_MAX_STAGES. */
+static gboolean
+parse_stages (const char *text, int *stages, int *n_stages)
+{
+  g_auto (GStrv) parts = g_strsplit (text, ",", -1);
+  int n = 0;
+  for (int i = 0; parts[i] != NULL; i++)
+    {
+      guint64 value;
+      if (n == FOVEA_PATCHCORE_MAX_STAGES ||
+          !g_ascii_string_to_unsigned (g_strstrip (parts[i]), 10, 0, 4096, &value, NULL) ||
+          (n > 0 && (int) value <= stages[n - 1]))
+        return FALSE;
+      stages[n++] = (int) value;
+    }
+  *n_stages = n;
+  return n > 0;
+}
+
 int
 fovea_cli_anomaly_bank (int argc, char **argv)
 {
   g_autofree char *model = NULL, *adapter = NULL, *out = NULL, *modality_name = NULL;
-  g_autofree char *score_name = NULL, *note = NULL;
+  g_autofree char *score_name = NULL, *note = NULL, *stages_text = NULL;
+  int stages[FOVEA_PATCHCORE_MAX_STAGES];
   g_auto (GStrv) images = NULL;
   FoveaAnomalyOptions options;
   FoveaAnomalyBankOptions bank_options;
@@ -57,7 +78,9 @@ fovea_cli_anomaly_bank (int argc, char **argv)
     { "adapter", 'a', 0, G_OPTION_ARG_FILENAME, &adapter,
       "PEFT adapter folder or MeLo file applied to the backbone", "PATH" },
     { "layer", 'l', 0, G_OPTION_ARG_INT, &layer,
-      "Block whose output tokens are the features (-1: final norm; default 0)", "N" },
+      "ViT: block whose output tokens are the features (-1: final norm; default 0)", "N" },
+    { "stages", 0, 0, G_OPTION_ARG_STRING, &stages_text,
+      "CNN: blocks whose outputs are aggregated into the features (default 6,13)", "A,B" },
     { "input-size", 0, 0, G_OPTION_ARG_INT, &input_size,
       "Square input side in pixels (default: the model's)", "N" },
     { "modality", 0, 0, G_OPTION_ARG_STRING, &modality_name,
@@ -113,6 +136,14 @@ fovea_cli_anomaly_bank (int argc, char **argv)
       fprintf (stderr, COMMAND ": unknown modality “%s” (fundus, octa, skin)\n", modality_name);
       return FOVEA_CLI_EXIT_FATAL;
     }
+  if (stages_text != NULL && !parse_stages (stages_text, stages, &options.n_stages))
+    {
+      fprintf (stderr, COMMAND ": --stages must be 1 to %d increasing block numbers "
+               "separated by commas, not “%s”\n", FOVEA_PATCHCORE_MAX_STAGES, stages_text);
+      return FOVEA_CLI_EXIT_FATAL;
+    }
+  if (options.n_stages > 0)
+    options.stages = stages;
   if (!parse_score_kind (score_name, &bank_options.score_kind))
     {
       fprintf (stderr, COMMAND ": --score must be max or mean, not “%s”\n", score_name);
@@ -166,10 +197,16 @@ fovea_cli_anomaly_bank (int argc, char **argv)
   double seconds = (g_get_monotonic_time () - start) / 1e6;
 
   const FoveaPatchCard *card = &bank->card;
+  g_autoptr (GString) features = g_string_new (NULL);
+  if (card->backbone_kind == FOVEA_PATCH_BACKBONE_CNN)
+    for (int i = 0; i < card->n_stages; i++)
+      g_string_append_printf (features, "%s%d", i == 0 ? "stages " : ",", card->stages[i]);
+  else
+    g_string_printf (features, "layer %d", card->layer);
   printf ("%s: %d of %" G_GINT64_FORMAT " patches kept (coreset %.3g, radius %.4g) from %u "
-          "image(s), %d dimensions, layer %d at %d×%d\n", out, bank->n,
+          "image(s), %d dimensions, %s at %d×%d\n", out, bank->n,
           card->n_source_patches, card->coreset_ratio, card->coreset_radius, paths->len,
-          bank->dim, card->layer, card->input_width, card->input_height);
+          bank->dim, features->str, card->input_width, card->input_height);
   printf ("normal image scores (leave one image out): max %.4g, mean %.4g, sd %.4g\n",
           card->normal_score_max, card->normal_score_mean, card->normal_score_std);
   printf ("built in %.2f s\n", seconds);

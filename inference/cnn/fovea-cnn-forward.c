@@ -194,3 +194,42 @@ fovea_cnn_forward_adapted (FoveaCnnRun *run, const float *pixels, int batch,
   run->batch = batch;
   return TRUE;
 }
+
+gboolean
+fovea_cnn_forward_taps (FoveaCnnRun *run, const float *pixels, const int *taps, int n_taps,
+                        float *const *outs, GError **error)
+{
+  g_return_val_if_fail (run != NULL && pixels != NULL && outs != NULL, FALSE);
+
+  const FoveaCnn *cnn = run->cnn;
+  for (int i = 0; i < n_taps; i++)
+    if (taps[i] < 0 || taps[i] >= cnn->n_blocks || (i > 0 && taps[i] <= taps[i - 1]))
+      {
+        g_set_error (error, FOVEA_MODEL_ERROR, FOVEA_MODEL_ERROR_INPUT,
+                     "Block %d cannot be tapped: %s has blocks 0 to %d, taken in "
+                     "increasing order", taps[i], cnn->config.architecture, cnn->n_blocks - 1);
+        return FALSE;
+      }
+  if (n_taps < 1)
+    {
+      g_set_error (error, FOVEA_MODEL_ERROR, FOVEA_MODEL_ERROR_INPUT, "No block to tap");
+      return FALSE;
+    }
+
+  openblas_set_num_threads (1);
+  fovea_nchw_to_nhwc (run->pool, run->x, pixels, 1, cnn->config.in_chans,
+                      run->height, run->width);
+  int first = 0;
+  for (int i = 0; i < n_taps; i++)
+    {
+      int h, w, c;
+      fovea_cnn_blocks_forward (run, cnn->blocks, first, taps[i], 1);
+      fovea_cnn_run_get_block_shape (run, taps[i], &h, &w, &c);
+      memcpy (outs[i], run->x, sizeof (float) * (gsize) h * w * c);
+      first = taps[i] + 1;
+    }
+  /* The head's features are not this pass's: say so to their readers. */
+  run->features = NULL;
+  run->batch = 0;
+  return TRUE;
+}

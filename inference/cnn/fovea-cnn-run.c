@@ -273,3 +273,20 @@ fovea_cnn_run_get_feature_map (const FoveaCnnRun *run, int *height, int *width,
     *channels = run->feature_c;
   return run->features;
 }
+
+gboolean
+fovea_cnn_run_get_block_shape (const FoveaCnnRun *run, int block, int *height, int *width,
+                               int *channels)
+{
+  const FoveaCnn *cnn = run->cnn;
+  if (block < 0 || block >= cnn->n_blocks)
+    return FALSE;
+  const FoveaCnnBlock *b = &cnn->blocks[block];
+  int last = b->n_convs - 1;
+  const FoveaWindowShape *shape = block == cnn->max_pool_after ? &run->max_pool_shape
+    : &run->shapes[(gsize) block * FOVEA_CNN_BLOCK_SHAPES + last];
+  *height = shape->out_h;
+  *width = shape->out_w;
+  *channels = b->convs[last].out_channels;
+  return TRUE;
+}

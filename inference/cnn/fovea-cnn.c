@@ -115,3 +115,9 @@ fovea_cnn_get_sha256 (FoveaCnn *cnn)
                                              g_mapped_file_get_length (file));
   return cnn->sha256;
 }
+
+int
+fovea_cnn_get_n_blocks (const FoveaCnn *cnn)
+{
+  return cnn->n_blocks;
+}

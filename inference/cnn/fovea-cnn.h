@@ -93,6 +93,29 @@ const float          *fovea_cnn_run_get_feature_map  (const FoveaCnnRun *run,
                                                       int               *width,
                                                       int               *channels);
 
+/* Intermediate features (a PatchCore bank's, fovea-patch-cnn-features.h).
+ * Blocks are numbered from 0, the stem, as torchvision's `features.N`
+ * for a MobileNetV2 (ResNets: the stem, then every residual block).
+ * fovea_cnn_get_n_blocks says how many there are; a run gives each
+ * block's output shape (after the max pool where one follows it), known
+ * before any forward. */
+int                   fovea_cnn_get_n_blocks (const FoveaCnn *cnn);
+gboolean              fovea_cnn_run_get_block_shape (const FoveaCnnRun *run,
+                                                     int                block,
+                                                     int               *height,
+                                                     int               *width,
+                                                     int               *channels);
+/* Runs one image (in_chans × height × width F32, NCHW, normalised) through
+ * blocks 0 … taps[n_taps - 1] only, copying the output of each block in
+ * taps (strictly increasing) channels-last into outs[i], which holds
+ * fovea_cnn_run_get_block_shape's height × width × channels floats. */
+gboolean              fovea_cnn_forward_taps (FoveaCnnRun       *run,
+                                              const float       *pixels,
+                                              const int         *taps,
+                                              int                n_taps,
+                                              float *const      *outs,
+                                              GError           **error);
+
 /* What a tensor of a network is, for whoever writes one (a random-weight
  * generator, a checkpoint converter). */
 typedef enum {

@@ -43,10 +43,19 @@ card_to_json (const FoveaPatchCard *card)
 
   json_builder_set_member_name (b, "backbone");
   json_builder_begin_object (b);
+  add_string (b, "kind", card->backbone_kind == FOVEA_PATCH_BACKBONE_CNN ? "cnn" : "vit");
   add_string (b, "architecture", card->backbone_architecture);
   add_string (b, "sha256", card->backbone_sha256);
   add_string (b, "adapter_sha256", card->adapter_sha256);
   add_int (b, "layer", card->layer);
+  if (card->backbone_kind == FOVEA_PATCH_BACKBONE_CNN)
+    {
+      json_builder_set_member_name (b, "stages");
+      json_builder_begin_array (b);
+      for (int i = 0; i < card->n_stages; i++)
+        json_builder_add_int_value (b, card->stages[i]);
+      json_builder_end_array (b);
+    }
   json_builder_set_member_name (b, "input_size");
   json_builder_begin_array (b);
   json_builder_add_int_value (b, card->input_height);
@@ -195,9 +204,57 @@ read_number (CardReader *r, JsonObject *object, const char *name, gboolean nulla
   return NAN;
 }
 
+/* A CNN's stages: 1 … FOVEA_PATCHCORE_MAX_STAGES block indices, strictly
+ * increasing. */
 static void
-read_backbone (CardReader *r, JsonObject *o, FoveaPatchCard *card)
+read_stages (CardReader *r, JsonObject *o, FoveaPatchCard *card)
 {
+  JsonNode *node = member (r, o, "stages", JSON_NODE_ARRAY);
+  JsonArray *a = node != NULL ? json_node_get_array (node) : NULL;
+  guint n = a != NULL ? json_array_get_length (a) : 0;
+  if (a == NULL)
+    return;
+  if (n < 1 || n > FOVEA_PATCHCORE_MAX_STAGES)
+    {
+      card_fail (r, "stages", "does not hold 1 to 4 block indices");
+      return;
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      JsonNode *e = json_array_get_element (a, i);
+      if (!JSON_NODE_HOLDS_VALUE (e) || json_node_get_value_type (e) != G_TYPE_INT64 ||
+          json_node_get_int (e) < 0 || json_node_get_int (e) > 4096 ||
+          (i > 0 && json_node_get_int (e) <= card->stages[i - 1]))
+        {
+          card_fail (r, "stages", "holds something other than increasing block indices");
+          return;
+        }
+      card->stages[i] = (int) json_node_get_int (e);
+    }
+  card->n_stages = (int) n;
+}
+
+/* backbone.kind: "vit" or "cnn"; a version 1 card has none and is a ViT's. */
+static void
+read_kind (CardReader *r, JsonObject *o, gint64 version, FoveaPatchCard *card)
+{
+  card->backbone_kind = FOVEA_PATCH_BACKBONE_VIT;
+  if (version < 2)
+    return;
+  g_autofree char *kind = read_string (r, o, "kind", FALSE);
+  if (g_strcmp0 (kind, "cnn") == 0)
+    {
+      card->backbone_kind = FOVEA_PATCH_BACKBONE_CNN;
+      read_stages (r, o, card);
+    }
+  else if (kind != NULL && strcmp (kind, "vit") != 0)
+    card_fail (r, "kind", "is not “vit” or “cnn”");
+}
+
+static void
+read_backbone (CardReader *r, JsonObject *o, gint64 version, FoveaPatchCard *card)
+{
+  read_kind (r, o, version, card);
   card->backbone_architecture = read_string (r, o, "architecture", FALSE);
   card->backbone_sha256 = read_string (r, o, "sha256", FALSE);
   card->adapter_sha256 = read_string (r, o, "adapter_sha256", TRUE);
@@ -304,11 +361,11 @@ card_from_json (const char *path, const char *text, FoveaPatchCard *card, GError
   JsonObject *root = root_node != NULL && JSON_NODE_HOLDS_OBJECT (root_node)
                    ? json_node_get_object (root_node) : NULL;
   CardReader r = { path, error, FALSE };
-  if (read_int (&r, root, "version", FOVEA_PATCHCORE_CARD_VERSION,
-                FOVEA_PATCHCORE_CARD_VERSION) != FOVEA_PATCHCORE_CARD_VERSION || r.failed)
+  gint64 version = read_int (&r, root, "version", 1, FOVEA_PATCHCORE_CARD_VERSION);
+  if (r.failed)
     return FALSE;
   JsonNode *backbone = member (&r, root, "backbone", JSON_NODE_OBJECT);
-  read_backbone (&r, backbone ? json_node_get_object (backbone) : NULL, card);
+  read_backbone (&r, backbone ? json_node_get_object (backbone) : NULL, version, card);
   card->modality = read_string (&r, root, "modality", FALSE);
   JsonNode *coreset = member (&r, root, "coreset", JSON_NODE_OBJECT);
   read_coreset (&r, coreset ? json_node_get_object (coreset) : NULL, card);
@@ -331,15 +388,10 @@ check_finite_scores (const float *scores, int n, GError **error)
   return TRUE;
 }
 
-FoveaPatchBank *
-fovea_patch_bank_load (const char *path, GError **error)
+/* The bank in st; path names it in messages. */
+static FoveaPatchBank *
+bank_from_safetensors (FoveaSafetensors *st, const char *path, GError **error)
 {
-  g_return_val_if_fail (path != NULL, NULL);
-
-  g_autoptr (FoveaSafetensors) st = fovea_safetensors_open (path, error);
-  if (st == NULL)
-    return NULL;
-
   const FoveaTensorView *view = fovea_safetensors_lookup (st, MEMORY_TENSOR);
   if (view == NULL || view->n_dims != 2 || view->shape[0] < 1 || view->shape[1] < 1 ||
       view->shape[0] > G_MAXINT / 2 || view->shape[1] > 1 << 20)
@@ -400,4 +452,26 @@ fovea_patch_bank_load (const char *path, GError **error)
   bank->card.normal_score_mean = mean;
   bank->card.normal_score_std = std;
   return g_steal_pointer (&bank);
+}
+
+FoveaPatchBank *
+fovea_patch_bank_load (const char *path, GError **error)
+{
+  g_return_val_if_fail (path != NULL, NULL);
+
+  g_autoptr (FoveaSafetensors) st = fovea_safetensors_open (path, error);
+  if (st == NULL)
+    return NULL;
+  return bank_from_safetensors (st, path, error);
+}
+
+FoveaPatchBank *
+fovea_patch_bank_load_bytes (GBytes *bytes, const char *name, GError **error)
+{
+  g_return_val_if_fail (bytes != NULL && name != NULL, NULL);
+
+  g_autoptr (FoveaSafetensors) st = fovea_safetensors_new_from_bytes (bytes, name, error);
+  if (st == NULL)
+    return NULL;
+  return bank_from_safetensors (st, name, error);
 }

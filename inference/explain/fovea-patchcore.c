@@ -205,7 +205,18 @@ fovea_patch_bank_new (const float *memory, int n, int dim, GError **error)
   bank->memory = g_memdup2 (memory, (gsize) n * dim * sizeof (float));
   bank->sq_norms = g_new (float, n);
   for (int i = 0; i < n; i++)
-    bank->sq_norms[i] = squared_norm (bank->memory + (gsize) i * dim, dim);
+    {
+      bank->sq_norms[i] = squared_norm (bank->memory + (gsize) i * dim, dim);
+      /* The search adds ‖b‖² in float: a row past that (|value| ≳ 1e19,
+       * no feature's) would be no row's nearest, silently. */
+      if (!isfinite (bank->sq_norms[i]))
+        {
+          g_set_error (error, FOVEA_PATCHCORE_ERROR, FOVEA_PATCHCORE_ERROR_INVALID,
+                       "Memory bank row %d is too large: its squared norm overflows", i);
+          fovea_patch_bank_free (bank);
+          return NULL;
+        }
+    }
   return bank;
 }
 
@@ -314,12 +325,45 @@ fovea_patch_bank_nearest (const FoveaPatchBank *bank, const float *queries, int 
   return TRUE;
 }
 
+/* The same weights (sha256 of model.safetensors) and the same adapter. */
+static gboolean
+check_weights (const FoveaPatchCard *card, const char *sha, const char *adapter_sha256,
+               GError **error)
+{
+  if (sha == NULL || g_ascii_strcasecmp (sha, card->backbone_sha256) != 0)
+    {
+      g_set_error (error, FOVEA_PATCHCORE_ERROR, FOVEA_PATCHCORE_ERROR_BACKBONE,
+                   "The bank was built with backbone weights of sha256 %s, not these (%s): "
+                   "its distances would mean nothing", card->backbone_sha256,
+                   sha != NULL ? sha : "unreadable");
+      return FALSE;
+    }
+  if (g_strcmp0 (card->adapter_sha256, adapter_sha256) != 0)
+    {
+      g_set_error (error, FOVEA_PATCHCORE_ERROR, FOVEA_PATCHCORE_ERROR_BACKBONE,
+                   "The bank was built %s%s, but is used %s%s",
+                   card->adapter_sha256 ? "with the adapter of sha256 " : "without an adapter",
+                   card->adapter_sha256 ? card->adapter_sha256 : "",
+                   adapter_sha256 ? "with the adapter of sha256 " : "without an adapter",
+                   adapter_sha256 ? adapter_sha256 : "");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 gboolean
 fovea_patch_bank_check_backbone (const FoveaPatchBank *bank, const FoveaVitConfig *config,
                                  const char *sha, const char *adapter_sha256, GError **error)
 {
   const FoveaPatchCard *card = &bank->card;
 
+  if (card->backbone_kind != FOVEA_PATCH_BACKBONE_VIT)
+    {
+      g_set_error (error, FOVEA_PATCHCORE_ERROR, FOVEA_PATCHCORE_ERROR_BACKBONE,
+                   "The bank was built on a CNN (%s), not on a Vision Transformer like %s",
+                   card->backbone_architecture, config->architecture);
+      return FALSE;
+    }
   if (bank->dim != config->embed_dim)
     {
       g_set_error (error, FOVEA_PATCHCORE_ERROR, FOVEA_PATCHCORE_ERROR_BACKBONE,
@@ -344,22 +388,52 @@ fovea_patch_bank_check_backbone (const FoveaPatchBank *bank, const FoveaVitConfi
                    config->patch_size);
       return FALSE;
     }
-  if (sha == NULL || g_ascii_strcasecmp (sha, card->backbone_sha256) != 0)
+  return check_weights (card, sha, adapter_sha256, error);
+}
+
+gboolean
+fovea_patch_bank_check_cnn (const FoveaPatchBank *bank, FoveaCnn *cnn,
+                            const char *adapter_sha256, GError **error)
+{
+  const FoveaPatchCard *card = &bank->card;
+  const char *architecture = fovea_cnn_get_config (cnn)->architecture;
+  int n_blocks = fovea_cnn_get_n_blocks (cnn);
+
+  if (card->backbone_kind != FOVEA_PATCH_BACKBONE_CNN)
     {
       g_set_error (error, FOVEA_PATCHCORE_ERROR, FOVEA_PATCHCORE_ERROR_BACKBONE,
-                   "The bank was built with backbone weights of sha256 %s, not these (%s): "
-                   "its distances would mean nothing", card->backbone_sha256,
-                   sha != NULL ? sha : "unreadable");
+                   "The bank was built on a Vision Transformer (%s), not on a CNN like %s",
+                   card->backbone_architecture, architecture);
       return FALSE;
     }
-  if (g_strcmp0 (card->adapter_sha256, adapter_sha256) != 0)
+  for (int i = 0; i < card->n_stages; i++)
+    if (card->stages[i] >= n_blocks)
+      {
+        g_set_error (error, FOVEA_PATCHCORE_ERROR, FOVEA_PATCHCORE_ERROR_BACKBONE,
+                     "The bank was built on block %d, but %s has %d blocks",
+                     card->stages[i], architecture, n_blocks);
+        return FALSE;
+      }
+  if (!check_weights (card, fovea_cnn_get_sha256 (cnn), adapter_sha256, error))
+    return FALSE;
+  /* The stages' channels: a run at the bank's input size knows them (and
+   * fails, saying why, when that size is too small for the stages). */
+  g_autoptr (FoveaCnnRun) run = fovea_cnn_run_new (cnn, 1, card->input_height,
+                                                   card->input_width, 1, error);
+  if (run == NULL)
+    return FALSE;
+  int dim = 0;
+  for (int i = 0; i < card->n_stages; i++)
+    {
+      int h, w, c;
+      fovea_cnn_run_get_block_shape (run, card->stages[i], &h, &w, &c);
+      dim += c;
+    }
+  if (dim != bank->dim)
     {
       g_set_error (error, FOVEA_PATCHCORE_ERROR, FOVEA_PATCHCORE_ERROR_BACKBONE,
-                   "The bank was built %s%s, but is used %s%s",
-                   card->adapter_sha256 ? "with the adapter of sha256 " : "without an adapter",
-                   card->adapter_sha256 ? card->adapter_sha256 : "",
-                   adapter_sha256 ? "with the adapter of sha256 " : "without an adapter",
-                   adapter_sha256 ? adapter_sha256 : "");
+                   "The bank's features have %d dimensions but the stages of %s give %d: "
+                   "it was built for another backbone", bank->dim, architecture, dim);
       return FALSE;
     }
   return TRUE;

@@ -19,13 +19,17 @@
  * than trusted when anything is missing, non-finite or inconsistent. */
 #pragma once
 
+#include "fovea-cnn.h"
 #include "fovea-vit.h"
 
 G_BEGIN_DECLS
 
 #define FOVEA_PATCHCORE_ERROR (fovea_patchcore_error_quark ())
 #define FOVEA_PATCHCORE_CARD_KEY "fovea.anomaly_card"
-#define FOVEA_PATCHCORE_CARD_VERSION 1
+/* Version 2 added backbone.kind and backbone.stages; a version 1 card
+ * (which has neither) is read as a ViT's. */
+#define FOVEA_PATCHCORE_CARD_VERSION 2
+#define FOVEA_PATCHCORE_MAX_STAGES 4
 
 typedef enum {
   FOVEA_PATCHCORE_ERROR_INVALID,   /* bad arguments: empty set, NaN, bad ratio */
@@ -43,13 +47,23 @@ typedef enum {
   FOVEA_PATCH_SCORE_TEXTURE,
 } FoveaPatchScore;
 
+/* Which engine made the features, and so what layer and stages mean. */
+typedef enum {
+  FOVEA_PATCH_BACKBONE_VIT,  /* one block's patch tokens (layer) */
+  FOVEA_PATCH_BACKBONE_CNN,  /* stages, aggregated (fovea-patch-cnn-features.h) */
+} FoveaPatchBackboneKind;
+
 /* What a bank was made from and how to use it: everything needed to get
  * comparable features again, and the image-score calibration. */
 typedef struct {
+  FoveaPatchBackboneKind backbone_kind;
   char            *backbone_architecture;
   char            *backbone_sha256;     /* of model.safetensors, hex */
   char            *adapter_sha256;      /* NULL: the bare backbone */
-  int              layer;               /* block index; -1: final-norm tokens */
+  int              layer;               /* ViT: block index; -1: final-norm tokens
+                                         * (CNN: -1, unused) */
+  int              stages[FOVEA_PATCHCORE_MAX_STAGES]; /* CNN: block indices, increasing */
+  int              n_stages;            /* CNN: 1 … FOVEA_PATCHCORE_MAX_STAGES; ViT: 0 */
   int              input_height, input_width;
   gboolean         fundus_crop;
   char            *modality;            /* "fundus", "octa", ... */
@@ -133,13 +147,21 @@ gboolean        fovea_patch_bank_nearest    (const FoveaPatchBank *bank,
                                              float                *out,
                                              GError              **error);
 
-/* Checks that the bank's features come from this backbone: its weights
- * (backbone_sha256, hex, of model.safetensors), a layer it has, its
- * embed_dim and patch size; and the same adapter (adapter_sha256 NULL:
- * none), since an adapter changes every feature. */
+/* Checks that the bank's features come from this backbone: a ViT's bank
+ * (backbone_kind), its weights (backbone_sha256, hex, of
+ * model.safetensors), a layer it has, its embed_dim and patch size; and
+ * the same adapter (adapter_sha256 NULL: none), since an adapter changes
+ * every feature. */
 gboolean        fovea_patch_bank_check_backbone (const FoveaPatchBank *bank,
                                                  const FoveaVitConfig *config,
                                                  const char           *backbone_sha256,
+                                                 const char           *adapter_sha256,
+                                                 GError              **error);
+/* The same for a CNN: a CNN's bank, of these weights (its
+ * fovea_cnn_get_sha256), stages it has, whose channels add up to the
+ * bank's dimension, and no adapter (none is supported on a CNN yet). */
+gboolean        fovea_patch_bank_check_cnn      (const FoveaPatchBank *bank,
+                                                 FoveaCnn             *cnn,
                                                  const char           *adapter_sha256,
                                                  GError              **error);
 
@@ -147,6 +169,10 @@ gboolean        fovea_patch_bank_save       (const FoveaPatchBank *bank,
                                              const char           *path,
                                              GError              **error);
 FoveaPatchBank *fovea_patch_bank_load       (const char           *path,
+                                             GError              **error);
+/* The same from a file's bytes (a fuzzer's); name is used in messages. */
+FoveaPatchBank *fovea_patch_bank_load_bytes (GBytes               *bytes,
+                                             const char           *name,
                                              GError              **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FoveaPatchBank, fovea_patch_bank_free)

@@ -2,7 +2,9 @@
  * built from normal discs (each shifted a little, so the texture differs),
  * a dark-red haemorrhage-like blob is pasted into a held-out one at a known
  * place, and the map must peak on it, score above the clean image, have
- * the image's size and be 0 outside the field of view. */
+ * the image's size and be 0 outside the field of view; on a ViT (the
+ * tiny-token fixture, block 0) and on a CNN (the bundled ImageNet
+ * MobileNetV2, stages 6 and 13). A saved bank fits its own backbone only. */
 #include <math.h>
 #include <string.h>
 
@@ -10,7 +12,7 @@
 #include "fovea-test-common.h"
 
 #define SIZE 176
-#define INPUT 128  /* 16 × 16 patches of the fixture's 8 pixels */
+#define INPUT 128  /* 16 × 16 patches of 8 pixels (the ViT fixture's patch, the CNN's stride) */
 
 typedef struct {
   double cx, cy, r;
@@ -40,10 +42,22 @@ paste_blob (FoveaImage *image, double bx, double by, double radius)
     }
 }
 
-static FoveaAnomaly *
-new_detector (void)
+static char *
+vit_model (void)
 {
-  g_autofree char *model = fovea_test_fixture_path ("vit/models/tiny-token");
+  return fovea_test_fixture_path ("vit/models/tiny-token");
+}
+
+static char *
+cnn_model (void)
+{
+  return g_build_filename (g_getenv ("G_TEST_SRCDIR"), "..", "resources", "models",
+                           "mobilenetv2-imagenet", NULL);
+}
+
+static FoveaAnomaly *
+new_detector_for (const char *model)
+{
   FoveaAnomalyOptions options;
   fovea_anomaly_options_init (&options);
   options.model_dir = model;
@@ -55,6 +69,13 @@ new_detector (void)
   FoveaAnomaly *anomaly = fovea_anomaly_new (&options, &error);
   g_assert_no_error (error);
   return anomaly;
+}
+
+static FoveaAnomaly *
+new_detector (void)
+{
+  g_autofree char *model = vit_model ();
+  return new_detector_for (model);
 }
 
 static void
@@ -81,14 +102,20 @@ build_bank (FoveaAnomaly *anomaly)
   g_assert_cmpint (bank->n, ==, (int) ceil (0.25 * n * (INPUT / 8) * (INPUT / 8)));
   g_assert_cmpint (bank->n_normal_scores, ==, n);
   g_assert_true (isfinite (bank->card.normal_score_max));
-  g_assert_cmpint (bank->card.layer, ==, 0);
+  if (bank->card.backbone_kind == FOVEA_PATCH_BACKBONE_VIT)
+    g_assert_cmpint (bank->card.layer, ==, 0);
+  else
+    {
+      g_assert_cmpint (bank->card.n_stages, ==, 2);
+      g_assert_cmpint (bank->dim, ==, 32 + 96);
+    }
   g_assert_true (bank->card.fundus_crop);
 }
 
 static void
-test_blob_found (void)
+check_blob_found (const char *model)
 {
-  g_autoptr (FoveaAnomaly) anomaly = new_detector ();
+  g_autoptr (FoveaAnomaly) anomaly = new_detector_for (model);
   build_bank (anomaly);
   g_autoptr (GError) error = NULL;
 
@@ -130,6 +157,20 @@ test_blob_found (void)
 }
 
 static void
+test_blob_found (void)
+{
+  g_autofree char *model = vit_model ();
+  check_blob_found (model);
+}
+
+static void
+test_blob_found_cnn (void)
+{
+  g_autofree char *model = cnn_model ();
+  check_blob_found (model);
+}
+
+static void
 test_needs_bank (void)
 {
   g_autoptr (FoveaAnomaly) anomaly = new_detector ();
@@ -140,12 +181,12 @@ test_needs_bank (void)
   g_assert_error (error, FOVEA_ANOMALY_ERROR, FOVEA_ANOMALY_ERROR_INPUT);
 }
 
-/* A saved bank is refused by another backbone, and accepted (with the
- * same scores) by its own. */
+/* A saved bank is refused by another backbone (other weights, or the
+ * other kind), and accepted (with the same scores) by its own. */
 static void
-test_bank_for_backbone (void)
+check_bank_for_backbone (const char *own, const char *other, const char *other_kind)
 {
-  g_autoptr (FoveaAnomaly) anomaly = new_detector ();
+  g_autoptr (FoveaAnomaly) anomaly = new_detector_for (own);
   build_bank (anomaly);
   g_autofree char *dir = fovea_test_mkdtemp ();
   g_autofree char *path = g_build_filename (dir, "bank.safetensors", NULL);
@@ -155,7 +196,6 @@ test_bank_for_backbone (void)
   g_autoptr (FoveaAnomalyMap) before = fovea_anomaly_compute (anomaly, image, &error);
   g_assert_no_error (error);
 
-  g_autofree char *own = fovea_test_fixture_path ("vit/models/tiny-token");
   g_autoptr (FoveaAnomaly) again = fovea_anomaly_new_for_bank (
     own, NULL, fovea_patch_bank_load (path, &error), 1, &error);
   g_assert_no_error (error);
@@ -164,12 +204,54 @@ test_bank_for_backbone (void)
   g_assert_cmpfloat (after->score, ==, before->score);
   g_assert_cmpint (after->peak_x, ==, before->peak_x);
 
-  g_autofree char *other = fovea_test_fixture_path ("vit/models/h12-avg");
   g_autoptr (FoveaAnomaly) wrong = fovea_anomaly_new_for_bank (
     other, NULL, fovea_patch_bank_load (path, &error), 1, &error);
   g_assert_null (wrong);
   g_assert_error (error, FOVEA_PATCHCORE_ERROR, FOVEA_PATCHCORE_ERROR_BACKBONE);
+  g_clear_error (&error);
+  g_autoptr (FoveaAnomaly) wrong_kind = fovea_anomaly_new_for_bank (
+    other_kind, NULL, fovea_patch_bank_load (path, &error), 1, &error);
+  g_assert_null (wrong_kind);
+  g_assert_error (error, FOVEA_PATCHCORE_ERROR, FOVEA_PATCHCORE_ERROR_BACKBONE);
+  g_test_message ("%s", error->message);
   fovea_test_rmdir (dir);
+}
+
+static void
+test_bank_for_backbone (void)
+{
+  g_autofree char *own = vit_model ();
+  g_autofree char *other = fovea_test_fixture_path ("vit/models/h12-avg");
+  g_autofree char *cnn = cnn_model ();
+  check_bank_for_backbone (own, other, cnn);
+}
+
+/* The other weights: the bundled fundus MobileNetV2 (same architecture). */
+static void
+test_bank_for_backbone_cnn (void)
+{
+  g_autofree char *own = cnn_model ();
+  g_autofree char *other = g_build_filename (g_getenv ("G_TEST_SRCDIR"), "..", "resources",
+                                             "models", "fundus-mobilenetv2", NULL);
+  g_autofree char *vit = vit_model ();
+  check_bank_for_backbone (own, other, vit);
+}
+
+/* A CNN takes no adapter here (yet), and says so. */
+static void
+test_cnn_refuses_adapter (void)
+{
+  g_autofree char *model = cnn_model ();
+  FoveaAnomalyOptions options;
+  fovea_anomaly_options_init (&options);
+  options.model_dir = model;
+  options.adapter_path = model;
+  options.input_size = INPUT;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FoveaAnomaly) anomaly = fovea_anomaly_new (&options, &error);
+  g_assert_null (anomaly);
+  g_assert_error (error, FOVEA_ANOMALY_ERROR, FOVEA_ANOMALY_ERROR_INPUT);
+  g_assert_nonnull (strstr (error->message, "adapter"));
 }
 
 int
@@ -179,5 +261,8 @@ main (int argc, char **argv)
   g_test_add_func ("/anomaly/blob-found", test_blob_found);
   g_test_add_func ("/anomaly/needs-bank", test_needs_bank);
   g_test_add_func ("/anomaly/bank-for-backbone", test_bank_for_backbone);
+  g_test_add_func ("/anomaly/cnn/blob-found", test_blob_found_cnn);
+  g_test_add_func ("/anomaly/cnn/bank-for-backbone", test_bank_for_backbone_cnn);
+  g_test_add_func ("/anomaly/cnn/refuses-adapter", test_cnn_refuses_adapter);
   return g_test_run ();
 }

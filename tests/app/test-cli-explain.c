@@ -1,7 +1,9 @@
 /* test-cli-explain.c: `fovea-cli anomaly-bank` and `fovea-cli explain`
  * run as a user runs them: a bank built from synthetic normal fundus
  * images, maps written as 16-bit grey PNGs of the image's size, the JSON
- * fields, and bad inputs refused with exit 1 or 3, a message and no file. */
+ * fields, and bad inputs refused with exit 1 or 3, a message and no file;
+ * on a ViT fixture and on the bundled ImageNet MobileNetV2 (stages), and
+ * with the installed fundus bank found on its own. */
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
@@ -227,6 +229,79 @@ test_bad_inputs (void)
   setup_clear (&s);
 }
 
+static char *
+bundled_models (void)
+{
+  return g_build_filename (g_getenv ("G_TEST_SRCDIR"), "..", "resources", "models", NULL);
+}
+
+/* A bank on a CNN's stages, its map, and its refusals: by a ViT, and of
+ * stages that are not increasing block numbers. */
+static void
+test_cnn_anomaly_map (void)
+{
+  Setup s;
+  setup_init (&s);
+  g_autofree char *models = bundled_models ();
+  g_autofree char *cnn = g_build_filename (models, "mobilenetv2-imagenet", NULL);
+  g_autofree char *bank = g_build_filename (s.dir, "cnn.safetensors", NULL);
+  FoveaCliResult r = fovea_test_run_cli ("anomaly-bank", "--model", cnn, "--stages", "6,13",
+                                         "--input-size", "64", "--images", s.normals,
+                                         "--out", bank, "--coreset", "0.5", "--threads", "1",
+                                         NULL);
+  if (r.status != 0)
+    g_error ("anomaly-bank on a CNN failed (%d): %s", r.status, r.err);
+  fovea_test_assert_contains (r.out, "128 dimensions, stages 6,13 at 64×64");
+  fovea_test_cli_result_clear (&r);
+
+  g_autofree char *out = g_build_filename (s.dir, "cnn-map.png", NULL);
+  r = fovea_test_run_cli ("explain", "--kind", "anomaly", "--model", cnn, "--bank", bank,
+                          s.image, "--out", out, "--json", NULL);
+  if (r.status != 0)
+    g_error ("explain on a CNN bank failed (%d): %s", r.status, r.err);
+  assert_grey16_of_image_size (out);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonObject *o = parse_json (r.out, parser);
+  g_assert_cmpfloat (json_object_get_double_member (o, "score"), >, 0.0);
+  fovea_test_cli_result_clear (&r);
+
+  g_autofree char *never = g_build_filename (s.dir, "never.png", NULL);
+  const char *on_vit[] = { "explain", "--kind", "anomaly", "--model", s.model, "--bank", bank,
+                           s.image, "--out", never, NULL };
+  expect_failure (on_vit, never, 1, "built on a CNN");
+  const char *vit_bank_on_cnn[] = { "explain", "--kind", "anomaly", "--model", cnn, "--bank",
+                                    s.bank, s.image, "--out", never, NULL };
+  expect_failure (vit_bank_on_cnn, never, 1, "Vision Transformer");
+  g_autofree char *other = g_build_filename (s.dir, "other.safetensors", NULL);
+  const char *backwards[] = { "anomaly-bank", "--model", cnn, "--stages", "13,6", "--images",
+                              s.normals, "--out", other, NULL };
+  expect_failure (backwards, other, 1, "--stages");
+  const char *past_end[] = { "anomaly-bank", "--model", cnn, "--stages", "6,40", "--images",
+                             s.normals, "--out", other, NULL };
+  expect_failure (past_end, other, 1, "Stage 40");
+  setup_clear (&s);
+}
+
+/* Without --bank and --model: the bundled fundus bank on its backbone. */
+static void
+test_installed_bank (void)
+{
+  Setup s;
+  setup_init (&s);
+  g_autofree char *models = bundled_models ();
+  g_setenv ("FOVEA_MODELS_DIR", models, TRUE);
+  g_autofree char *out = g_build_filename (s.dir, "installed.png", NULL);
+  FoveaCliResult r = fovea_test_run_cli ("explain", "--kind", "anomaly", s.image, "--out", out,
+                                         "--json", NULL);
+  if (r.status != 0)
+    g_error ("explain with the installed bank failed (%d): %s", r.status, r.err);
+  fovea_test_assert_contains (r.err, "fundus-drive.safetensors");
+  assert_grey16_of_image_size (out);
+  fovea_test_cli_result_clear (&r);
+  g_unsetenv ("FOVEA_MODELS_DIR");
+  setup_clear (&s);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -234,5 +309,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli-explain/anomaly", test_anomaly_map);
   g_test_add_func ("/cli-explain/saliency", test_saliency_map);
   g_test_add_func ("/cli-explain/bad-inputs", test_bad_inputs);
+  g_test_add_func ("/cli-explain/cnn-anomaly", test_cnn_anomaly_map);
+  g_test_add_func ("/cli-explain/installed-bank", test_installed_bank);
   return g_test_run ();
 }

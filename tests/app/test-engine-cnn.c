@@ -567,13 +567,21 @@ test_cli_explain_bench (void)
       fovea_test_cli_result_clear (&r);
     }
 
-  /* PatchCore needs a ViT's patch tokens: refused, saying so */
+  /* PatchCore on the CNN's stages (test-cli-explain.c has the maps); with
+   * an adapter it is refused, saying so, and writes nothing. */
   g_autofree char *bank = g_build_filename (setup.dir, "bank.safetensors", NULL);
   r = fovea_test_run_cli ("anomaly-bank", "--model", setup.model, "--images", setup.samples,
-                          "--out", bank, NULL);
+                          "--input-size", "64", "--out", bank, "--adapter",
+                          setup.out[KIND_LORA], NULL);
   g_assert_cmpint (r.status, ==, 1);
   fovea_test_assert_contains (r.err, "is a CNN (torchvision/mobilenet_v2)");
+  fovea_test_assert_contains (r.err, "adapters are not supported");
   g_assert_false (g_file_test (bank, G_FILE_TEST_EXISTS));
+  fovea_test_cli_result_clear (&r);
+  r = fovea_test_run_cli ("anomaly-bank", "--model", setup.model, "--images", setup.samples,
+                          "--input-size", "64", "--out", bank, NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  fovea_test_assert_contains (r.out, "stages 6,13 at 64×64");
   fovea_test_cli_result_clear (&r);
 
   r = fovea_test_run_cli ("bench", "--json", "--model", setup.model, "--adapter",

@@ -1,6 +1,8 @@
 /* test-patchcore.c: the PatchCore memory bank: nearest distances against
  * a brute force in double, the coreset's farthest-point guarantee and
- * determinism, the file round trip and the refusal of malformed banks. */
+ * determinism, the file round trip (ViT and CNN cards, version 1 cards),
+ * the backbone checks (a bank used with another backbone kind, weights,
+ * layer or stages is refused) and the refusal of malformed banks. */
 #include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
@@ -382,6 +384,13 @@ test_malformed_refused (void)
   FoveaTensorView v_nan[2] = { with_nan, normal };
   expect_refused (dir, v_nan, 2, card, FOVEA_PATCHCORE_ERROR, FOVEA_PATCHCORE_ERROR_FORMAT,
                   "not finite");
+  /* Values whose squares overflow a float (found by fuzz-patchcore). */
+  float huge_six[6] = { 0, 1, 2.6e20f, 3, 4, 5 };
+  FoveaTensorView huge = memory;
+  huge.data = huge_six;
+  FoveaTensorView v_huge[2] = { huge, normal };
+  expect_refused (dir, v_huge, 2, card, FOVEA_PATCHCORE_ERROR, FOVEA_PATCHCORE_ERROR_FORMAT,
+                  "too large");
   /* NaN among the calibration scores. */
   float nan_score[1] = { NAN };
   FoveaTensorView bad_normal = normal;
@@ -413,9 +422,152 @@ test_malformed_refused (void)
   expect_refused (dir, views, 2, bad_ratio->str, FOVEA_PATCHCORE_ERROR,
                   FOVEA_PATCHCORE_ERROR_FORMAT, "ratio");
   g_autoptr (GString) bad_version = g_string_new (card);
-  g_string_replace (bad_version, "\"version\" : 1", "\"version\" : 2", 1);
+  g_string_replace (bad_version, "\"version\" : 2", "\"version\" : 3", 1);
+  g_assert_cmpstr (bad_version->str, !=, card);
   expect_refused (dir, views, 2, bad_version->str, FOVEA_PATCHCORE_ERROR,
                   FOVEA_PATCHCORE_ERROR_FORMAT, "version");
+  g_autoptr (GString) bad_kind = g_string_new (card);
+  g_string_replace (bad_kind, "\"kind\" : \"vit\"", "\"kind\" : \"rnn\"", 1);
+  g_assert_cmpstr (bad_kind->str, !=, card);
+  expect_refused (dir, views, 2, bad_kind->str, FOVEA_PATCHCORE_ERROR,
+                  FOVEA_PATCHCORE_ERROR_FORMAT, "“kind”");
+  /* A CNN card without stages, or with stages out of order, too many or
+   * not integers. */
+  g_autoptr (GString) no_stages = g_string_new (card);
+  g_string_replace (no_stages, "\"kind\" : \"vit\"", "\"kind\" : \"cnn\"", 1);
+  expect_refused (dir, views, 2, no_stages->str, FOVEA_PATCHCORE_ERROR,
+                  FOVEA_PATCHCORE_ERROR_FORMAT, "“stages”");
+  const char *bad_stages[] = { "[13, 6]", "[6, 6]", "[]", "[1, 2, 3, 4, 5]", "[6, \"13\"]",
+                               "[-1, 6]", "[6, 13.5]", "6" };
+  for (guint i = 0; i < G_N_ELEMENTS (bad_stages); i++)
+    {
+      g_autoptr (GString) text = g_string_new (card);
+      g_autofree char *with = g_strdup_printf ("\"kind\" : \"cnn\", \"stages\" : %s",
+                                               bad_stages[i]);
+      g_string_replace (text, "\"kind\" : \"vit\"", with, 1);
+      expect_refused (dir, views, 2, text->str, FOVEA_PATCHCORE_ERROR,
+                      FOVEA_PATCHCORE_ERROR_FORMAT, "“stages”");
+    }
+  fovea_test_rmdir (dir);
+}
+
+/* A version 1 card (before backbone.kind) still loads, as a ViT's; a
+ * version 2 card must say its kind. */
+static void
+test_version_1_card (void)
+{
+  g_autofree char *dir = fovea_test_mkdtemp ();
+  g_autofree char *card = good_card_text ();
+  g_autoptr (GString) v1 = g_string_new (card);
+  g_string_replace (v1, "\"version\" : 2", "\"version\" : 1", 1);
+  g_string_replace (v1, "\"kind\" : \"vit\",", "", 1);
+  g_assert_null (strstr (v1->str, "\"kind\" : \"vit\""));
+  float six[6] = { 0, 1, 2, 3, 4, 5 };
+  FoveaTensorView views[2] = {
+    { .name = "memory_bank", .dtype = FOVEA_DTYPE_F32, .n_dims = 2, .shape = { 2, 3 },
+      .n_elements = 6, .data = six, .n_bytes = 24 },
+    { .name = "normal_image_scores", .dtype = FOVEA_DTYPE_F32, .n_dims = 1, .shape = { 0 },
+      .n_elements = 0, .data = six, .n_bytes = 0 },
+  };
+  g_autofree char *path = g_build_filename (dir, "v1.safetensors", NULL);
+  g_autoptr (GHashTable) metadata = g_hash_table_new (g_str_hash, g_str_equal);
+  g_hash_table_insert (metadata, (gpointer) FOVEA_PATCHCORE_CARD_KEY, v1->str);
+  g_assert_true (fovea_safetensors_write (path, views, 2, metadata, NULL));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FoveaPatchBank) bank = fovea_patch_bank_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (bank->card.backbone_kind, ==, FOVEA_PATCH_BACKBONE_VIT);
+  g_assert_cmpint (bank->card.n_stages, ==, 0);
+
+  g_autoptr (GString) v2_no_kind = g_string_new (card);
+  g_string_replace (v2_no_kind, "\"kind\" : \"vit\",", "", 1);
+  expect_refused (dir, views, 2, v2_no_kind->str, FOVEA_PATCHCORE_ERROR,
+                  FOVEA_PATCHCORE_ERROR_FORMAT, "“kind”");
+  fovea_test_rmdir (dir);
+}
+
+static FoveaCnn *
+load_bundled_mobilenet (void)
+{
+  g_autofree char *dir = g_build_filename (g_getenv ("G_TEST_SRCDIR"), "..", "resources",
+                                           "models", "mobilenetv2-imagenet", NULL);
+  g_autoptr (GError) error = NULL;
+  FoveaCnn *cnn = fovea_cnn_load (dir, FOVEA_CNN_LOAD_DEFAULT, &error);
+  g_assert_no_error (error);
+  return cnn;
+}
+
+/* A CNN bank: its card round-trips, it fits the CNN it names (weights,
+ * stages whose channels add up) and nothing else: not a ViT, not other
+ * weights, not stages the network lacks, not another feature width. */
+static void
+test_check_cnn (void)
+{
+  g_autoptr (FoveaCnn) cnn = load_bundled_mobilenet ();
+  g_autoptr (FoveaPatchBank) made = make_bank (4, 32 + 96);
+  FoveaPatchCard *card = &made->card;
+  card->backbone_kind = FOVEA_PATCH_BACKBONE_CNN;
+  g_free (card->backbone_architecture);
+  card->backbone_architecture = g_strdup ("torchvision/mobilenet_v2");
+  g_free (card->backbone_sha256);
+  card->backbone_sha256 = g_strdup (fovea_cnn_get_sha256 (cnn));
+  card->layer = -1;
+  card->stages[0] = 6;
+  card->stages[1] = 13;
+  card->n_stages = 2;
+  card->input_height = card->input_width = 224;
+
+  g_autofree char *dir = fovea_test_mkdtemp ();
+  g_autofree char *path = g_build_filename (dir, "cnn.safetensors", NULL);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (fovea_patch_bank_save (made, path, &error));
+  g_assert_no_error (error);
+  g_autoptr (FoveaPatchBank) bank = fovea_patch_bank_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (bank->card.backbone_kind, ==, FOVEA_PATCH_BACKBONE_CNN);
+  g_assert_cmpint (bank->card.n_stages, ==, 2);
+  g_assert_cmpint (bank->card.stages[0], ==, 6);
+  g_assert_cmpint (bank->card.stages[1], ==, 13);
+
+  g_assert_true (fovea_patch_bank_check_cnn (bank, cnn, NULL, &error));
+  g_assert_no_error (error);
+
+  /* A ViT's bank on this CNN, and this CNN's bank on a ViT. */
+  FoveaVitConfig vit = { .architecture = (char *) "vit_test", .patch_size = 8,
+                         .embed_dim = 128, .depth = 2 };
+  g_assert_false (fovea_patch_bank_check_backbone (bank, &vit, bank->card.backbone_sha256,
+                                                   NULL, &error));
+  g_assert_error (error, FOVEA_PATCHCORE_ERROR, FOVEA_PATCHCORE_ERROR_BACKBONE);
+  g_assert_nonnull (strstr (error->message, "CNN"));
+  g_clear_error (&error);
+  bank->card.backbone_kind = FOVEA_PATCH_BACKBONE_VIT;
+  g_assert_false (fovea_patch_bank_check_cnn (bank, cnn, NULL, &error));
+  g_assert_error (error, FOVEA_PATCHCORE_ERROR, FOVEA_PATCHCORE_ERROR_BACKBONE);
+  g_assert_nonnull (strstr (error->message, "Vision Transformer"));
+  g_clear_error (&error);
+  bank->card.backbone_kind = FOVEA_PATCH_BACKBONE_CNN;
+
+  /* Other weights; an adapter; a stage past the last block; stages whose
+   * channels do not add up to the bank's width (6 and 14: 32 + 160). */
+  g_free (bank->card.backbone_sha256);
+  bank->card.backbone_sha256 = g_strdup (SHA_A);
+  g_assert_false (fovea_patch_bank_check_cnn (bank, cnn, NULL, &error));
+  g_assert_error (error, FOVEA_PATCHCORE_ERROR, FOVEA_PATCHCORE_ERROR_BACKBONE);
+  g_clear_error (&error);
+  g_free (bank->card.backbone_sha256);
+  bank->card.backbone_sha256 = g_strdup (fovea_cnn_get_sha256 (cnn));
+  g_assert_false (fovea_patch_bank_check_cnn (bank, cnn, SHA_B, &error));
+  g_assert_error (error, FOVEA_PATCHCORE_ERROR, FOVEA_PATCHCORE_ERROR_BACKBONE);
+  g_clear_error (&error);
+  bank->card.stages[1] = 19;
+  g_assert_false (fovea_patch_bank_check_cnn (bank, cnn, NULL, &error));
+  g_assert_error (error, FOVEA_PATCHCORE_ERROR, FOVEA_PATCHCORE_ERROR_BACKBONE);
+  g_assert_nonnull (strstr (error->message, "block 19"));
+  g_clear_error (&error);
+  bank->card.stages[1] = 14;
+  g_assert_false (fovea_patch_bank_check_cnn (bank, cnn, NULL, &error));
+  g_assert_error (error, FOVEA_PATCHCORE_ERROR, FOVEA_PATCHCORE_ERROR_BACKBONE);
+  g_assert_nonnull (strstr (error->message, "128 dimensions"));
   fovea_test_rmdir (dir);
 }
 
@@ -431,5 +583,7 @@ main (int argc, char **argv)
   g_test_add_func ("/patchcore/bank/round-trip", test_save_load_round_trip);
   g_test_add_func ("/patchcore/bank/check-backbone", test_check_backbone);
   g_test_add_func ("/patchcore/bank/malformed", test_malformed_refused);
+  g_test_add_func ("/patchcore/bank/version-1-card", test_version_1_card);
+  g_test_add_func ("/patchcore/bank/check-cnn", test_check_cnn);
   return g_test_run ();
 }

@@ -4,7 +4,9 @@
 
 A PatchCore bank is built with `fovea-cli anomaly-bank` from the first
 --train DRIVE training images (sorted by name: 21..35 by default); the
-others (36..40) are held out. Into each held-out image, --variants copies
+others (36..40) are held out. --use N keeps only the first N images
+(sorted), for a validation split that never touches 36..40:
+--use 15 --train 10 builds the bank from 21..30 and pastes into 31..35. Into each held-out image, --variants copies
 get synthetic lesions pasted at random places inside the field of view
 (DRIVE's own mask): dark-red blot haemorrhages (soft, irregular, 5-14 px
 radius, the local background darkened towards red) and clusters of small
@@ -20,8 +22,9 @@ kept. Needs /usr/bin/python3 with numpy and PIL (Debian's).
 
 Example (the command whose numbers the bundled bank's card quotes):
   /usr/bin/python3 tests/scripts/eval-anomaly-lesionpaste.py \
-      --cli build/app/fovea-cli --model /tmp/vit_small_patch8_224
-(the backbone made by tests/scripts/make-fundus-anomaly-bank.sh)
+      --cli build/app/fovea-cli --model resources/models/mobilenetv2-imagenet \
+      --stages 6,13 --input-size 320
+(a ViT backbone takes --layer N instead of --stages)
 """
 import argparse
 import json
@@ -117,12 +120,15 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--cli", required=True, help="path to fovea-cli")
     p.add_argument("--model", required=True, help="backbone folder")
-    p.add_argument("--layer", type=int, default=0)
+    p.add_argument("--layer", type=int, help="ViT: the block (default: the CLI's)")
+    p.add_argument("--stages", help="CNN: blocks, e.g. 6,13 (default: the CLI's)")
     p.add_argument("--input-size", type=int, default=0)
     p.add_argument("--coreset", type=float, default=0.1)
     p.add_argument("--sigma", type=float, default=0.5)
     p.add_argument("--seed", type=int, default=0, help="seed of the pasting and the coreset")
     p.add_argument("--train", type=int, default=15, help="images (by name) in the bank")
+    p.add_argument("--use", type=int, default=0,
+                   help="only the first N images (by name); 0: all")
     p.add_argument("--variants", type=int, default=4, help="lesioned copies per held-out image")
     p.add_argument("--drive", default=DRIVE, help="DRIVE training folder")
     p.add_argument("--work", help="folder for the bank and images (default: temporary)")
@@ -134,14 +140,20 @@ def main():
         print("SKIP: no DRIVE data at %s" % images_dir)
         return 0
     names = sorted(os.listdir(images_dir))
+    if args.use:
+        names = names[:args.use]
     train, held = names[:args.train], names[args.train:]
     work = args.work or tempfile.mkdtemp(prefix="fovea-lesionpaste-")
     os.makedirs(work, exist_ok=True)
     bank = args.bank or os.path.join(work, "bank.safetensors")
 
-    cmd = [args.cli, "anomaly-bank", "--model", args.model, "--layer", str(args.layer),
+    cmd = [args.cli, "anomaly-bank", "--model", args.model,
            "--coreset", str(args.coreset), "--seed", str(args.seed), "--sigma", str(args.sigma),
-           "--out", bank]
+           "--out", bank, "--force"]
+    if args.layer is not None:
+        cmd += ["--layer", str(args.layer)]
+    if args.stages:
+        cmd += ["--stages", args.stages]
     if args.input_size:
         cmd += ["--input-size", str(args.input_size)]
     for n in train:
@@ -185,7 +197,8 @@ def main():
     pixel = auroc(np.concatenate(pixel_scores), np.concatenate(pixel_labels))
     image = auroc(image_scores, image_labels)
     print(json.dumps({
-        "model": args.model, "layer": args.layer, "input_size": args.input_size or None,
+        "model": args.model, "layer": args.layer, "stages": args.stages,
+        "input_size": args.input_size or None,
         "coreset": args.coreset, "sigma": args.sigma, "seed": args.seed,
         "bank_images": train, "held_out_images": held, "variants": args.variants,
         "pixel_auroc": round(pixel, 4), "image_auroc": round(image, 4),
