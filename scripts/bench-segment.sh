@@ -13,7 +13,7 @@
 #
 # Models: resources/models/vessels and resources/models/lesions, or
 # VESSELS_MODEL=DIR / LESIONS_MODEL=DIR. Photographs: DRIVE training 21 and
-# IDRiD 55 (../shared/data) resized to those sizes with PIL (JPEG 95), so
+# IDRiD 54 (../shared/data) resized to those sizes with PIL (JPEG 95), so
 # the content is real and only the pixel count is chosen.
 set -eu
 cd "$(dirname "$0")/.."
@@ -50,7 +50,7 @@ from PIL import Image
 data, work = sys.argv[1], sys.argv[2]
 for src, size, name in (
         (f"{data}/drive/training/images/21_training.tif", (2000, 2000), "vessels-2000.jpg"),
-        (f"{data}/idrid-lesions/images/IDRiD_55.jpg", (4288, 2848), "lesions-4288.jpg")):
+        (f"{data}/idrid-lesions/images/IDRiD_54.jpg", (4288, 2848), "lesions-4288.jpg")):
     out = os.path.join(work, name)
     if not os.path.exists(out):
         Image.open(src).convert("RGB").resize(size, Image.BICUBIC).save(out, quality=95)
