@@ -9,20 +9,32 @@ for segmentation (README, "Training a segmentation model"):
     OUT/masks/LABEL/STEM.png         where each label's lesions went (0/255;
                                      none written when a label was not pasted)
     OUT/fov/STEM.png                 DRIVE's own field-of-view mask
-    OUT/split.csv                    file,split (train / val)
+    OUT/masks/lesion/STEM.png        all of them together (the one label of the
+                                     LesionPaste flagger, lesionpaste.card.json)
+    OUT/split.csv                    file,split (train / val, or held-out)
     OUT/sources.json                 which normal and which IDRiD lesions made each image
 
 Usage:
     /usr/bin/python3 scripts/seg-models/make-lesionpaste-data.py OUT [--data DIR]
         [--variants 8] [--val-variants 4] [--seed 0]
+    /usr/bin/python3 scripts/seg-models/make-lesionpaste-data.py OUT --held-out
+        [--variants 4] [--seed 1]
+
+--held-out makes the evaluation set instead (tests/scripts/eval-anomaly-
+pasted.py): DRIVE 36-40 as they are (OUT/images/N-clean.png, no mask) and
+--variants lesioned copies of each, with lesions cut from the IDRiD
+photographs that idrid-lesions.csv holds out; every row's split is
+`held-out`. Nothing is chosen on it.
 
 Kept apart, so that validation says something:
 - normals: DRIVE training 21-33 make the train images, 34-35 the val images;
-  36-40 are never read (they are the held-out images of the anomaly
-  evaluation, tests/scripts/eval-anomaly-lesionpaste.py);
+  36-40 are never read for training (they are the held-out images of the
+  anomaly evaluations, tests/scripts/eval-anomaly-lesionpaste.py and
+  eval-anomaly-pasted.py);
 - lesion sources: the IDRiD photographs that scripts/splits/idrid-lesions.csv
   puts in `train` give the lesions of the train images, those in `val` the
-  lesions of the val images; its `held-out` ones are never read.
+  lesions of the val images; its `held-out` ones are read by --held-out
+  alone.
 
 How a lesion is pasted: the IDRiD photograph and its masks are scaled so
 that its field of view is as wide as the DRIVE photograph's (lesions keep
@@ -57,6 +69,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 LABELS = ["microaneurysms", "haemorrhages", "hard_exudates", "soft_exudates"]
 TRAIN_NORMALS = list(range(21, 34))
 VAL_NORMALS = [34, 35]
+HELD_OUT_NORMALS = list(range(36, 41))
+UNION = "lesion"
 MARGIN = 4  # pixels of surround cut with a lesion, at DRIVE scale
 
 
@@ -176,6 +190,11 @@ def make_image(normal, fov, lesions, rng):
     return np.clip(np.rint(out), 0, 255).astype(np.uint8), masks, used
 
 
+def save_mask(out, label, stem, mask):
+    Image.fromarray((mask * 255).astype(np.uint8)).save(
+        os.path.join(out, "masks", label, stem + ".png"))
+
+
 def idrid_split(names_split):
     with open(os.path.join(HERE, "..", "splits", "idrid-lesions.csv")) as f:
         return [row["file"] for row in csv.DictReader(f) if row["split"] == names_split]
@@ -188,20 +207,26 @@ def main():
     p.add_argument("--variants", type=int, default=8, help="lesioned copies per train normal")
     p.add_argument("--val-variants", type=int, default=4, help="... per val normal")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--held-out", action="store_true",
+                   help="the evaluation set: DRIVE 36-40, lesions from IDRiD's held-out photographs")
     args = p.parse_args()
 
     drive = os.path.join(args.data, "drive", "training")
     if not os.path.isdir(os.path.join(drive, "images")):
         sys.exit("%s: no DRIVE training images" % drive)
-    for sub in ["images", "fov"] + ["masks/" + label for label in LABELS]:
+    for sub in ["images", "fov"] + ["masks/" + label for label in LABELS + [UNION]]:
         os.makedirs(os.path.join(args.out, sub), exist_ok=True)
     rng = np.random.default_rng(args.seed)
     first = np.asarray(Image.open(os.path.join(drive, "mask", "21_training_mask.gif"))) > 0
     diameter = fov_diameter(first)
 
+    if args.held_out:
+        plan = (("held-out", HELD_OUT_NORMALS, args.variants),)
+    else:
+        plan = (("train", TRAIN_NORMALS, args.variants),
+                ("val", VAL_NORMALS, args.val_variants))
     rows, record = [], {}
-    for split, normals, variants in (("train", TRAIN_NORMALS, args.variants),
-                                     ("val", VAL_NORMALS, args.val_variants)):
+    for split, normals, variants in plan:
         lesions = load_lesions(args.data, idrid_split(split), diameter)
         print("%s: %s lesions from %d IDRiD photographs" % (
             split, {k: len(v) for k, v in lesions.items()}, len(idrid_split(split))))
@@ -210,15 +235,22 @@ def main():
                                                         "%d_training.tif" % n)).convert("RGB"))
             fov_image = Image.open(os.path.join(drive, "mask", "%d_training_mask.gif" % n))
             fov = np.asarray(fov_image) > 0
+            cases = []
+            if args.held_out:
+                cases.append(("%d-clean" % n, normal, {}, []))
             for v in range(variants):
-                stem = "%d-paste%d" % (n, v)
                 image, masks, used = make_image(normal, fov, lesions, rng)
+                cases.append(("%d-paste%d" % (n, v), image, masks, used))
+            for stem, image, masks, used in cases:
                 Image.fromarray(image).save(os.path.join(args.out, "images", stem + ".png"))
                 fov_image.convert("L").save(os.path.join(args.out, "fov", stem + ".png"))
+                union = np.zeros(fov.shape, dtype=bool)
                 for label, mask in masks.items():
+                    union |= mask
                     if mask.any():
-                        Image.fromarray((mask * 255).astype(np.uint8)).save(
-                            os.path.join(args.out, "masks", label, stem + ".png"))
+                        save_mask(args.out, label, stem, mask)
+                if union.any():
+                    save_mask(args.out, UNION, stem, union)
                 rows.append((stem + ".png", split))
                 record[stem] = {"normal": "%d_training.tif" % n, "lesions": used}
     with open(os.path.join(args.out, "split.csv"), "w", newline="") as f:
@@ -227,9 +259,8 @@ def main():
         writer.writerows(rows)
     with open(os.path.join(args.out, "sources.json"), "w") as f:
         json.dump({"seed": args.seed, "images": record}, f, indent=1)
-    print("%s: %d images (%d train, %d val)" % (args.out, len(rows),
-                                               sum(r[1] == "train" for r in rows),
-                                               sum(r[1] == "val" for r in rows)))
+    print("%s: %d images (%s)" % (args.out, len(rows), ", ".join(
+        "%d %s" % (sum(r[1] == split for r in rows), split) for split, _, _ in plan)))
     return 0
 
 
