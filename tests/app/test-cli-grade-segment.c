@@ -426,7 +426,7 @@ test_task_auto (Fixture *f, gconstpointer data)
 {
   (void) data;
   g_autofree char *installed = g_path_get_dirname (f->seg_model);
-  g_autofree char *model = fovea_test_install_fundus_skin_model (installed);
+  g_free (fovea_test_install_fundus_skin_model (installed));
   g_autofree char *mixed = g_build_filename (f->root, "mixed", NULL);
   g_assert_cmpint (g_mkdir (mixed, 0755), ==, 0);
   const char *samples[] = { "fundus-healthy.png", "skin-naevus.png", "octa-3mm.png" };
