@@ -2,6 +2,7 @@
 #include "fovea-test-common.h"
 
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 #include <math.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -255,4 +256,38 @@ fovea_test_make_model_with_card (const char *model,
   g_autofree char *card_to = g_build_filename (dir, "task_card.json", NULL);
   fovea_test_copy_file (card_src, card_to);
   return dir;
+}
+
+/* The skin card made to fit the tiny fixture ViT's 32 × 32 input. */
+static void
+write_tiny_skin_card (const char *path)
+{
+  g_autofree char *src = fovea_test_fixture_path ("cards/skin-lesion.json");
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_assert_true (json_parser_load_from_file (parser, src, NULL));
+  JsonObject *pre = json_object_get_object_member (json_node_get_object (json_parser_get_root (parser)),
+                                                   "preprocessing");
+  JsonArray *size = json_array_new ();
+  json_array_add_int_element (size, 32);
+  json_array_add_int_element (size, 32);
+  json_object_set_array_member (pre, "input_size", size);
+  g_autofree char *text = json_to_string (json_parser_get_root (parser), TRUE);
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+}
+
+char *
+fovea_test_install_fundus_skin_model (const char *dir)
+{
+  g_autofree char *made = fovea_test_make_model_with_card ("tiny-token", "tiny-five-class.json");
+  char *model = g_build_filename (dir, "tiny-token", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  g_assert_cmpint (g_rename (made, model), ==, 0);
+  g_autofree char *adapters = g_build_filename (model, "adapters", NULL);
+  g_assert_cmpint (g_mkdir (adapters, 0755), ==, 0);
+  g_autofree char *melo_src = fovea_test_fixture_path ("vit/adapters/melo-tiny_lora_4_8.safetensors");
+  g_autofree char *melo = g_build_filename (adapters, "melo-tiny_lora_4_8.safetensors", NULL);
+  fovea_test_copy_file (melo_src, melo);
+  g_autofree char *card = g_build_filename (adapters, "melo-tiny_lora_4_8.task_card.json", NULL);
+  write_tiny_skin_card (card);
+  return model;
 }

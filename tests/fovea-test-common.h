@@ -49,6 +49,13 @@ void        fovea_test_copy_fixtures  (const char        *dest,
 char       *fovea_test_make_model_with_card (const char *model,
                                              const char *card);
 
+/* Installs in the models folder dir the tiny fixture ViT as tiny-token,
+ * with the fundus card tiny-five-class.json for its head and a MeLo
+ * adapter carded as skin-lesion (its input made the ViT's 32 × 32): two
+ * carded tasks of two modalities, as `grade --task auto` finds them.
+ * Returns the model's folder. */
+char       *fovea_test_install_fundus_skin_model (const char *dir);
+
 /* fovea-cli run as a separate process ($FOVEA_CLI), as a user runs it. */
 typedef struct {
   char *out;     /* stdout */

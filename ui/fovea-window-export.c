@@ -1,7 +1,9 @@
 /* fovea-window-export.c: File → Export Report…: the shown image's last
- * analysis as a PDF (fovea-report.h), with the overlay on show, written
- * off the main thread (hashing the weights may take a second). The record
- * comes from the grade-record builder, as batch grading's do. */
+ * analysis as a PDF (fovea-report.h), with the overlay on show and, when
+ * the window has segmented the image, the segmentation section
+ * (fovea-seg-report.h), written off the main thread (hashing the weights
+ * may take a second). The record comes from the grade-record builder, as
+ * batch grading's do. */
 #define G_LOG_DOMAIN "fovea-window-export"
 
 #include "config.h"
@@ -14,6 +16,8 @@
 #include "fovea-output-guard.h"
 #include "fovea-output-name.h"
 #include "fovea-report.h"
+#include "fovea-seg-models.h"
+#include "fovea-seg-report.h"
 #include "fovea-window-private.h"
 
 typedef struct {
@@ -23,6 +27,8 @@ typedef struct {
   float            *overlay;
   int               overlay_width, overlay_height;
   char             *overlay_name;
+  FoveaSegResult   *segmentation; /* NULL: none made */
+  FoveaSegModels   *seg_models;   /* keeps its cards alive */
   char             *path;
 } ExportJob;
 
@@ -79,6 +85,8 @@ export_job_free (ExportJob *job)
   g_free (job->weights_path);
   g_free (job->overlay);
   g_free (job->overlay_name);
+  g_clear_pointer (&job->segmentation, fovea_seg_result_free);
+  g_clear_pointer (&job->seg_models, fovea_seg_models_unref);
   g_free (job->path);
   g_free (job);
 }
@@ -96,9 +104,9 @@ export_report_thread (GTask        *task,
   if (job->weights_path != NULL)
     /* Without a hash the report says so; a missing one is no reason to fail. */
     job->record->model_sha256 = fovea_file_sha256 (job->weights_path, cancellable, NULL);
-  if (fovea_report_write_image (job->record, fovea_document_get_image (job->document),
-                                job->overlay, job->overlay_width, job->overlay_height,
-                                &info, job->path, &error))
+  if (fovea_report_write_image_segmented (job->record, fovea_document_get_image (job->document),
+                                          job->overlay, job->overlay_width, job->overlay_height,
+                                          job->segmentation, &info, job->path, &error))
     g_task_return_boolean (task, TRUE);
   else
     g_task_return_error (task, error);
@@ -169,6 +177,11 @@ fovea_window_export_report (FoveaWindow *self,
       job->overlay_height = map->height;
       job->overlay_name = g_strdup (fovea_overlay_kind_get_title (map->kind));
     }
+  /* The segmentations made of this image, whichever overlay is on show:
+   * the report keeps what the window measured. */
+  job->segmentation = fovea_seg_report_collect (self->explainer, self->shown_document);
+  if (job->segmentation != NULL)
+    job->seg_models = fovea_seg_models_ref (fovea_explainer_get_seg_models (self->explainer));
   job->path = g_file_get_path (file);
   task = g_task_new (self, self->cancellable, export_report_done_cb, NULL);
   g_task_set_source_tag (task, fovea_window_export_report);

@@ -6,7 +6,7 @@
  *   fovea-batch-decode.c   decoder threads, and how they share the cores with the engine
  *   fovea-batch-engine.c   the run's tasks, and groups of images through the engine
  *   fovea-batch-records.c  records (fovea-grade-record-build.h), handed over in order
- *   fovea-batch-segment.c  segmentation measurements of each gradable file, when asked */
+ *   fovea-batch-segment.c  segmentation of each gradable file, when asked */
 #pragma once
 
 #include "fovea-batch.h"
@@ -35,6 +35,9 @@ struct _FoveaBatch
   GHashTable            *skip;
   GStrv                  thresholds; /* "NAME=VALUE" overrides; NULL: none */
   FoveaSegTasks         *segmentation; /* borrowed; NULL: none */
+  /* The segmentation of the file whose records are being handed over,
+   * while they are; else NULL. */
+  const FoveaSegResult  *current_segmentation;
   FoveaBatchRecordFunc   record_func;
   FoveaBatchProgressFunc progress_func;
   gpointer               user_data;
@@ -117,13 +120,13 @@ void              batch_grade_group        (BatchRun           *run,
                                             FoveaGradeRecord ***records);
 
 /* fovea-batch-segment.c */
-/* Segments each gradable file of the group (decoded again at its full
- * size) and gives every record of it the measurements; a failure is
- * every such record's error. */
-void              batch_segment_group      (BatchRun           *run,
-                                            BatchItem         **group,
-                                            guint               n_group,
-                                            FoveaGradeRecord ***records);
+/* Segments the file of item (decoded again at its full size) when its
+ * records, one per task, have grades to go with it, and gives each of
+ * them the measurements; a failure is every such record's error. The
+ * result (NULL when not segmented or failed) is the caller's. */
+FoveaSegResult   *batch_segment_item       (BatchRun           *run,
+                                            BatchItem          *item,
+                                            FoveaGradeRecord  **records);
 
 /* fovea-batch-records.c */
 /* The record of item for task, before the engine runs: an error when
@@ -135,7 +138,8 @@ FoveaGradeRecord *batch_new_record         (const BatchRun  *run,
                                             const BatchItem *item,
                                             const BatchTask *task);
 /* Hands the group's records over in file then task order, and frees
- * them; counts each file in progress. FALSE when the record callback
+ * them; counts each file in progress. With segmentation, each file is
+ * segmented just before its records go (one result alive at a time). FALSE when the record callback
  * failed. */
 gboolean          batch_deliver_group      (BatchRun             *run,
                                             BatchItem           **group,

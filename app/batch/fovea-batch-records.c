@@ -77,6 +77,10 @@ batch_deliver_group (BatchRun *run, BatchItem **group, guint n_group, FoveaGrade
       /* A task for another modality leaves the file ungradable by it, as
        * its row says, not failed. */
       gboolean failed = FALSE, not_for_task = FALSE;
+      g_autoptr (FoveaSegResult) segmentation = NULL;
+      if (ok && run->batch->segmentation != NULL)
+        segmentation = batch_segment_item (run, group[i], records[i]);
+      run->batch->current_segmentation = segmentation;
       for (guint t = 0; t < run->n_tasks; t++)
         {
           FoveaGradeRecord *record = records[i][t];
@@ -88,6 +92,7 @@ batch_deliver_group (BatchRun *run, BatchItem **group, guint n_group, FoveaGrade
             ok = FALSE;
           fovea_grade_record_free (record);
         }
+      run->batch->current_segmentation = NULL;
       g_free (records[i]);
       if (!ok)
         continue;

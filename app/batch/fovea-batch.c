@@ -117,6 +117,13 @@ fovea_batch_set_segmentation (FoveaBatch *batch, FoveaSegTasks *tasks)
   batch->segmentation = tasks;
 }
 
+const FoveaSegResult *
+fovea_batch_get_segmentation_result (const FoveaBatch *batch)
+{
+  g_return_val_if_fail (batch != NULL, NULL);
+  return batch->current_segmentation;
+}
+
 void
 fovea_batch_set_callbacks (FoveaBatch *batch, FoveaBatchRecordFunc record_func,
                            FoveaBatchProgressFunc progress_func, gpointer user_data)
@@ -212,8 +219,6 @@ fovea_batch_run (FoveaBatch *batch, GCancellable *cancellable, FoveaBatchProgres
             records[i][t] = batch_new_record (&run, group[i], &run.tasks[t]);
         }
       batch_grade_group (&run, group, n_group, records);
-      if (batch->segmentation != NULL)
-        batch_segment_group (&run, group, n_group, records);
       ok = batch_deliver_group (&run, group, n_group, records, &progress, start, error);
       batch_release_items (&run, pos);
     }

@@ -123,6 +123,11 @@ void        fovea_batch_set_thresholds (FoveaBatch         *batch,
  * pass). Borrowed: tasks must outlive the batch. NULL: none. */
 void        fovea_batch_set_segmentation (FoveaBatch    *batch,
                                           FoveaSegTasks *tasks);
+/* Inside the record callback: the whole segmentation (maps, cards,
+ * measures: what a report draws) of the file whose records are being
+ * handed over, when fovea_batch_set_segmentation's tasks segmented it;
+ * else NULL. The batch's; valid until the callback returns. */
+const FoveaSegResult *fovea_batch_get_segmentation_result (const FoveaBatch *batch);
 void        fovea_batch_set_callbacks  (FoveaBatch            *batch,
                                         FoveaBatchRecordFunc   record_func,
                                         FoveaBatchProgressFunc progress_func,

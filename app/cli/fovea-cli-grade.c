@@ -10,7 +10,11 @@
  * per-patient summary of the whole CSV goes next to it as
  * OUT.patients.csv (fovea-patient-csv.h). With --segment, each gradable
  * image is also segmented (fovea-seg-tasks.h) and every row of it gets the
- * measurements in extra columns after the others (fovea-seg-columns.h). */
+ * measurements in extra columns after the others (fovea-seg-columns.h),
+ * and its reports under --report-dir the segmentation section, drawn from
+ * the same results (fovea_batch_get_segmentation_result). With --task
+ * auto the segmentation tasks apply to the images of their cards'
+ * modality; the others' measurement columns are empty. */
 #define G_LOG_DOMAIN "fovea-cli-grade"
 
 #include "config.h"
@@ -59,6 +63,7 @@ typedef struct {
   GHashTable  *ungradable;   /* paths with an ungradable row */
   /* --segment: the measurement columns after the CSV's own; else NULL. */
   const FoveaSegColumns *seg_columns;
+  FoveaBatch  *batch;        /* the model's run now going */
 } Grade;
 
 static void
@@ -160,7 +165,10 @@ record_cb (const FoveaGradeRecord *record, const FoveaImage *image, gboolean las
       g_autofree char *path = report_path (grade->report_dir, record);
       g_autoptr (GError) local = NULL;
       const FoveaReportInfo info = { .software_version = FOVEA_VERSION };
-      if (!fovea_report_write_image (record, image, NULL, 0, 0, &info, path, &local))
+      /* The segmentation the measurement columns come from: not made again. */
+      const FoveaSegResult *segmentation = fovea_batch_get_segmentation_result (grade->batch);
+      if (!fovea_report_write_image_segmented (record, image, NULL, 0, 0, segmentation, &info,
+                                               path, &local))
         {
           fprintf (stderr, "\nfovea-cli grade: report for %s: %s\n", record->path,
                    local->message);
@@ -412,7 +420,12 @@ write_unfit_notes (Grade *grade, const GPtrArray *files, GError **error)
                                       fovea_modality_to_string (record->modality));
       fovea_csv_log_add (grade->log, record);
       if (grade->jsonl)
-        print_jsonl (record, NULL, NULL);
+        {
+          /* The same members as every other row, the measurements null. */
+          g_auto (GStrv) seg_values = grade->seg_columns != NULL
+            ? fovea_seg_columns_values (grade->seg_columns, NULL) : NULL;
+          print_jsonl (record, grade->seg_columns, seg_values);
+        }
       g_hash_table_add (grade->ungradable, g_strdup (path));
       if (!fovea_csv_log_commit (grade->log, error))
         return FALSE;
@@ -544,12 +557,6 @@ fovea_cli_grade (int argc, char **argv)
                "without other tasks, --model, --adapter or --resume\n");
       return FOVEA_CLI_EXIT_FATAL;
     }
-  if (auto_tasks && segment_args != NULL)
-    {
-      fprintf (stderr, "fovea-cli grade: --segment does not go with --task auto: give the "
-               "tasks to grade\n");
-      return FOVEA_CLI_EXIT_FATAL;
-    }
   /* Loaded before any output exists: a model that fails leaves nothing. */
   gboolean seg_failed = FALSE;
   g_autoptr (FoveaSegTasks) seg_tasks = fovea_cli_load_seg_tasks ("grade", segment_args,
@@ -658,7 +665,10 @@ fovea_cli_grade (int argc, char **argv)
         }
       fovea_batch_set_skip (batch, done);
       fovea_batch_set_callbacks (batch, record_cb, progress_cb, &grade);
-      if (!fovea_batch_run (batch, NULL, &progress, &error))
+      grade.batch = batch;
+      gboolean ran = fovea_batch_run (batch, NULL, &progress, &error);
+      grade.batch = NULL;
+      if (!ran)
         {
           fprintf (stderr, "%sfovea-cli grade: %s\n", grade.tty ? "\n" : "", error->message);
           return FOVEA_CLI_EXIT_FATAL;

@@ -200,10 +200,21 @@ fovea_report_write_image (const FoveaGradeRecord *record, const FoveaImage *imag
                           const float *overlay, int overlay_width, int overlay_height,
                           const FoveaReportInfo *info, const char *path, GError **error)
 {
+  return fovea_report_write_image_segmented (record, image, overlay, overlay_width,
+                                             overlay_height, NULL, info, path, error);
+}
+
+gboolean
+fovea_report_write_image_segmented (const FoveaGradeRecord *record, const FoveaImage *image,
+                                    const float *overlay, int overlay_width, int overlay_height,
+                                    const FoveaSegResult *segmentation,
+                                    const FoveaReportInfo *info, const char *path,
+                                    GError **error)
+{
   g_return_val_if_fail (record != NULL, FALSE);
   g_return_val_if_fail (overlay == NULL || (overlay_width > 0 && overlay_height > 0), FALSE);
   const ReportImageItem item = { record, image, overlay, overlay_width, overlay_height, NULL,
-                                 NULL };
+                                 segmentation };
   const ImagesDoc doc = { .single = &item };
   g_autofree char *title = image_title (record);
   FoveaGradeRecord *const records[] = { (FoveaGradeRecord *) record };

@@ -56,6 +56,18 @@ gboolean fovea_report_write_image (const FoveaGradeRecord *record,
                                    const char             *path,
                                    GError                **error);
 
+/* The same with the image's segmentation (NULL: none): its section after
+ * the page-set, as fovea_report_write_images_segmented draws it. */
+gboolean fovea_report_write_image_segmented (const FoveaGradeRecord *record,
+                                             const FoveaImage       *image,
+                                             const float            *overlay,
+                                             int                     overlay_width,
+                                             int                     overlay_height,
+                                             const FoveaSegResult   *segmentation,
+                                             const FoveaReportInfo  *info,
+                                             const char             *path,
+                                             GError                **error);
+
 /* Several images in one file: one page-set per record, each with its own
  * thumbnail (images[i] may be NULL, images itself may be NULL). "Page X of
  * Y" counts the whole file. */

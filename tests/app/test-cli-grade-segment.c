@@ -5,7 +5,10 @@
  * fovea_seg_measure's on the same file, a broken image's row (an error,
  * empty measurements), resume refused when the segmentation columns
  * differ, merge refusing CSVs of different columns and joining equal
- * ones, and a missing or corrupt model refused before any CSV exists. */
+ * ones, and a missing or corrupt model refused before any CSV exists;
+ * --report-dir's PDFs with the segmentation section (pdftotext) the CSV's
+ * measurements come from; --task auto on a mixed folder (fundus, skin,
+ * OCTA): one header, measurements for the fundus photograph only. */
 #define G_LOG_DOMAIN "test-cli-grade-segment"
 
 #include <glib/gstdio.h>
@@ -20,7 +23,9 @@
 #include "fovea-test-common.h"
 #include "seg-test-model.h"
 
+#define COL_TASK 6
 #define COL_ERROR 15
+#define COL_NOTE 17
 
 typedef struct {
   char *root;
@@ -129,25 +134,42 @@ column_index (char **header, const char *name)
   g_error ("no column %s", name);
 }
 
-/* What the library measures on the file, as the columns' text. */
+/* What the library measures on the file at path. */
+static FoveaSegMeasures *
+measure_file (const Fixture *f, const char *path)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FoveaSegmenter) segmenter = fovea_segmenter_load (f->seg_model, 1, &error);
+  g_assert_no_error (error);
+  g_autoptr (FoveaImage) image = fovea_decode_file (path, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_autoptr (FoveaSegmentation) result = fovea_segmenter_run (segmenter, image, &error);
+  g_assert_no_error (error);
+  return fovea_seg_measure (result, fovea_segmenter_get_card (segmenter));
+}
+
+/* The same as the columns' text. */
 static GStrv
-expected_values (const Fixture *f, const char *name, const FoveaSegColumns **out_columns,
-                 FoveaSegColumns **columns)
+expected_values_of (const Fixture *f, const char *path, const FoveaSegColumns **out_columns,
+                    FoveaSegColumns **columns)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (FoveaSegmenter) segmenter = fovea_segmenter_load (f->seg_model, 1, &error);
   g_assert_no_error (error);
   const FoveaTaskCard *card = fovea_segmenter_get_card (segmenter);
-  g_autofree char *path = g_build_filename (f->images, name, NULL);
-  g_autoptr (FoveaImage) image = fovea_decode_file (path, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_autoptr (FoveaSegmentation) result = fovea_segmenter_run (segmenter, image, &error);
-  g_assert_no_error (error);
-  g_autoptr (FoveaSegMeasures) measures = fovea_seg_measure (result, card);
+  g_autoptr (FoveaSegMeasures) measures = measure_file (f, path);
   *columns = fovea_seg_columns_new (&card, 1, &error);
   g_assert_no_error (error);
   *out_columns = *columns;
   return fovea_seg_columns_values (*columns, measures);
+}
+
+static GStrv
+expected_values (const Fixture *f, const char *name, const FoveaSegColumns **out_columns,
+                 FoveaSegColumns **columns)
+{
+  g_autofree char *path = g_build_filename (f->images, name, NULL);
+  return expected_values_of (f, path, out_columns, columns);
 }
 
 /* Grades the images into out, with more arguments up to a NULL (which
@@ -332,6 +354,148 @@ test_bad_models (Fixture *f, gconstpointer data)
   g_assert_false (g_file_test (f->out, G_FILE_TEST_EXISTS));
 }
 
+/* The field of view's line of the report's table, as the library
+ * measures the file. */
+static char *
+expected_fov_line (const Fixture *f, const char *path)
+{
+  g_autoptr (FoveaSegMeasures) m = measure_file (f, path);
+  return g_strdup_printf ("Field of view diameter %.0f px", 2 * m->fov_radius);
+}
+
+static char *
+report_text (const char *dir, const char *name)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    g_error ("no report %s", path);
+  return fovea_test_pdf_text (path);
+}
+
+/* --report-dir with --segment: a gradable file's PDF has the section
+ * `report --segment` draws, from the segmentation the CSV's columns come
+ * from; an ungradable one's, or any without --segment, none. */
+static void
+test_report_dir (Fixture *f, gconstpointer data)
+{
+  (void) data;
+  if (!fovea_test_have_poppler ())
+    return;
+  g_autofree char *plain = g_build_filename (f->root, "plain.csv", NULL);
+  g_autofree char *plain_reports = g_build_filename (f->root, "plain-reports", NULL);
+  g_autofree char *reports = g_build_filename (f->root, "reports", NULL);
+  FoveaCliResult r = grade (f, plain, "--report-dir", plain_reports, NULL);
+  g_assert_cmpint (r.status, ==, 3);  /* the broken file */
+  fovea_test_cli_result_clear (&r);
+  r = grade (f, f->out, "--segment", "anatomy", "--report-dir", reports, NULL);
+  g_assert_cmpint (r.status, ==, 3);
+  fovea_test_cli_result_clear (&r);
+
+  g_autofree char *text = report_text (reports, "P001_OD-tiny-five-class.pdf");
+  fovea_test_assert_contains (text, "Segmentation");
+  fovea_test_assert_contains (text, "Measurement Value Unit");
+  fovea_test_assert_contains (text, "Vessel fractal dimension");
+  fovea_test_assert_contains (text, "Not validated on real photographs");
+  g_autofree char *path = g_build_filename (f->images, "P001_OD.png", NULL);
+  g_autofree char *fov = expected_fov_line (f, path);
+  fovea_test_assert_contains (text, fov);
+  g_autofree char *plain_text = report_text (plain_reports, "P001_OD-tiny-five-class.pdf");
+  g_assert_null (strstr (plain_text, "Measurement Value Unit"));
+  fovea_test_assert_contains (plain_text, "Fovea grading report");
+
+  /* Too small to grade: not segmented, as its empty columns say. */
+  g_autofree char *small = report_text (reports, "P002_OS-tiny-five-class.pdf");
+  fovea_test_assert_contains (small, "Ungradable");
+  g_assert_null (strstr (small, "Measurement Value Unit"));
+
+  /* The file that could not be read has no report; the summary is there. */
+  g_autofree char *broken = g_build_filename (reports, "broken-tiny-five-class.pdf", NULL);
+  g_assert_false (g_file_test (broken, G_FILE_TEST_EXISTS));
+  g_autofree char *summary = report_text (reports, "summary.pdf");
+  g_assert_null (strstr (summary, "Measurement Value Unit"));
+}
+
+/* --task auto with --segment on a mixed folder: the installed grading
+ * model's fundus and skin tasks each on their images, the segmentation
+ * (a fundus card) on the fundus photograph only; the skin photograph's
+ * and the OCTA scan's measurements are empty, not errors; one header,
+ * the same as a run with one task; JSON Lines with the same members for
+ * every row; the fundus report with the section, the skin one without. */
+static void
+test_task_auto (Fixture *f, gconstpointer data)
+{
+  (void) data;
+  g_autofree char *installed = g_path_get_dirname (f->seg_model);
+  g_free (fovea_test_install_fundus_skin_model (installed));
+  g_autofree char *mixed = g_build_filename (f->root, "mixed", NULL);
+  g_assert_cmpint (g_mkdir (mixed, 0755), ==, 0);
+  const char *samples[] = { "fundus-healthy.png", "skin-naevus.png", "octa-3mm.png" };
+  for (guint i = 0; i < G_N_ELEMENTS (samples); i++)
+    {
+      g_autofree char *from = fovea_test_sample_path (samples[i]);
+      g_autofree char *to = g_build_filename (mixed, samples[i], NULL);
+      fovea_test_copy_file (from, to);
+    }
+  g_autofree char *reports = g_build_filename (f->root, "auto-reports", NULL);
+  FoveaCliResult r = fovea_test_run_cli ("grade", mixed, "--task", "auto", "--segment", "anatomy",
+                                         "--threads", "1", "--jobs", "1", "--jsonl",
+                                         "--report-dir", reports, "--out", f->out, NULL);
+  g_test_message ("%s", r.err);
+  g_assert_cmpint (r.status, ==, 0);
+  g_auto (GStrv) lines = g_strsplit (g_strstrip (r.out), "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 3);
+  for (guint i = 0; lines[i] != NULL; i++)
+    fovea_test_assert_contains (lines[i], "\"vessels_density\":");
+  fovea_test_cli_result_clear (&r);
+
+  g_autoptr (GPtrArray) rows = read_csv (f->out);
+  g_assert_cmpuint (rows->len, ==, 4);  /* the header and one row a file */
+  char **header = rows->pdata[0];
+  g_autofree char *fundus_path = g_build_filename (mixed, "fundus-healthy.png", NULL);
+  FoveaSegColumns *columns = NULL;
+  const FoveaSegColumns *names = NULL;
+  g_auto (GStrv) expected = expected_values_of (f, fundus_path, &names, &columns);
+  guint n_seg = fovea_seg_columns_get_n (names);
+  g_assert_cmpuint (g_strv_length (header), ==, FOVEA_CSV_N_COLUMNS + n_seg);
+  for (guint i = 0; i < FOVEA_CSV_N_COLUMNS; i++)
+    g_assert_cmpstr (header[i], ==, fovea_csv_columns ()[i]);
+  for (guint i = 0; i < n_seg; i++)
+    g_assert_cmpstr (header[FOVEA_CSV_N_COLUMNS + i], ==, fovea_seg_columns_names (names)[i]);
+
+  char **fundus = find_row (rows, "fundus-healthy.png");
+  g_assert_nonnull (fundus);
+  g_assert_cmpstr (fundus[COL_TASK], ==, "tiny-five-class");
+  g_assert_cmpstr (fundus[COL_ERROR], ==, "");
+  for (guint i = 0; i < n_seg; i++)
+    g_assert_cmpstr (fundus[FOVEA_CSV_N_COLUMNS + i], ==, expected[i]);
+  g_assert_cmpstr (fundus[column_index (header, "fov_diameter_px")], !=, "");
+
+  char **skin = find_row (rows, "skin-naevus.png");
+  g_assert_nonnull (skin);
+  g_assert_cmpstr (skin[COL_TASK], ==, "skin-lesion");
+  g_assert_cmpstr (skin[COL_ERROR], ==, "");
+  char **octa = find_row (rows, "octa-3mm.png");
+  g_assert_nonnull (octa);
+  g_assert_cmpstr (octa[COL_ERROR], ==, "");
+  g_assert_cmpstr (octa[COL_NOTE], ==, "no task for modality octa");
+  for (guint i = 0; i < n_seg; i++)
+    {
+      g_assert_cmpstr (skin[FOVEA_CSV_N_COLUMNS + i], ==, "");
+      g_assert_cmpstr (octa[FOVEA_CSV_N_COLUMNS + i], ==, "");
+    }
+
+  if (fovea_test_have_poppler ())
+    {
+      g_autofree char *fundus_text = report_text (reports, "fundus-healthy-tiny-five-class.pdf");
+      fovea_test_assert_contains (fundus_text, "Measurement Value Unit");
+      g_autofree char *fov = expected_fov_line (f, fundus_path);
+      fovea_test_assert_contains (fundus_text, fov);
+      g_autofree char *skin_text = report_text (reports, "skin-naevus-skin-lesion.pdf");
+      g_assert_null (strstr (skin_text, "Measurement Value Unit"));
+    }
+  fovea_seg_columns_free (columns);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -343,6 +507,10 @@ main (int argc, char **argv)
   g_test_add ("/cli/grade-segment/merge", Fixture, NULL, fixture_set_up, test_merge,
               fixture_tear_down);
   g_test_add ("/cli/grade-segment/bad-models", Fixture, NULL, fixture_set_up, test_bad_models,
+              fixture_tear_down);
+  g_test_add ("/cli/grade-segment/report-dir", Fixture, NULL, fixture_set_up, test_report_dir,
+              fixture_tear_down);
+  g_test_add ("/cli/grade-segment/task-auto", Fixture, NULL, fixture_set_up, test_task_auto,
               fixture_tear_down);
   return g_test_run ();
 }

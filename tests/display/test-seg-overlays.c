@@ -6,8 +6,10 @@
  * offered once installed, for fundus photographs only; its overlay made in
  * a worker thread without an analysis, then served from the cache; each
  * label's check button changing what the image view draws; a pending
- * segmentation dropped when the document changes; a model that cannot be
- * loaded reported in a toast. Screenshots go to the build folder. */
+ * segmentation dropped when the document changes; Export Report with the
+ * segmentation section when the image has been segmented (its measurements
+ * the legend's), without it when not; a model that cannot be loaded
+ * reported in a toast. Screenshots and the report go to the build folder. */
 #include "config.h"
 
 #include <glib/gstdio.h>
@@ -18,6 +20,8 @@
 #include "fovea-display-test.h"
 #include "fovea-explainer-private.h"
 #include "fovea-overlay-chooser-private.h"
+#include "fovea-results-panel-private.h"
+#include "fovea-seg-report.h"
 #include "fovea-seg-legend-private.h"
 #include "fovea-seg-models-private.h"
 #include "fovea-window-private.h"
@@ -352,6 +356,95 @@ test_toggle_label (void)
 }
 
 static gboolean
+panel_idle (gpointer data)
+{
+  return !fovea_results_panel_get_busy (data) && fovea_results_panel_get_result (data) != NULL;
+}
+
+/* Analyses the shown image with the tiny grading model's fundus task. */
+static void
+analyse (void)
+{
+  FoveaResultsPanel *panel = fovea_window_get_results_panel (window);
+
+  g_assert_true (fovea_results_panel_select_task (panel, "tiny-five-class"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.analyse", NULL));
+  fovea_display_test_wait_for (panel_idle, panel, "the analysis to finish");
+}
+
+static gboolean
+file_exists (gpointer data)
+{
+  return g_file_test (data, G_FILE_TEST_EXISTS);
+}
+
+/* Exports the shown image's report to root/name; its text. */
+static char *
+export_report (const char *name)
+{
+  g_autofree char *path = g_build_filename (root, name, NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+
+  fovea_window_export_report (window, file);
+  fovea_display_test_wait_for (file_exists, path, "the report");
+  return fovea_test_pdf_text (path);
+}
+
+/* Export Report of a segmented image has the section, with the
+ * measurements the legend shows, whichever overlay is on show; of an
+ * image not segmented, none. The report is kept in the build folder. */
+static void
+test_export_report (void)
+{
+  FoveaExplainer *explainer = fovea_window_get_explainer (window);
+
+  if (!fovea_test_have_poppler ())
+    return;
+  FoveaDocument *document = open_sample ("fundus-healthy.png");
+  FoveaExplainMap *map = fovea_explainer_lookup_segmentation (explainer, document, TASK);
+  g_assert_nonnull (map);
+  const FoveaSegMeasures *measures = map->segmentation->measures;
+  choose_none ();
+  analyse ();
+
+  /* What the report gets: the cached overlay's masks and measurements. */
+  g_autoptr(FoveaSegResult) collected = fovea_seg_report_collect (explainer, document);
+  g_assert_nonnull (collected);
+  g_assert_cmpuint (collected->n_tasks, ==, 1);
+  g_assert_cmpstr (collected->model_names[0], ==, "vessel-model");
+  g_assert_cmpint (collected->segmentations[0]->width, ==, map->segmentation->width);
+  g_assert_cmpint (collected->measures->n_labels, ==, measures->n_labels);
+  g_assert_cmpfloat (collected->measures->vessel_density, ==, measures->vessel_density);
+
+  g_autofree char *text = export_report ("segmented-report.pdf");
+  g_test_message ("report:\n%s", text);
+  fovea_test_assert_contains (text, "Segmentation");
+  fovea_test_assert_contains (text, "vessel-model — " TITLE);
+  fovea_test_assert_contains (text, "Measurement Value Unit");
+  g_autofree char *fov = g_strdup_printf ("Field of view diameter %.0f px",
+                                          2 * measures->fov_radius);
+  fovea_test_assert_contains (text, fov);
+  g_autofree char *density = g_strdup_printf ("Vessel density %.2f", 100 * measures->vessel_density);
+  fovea_test_assert_contains (text, density);
+  {
+    g_autofree char *from = g_build_filename (root, "segmented-report.pdf", NULL);
+    g_autofree char *to = g_test_build_filename (G_TEST_BUILT, "seg-report.pdf", NULL);
+
+    fovea_test_copy_file (from, to);
+    g_test_message ("report: %s", to);
+  }
+
+  /* Not segmented: the report as without segmentation models. */
+  FoveaDocument *blurred = open_sample ("fundus-blurred.jpg");
+  g_assert_null (fovea_explainer_lookup_segmentation (explainer, blurred, TASK));
+  g_assert_null (fovea_seg_report_collect (explainer, blurred));
+  analyse ();
+  g_autofree char *plain = export_report ("plain-report.pdf");
+  fovea_test_assert_contains (plain, "Fovea grading report");
+  g_assert_null (strstr (plain, "Measurement Value Unit"));
+}
+
+static gboolean
 quiet_period_over (gpointer data)
 {
   return g_get_monotonic_time () >= *(gint64 *) data;
@@ -436,6 +529,8 @@ main (int argc, char **argv)
   g_assert_cmpint (g_mkdir_with_parents (models, 0755), ==, 0);
   g_setenv ("XDG_DATA_HOME", data_home, TRUE);
   g_setenv ("FOVEA_MODELS_DIR", models, TRUE);
+  /* A grading model, for the analysis a report needs. */
+  g_free (fovea_test_install_fundus_skin_model (models));
 
   application = fovea_application_new (G_APPLICATION_NON_UNIQUE);
   g_application_register (G_APPLICATION (application), NULL, &error);
@@ -448,6 +543,7 @@ main (int argc, char **argv)
   g_test_add_func ("/seg-overlays/offered", test_offered);
   g_test_add_func ("/seg-overlays/cached", test_cached);
   g_test_add_func ("/seg-overlays/toggle-label", test_toggle_label);
+  g_test_add_func ("/seg-overlays/export-report", test_export_report);
   g_test_add_func ("/seg-overlays/switch-cancels", test_switch_cancels);
   g_test_add_func ("/seg-overlays/broken-model", test_broken_model);
   int status = g_test_run ();
