@@ -2,9 +2,10 @@
 # train-seg-models.sh: trains the three segmentation models (vessels on
 # DRIVE, optic disc and DR lesions on IDRiD's lesion set) with Fovea's own
 # trainer from the bundled ImageNet MobileNetV2, then scores each held-out
-# part once.
+# part once; and the LesionPaste flagger (real IDRiD lesions pasted into
+# normal DRIVE photographs, the window's Anomaly overlay).
 #
-#   ./scripts/train-seg-models.sh [data|vessels|optic-disc|lesions|held-out|all]
+#   ./scripts/train-seg-models.sh [data|vessels|optic-disc|lesions|lesionpaste|held-out|all]
 #   ./scripts/train-seg-models.sh held-out|bundle NAME
 #
 # `held-out NAME` scores one finished model; `bundle NAME` copies a scored
@@ -72,20 +73,33 @@ case $step in
       --epochs 60 --patches 512 --batch 8 --patch 256 --lr 1e-3 --select ap \
       --pos-weights 10,3,3,5 --patience 10 ;;
 esac
+pasted=build/lesionpaste
+case $step in
+  lesionpaste|all)
+    [ -f $pasted/train/split.csv ] ||
+      /usr/bin/python3 $src/make-lesionpaste-data.py $pasted/train
+    train lesionpaste $pasted/train $pasted/train/split.csv \
+      --epochs 12 --patches 256 --batch 8 --patch 256 --lr 1e-3 --select ap \
+      --pos-weights 5 --patience 4 ;;
+esac
 # held_out NAME: scores the finished model NAME on its set's held-out rows.
 held_out () {
   case $1 in
     vessels) score vessels $layout/drive scripts/splits/drive-vessels.csv ;;
     optic-disc|lesions) score "$1" $layout/idrid scripts/splits/idrid-lesions.csv ;;
+    lesionpaste)
+      [ -f $pasted/held-out/split.csv ] || /usr/bin/python3 $src/make-lesionpaste-data.py \
+        $pasted/held-out --held-out --variants 4 --seed 1
+      score lesionpaste $pasted/held-out $pasted/held-out/split.csv ;;
     *) echo "unknown model $1" >&2; exit 2 ;;
   esac
 }
 
 case $step in
   held-out)
-    for name in ${2:-vessels optic-disc lesions}; do held_out "$name"; done ;;
+    for name in ${2:-vessels optic-disc lesions lesionpaste}; do held_out "$name"; done ;;
   all)
-    for name in vessels optic-disc lesions; do held_out "$name"; done ;;
+    for name in vessels optic-disc lesions lesionpaste; do held_out "$name"; done ;;
   bundle)
     name=${2:?bundle needs a model name}
     rm -rf "resources/models/$name.new"

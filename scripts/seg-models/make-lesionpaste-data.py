@@ -48,13 +48,9 @@ mask is where alpha > 0.5 * lambda. Places are drawn inside 80 % of the
 FOV radius. Each image gets 1-6 lesions of random labels (microaneurysms
 in clusters of 2-5, as they occur).
 
-Needs /usr/bin/python3 with numpy and PIL (Debian's); no network. Then
-train, for example (not run here: hours on this machine):
-
-    build/app/fovea-cli train --model resources/models/mobilenetv2-imagenet \\
-        --task-card scripts/seg-models/lesions.card.json --data OUT \\
-        --split OUT/split.csv --out build/seg-models/lesionpaste \\
-        --epochs 40 --patches 512 --batch 8 --patch 256 --select ap
+Needs /usr/bin/python3 with numpy and PIL (Debian's); no network. The
+flagger is trained on OUT by `./scripts/train-seg-models.sh lesionpaste`
+and scored against PatchCore by tests/scripts/eval-anomaly-pasted.py.
 """
 import argparse
 import csv
