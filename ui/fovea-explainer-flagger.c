@@ -14,10 +14,14 @@
 #include "fovea-seg-models.h"
 
 #define U16_MAX 65535.0f
+/* Probabilities under the colour map's first step are left undrawn (0,
+ * like the outside of the FOV): a flagger gives 1e-5 to 1e-4 over much of
+ * a normal fundus, which would otherwise paint it in the lowest colour. */
+#define DRAWN_MIN ((guint16) (U16_MAX / 256))
 
 /* Per pixel of the drawn size, the most probable of the flagger's labels
  * (any of them is an anomaly), in 0..1; zero outside the FOV, as the
- * segmenter leaves its maps. */
+ * segmenter leaves its maps, and where it is under DRAWN_MIN. */
 static float *
 flagger_values (const FoveaSegmentation *segmentation,
                 int                     *width,
@@ -44,7 +48,7 @@ flagger_values (const FoveaSegmentation *segmentation,
 
               peak = MAX (peak, row[sx]);
             }
-          out[(gsize) y * out_w + x] = peak / U16_MAX;
+          out[(gsize) y * out_w + x] = peak >= DRAWN_MIN ? peak / U16_MAX : 0.0f;
         }
     }
   *width = out_w;

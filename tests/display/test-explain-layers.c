@@ -499,19 +499,26 @@ test_anomaly_flagger (void)
   FoveaExplainMap *map = lookup_anomaly (document);
   g_assert_cmpint (map->width, ==, 565);
   g_assert_cmpint (map->height, ==, 584);
-  gsize peak = 0, n_high = 0;
+  gsize peak = 0, n_high = 0, n_drawn_away = 0;
   for (gsize i = 0; i < (gsize) map->width * map->height; i++)
     {
       peak = map->values[i] > map->values[peak] ? i : peak;
       n_high += map->values[i] >= 0.5f;
+      /* Drawn (not negligible) pixels away from the spot. */
+      n_drawn_away += map->values[i] > 0 &&
+                      hypot ((double) (i % map->width) - SPOT_X,
+                             (double) (i / map->width) - SPOT_Y) > 30;
     }
   int peak_x = (int) (peak % map->width), peak_y = (int) (peak / map->width);
-  g_test_message ("peak %.3f at (%d, %d); %" G_GSIZE_FORMAT " pixels ≥ 0.5", map->values[peak],
-                  peak_x, peak_y, n_high);
+  g_test_message ("peak %.3f at (%d, %d); %" G_GSIZE_FORMAT " pixels ≥ 0.5, %" G_GSIZE_FORMAT
+                  " drawn away from the spot", map->values[peak], peak_x, peak_y, n_high,
+                  n_drawn_away);
   g_assert_cmpfloat (map->values[peak], >=, 0.5);
   g_assert_cmpfloat (hypot (peak_x - SPOT_X, peak_y - SPOT_Y), <=, 2 * SPOT_RADIUS);
   g_assert_cmpuint (n_high, >, 0);
   g_assert_cmpuint (n_high, <, 4 * G_PI * SPOT_RADIUS * SPOT_RADIUS);
+  /* The rest of this normal fundus is left as it is (under 1 % of it). */
+  g_assert_cmpuint (n_drawn_away, <, map->width * map->height / 100);
   g_autofree char *text = fovea_display_test_dup_text (GTK_WIDGET (legend));
   fovea_display_test_assert_shows (text, title);
   save_screenshot ("explain-anomaly-flagger.png");
