@@ -26,7 +26,7 @@ fovea_overlay_kind_get_title (FoveaOverlayKind kind)
     case FOVEA_OVERLAY_GRADCAM:
       return _("Saliency (Grad-CAM)");
     case FOVEA_OVERLAY_ANOMALY:
-      return _("Anomaly: distance to normal patches");
+      return _("Anomaly — PatchCore: distance to normal patches");
     case FOVEA_OVERLAY_SEGMENTATION:
       return _("Segmentation");
     case FOVEA_OVERLAY_NONE:
@@ -47,6 +47,7 @@ box_new (FoveaOverlayKind  kind,
 
   box->ref_count = 1;
   box->map.kind = kind;
+  box->map.title = g_strdup (fovea_overlay_kind_get_title (kind));
   box->map.width = width;
   box->map.height = height;
   box->map.texture = texture;
@@ -118,6 +119,16 @@ fovea_explain_map_new_segmentation (FoveaSegOverlay  *overlay,
   return &box->map;
 }
 
+void
+fovea_explain_map_set_title (FoveaExplainMap *map,
+                             const char      *title)
+{
+  g_return_if_fail (map != NULL && title != NULL);
+
+  g_free (map->title);
+  map->title = g_strdup (title);
+}
+
 FoveaExplainMap *
 fovea_explain_map_ref (FoveaExplainMap *map)
 {
@@ -134,6 +145,7 @@ fovea_explain_map_unref (FoveaExplainMap *map)
 
   if (map == NULL || !g_atomic_int_dec_and_test (&box->ref_count))
     return;
+  g_free (map->title);
   g_free (map->values);
   g_clear_object (&map->texture);
   g_clear_pointer (&map->segmentation, fovea_seg_overlay_free);

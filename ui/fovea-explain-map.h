@@ -19,7 +19,8 @@ typedef enum {
   FOVEA_OVERLAY_NONE,
   FOVEA_OVERLAY_ROLLOUT,   /* saliency: attention rollout of the analysis */
   FOVEA_OVERLAY_GRADCAM,   /* saliency: Grad-CAM of the task's predicted class */
-  FOVEA_OVERLAY_ANOMALY,   /* distance to the bank's normal patches */
+  FOVEA_OVERLAY_ANOMALY,   /* an anomaly flagger's map, else distance to the
+                            * bank's normal patches (PatchCore) */
   FOVEA_OVERLAY_SEGMENTATION,  /* an installed segmentation model's labels */
 } FoveaOverlayKind;
 
@@ -27,6 +28,9 @@ typedef enum {
 
 typedef struct {
   FoveaOverlayKind  kind;
+  /* What the legend and a report call it: the kind's title, or for an
+   * anomaly map the method that made it. */
+  char             *title;
   int               width, height;  /* aligned to the whole image */
   float            *values;         /* width × height, 0..1; 0 outside the FOV;
                                      * NULL for segmentation */
@@ -39,8 +43,8 @@ typedef struct {
   FoveaSegOverlay  *segmentation;   /* segmentation only, else NULL */
 } FoveaExplainMap;
 
-/* The legend's title for kind, translated ("Saliency (Grad-CAM)"). NULL
- * for NONE. */
+/* The legend's title for kind, translated ("Saliency (Grad-CAM)"); for
+ * ANOMALY, PatchCore's. NULL for NONE. */
 const char      *fovea_overlay_kind_get_title (FoveaOverlayKind kind);
 
 /* Takes values (width × height, in legend units, g_malloc'd) over: divides
@@ -54,6 +58,9 @@ FoveaExplainMap *fovea_explain_map_new   (FoveaOverlayKind   kind,
                                           double             legend_max,
                                           double             normal_max,
                                           GError           **error);
+/* Replaces the map's title; only by its maker, before it is shared. */
+void             fovea_explain_map_set_title (FoveaExplainMap *map,
+                                              const char      *title);
 /* Takes overlay over and draws all its labels as the texture. Touches no
  * display. NULL with an error when the texture cannot be made. */
 FoveaExplainMap *fovea_explain_map_new_segmentation (FoveaSegOverlay *overlay,

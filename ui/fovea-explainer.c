@@ -57,14 +57,22 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-/* What a map explains besides the image: the model and task, or the bank. */
+/* What a map explains besides the image: the model and task, or what
+ * made the anomaly map (the flagger's folder, or the bank). */
 static char *
 dup_source (FoveaExplainer            *self,
+            FoveaDocument             *document,
             const FoveaAnalysisResult *result,
             FoveaOverlayKind           kind)
 {
   if (kind == FOVEA_OVERLAY_ANOMALY)
-    return g_strdup (self->bank != NULL ? self->bank->bank_path : "");
+    {
+      const char *flagger = fovea_explainer_get_flagger (self, fovea_document_get_modality (document));
+
+      if (flagger != NULL)
+        return g_strdup (fovea_seg_models_get_dir (self->seg_models, flagger));
+      return g_strdup (self->bank != NULL ? self->bank->bank_path : "");
+    }
   return g_strdup_printf ("%s\n%s", result->model->path, result->task->name);
 }
 
@@ -173,6 +181,26 @@ make_map_thread (GTask        *task,
   fovea_explainer_return_map (task, map, error);
 }
 
+void
+fovea_explain_shrunk_size (int  width,
+                           int  height,
+                           int *out_width,
+                           int *out_height)
+{
+  double scale = MIN (1.0, (double) MAP_MAX_SIDE / MAX (width, height));
+
+  *out_width = MAX (1, (int) lround (width * scale));
+  *out_height = MAX (1, (int) lround (height * scale));
+}
+
+int
+fovea_explain_sample_index (int i,
+                            int n,
+                            int out_n)
+{
+  return MIN (n - 1, (int) ((i + 0.5) * n / out_n));
+}
+
 /* The anomaly map at most MAP_MAX_SIDE on its longer side, sampled at
  * pixel centres (which keeps the FOV's zeros exact). */
 static float *
@@ -180,21 +208,18 @@ shrink_map (const FoveaAnomalyMap *anomaly_map,
             int                   *width,
             int                   *height)
 {
-  int w = anomaly_map->width, h = anomaly_map->height;
-  double scale = MIN (1.0, (double) MAP_MAX_SIDE / MAX (w, h));
-  int out_w = MAX (1, (int) lround (w * scale)), out_h = MAX (1, (int) lround (h * scale));
-  float *out = g_new (float, (gsize) out_w * out_h);
+  int w = anomaly_map->width, h = anomaly_map->height, out_w, out_h;
+  float *out;
 
+  fovea_explain_shrunk_size (w, h, &out_w, &out_h);
+  out = g_new (float, (gsize) out_w * out_h);
   for (int y = 0; y < out_h; y++)
     {
-      int sy = MIN (h - 1, (int) ((y + 0.5) * h / out_h));
+      int sy = fovea_explain_sample_index (y, h, out_h);
 
       for (int x = 0; x < out_w; x++)
-        {
-          int sx = MIN (w - 1, (int) ((x + 0.5) * w / out_w));
-
-          out[(gsize) y * out_w + x] = anomaly_map->map[(gsize) sy * w + sx];
-        }
+        out[(gsize) y * out_w + x] = anomaly_map->map[(gsize) sy * w +
+                                                      fovea_explain_sample_index (x, w, out_w)];
     }
   *width = out_w;
   *height = out_h;
@@ -421,6 +446,9 @@ fovea_explainer_can_explain (FoveaExplainer    *self,
     *reason = NULL;
   if (kind != FOVEA_OVERLAY_ANOMALY)
     return TRUE;
+  /* A flagger for the image's modality makes the map; the bank is not needed. */
+  if (fovea_explainer_get_flagger (self, modality) != NULL)
+    return TRUE;
 
   switch (self->bank_state)
     {
@@ -446,6 +474,22 @@ fovea_explainer_can_explain (FoveaExplainer    *self,
   return TRUE;
 }
 
+char *
+fovea_explainer_dup_anomaly_method (FoveaExplainer *self,
+                                    FoveaModality   modality)
+{
+  const char *flagger;
+
+  g_return_val_if_fail (FOVEA_IS_EXPLAINER (self), NULL);
+
+  if (!fovea_explainer_can_explain (self, FOVEA_OVERLAY_ANOMALY, modality, NULL))
+    return NULL;
+  flagger = fovea_explainer_get_flagger (self, modality);
+  if (flagger != NULL)
+    return g_strdup (fovea_seg_models_get_card (self->seg_models, flagger)->title);
+  return g_strdup ("PatchCore");
+}
+
 FoveaExplainMap *
 fovea_explainer_lookup (FoveaExplainer            *self,
                         FoveaDocument             *document,
@@ -459,7 +503,7 @@ fovea_explainer_lookup (FoveaExplainer            *self,
 
   if (kind == FOVEA_OVERLAY_NONE || result->output == NULL)
     return NULL;
-  source = dup_source (self, result, kind);
+  source = dup_source (self, document, result, kind);
   return fovea_explain_cache_lookup (self->cache, document, source, kind);
 }
 
@@ -484,7 +528,7 @@ fovea_explainer_explain_async (FoveaExplainer            *self,
   job = g_new0 (FoveaExplainJob, 1);
   job->kind = kind;
   job->document = g_object_ref (document);
-  job->source = dup_source (self, result, kind);
+  job->source = dup_source (self, document, result, kind);
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, fovea_explainer_explain_async);
   g_task_set_task_data (task, job, (GDestroyNotify) fovea_explain_job_free);
@@ -516,6 +560,8 @@ fovea_explainer_explain_async (FoveaExplainer            *self,
                                     g_object_ref (task));
       break;
     case FOVEA_OVERLAY_ANOMALY:
+      if (fovea_explainer_run_flagger (self, task))
+        break;
       if (self->bank == NULL)
         {
           g_autofree char *reason = NULL;
@@ -548,9 +594,10 @@ fovea_explainer_explain_finish (FoveaExplainer  *self,
   if (map == NULL)
     return NULL;
   job = g_task_get_task_data (G_TASK (result));
-  /* Made for a catalog since replaced: do not keep it. */
-  if (!(job->kind == FOVEA_OVERLAY_ANOMALY && self->bank == NULL) &&
-      !(job->kind == FOVEA_OVERLAY_SEGMENTATION && job->seg_models != self->seg_models))
+  /* Made for a catalog since replaced: do not keep it. A flagger's map,
+   * like a segmentation, belongs to the models looked for then. */
+  if (job->seg_models != NULL ? job->seg_models == self->seg_models
+                              : !(job->kind == FOVEA_OVERLAY_ANOMALY && self->bank == NULL))
     fovea_explain_cache_insert (self->cache, job->document, job->source, job->kind, map);
   return map;
 }

@@ -4,7 +4,12 @@
  * - Attention rollout: the analysis result's saliency, coloured.
  * - Grad-CAM: of the result's task, on the analysis's kept engine
  *   (fovea_analysis_gradcam_async), divided by its maximum.
- * - Anomaly: distance to the normal patches of the default bank, the first
+ * - Anomaly: the probability map of the installed anomaly flagger for
+ *   the image's modality (a segmentation model whose card's role is
+ *   anomaly: LesionPaste, which localised lesions better than PatchCore),
+ *   run through the explainer's FoveaSegModels; the most probable of its
+ *   labels per pixel, on a 0..1 scale. Without a flagger: PatchCore,
+ *   distance to the normal patches of the default bank, the first
  *   *.safetensors under the bundled models folder's "anomaly/" that loads
  *   and whose card names the weights (by SHA-256) of a catalogued backbone
  *   without an adapter. Scaled so that the top of the legend is twice the
@@ -45,6 +50,16 @@ gboolean         fovea_explainer_can_explain    (FoveaExplainer             *sel
                                                  FoveaOverlayKind            kind,
                                                  FoveaModality               modality,
                                                  char                      **reason);
+
+/* The anomaly method for images of this modality, for people: the
+ * flagger's card title, or "PatchCore"; NULL when Anomaly cannot explain
+ * them. */
+char            *fovea_explainer_dup_anomaly_method (FoveaExplainer     *self,
+                                                     FoveaModality       modality);
+/* The task name of the installed anomaly flagger for this modality, or
+ * NULL (then the bank makes Anomaly maps). */
+const char      *fovea_explainer_get_flagger    (FoveaExplainer             *self,
+                                                 FoveaModality               modality);
 
 /* The map of kind for result (of document) already made, or NULL.
  * Borrowed. */

@@ -344,6 +344,19 @@ fovea_overlay_chooser_set_available (FoveaOverlayChooser *self,
                                   -1);
 }
 
+void
+fovea_overlay_chooser_set_anomaly_method (FoveaOverlayChooser *self,
+                                          const char          *method)
+{
+  g_autofree char *label = NULL;
+
+  g_return_if_fail (FOVEA_IS_OVERLAY_CHOOSER (self));
+
+  label = method != NULL ? g_strdup_printf (_("Anomaly — %s"), method) : g_strdup (_("Anomaly"));
+  if (g_strcmp0 (gtk_check_button_get_label (self->anomaly_button), label) != 0)
+    gtk_check_button_set_label (self->anomaly_button, label);
+}
+
 gboolean
 fovea_overlay_chooser_get_available (FoveaOverlayChooser *self,
                                      FoveaOverlayKind     kind)

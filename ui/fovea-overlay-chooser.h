@@ -47,6 +47,10 @@ void              fovea_overlay_chooser_set_available (FoveaOverlayChooser *self
                                                        FoveaOverlayKind     kind,
                                                        gboolean             available,
                                                        const char          *reason);
+/* Names the method Anomaly would use ("Anomaly — PatchCore"); NULL: plain
+ * "Anomaly". */
+void              fovea_overlay_chooser_set_anomaly_method (FoveaOverlayChooser *self,
+                                                            const char          *method);
 gboolean          fovea_overlay_chooser_get_available (FoveaOverlayChooser *self,
                                                        FoveaOverlayKind     kind);
 /* Whether the chosen map is being made ("busy"): shows the spinner. */

@@ -1,5 +1,5 @@
-/* fovea-seg-models.c: the installed segmentation models, loaded on
- * demand and run one image at a time. */
+/* fovea-seg-models.c: the installed segmentation models and anomaly
+ * flaggers, loaded on demand and run one image at a time. */
 #define G_LOG_DOMAIN "fovea-seg-models"
 
 #include "config.h"
@@ -20,6 +20,7 @@ typedef struct {
 struct _FoveaSegModels
 {
   GArray *models;  /* SegModel, in FOVEA_SEG_MODELS_TASKS order */
+  GArray *flaggers; /* SegModel, anomaly flaggers, in the order found */
   GMutex  lock;    /* the segmenters, and running them */
   GCond   resume;  /* paused turned FALSE */
   gboolean paused; /* under lock; tests only */
@@ -35,12 +36,12 @@ seg_model_clear (SegModel *model)
 }
 
 static SegModel *
-find_model (FoveaSegModels *models,
-            const char     *task_name)
+find_in (GArray     *array,
+         const char *task_name)
 {
-  for (guint i = 0; i < models->models->len; i++)
+  for (guint i = 0; i < array->len; i++)
     {
-      SegModel *model = &g_array_index (models->models, SegModel, i);
+      SegModel *model = &g_array_index (array, SegModel, i);
 
       if (g_strcmp0 (model->name, task_name) == 0)
         return model;
@@ -48,10 +49,65 @@ find_model (FoveaSegModels *models,
   return NULL;
 }
 
+static SegModel *
+find_model (FoveaSegModels *models,
+            const char     *task_name)
+{
+  SegModel *model = find_in (models->models, task_name);
+
+  return model != NULL ? model : find_in (models->flaggers, task_name);
+}
+
+static GArray *
+seg_model_array_new (void)
+{
+  GArray *array = g_array_new (FALSE, TRUE, sizeof (SegModel));
+
+  g_array_set_clear_func (array, (GDestroyNotify) seg_model_clear);
+  return array;
+}
+
+/* The card of the model folder dir, or NULL after saying why. */
+static FoveaTaskCard *
+load_card (const char *dir)
+{
+  g_autofree char *card_path = g_build_filename (dir, "task_card.json", NULL);
+  g_autoptr(GError) error = NULL;
+  FoveaTaskCard *card = fovea_task_card_load_file (card_path, &error);
+
+  if (card == NULL)
+    g_message ("%s", error->message);
+  return card;
+}
+
+/* The installed flaggers, but for one named as a model already offered
+ * (a task name picks one model). */
+static void
+find_flaggers (FoveaSegModels *models)
+{
+  g_autoptr(GPtrArray) dirs = fovea_segmenter_find_flaggers ();
+
+  for (guint i = 0; i < dirs->len; i++)
+    {
+      FoveaTaskCard *card = load_card (dirs->pdata[i]);
+
+      if (card == NULL)
+        continue;
+      if (find_model (models, card->name) != NULL)
+        {
+          fovea_task_card_free (card);
+          continue;
+        }
+      SegModel model = { .name = g_strdup (card->name), .dir = g_strdup (dirs->pdata[i]), .card = card };
+      g_array_append_val (models->flaggers, model);
+    }
+}
+
 static void
 seg_models_clear (FoveaSegModels *models)
 {
   g_array_unref (models->models);
+  g_array_unref (models->flaggers);
   g_mutex_clear (&models->lock);
   g_cond_clear (&models->resume);
 }
@@ -64,28 +120,30 @@ fovea_seg_models_find (void)
 
   g_mutex_init (&models->lock);
   g_cond_init (&models->resume);
-  models->models = g_array_new (FALSE, TRUE, sizeof (SegModel));
-  g_array_set_clear_func (models->models, (GDestroyNotify) seg_model_clear);
+  models->models = seg_model_array_new ();
+  models->flaggers = seg_model_array_new ();
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     {
-      g_autoptr(GError) error = NULL;
-      g_autofree char *dir = fovea_segmenter_find_model (names[i], &error);
-      g_autofree char *card_path = NULL;
+      g_autofree char *dir = fovea_segmenter_find_model (names[i], NULL);
       FoveaTaskCard *card;
 
       /* Not installed: not offered, and nothing to say. */
       if (dir == NULL)
         continue;
-      card_path = g_build_filename (dir, "task_card.json", NULL);
-      card = fovea_task_card_load_file (card_path, &error);
+      card = load_card (dir);
       if (card == NULL)
+        continue;
+      /* A flagger's map says where the image looks abnormal, not what is
+       * there: it is the Anomaly overlay, below. */
+      if (card->role == FOVEA_SEG_ROLE_ANOMALY)
         {
-          g_message ("%s", error->message);
+          fovea_task_card_free (card);
           continue;
         }
       SegModel model = { .name = g_strdup (names[i]), .dir = g_steal_pointer (&dir), .card = card };
       g_array_append_val (models->models, model);
     }
+  find_flaggers (models);
   return models;
 }
 
@@ -145,14 +203,31 @@ fovea_seg_models_get_dir (FoveaSegModels *models,
   return model != NULL ? model->dir : NULL;
 }
 
-FoveaSegOverlay *
-fovea_seg_models_segment (FoveaSegModels   *models,
-                          const char       *task_name,
-                          const FoveaImage *image,
-                          GCancellable     *cancellable,
-                          GError          **error)
+const char *
+fovea_seg_models_get_flagger (FoveaSegModels *models,
+                              FoveaModality   modality)
 {
-  g_autoptr(FoveaSegmentation) segmentation = NULL;
+  g_return_val_if_fail (models != NULL, NULL);
+
+  for (guint i = 0; i < models->flaggers->len; i++)
+    {
+      SegModel *model = &g_array_index (models->flaggers, SegModel, i);
+
+      if (model->card->modality == modality)
+        return model->name;
+    }
+  return NULL;
+}
+
+FoveaSegmentation *
+fovea_seg_models_run (FoveaSegModels       *models,
+                      const char           *task_name,
+                      const FoveaImage     *image,
+                      GCancellable         *cancellable,
+                      const FoveaTaskCard **card,
+                      GError              **error)
+{
+  FoveaSegmentation *segmentation = NULL;
   SegModel *model;
 
   g_return_val_if_fail (models != NULL && image != NULL, NULL);
@@ -180,10 +255,26 @@ fovea_seg_models_segment (FoveaSegModels   *models,
     segmentation = fovea_segmenter_run (model->segmenter, image, error);
   g_mutex_unlock (&models->lock);
 
+  /* The card the segmenter was checked against, set once and kept. */
+  if (segmentation != NULL && card != NULL)
+    *card = fovea_segmenter_get_card (model->segmenter);
+  return segmentation;
+}
+
+FoveaSegOverlay *
+fovea_seg_models_segment (FoveaSegModels   *models,
+                          const char       *task_name,
+                          const FoveaImage *image,
+                          GCancellable     *cancellable,
+                          GError          **error)
+{
+  const FoveaTaskCard *card = NULL;
+  g_autoptr(FoveaSegmentation) segmentation = fovea_seg_models_run (models, task_name, image,
+                                                                     cancellable, &card, error);
+
   if (segmentation == NULL)
     return NULL;
-  /* The card the segmenter was checked against, set once and kept. */
-  return fovea_seg_overlay_new (segmentation, fovea_segmenter_get_card (model->segmenter));
+  return fovea_seg_overlay_new (segmentation, card);
 }
 
 void

@@ -175,7 +175,7 @@ fovea_window_export_report (FoveaWindow *self,
       job->overlay = g_memdup2 (map->values, sizeof (float) * (gsize) map->width * map->height);
       job->overlay_width = map->width;
       job->overlay_height = map->height;
-      job->overlay_name = g_strdup (fovea_overlay_kind_get_title (map->kind));
+      job->overlay_name = g_strdup (map->title);
     }
   /* The segmentations made of this image, whichever overlay is on show:
    * the report keeps what the window measured. */

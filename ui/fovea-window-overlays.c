@@ -1,5 +1,5 @@
 /* fovea-window-overlays.c: the explanation overlays of the shown result
- * (attention rollout, Grad-CAM, anomaly) and the segmentation overlays of
+ * (attention rollout, Grad-CAM, anomaly by a flagger or PatchCore) and the segmentation overlays of
  * the shown image: made in a worker thread by the explainer, or taken
  * from its cache, drawn as the image view's heat-map layer with their
  * legend, and dropped with the document, task or kind they were made
@@ -70,17 +70,21 @@ update_segmentation_choices (FoveaWindow *self)
     }
 }
 
-/* Anomaly is offered when a bank for the shown image's modality is
- * installed, a segmentation model when it segments that modality. */
+/* Anomaly is offered when a flagger or a bank for the shown image's
+ * modality is installed, and names which; a segmentation model when it
+ * segments that modality. */
 void
 fovea_window_update_overlay_choices (FoveaWindow *self)
 {
   g_autofree char *reason = NULL;
+  g_autofree char *method = fovea_explainer_dup_anomaly_method (self->explainer,
+                                                                self->shown_modality);
   gboolean available = fovea_explainer_can_explain (self->explainer, FOVEA_OVERLAY_ANOMALY,
                                                     self->shown_modality, &reason);
 
   fovea_overlay_chooser_set_available (self->overlay_chooser, FOVEA_OVERLAY_ANOMALY,
                                        available, reason);
+  fovea_overlay_chooser_set_anomaly_method (self->overlay_chooser, method);
   update_segmentation_choices (self);
 }
 
@@ -133,7 +137,7 @@ show_map (FoveaWindow     *self,
     }
   if (isfinite (map->normal_max))
     mark = g_strdup_printf (_("Normal images reach at most %.3g"), map->normal_max);
-  fovea_heatmap_legend_set_title (self->heatmap_legend, fovea_overlay_kind_get_title (map->kind));
+  fovea_heatmap_legend_set_title (self->heatmap_legend, map->title);
   fovea_heatmap_legend_set_range (self->heatmap_legend, map->legend_min, map->legend_max);
   fovea_heatmap_legend_set_mark (self->heatmap_legend, map->normal_max, mark);
   fovea_image_view_set_heatmap (self->image_view, map->texture);

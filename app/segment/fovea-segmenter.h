@@ -80,6 +80,11 @@ void                 fovea_segmentation_free   (FoveaSegmentation *segmentation)
 char                *fovea_segmenter_find_model (const char       *task_name,
                                                  GError          **error);
 
+/* The folders of the installed anomaly flaggers (segmentation models
+ * whose card's role is anomaly), in the same places and order; empty when
+ * there are none. */
+GPtrArray           *fovea_segmenter_find_flaggers (void);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FoveaSegmenter, fovea_segmenter_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FoveaSegmentation, fovea_segmentation_free)
 

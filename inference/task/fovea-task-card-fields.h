@@ -86,8 +86,10 @@ void        fovea_card_set_error     (const FoveaCardScope *scope,
 
 /* A segmentation card's labels (at least one), "colours" (required, one
  * "#rrggbb" per label) and "threshold" (optional: a number for every
- * label or a list of one per label, each 0 < t < 1; default 0.5), into
- * card (fovea-task-card-seg.c). "thresholds", grading's, is refused. */
+ * label or a list of one per label, each 0 < t < 1; default 0.5),
+ * "fov_diameter" (optional) and "role" (optional: segmentation, the
+ * default, or anomaly), into card (fovea-task-card-seg.c). "thresholds",
+ * grading's, is refused. */
 struct _FoveaTaskCard;
 gboolean    fovea_card_parse_segmentation (const FoveaCardScope  *scope,
                                            JsonObject            *root,

@@ -1,6 +1,7 @@
 /* fovea-task-card-seg.c: the members of a segmentation task card, each
- * label's display colour and measurement threshold (see
- * fovea-task-card-fields.h), and reading a colour back. */
+ * label's display colour and measurement threshold, the field of view's
+ * diameter and the model's role (see fovea-task-card-fields.h), and
+ * reading a colour back. */
 #define G_LOG_DOMAIN "fovea-task-card-seg"
 
 #include "fovea-task-card.h"
@@ -113,6 +114,27 @@ parse_fov_diameter (const FoveaCardScope *scope, JsonObject *root, FoveaTaskCard
   return TRUE;
 }
 
+/* role: optional; "anomaly" marks a flagger, whose map is not labels. */
+static gboolean
+parse_role (const FoveaCardScope *scope, JsonObject *root, FoveaTaskCard *card,
+            GError **error)
+{
+  g_autofree char *role = NULL;
+  if (!fovea_card_get_string (scope, root, "role", FALSE, &role, error))
+    return FALSE;
+  if (role == NULL || strcmp (role, "segmentation") == 0)
+    card->role = FOVEA_SEG_ROLE_SEGMENTATION;
+  else if (strcmp (role, "anomaly") == 0)
+    card->role = FOVEA_SEG_ROLE_ANOMALY;
+  else
+    {
+      fovea_card_set_error (scope, "role", error,
+                            "is “%s”; expected segmentation or anomaly", role);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 gboolean
 fovea_card_parse_segmentation (const FoveaCardScope *scope, JsonObject *root,
                                FoveaTaskCard *card, GError **error)
@@ -133,7 +155,8 @@ fovea_card_parse_segmentation (const FoveaCardScope *scope, JsonObject *root,
     }
   return parse_colours (scope, root, card, n_labels, error) &&
          parse_threshold (scope, root, card, n_labels, error) &&
-         parse_fov_diameter (scope, root, card, error);
+         parse_fov_diameter (scope, root, card, error) &&
+         parse_role (scope, root, card, error);
 }
 
 void

@@ -22,7 +22,7 @@ G_DEFINE_QUARK (fovea-task-card-error-quark, fovea_task_card_error)
 
 static const char *const top_level_members[] = {
   "schema_version", "name", "title", "kind", "ordinal", "modality", "labels", "label_titles",
-  "thresholds", "colours", "threshold", "fov_diameter",
+  "thresholds", "colours", "threshold", "fov_diameter", "role",
   "referral", "preprocessing", "provenance", "intended_use", "research_use_only",
   NULL
 };
@@ -32,7 +32,9 @@ static const char *const referral_members[] = {
 static const char *const preprocessing_members[] = {
   "fundus_crop", "input_size", "interpolation", "crop_pct", "mean", "std", NULL
 };
-static const char *const segmentation_members[] = { "colours", "threshold", "fov_diameter" };
+static const char *const segmentation_members[] = {
+  "colours", "threshold", "fov_diameter", "role"
+};
 static const char *const metric_members[] = { "name", "value", "split", "ci95", "held_out", NULL };
 
 static void

@@ -34,6 +34,14 @@ typedef enum {
   FOVEA_TASK_SEGMENTATION,
 } FoveaTaskKind;
 
+/* What a segmentation model is for (the card's "role"). */
+typedef enum {
+  FOVEA_SEG_ROLE_SEGMENTATION,  /* the default: its labels are drawn and measured */
+  /* An anomaly flagger (LesionPaste): its map is where the image looks
+   * abnormal, shown as the window's Anomaly overlay, not as labels. */
+  FOVEA_SEG_ROLE_ANOMALY,
+} FoveaSegRole;
+
 typedef struct {
   char  *name;    /* e.g. "qwk", "acc", "auc" */
   double value;
@@ -61,6 +69,7 @@ typedef struct _FoveaTaskCard {
    * wide before it is tiled, because a segmentation model knows vessels
    * and lesions at one scale. 0: the image is segmented at its own size. */
   int             fov_diameter;
+  FoveaSegRole    role;
   /* Referral: a grade ≥ referral_min_grade (grading, ordinal
    * classification), or a predicted label in referral_labels
    * (classification). With referral_min_probability (classification), the

@@ -2,7 +2,8 @@
  * the image's size, zero outside the field of view; the same numbers as
  * the network run directly on an image the size of a tile or smaller; the
  * model-scale memory independent of the image's size; clear errors for a
- * card that does not fit the model. */
+ * card that does not fit the model; installed models found by name, and
+ * anomaly flaggers by their cards' role. */
 #define G_LOG_DOMAIN "test-segmenter"
 
 #include <json-glib/json-glib.h>
@@ -219,6 +220,45 @@ test_find_model (void)
   fovea_test_rmdir (models);
 }
 
+/* An anomaly flagger is found by its card's role; `segment --task` still
+ * finds it by name, as any segmentation model. */
+static void
+test_find_flaggers (void)
+{
+  g_autofree char *models = fovea_test_mkdtemp ();
+  g_setenv ("FOVEA_MODELS_DIR", models, TRUE);
+  g_setenv ("XDG_DATA_HOME", models, TRUE);
+  g_autoptr (GPtrArray) none = fovea_segmenter_find_flaggers ();
+  g_assert_cmpuint (none->len, ==, 0);
+
+  g_autofree char *anatomy = seg_test_model_new (128, TILE);
+  g_autofree char *anatomy_installed = g_build_filename (models, "seg-anatomy", NULL);
+  g_assert_cmpint (g_rename (anatomy, anatomy_installed), ==, 0);
+  g_autofree char *dir = seg_test_model_new (128, TILE);
+  g_autofree char *card_path = g_build_filename (dir, "task_card.json", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_assert_true (json_parser_load_from_file (parser, card_path, &error));
+  JsonObject *card = json_node_get_object (json_parser_get_root (parser));
+  json_object_set_string_member (card, "name", "flagger");
+  json_object_set_string_member (card, "role", "anomaly");
+  g_autofree char *text = json_to_string (json_parser_get_root (parser), TRUE);
+  g_assert_true (g_file_set_contents (card_path, text, -1, &error));
+  g_autofree char *installed = g_build_filename (models, "seg-flagger", NULL);
+  g_assert_cmpint (g_rename (dir, installed), ==, 0);
+
+  g_autoptr (GPtrArray) flaggers = fovea_segmenter_find_flaggers ();
+  g_assert_cmpuint (flaggers->len, ==, 1);
+  g_assert_cmpstr (flaggers->pdata[0], ==, installed);
+  g_autofree char *by_name = fovea_segmenter_find_model ("flagger", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (by_name, ==, installed);
+  g_autofree char *other = fovea_segmenter_find_model ("anatomy", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (other, ==, anatomy_installed);
+  fovea_test_rmdir (models);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -229,5 +269,6 @@ main (int argc, char **argv)
   g_test_add_func ("/segmenter/memory-bounded", test_memory_bounded);
   g_test_add_func ("/segmenter/card-must-fit", test_card_must_fit);
   g_test_add_func ("/segmenter/find-model", test_find_model);
+  g_test_add_func ("/segmenter/find-flaggers", test_find_flaggers);
   return g_test_run ();
 }

@@ -2,22 +2,32 @@
  * real application under Xvfb, with the tiny ViT fixture and a MeLo
  * adapter: the overlay chooser, Grad-CAM made on demand and served from
  * the cache when switched back to, a map being made that is dropped when
- * the document changes, Anomaly insensitive without a bank and shown with
- * its normal mark once a (tiny, built here) bank is installed, and Export
- * Report with the overlay on show. Screenshots go to the build folder. */
+ * the document changes, Anomaly insensitive without a bank and shown by
+ * PatchCore with its normal mark once a (tiny, built here) bank is
+ * installed, then by the bundled LesionPaste flagger once that is
+ * installed too (on a DRIVE photograph with a lesion-like spot drawn in,
+ * from ../shared/data: skipped without it), and PatchCore again once the
+ * flagger is gone; Export Report with the overlay on show, naming its
+ * method. Screenshots go to the build folder. */
 #include "config.h"
 
 #include <math.h>
 #include <string.h>
 
+#include <glib/gstdio.h>
+#include <unistd.h>
+
 #include "fovea-analysis-private.h"
 #include "fovea-anomaly.h"
 #include "fovea-application.h"
+#include "fovea-decode.h"
+#include "fovea-encode.h"
 #include "fovea-display-test.h"
 #include "fovea-explainer-private.h"
 #include "fovea-heatmap-legend.h"
 #include "fovea-overlay-chooser-private.h"
 #include "fovea-results-panel-private.h"
+#include "fovea-seg-models-private.h"
 #include "fovea-window-private.h"
 
 static const char melo_card[] =
@@ -39,12 +49,11 @@ widget_shown (gpointer data)
   return gtk_widget_get_mapped (data) && gtk_widget_get_width (data) > 0;
 }
 
-/* Opens the sample name as `fovea PATH` does; returns its document once
- * it is loaded and on show. */
+/* Opens path as `fovea PATH` does; returns its document once it is
+ * loaded and on show. */
 static FoveaDocument *
-open_sample (const char *name)
+open_path (const char *path)
 {
-  g_autofree char *path = fovea_test_sample_path (name);
   g_autoptr(GFile) file = g_file_new_for_path (path);
 
   g_application_open (G_APPLICATION (application), &file, 1, "");
@@ -56,6 +65,15 @@ open_sample (const char *name)
   fovea_display_test_wait_for (widget_shown, window, "the window to be shown");
   fovea_display_test_wait_for_frames (GTK_WIDGET (window));
   return document;
+}
+
+/* Opens the generated sample name. */
+static FoveaDocument *
+open_sample (const char *name)
+{
+  g_autofree char *path = fovea_test_sample_path (name);
+
+  return open_path (path);
 }
 
 static FoveaOverlayChooser *
@@ -72,6 +90,13 @@ get_legend (void)
 {
   return FOVEA_HEATMAP_LEGEND (fovea_display_test_find_widget (GTK_WIDGET (window),
                                                                FOVEA_TYPE_HEATMAP_LEGEND));
+}
+
+/* The anomaly choice's label, as the chooser shows it. */
+static const char *
+anomaly_label (void)
+{
+  return gtk_check_button_get_label (fovea_overlay_chooser_get_button (get_chooser (), FOVEA_OVERLAY_ANOMALY));
 }
 
 /* Chooses kind as a click (or Space) on its radio button does. */
@@ -156,6 +181,8 @@ test_no_bank (void)
   g_assert_nonnull (gtk_widget_get_tooltip_text (anomaly));
   g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (anomaly), "No anomaly bank is installed"));
   g_assert_true (fovea_overlay_chooser_get_available (chooser, FOVEA_OVERLAY_GRADCAM));
+  /* No method to name. */
+  g_assert_cmpstr (anomaly_label (), ==, "Anomaly");
   g_autofree char *text = fovea_display_test_dup_text (GTK_WIDGET (chooser));
   g_test_message ("chooser:\n%s", text);
   fovea_display_test_assert_shows (text, "Overlay");
@@ -315,7 +342,9 @@ test_anomaly (void)
   analyse ();
   choose (FOVEA_OVERLAY_ANOMALY);
   fovea_display_test_wait_for (overlay_shown, NULL, "the anomaly map");
-  g_assert_cmpstr (fovea_heatmap_legend_get_title (legend), ==, "Anomaly: distance to normal patches");
+  g_assert_cmpstr (anomaly_label (), ==, "Anomaly — PatchCore");
+  g_assert_cmpstr (fovea_heatmap_legend_get_title (legend), ==,
+                   "Anomaly — PatchCore: distance to normal patches");
   double mark = fovea_heatmap_legend_get_mark (legend);
   g_assert_true (isfinite (mark) && mark > 0);
   /* The top of the scale is twice what a normal image reached. */
@@ -323,7 +352,7 @@ test_anomaly (void)
   g_assert_nonnull (strstr (fovea_heatmap_legend_get_mark_label (legend), "Normal images reach at most"));
   assert_map_texture (fovea_image_view_get_heatmap (fovea_window_get_image_view (window)));
   g_autofree char *text = fovea_display_test_dup_text (GTK_WIDGET (legend));
-  fovea_display_test_assert_shows (text, "Anomaly: distance to normal patches");
+  fovea_display_test_assert_shows (text, "Anomaly — PatchCore: distance to normal patches");
   save_screenshot ("explain-anomaly.png");
 
   /* Not for another modality's images. */
@@ -356,6 +385,194 @@ test_export (void)
   fovea_display_test_wait_for (file_exists, path, "the report");
   g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
   g_assert_true (length > 4 && memcmp (contents, "%PDF", 4) == 0);
+}
+
+/* Where the lesion-like spot is drawn on DRIVE photograph 36 (565 × 584),
+ * well inside its field of view and off the vessels' main arcades. */
+#define SPOT_X 380
+#define SPOT_Y 200
+#define SPOT_RADIUS 7.0
+
+/* DRIVE photograph 36 with a dark red spot (a haemorrhage's colour,
+ * blended in with a soft edge) at SPOT_X, SPOT_Y, written as a PNG under
+ * root; NULL when ../shared/data is absent (the test is then skipped). */
+static char *
+make_spot_photograph (void)
+{
+  g_autofree char *drive = fovea_test_data_path ("drive/training/images/36_training.tif");
+  g_autofree char *path = g_build_filename (root, "drive-36-spot.png", NULL);
+  static const double spot_rgb[3] = { 60, 10, 5 };
+  g_autoptr(GError) error = NULL;
+  FoveaDecodeOptions options;
+
+  if (drive == NULL)
+    return NULL;
+  fovea_decode_options_init (&options);
+  g_autoptr(FoveaImage) image = fovea_decode_file (drive, &options, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (image->bit_depth, ==, 8);
+  g_assert_cmpint (image->channels, >=, 3);
+  for (int y = SPOT_Y - 12; y <= SPOT_Y + 12; y++)
+    for (int x = SPOT_X - 12; x <= SPOT_X + 12; x++)
+      {
+        guint8 *pixel = image->data + (gsize) y * image->stride + (gsize) x * image->channels;
+        double alpha = 0.9 * CLAMP ((SPOT_RADIUS - hypot (x - SPOT_X, y - SPOT_Y)) / 2 + 0.5, 0, 1);
+
+        for (int c = 0; c < 3; c++)
+          pixel[c] = (guint8) lround ((1 - alpha) * pixel[c] + alpha * spot_rgb[c]);
+      }
+  g_assert_true (fovea_encode_png_file (image, path, &error));
+  g_assert_no_error (error);
+  return g_steal_pointer (&path);
+}
+
+/* Looks at the models again, as choosing another folder in Preferences
+ * does; folder is made if need be. */
+static void
+rescan_models (const char *folder)
+{
+  g_assert_cmpint (g_mkdir_with_parents (folder, 0755), ==, 0);
+  g_settings_set_string (fovea_application_get_settings (application), "models-folder", folder);
+  fovea_display_test_wait_for (anomaly_ready, NULL, "the anomaly bank search");
+}
+
+/* The anomaly map on show, for the shown analysis of document. */
+static FoveaExplainMap *
+lookup_anomaly (FoveaDocument *document)
+{
+  const FoveaAnalysisResult *result = fovea_results_panel_get_result (fovea_window_get_results_panel (window));
+  FoveaExplainMap *map = fovea_explainer_lookup (fovea_window_get_explainer (window), document,
+                                                 result, FOVEA_OVERLAY_ANOMALY);
+
+  g_assert_nonnull (map);
+  return map;
+}
+
+/* With the bundled LesionPaste flagger installed beside the bank, Anomaly
+ * on a fundus photograph is the flagger's probability map, named so in the
+ * chooser, the legend and the report, and peaking on the spot; made once,
+ * cached, dropped on a switch like the other maps. Without the flagger,
+ * PatchCore again. */
+static void
+test_anomaly_flagger (void)
+{
+  g_autofree char *photograph = make_spot_photograph ();
+  if (photograph == NULL)
+    return;
+  g_autofree char *bundled = g_build_filename (g_getenv ("G_TEST_SRCDIR"), "..", "resources",
+                                               "models", "lesionpaste", NULL);
+  g_autofree char *source = g_canonicalize_filename (bundled, NULL);
+  g_autofree char *installed = g_build_filename (models, "lesionpaste", NULL);
+  g_autofree char *folder_a = g_build_filename (root, "more-models-flagger", NULL);
+  g_autofree char *folder_b = g_build_filename (root, "more-models", NULL);
+  FoveaExplainer *explainer = fovea_window_get_explainer (window);
+  FoveaImageView *view = fovea_window_get_image_view (window);
+  FoveaHeatmapLegend *legend = get_legend ();
+  FoveaOverlayChooser *chooser = get_chooser ();
+  const char *title = "Anomaly — LesionPaste anomaly flagger: probability";
+
+  g_assert_cmpint (symlink (source, installed), ==, 0);
+  rescan_models (folder_a);
+  FoveaDocument *document = open_path (photograph);
+  g_assert_cmpint (fovea_document_get_modality (document), ==, FOVEA_MODALITY_FUNDUS);
+  g_assert_true (fovea_overlay_chooser_get_available (chooser, FOVEA_OVERLAY_ANOMALY));
+  g_assert_cmpstr (anomaly_label (), ==, "Anomaly — LesionPaste anomaly flagger");
+  /* A flagger is not a segmentation overlay. */
+  FoveaSegModels *seg_models = fovea_explainer_get_seg_models (explainer);
+  for (guint i = 0; i < fovea_seg_models_get_n (seg_models); i++)
+    g_assert_cmpstr (fovea_seg_models_get_name (seg_models, i), !=, "lesionpaste");
+
+  choose (FOVEA_OVERLAY_NONE);
+  analyse ();
+  guint computed = fovea_explainer_get_n_computed (explainer);
+  choose (FOVEA_OVERLAY_ANOMALY);
+  fovea_display_test_wait_for (overlay_shown, NULL, "the flagger's anomaly map");
+  g_assert_cmpuint (fovea_explainer_get_n_computed (explainer), ==, computed + 1);
+  g_assert_cmpstr (fovea_heatmap_legend_get_title (legend), ==, title);
+  g_assert_cmpfloat (fovea_heatmap_legend_get_min (legend), ==, 0);
+  g_assert_cmpfloat (fovea_heatmap_legend_get_max (legend), ==, 1);
+  g_assert_true (isnan (fovea_heatmap_legend_get_mark (legend)));
+  GdkTexture *texture = fovea_image_view_get_heatmap (view);
+  assert_map_texture (texture);
+
+  /* The probability peaks on the spot, and is low elsewhere. */
+  FoveaExplainMap *map = lookup_anomaly (document);
+  g_assert_cmpint (map->width, ==, 565);
+  g_assert_cmpint (map->height, ==, 584);
+  gsize peak = 0, n_high = 0, n_drawn_away = 0;
+  for (gsize i = 0; i < (gsize) map->width * map->height; i++)
+    {
+      peak = map->values[i] > map->values[peak] ? i : peak;
+      n_high += map->values[i] >= 0.5f;
+      /* Drawn (not negligible) pixels away from the spot. */
+      n_drawn_away += map->values[i] > 0 &&
+                      hypot ((double) (i % map->width) - SPOT_X,
+                             (double) (i / map->width) - SPOT_Y) > 30;
+    }
+  int peak_x = (int) (peak % map->width), peak_y = (int) (peak / map->width);
+  g_test_message ("peak %.3f at (%d, %d); %" G_GSIZE_FORMAT " pixels ≥ 0.5, %" G_GSIZE_FORMAT
+                  " drawn away from the spot", map->values[peak], peak_x, peak_y, n_high,
+                  n_drawn_away);
+  g_assert_cmpfloat (map->values[peak], >=, 0.5);
+  g_assert_cmpfloat (hypot (peak_x - SPOT_X, peak_y - SPOT_Y), <=, 2 * SPOT_RADIUS);
+  g_assert_cmpuint (n_high, >, 0);
+  g_assert_cmpuint (n_high, <, 4 * G_PI * SPOT_RADIUS * SPOT_RADIUS);
+  /* The rest of this normal fundus is left as it is (under 1 % of it). */
+  g_assert_cmpuint (n_drawn_away, <, map->width * map->height / 100);
+  g_autofree char *text = fovea_display_test_dup_text (GTK_WIDGET (legend));
+  fovea_display_test_assert_shows (text, title);
+  save_screenshot ("explain-anomaly-flagger.png");
+
+  /* From the cache when chosen again. */
+  choose (FOVEA_OVERLAY_NONE);
+  choose (FOVEA_OVERLAY_ANOMALY);
+  g_assert_false (fovea_overlay_chooser_get_busy (chooser));
+  g_assert_true (fovea_image_view_get_heatmap (view) == texture);
+  g_assert_cmpuint (fovea_explainer_get_n_computed (explainer), ==, computed + 1);
+
+  /* The report names the method. */
+  g_autofree char *pdftotext = g_find_program_in_path ("pdftotext");
+  if (pdftotext != NULL)
+    {
+      g_autofree char *path = g_build_filename (root, "report-flagger.pdf", NULL);
+      g_autoptr(GFile) file = g_file_new_for_path (path);
+
+      fovea_window_export_report (window, file);
+      fovea_display_test_wait_for (file_exists, path, "the report");
+      g_autofree char *report = fovea_test_pdf_text (path);
+      fovea_test_assert_contains (report, "Overlay: Anomaly — LesionPaste anomaly flagger");
+    }
+  else
+    g_test_message ("pdftotext not found: the report's overlay name is not checked");
+
+  /* A map being made is dropped when another image is shown. */
+  choose (FOVEA_OVERLAY_NONE);
+  fovea_seg_models_set_paused (seg_models, TRUE);
+  open_sample ("fundus-lesions.jpg");
+  analyse ();
+  choose (FOVEA_OVERLAY_ANOMALY);
+  g_assert_true (fovea_overlay_chooser_get_busy (chooser));
+  open_sample ("skin-naevus.png");
+  g_assert_false (fovea_overlay_chooser_get_busy (chooser));
+  g_assert_null (fovea_image_view_get_heatmap (view));
+  fovea_seg_models_set_paused (seg_models, FALSE);
+  gint64 until = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
+  fovea_display_test_wait_for (quiet_period_over, &until, "half a second");
+  g_assert_null (fovea_image_view_get_heatmap (view));
+  g_assert_cmpuint (fovea_explainer_get_n_computed (explainer), ==, computed + 1);
+
+  /* The flagger gone: PatchCore makes the map. */
+  g_assert_cmpint (g_unlink (installed), ==, 0);
+  rescan_models (folder_b);
+  open_path (photograph);
+  g_assert_cmpstr (anomaly_label (), ==, "Anomaly — PatchCore");
+  analyse ();
+  if (fovea_overlay_chooser_get_kind (chooser) != FOVEA_OVERLAY_ANOMALY)
+    choose (FOVEA_OVERLAY_ANOMALY);
+  fovea_display_test_wait_for (overlay_shown, NULL, "PatchCore's anomaly map");
+  g_assert_cmpstr (fovea_heatmap_legend_get_title (legend), ==,
+                   "Anomaly — PatchCore: distance to normal patches");
+  g_assert_true (isfinite (fovea_heatmap_legend_get_mark (legend)));
 }
 
 int
@@ -396,6 +613,7 @@ main (int argc, char **argv)
   g_test_add_func ("/explain-layers/gradcam-cached", test_gradcam_cached);
   g_test_add_func ("/explain-layers/switch-cancels", test_switch_cancels);
   g_test_add_func ("/explain-layers/anomaly", test_anomaly);
+  g_test_add_func ("/explain-layers/anomaly-flagger", test_anomaly_flagger);
   g_test_add_func ("/explain-layers/export", test_export);
   int status = g_test_run ();
 

@@ -9,7 +9,7 @@
  * segmentation dropped when the document changes; Export Report with the
  * segmentation section when the image has been segmented (its measurements
  * the legend's), without it when not; a model that cannot be loaded
- * reported in a toast. Screenshots and the report go to the build folder. */
+ * reported in a toast; an anomaly flagger not offered among them. Screenshots and the report go to the build folder. */
 #include "config.h"
 
 #include <glib/gstdio.h>
@@ -125,13 +125,14 @@ rescan_models (void)
 }
 
 /* A random-weight model folder at models/folder whose card is named
- * task. Its vessel probabilities are mostly 0.50–0.52 with a tail to
+ * task (and has role, unless NULL). Its vessel probabilities are mostly 0.50–0.52 with a tail to
  * 0.8: at 0.6 a few per cent of the field are vessels, in scattered
  * patches, which keeps the vessel measurements (thinning) quick; most
  * optic-disc probabilities are under 0.5 and a few per cent over. */
 static void
-install_model (const char *folder,
-               const char *task)
+install_model_with_role (const char *folder,
+                         const char *task,
+                         const char *role)
 {
   g_autofree char *made = seg_test_model_new (128, 64);
   g_autofree char *dir = g_build_filename (models, folder, NULL);
@@ -150,9 +151,18 @@ install_model (const char *folder,
   json_array_add_double_element (thresholds, 0.6);
   json_array_add_double_element (thresholds, 0.5);
   json_object_set_array_member (card, "threshold", thresholds);
+  if (role != NULL)
+    json_object_set_string_member (card, "role", role);
   g_autofree char *text = json_to_string (json_parser_get_root (parser), TRUE);
   g_assert_true (g_file_set_contents (card_path, text, -1, &error));
   g_assert_no_error (error);
+}
+
+static void
+install_model (const char *folder,
+               const char *task)
+{
+  install_model_with_role (folder, task, NULL);
 }
 
 /* The segmentation check buttons of the chooser. */
@@ -516,6 +526,30 @@ test_broken_model (void)
   g_assert_nonnull (strstr (text, "model.safetensors"));
 }
 
+/* An anomaly flagger is no segmentation overlay, even named as one of the
+ * window's tasks: it is the Anomaly choice instead, named by its card. */
+static void
+test_flagger_not_offered (void)
+{
+  install_model_with_role ("flagger-model", "lesions", "anomaly");
+  rescan_models ();
+  FoveaSegModels *models_found = get_seg_models ();
+  g_assert_cmpuint (fovea_seg_models_get_n (models_found), ==, 1);
+  g_assert_cmpstr (fovea_seg_models_get_name (models_found, 0), ==, TASK);
+  g_assert_cmpstr (fovea_seg_models_get_flagger (models_found, FOVEA_MODALITY_FUNDUS), ==, "lesions");
+  g_assert_null (fovea_seg_models_get_flagger (models_found, FOVEA_MODALITY_SKIN));
+  open_sample ("fundus-healthy.png");
+  g_assert_cmpuint (count_chooser_buttons (), ==, 5);
+  FoveaOverlayChooser *chooser = get_chooser ();
+  GtkCheckButton *anomaly = fovea_overlay_chooser_get_button (chooser, FOVEA_OVERLAY_ANOMALY);
+  g_assert_true (fovea_overlay_chooser_get_available (chooser, FOVEA_OVERLAY_ANOMALY));
+  g_assert_cmpstr (gtk_check_button_get_label (anomaly), ==, "Anomaly — " TITLE);
+  /* Not for a skin photograph, and no bank is installed. */
+  open_sample ("skin-naevus.png");
+  g_assert_false (fovea_overlay_chooser_get_available (chooser, FOVEA_OVERLAY_ANOMALY));
+  g_assert_cmpstr (gtk_check_button_get_label (anomaly), ==, "Anomaly");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -546,6 +580,7 @@ main (int argc, char **argv)
   g_test_add_func ("/seg-overlays/export-report", test_export_report);
   g_test_add_func ("/seg-overlays/switch-cancels", test_switch_cancels);
   g_test_add_func ("/seg-overlays/broken-model", test_broken_model);
+  g_test_add_func ("/seg-overlays/flagger-not-offered", test_flagger_not_offered);
   int status = g_test_run ();
 
   fovea_display_test_destroy_windows (GTK_APPLICATION (application));

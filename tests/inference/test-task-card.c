@@ -613,6 +613,41 @@ test_segmentation_card (void)
   g_assert_cmpint (defaulted->fov_diameter, ==, 0);
 }
 
+/* role: an anomaly flagger is marked; absent or "segmentation" is the
+ * ordinary segmentation model; anything else names the field and what it
+ * may be. */
+static void
+test_segmentation_role (void)
+{
+  static const char *const common =
+    "{\"schema_version\": 1, \"name\": \"lesionpaste\", \"kind\": \"segmentation\", "
+    "\"modality\": \"fundus\", \"labels\": [\"lesion\"], \"colours\": [\"#ff00ff\"], "
+    "%s\"provenance\": {\"training_data\": \"none\"}, "
+    "\"intended_use\": \"Tests.\", \"research_use_only\": true}";
+  g_autofree char *anomaly = g_strdup_printf (common, "\"role\": \"anomaly\", ");
+  g_autofree char *plain = g_strdup_printf (common, "\"role\": \"segmentation\", ");
+  g_autofree char *absent = g_strdup_printf (common, "");
+  g_autofree char *wrong = g_strdup_printf (common, "\"role\": \"Anomaly\", ");
+  g_autoptr (GError) error = NULL;
+
+  g_autoptr (FoveaTaskCard) flagger = fovea_task_card_load_data (anomaly, -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (flagger->role, ==, FOVEA_SEG_ROLE_ANOMALY);
+  g_autoptr (FoveaTaskCard) named = fovea_task_card_load_data (plain, -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (named->role, ==, FOVEA_SEG_ROLE_SEGMENTATION);
+  g_autoptr (FoveaTaskCard) defaulted = fovea_task_card_load_data (absent, -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (defaulted->role, ==, FOVEA_SEG_ROLE_SEGMENTATION);
+
+  g_autoptr (FoveaTaskCard) refused = fovea_task_card_load_data (wrong, -1, &error);
+  g_assert_null (refused);
+  g_assert_error (error, FOVEA_TASK_CARD_ERROR, FOVEA_TASK_CARD_ERROR_INVALID);
+  fovea_test_assert_contains (error->message, "“role”");
+  fovea_test_assert_contains (error->message, "“Anomaly”");
+  fovea_test_assert_contains (error->message, "segmentation or anomaly");
+}
+
 /* Each fault of a segmentation card names its field. */
 static void
 test_segmentation_invalid (void)
@@ -652,6 +687,12 @@ test_segmentation_invalid (void)
       "\"fov_diameter\": 540.5}", "“fov_diameter”" },
     { "\"kind\": \"classification\", \"labels\": [\"a\", \"b\"], \"fov_diameter\": 540}",
       "“fov_diameter”" },
+    { "\"kind\": \"segmentation\", \"labels\": [\"a\"], \"colours\": [\"#123456\"], "
+      "\"role\": \"flagger\"}", "“role”" },
+    { "\"kind\": \"segmentation\", \"labels\": [\"a\"], \"colours\": [\"#123456\"], "
+      "\"role\": true}", "“role”" },
+    { "\"kind\": \"classification\", \"labels\": [\"a\", \"b\"], \"role\": \"anomaly\"}",
+      "“role”" },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
@@ -675,6 +716,7 @@ main (int argc, char **argv)
   g_test_add_func ("/task-card/minimal", test_minimal_card);
   g_test_add_func ("/task-card/invalid-files", test_invalid_files);
   g_test_add_func ("/task-card/segmentation", test_segmentation_card);
+  g_test_add_func ("/task-card/segmentation-role", test_segmentation_role);
   g_test_add_func ("/task-card/segmentation-invalid", test_segmentation_invalid);
   g_test_add_func ("/task-card/field-errors", test_field_errors);
   g_test_add_func ("/task-card/nul-refused", test_nul_refused);
