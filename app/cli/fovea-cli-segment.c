@@ -243,8 +243,8 @@ fovea_cli_segment (int argc, char **argv)
   int n_threads = 0;
   const GOptionEntry entries[] = {
     { "task", 't', 0, G_OPTION_ARG_STRING, &task,
-      "The segmentation task (vessels, optic-disc, lesions): an installed model whose card "
-      "has this name", "NAME" },
+      "The segmentation task (vessels, optic-disc, lesions, lesionpaste): an installed "
+      "model whose card has this name", "NAME" },
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model,
       "A segmentation model folder (config.json, model.safetensors, task_card.json)", "DIR" },
     { "modality", 0, 0, G_OPTION_ARG_STRING, &modality_name,
@@ -280,7 +280,7 @@ fovea_cli_segment (int argc, char **argv)
     return FOVEA_CLI_EXIT_FATAL;
   if (task == NULL && model == NULL)
     {
-      fprintf (stderr, COMMAND ": give --task NAME (vessels, optic-disc, lesions), or "
+      fprintf (stderr, COMMAND ": give --task NAME (vessels, optic-disc, lesions, lesionpaste), or "
                "--model DIR\n");
       return FOVEA_CLI_EXIT_FATAL;
     }
